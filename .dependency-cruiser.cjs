@@ -1,0 +1,43 @@
+/** Dependency rules from docs/architecture.md: checked in CI by `npm run depcheck`. */
+module.exports = {
+  forbidden: [
+    { name: 'no-circular', severity: 'error', from: {}, to: { circular: true } },
+    {
+      name: 'kernel-depends-on-nothing',
+      severity: 'error',
+      from: { path: '^src/kernel/' },
+      to: { path: '^src/', pathNot: '^src/kernel/' },
+    },
+    {
+      name: 'simulator-only-uses-kernel',
+      severity: 'error',
+      from: { path: '^src/simulator/' },
+      to: { path: '^src/', pathNot: '^src/(simulator|kernel)/' },
+    },
+    {
+      name: 'nothing-but-composition-uses-simulator',
+      comment: 'The service reaches the simulator over fetch, never by importing its internals.',
+      severity: 'error',
+      from: { path: '^src/', pathNot: '^src/(simulator|cli|main\\.ts|app)' },
+      to: { path: '^src/simulator/' },
+    },
+    {
+      name: 'web-and-cli-never-touch-sql',
+      severity: 'error',
+      from: { path: '^src/(web|cli)/' },
+      to: { path: '(^src/store/(migrations|dialects)/)|(^node_modules/(kysely|pg|@electric-sql)/)' },
+    },
+    {
+      name: 'store-never-imports-web',
+      severity: 'error',
+      from: { path: '^src/store/' },
+      to: { path: '^src/(web|cli)/' },
+    },
+  ],
+  options: {
+    doNotFollow: { path: 'node_modules' },
+    tsPreCompilationDeps: true,
+    tsConfig: { fileName: 'tsconfig.json' },
+    enhancedResolveOptions: { exportsFields: ['exports'], conditionNames: ['import', 'require', 'node', 'default'] },
+  },
+};

@@ -1,0 +1,125 @@
+import { Hono } from 'hono';
+import { createOffsetClock, systemClock, type Clock, type OffsetClock } from '../kernel/clock.js';
+import { createSeededRandom, randomUuid, type Random } from '../kernel/random.js';
+import { resolveSimulatorConfig, type SimulatorConfig } from './config.js';
+import type { SimContext, SimEnv } from './context.js';
+import { registerControls } from './controls.js';
+import { SimulatedDrop } from './http.js';
+import { registerLwa } from './lwa.js';
+import { registerOrderControls } from './orders-generator.js';
+import { routeRegion } from './region.js';
+import { registerSellerCentral } from './seller-central/index.js';
+import { applicationsOperations } from './spapi/applications.js';
+import { listingsOperations } from './spapi/listings.js';
+import { ordersOperations } from './spapi/orders.js';
+import { ordersV0Operations } from './spapi/orders-v0.js';
+import { registerOperations } from './spapi/pipeline.js';
+import { sellersOperations } from './spapi/sellers.js';
+import { tokensOperations } from './spapi/tokens.js';
+import { createEmptyState, type SimState } from './state.js';
+
+export interface SimulatorOptions {
+  config?: Partial<SimulatorConfig>;
+  /** Simulated clock; defaults to the real clock with a movable offset. */
+  clock?: OffsetClock;
+  /** Real clock for token buckets and latency. */
+  realClock?: Clock;
+  /** Defaults to a PRNG seeded from `config.seed`. */
+  random?: Random;
+  /** Outgoing HTTP for notification deliveries. */
+  fetch?: typeof fetch;
+  state?: SimState;
+}
+
+/** A running simulator: a web-standard `fetch` that serves all of Amazon, and its controls. */
+export interface Simulator {
+  readonly app: Hono<SimEnv>;
+  readonly ctx: SimContext;
+  /**
+   * Handles one request. `onDrop`, when given, is called instead of rejecting when a fault drops
+   * the connection (the HTTP server destroys the socket there).
+   */
+  fetch(request: Request, onDrop?: () => void): Promise<Response>;
+  /** Stops timers (order generators) so the process can exit. */
+  stop(): void;
+}
+
+/** Every SP-API operation the simulator implements. */
+export const ALL_OPERATIONS = [
+  ...sellersOperations,
+  ...ordersOperations,
+  ...ordersV0Operations,
+  ...listingsOperations,
+  ...tokensOperations,
+  ...applicationsOperations,
+];
+
+/** Builds the simulator. Nothing listens on a port: see server.ts for that. */
+export function createSimulator(options: SimulatorOptions = {}): Simulator {
+  const config = resolveSimulatorConfig(options.config);
+  const stopHooks: (() => void)[] = [];
+  const ctx: SimContext = {
+    state: options.state ?? createEmptyState(),
+    config,
+    clock: options.clock ?? createOffsetClock(systemClock),
+    realClock: options.realClock ?? systemClock,
+    random: options.random ?? createSeededRandom(config.seed),
+    fetch: options.fetch ?? globalThis.fetch.bind(globalThis),
+    sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+    onStop: (hook) => stopHooks.push(hook),
+  };
+
+  const app = new Hono<SimEnv>();
+  app.onError((err, c) => {
+    if (err instanceof SimulatedDrop) throw err;
+    console.error('simulator: unhandled error', err);
+    return c.json(
+      {
+        errors: [{ code: 'InternalFailure', message: 'We encountered an internal error. Please try again.' }],
+      },
+      500,
+    );
+  });
+  registerControls(app, ctx);
+  registerOrderControls(app, ctx);
+  registerLwa(app, ctx);
+  registerSellerCentral(app, ctx);
+  registerOperations(app, ctx, ALL_OPERATIONS);
+  app.notFound((c) =>
+    c.json(
+      {
+        errors: [
+          { code: 'NotFound', message: 'Resource not found.', details: `${c.req.method} ${c.req.path}` },
+        ],
+      },
+      404,
+    ),
+  );
+
+  return {
+    app,
+    ctx,
+    async fetch(request, onDrop) {
+      const url = new URL(request.url);
+      const route = routeRegion(request.headers.get('host') ?? url.host, url.pathname);
+      url.pathname = route.path;
+      const inner = route.prefix ? new Request(url, request) : request;
+      const bindings = { region: route.region, prefix: route.prefix, requestId: randomUuid(ctx.random) };
+      try {
+        return await app.fetch(inner, bindings);
+      } catch (err) {
+        if (err instanceof SimulatedDrop) {
+          if (onDrop) {
+            onDrop();
+            return new Response(null, { status: 502 });
+          }
+          throw new TypeError('fetch failed', { cause: err });
+        }
+        throw err;
+      }
+    },
+    stop() {
+      for (const hook of stopHooks.splice(0)) hook();
+    },
+  };
+}

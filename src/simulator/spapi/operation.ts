@@ -1,0 +1,34 @@
+import type { Context } from 'hono';
+import type { SimEnv } from '../context.js';
+import type { Region, SimAccessToken, SimApp, SimAuthorization } from '../state.js';
+
+/** How an operation is authorized. */
+export type OperationAuth =
+  /** A user (refresh-token) access token, or an RDT where `restricted` allows it. */
+  | { kind: 'seller'; restricted?: boolean }
+  /** A grantless (client_credentials) token with this scope (FACTS §2.1). */
+  | { kind: 'grantless'; scope: string };
+
+/** What the pipeline found out about the caller before the handler runs. */
+export interface SpApiCall {
+  region: Region;
+  operationId: string;
+  token: SimAccessToken;
+  app: SimApp;
+  /** Present for seller calls. */
+  authorization?: SimAuthorization;
+  sellingPartnerId?: string;
+}
+
+/**
+ * One SP-API operation. Operation modules export arrays of these; the pipeline (spapi/pipeline.ts)
+ * wraps each with request logging, faults, token checks and the usage-plan bucket.
+ */
+export interface SpApiOperation {
+  operationId: string;
+  method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+  /** Hono path, e.g. `/orders/2026-01-01/orders/:orderId`. */
+  path: string;
+  auth: OperationAuth;
+  handle(c: Context<SimEnv>, call: SpApiCall): Response | Promise<Response>;
+}

@@ -1,0 +1,4 @@
+import type { SpApiOperation } from './operation.js';
+
+/** (Slot: being built.) */
+export const tokensOperations: SpApiOperation[] = [];

