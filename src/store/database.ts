@@ -1,0 +1,122 @@
+import { PGlite } from '@electric-sql/pglite';
+import { Kysely, PostgresDialect } from 'kysely';
+import { mkdirSync } from 'node:fs';
+import pg from 'pg';
+import { AppError } from '../kernel/errors.js';
+import { createGate } from './dialects/gate.js';
+import { createPgliteDialect } from './dialects/pglite.js';
+import { migrateToLatest } from './migrate.js';
+import type { Database } from './schema.js';
+
+/** Where the data lives: embedded PGlite (a directory, or `memory://`) or a PostgreSQL server. */
+export type DatabaseTarget =
+  | { kind: 'pglite'; dataDir: string; /** Start from a dumped data directory (tests). */ loadDataDir?: Blob }
+  | { kind: 'postgres'; url: string; poolSize?: number };
+
+/** Raw SQL access in the shape pg-boss's `db` option expects. */
+export interface SqlExecutor {
+  executeSql(text: string, values?: unknown[]): Promise<{ rows: Record<string, unknown>[] }>;
+}
+
+/** An open database: typed queries for the app, raw SQL for pg-boss. */
+export interface Store {
+  readonly kind: 'pglite' | 'postgres';
+  readonly db: Kysely<Database>;
+  readonly sql: SqlExecutor;
+  /** PGlite only: dumps the data directory (used to build test templates). */
+  dump(): Promise<Blob>;
+  close(): Promise<void>;
+}
+
+/** Opens the database and runs migrations (unless `migrate: false`). */
+export async function openStore(target: DatabaseTarget, options: { migrate?: boolean } = {}): Promise<Store> {
+  const store = target.kind === 'pglite' ? await openPglite(target) : await openPostgres(target);
+  if (options.migrate !== false) {
+    try {
+      await migrateToLatest(store.db as Kysely<unknown>);
+    } catch (err) {
+      await store.close();
+      throw err;
+    }
+  }
+  return store;
+}
+
+async function openPglite(target: Extract<DatabaseTarget, { kind: 'pglite' }>): Promise<Store> {
+  if (!target.dataDir.startsWith('memory://')) mkdirSync(target.dataDir, { recursive: true });
+  let pglite: PGlite;
+  try {
+    pglite = await PGlite.create(
+      target.dataDir,
+      target.loadDataDir ? { loadDataDir: target.loadDataDir } : {},
+    );
+  } catch (err) {
+    throw new AppError('STORE_OPEN_FAILED', `could not open the embedded database at ${target.dataDir}`, {
+      cause: err,
+      details: { dataDir: target.dataDir },
+    });
+  }
+  const gate = createGate();
+  const db = new Kysely<Database>({ dialect: createPgliteDialect(pglite, gate) });
+  return {
+    kind: 'pglite',
+    db,
+    sql: {
+      // pg-boss sends multi-statement scripts without parameters: those must go through exec.
+      executeSql: (text, values) =>
+        gate.run(async () => {
+          if (values && values.length > 0) {
+            const result = await pglite.query<Record<string, unknown>>(text, values);
+            return { rows: result.rows };
+          }
+          const results = await pglite.exec(text);
+          return { rows: (results.at(-1)?.rows ?? []) as Record<string, unknown>[] };
+        }),
+    },
+    dump: () => gate.run(() => pglite.dumpDataDir('none')),
+    async close() {
+      await db.destroy();
+      await gate.run(() => pglite.close());
+    },
+  };
+}
+
+async function openPostgres(target: Extract<DatabaseTarget, { kind: 'postgres' }>): Promise<Store> {
+  const pool = new pg.Pool({ connectionString: target.url, max: target.poolSize ?? 10 });
+  pool.on('error', (err) => console.error('postgres pool error (connection dropped):', err.message));
+  try {
+    const client = await pool.connect();
+    client.release();
+  } catch (err) {
+    await pool.end();
+    throw new AppError('STORE_OPEN_FAILED', `could not connect to PostgreSQL at ${redactUrl(target.url)}`, {
+      cause: err,
+      details: { url: redactUrl(target.url) },
+    });
+  }
+  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  return {
+    kind: 'postgres',
+    db,
+    sql: {
+      executeSql: async (text, values) => ({
+        rows: (await pool.query(text, values)).rows as Record<string, unknown>[],
+      }),
+    },
+    dump: () => Promise.reject(new Error('dump is only available on PGlite')),
+    async close() {
+      await db.destroy(); // ends the pool
+    },
+  };
+}
+
+/** A database URL with its password removed: safe for messages and logs. */
+export function redactUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.password) u.password = '***';
+    return u.toString();
+  } catch {
+    return '(unparseable database URL)';
+  }
+}

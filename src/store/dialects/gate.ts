@@ -1,0 +1,45 @@
+/**
+ * A FIFO async mutex. PGlite is one connection: Kysely (including whole transactions) and pg-boss
+ * must take turns on it, or a pg-boss statement could run inside a Kysely transaction.
+ */
+export interface Gate {
+  /** Waits for the gate; resolves with a release function that must be called exactly once. */
+  acquire(): Promise<() => void>;
+  /** Runs `fn` while holding the gate. */
+  run<T>(fn: () => Promise<T>): Promise<T>;
+}
+
+/** Creates an unlocked gate. */
+export function createGate(): Gate {
+  let locked = false;
+  const waiting: (() => void)[] = [];
+
+  const release = (): void => {
+    const next = waiting.shift();
+    if (next) next();
+    else locked = false;
+  };
+
+  const acquire = async (): Promise<() => void> => {
+    if (locked) await new Promise<void>((resolve) => waiting.push(resolve));
+    locked = true;
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      release();
+    };
+  };
+
+  return {
+    acquire,
+    async run(fn) {
+      const done = await acquire();
+      try {
+        return await fn();
+      } finally {
+        done();
+      }
+    },
+  };
+}

@@ -1,0 +1,10 @@
+import type { Migration } from 'kysely';
+import * as m0001 from './0001_foundation.js';
+
+/**
+ * Every migration, in order. The same list runs on PGlite and PostgreSQL. Names are fixed forever
+ * once released; add new files with the next number.
+ */
+export const migrations: Record<string, Migration> = {
+  '0001_foundation': m0001,
+};

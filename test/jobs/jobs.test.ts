@@ -1,0 +1,50 @@
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { startJobs, type Jobs } from '../../src/jobs/boss.js';
+import type { Store } from '../../src/store/database.js';
+import { describeEachDatabase, openTestStore } from '../support/databases.js';
+
+describeEachDatabase('jobs on pg-boss', (kind) => {
+  let store: Store;
+  let close: () => Promise<void>;
+  let jobs: Jobs;
+
+  beforeAll(async () => {
+    ({ store, close } = await openTestStore(kind));
+    jobs = await startJobs({ store, maintenanceIntervalSeconds: 1 });
+  });
+  afterAll(async () => {
+    await jobs.stop(2000);
+    await close();
+  });
+
+  it('runs every sent job once, with its data', async () => {
+    await jobs.boss.createQueue('echo');
+    const seen: number[] = [];
+    await jobs.boss.work<{ n: number }>(
+      'echo',
+      { pollingIntervalSeconds: 0.5, batchSize: 10 },
+      async (batch) => {
+        for (const job of batch) seen.push(job.data.n);
+        await Promise.resolve();
+      },
+    );
+    for (let n = 0; n < 25; n++) await jobs.boss.send('echo', { n });
+    await expect.poll(() => seen.length, { timeout: 20_000, interval: 100 }).toBe(25);
+    expect([...seen].sort((a, b) => a - b)).toEqual(Array.from({ length: 25 }, (_, i) => i));
+  });
+
+  it('retries a job whose handler failed', async () => {
+    await jobs.boss.createQueue('flaky', { name: 'flaky', retryLimit: 2, retryDelay: 0 });
+    let attempts = 0;
+    await jobs.boss.work('flaky', { pollingIntervalSeconds: 0.5 }, async () => {
+      attempts++;
+      await Promise.resolve();
+      if (attempts === 1) throw new Error('first attempt fails');
+    });
+    const id = await jobs.boss.send('flaky', {});
+    await expect
+      .poll(async () => (await jobs.boss.getJobById('flaky', id!))?.state, { timeout: 20_000, interval: 200 })
+      .toBe('completed');
+    expect(attempts).toBe(2);
+  });
+});

@@ -1,0 +1,118 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { sql } from 'kysely';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startJobs, type Jobs } from '../../src/jobs/boss.js';
+import { openStore, type Store } from '../../src/store/database.js';
+import { createPostgresDatabase, postgresAvailable } from '../support/databases.js';
+
+/** Real worker processes against one PostgreSQL: exactly-once delivery and retry after a kill. */
+describe.skipIf(!postgresAvailable)('jobs across worker processes [postgres]', () => {
+  let database: { url: string; drop: () => Promise<void> };
+  let store: Store;
+  let jobs: Jobs;
+  const workers: ChildProcess[] = [];
+
+  const startWorker = async (queue: string, cron = false): Promise<ChildProcess> => {
+    const child = spawn(
+      process.execPath,
+      [
+        'bin/sellerlink-dev.js',
+        'test/support/job-worker.ts',
+        database.url,
+        queue,
+        ...(cron ? ['--cron'] : []),
+      ],
+      { stdio: ['ignore', 'pipe', 'inherit'] },
+    );
+    workers.push(child);
+    await new Promise<void>((resolve, reject) => {
+      child.once('exit', (code) => reject(new Error(`worker exited early with ${code}`)));
+      child.stdout!.on('data', (chunk: Buffer) => {
+        if (chunk.toString().includes('ready')) resolve();
+      });
+    });
+    return child;
+  };
+
+  const runs = async (): Promise<{ job_id: string; pid: number; attempt: number; finished: boolean }[]> =>
+    (
+      await sql<{ job_id: string; pid: number; attempt: number; finished: boolean }>`
+        select job_id, pid, attempt, finished from test_job_runs order by started_at`.execute(store.db)
+    ).rows;
+
+  beforeAll(async () => {
+    database = await createPostgresDatabase();
+    store = await openStore({ kind: 'postgres', url: database.url });
+    await sql`create table test_job_runs (job_id text not null, pid int not null, attempt int not null,
+      finished boolean not null default false, started_at timestamptz not null default clock_timestamp())`.execute(
+      store.db,
+    );
+    jobs = await startJobs({ store, supervise: false }); // installs the schema; sends only
+  });
+
+  afterAll(async () => {
+    for (const w of workers) w.kill('SIGKILL');
+    await jobs.stop(1000);
+    await store.close();
+    await database.drop();
+  });
+
+  it('two worker processes run each of 40 jobs exactly once, a deferred one included', async () => {
+    const a = await startWorker('once');
+    const b = await startWorker('once');
+    const ids: string[] = [];
+    for (let i = 0; i < 40; i++) ids.push((await jobs.boss.send('once', { i }))!);
+    ids.push((await jobs.boss.sendAfter('once', {}, {}, 2))!);
+    await expect
+      .poll(async () => (await runs()).filter((r) => r.finished).length, { timeout: 30_000, interval: 250 })
+      .toBe(41);
+    await new Promise((r) => setTimeout(r, 1500)); // a duplicate, if any, would show up now
+    const all = await runs();
+    expect(all).toHaveLength(41);
+    expect(new Set(all.map((r) => r.job_id))).toEqual(new Set(ids));
+    const pids = new Set(all.map((r) => r.pid));
+    expect(pids.has(a.pid!) || pids.has(b.pid!)).toBe(true);
+    a.kill('SIGTERM');
+    b.kill('SIGTERM');
+  });
+
+  it('retries a job whose worker process is killed mid-run, on the surviving worker', async () => {
+    await sql`delete from test_job_runs`.execute(store.db);
+    const first = await startWorker('crashy');
+    const id = (await jobs.boss.send('crashy', { hangOnFirstAttempt: true }))!;
+    await expect.poll(async () => (await runs()).length, { timeout: 15_000, interval: 100 }).toBe(1);
+    const hung = (await runs())[0]!;
+    expect(hung).toMatchObject({ job_id: id, finished: false, attempt: 0 });
+    const hungPid = hung.pid;
+    const survivor = await startWorker('crashy');
+    workers.find((w) => w.pid === hungPid)?.kill('SIGKILL');
+    await expect
+      .poll(async () => (await runs()).some((r) => r.finished), { timeout: 30_000, interval: 250 })
+      .toBe(true);
+    const all = await runs();
+    expect(all.map((r) => [r.job_id, r.attempt, r.finished])).toEqual([
+      [id, 0, false],
+      [id, 1, true],
+    ]);
+    expect(all[1]!.pid).toBe(survivor.pid);
+    expect(first.pid).toBe(hungPid);
+  });
+
+  it('a cron schedule shared by two worker processes fires once per minute', async () => {
+    await sql`delete from test_job_runs`.execute(store.db);
+    await startWorker('tick', true);
+    await startWorker('tick', true);
+    // pg-boss cron has minute granularity: wait for the first firing, then past the next one.
+    await expect
+      .poll(async () => (await runs()).length, { timeout: 75_000, interval: 500 })
+      .toBeGreaterThanOrEqual(1);
+    const firstAt = Date.now();
+    await new Promise((r) => setTimeout(r, Math.max(0, 62_000 - (Date.now() - firstAt))));
+    const all = await runs();
+    expect(all.map((r) => [r.attempt, r.finished])).toEqual([
+      [0, true],
+      [0, true],
+    ]);
+    expect(new Set(all.map((r) => r.job_id)).size).toBe(2);
+  }, 180_000);
+});

@@ -1,0 +1,125 @@
+import { sql } from 'kysely';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { migrateToLatest } from '../../src/store/migrate.js';
+import { openStore, type Store } from '../../src/store/database.js';
+import { describeEachDatabase, openTestStore } from '../support/databases.js';
+
+describeEachDatabase('store', (kind) => {
+  let store: Store;
+  let close: () => Promise<void>;
+
+  beforeAll(async () => {
+    ({ store, close } = await openTestStore(kind));
+  });
+  afterAll(async () => close());
+
+  it('has every migration applied, and running them again changes nothing', async () => {
+    const applied = await sql<{ name: string }>`select name from kysely_migration order by name`.execute(
+      store.db,
+    );
+    expect(applied.rows.map((r) => r.name)).toContain('0001_foundation');
+    const again = await migrateToLatest(store.db);
+    expect(again).toEqual([]);
+  });
+
+  it('round-trips rows with timestamps as Date objects', async () => {
+    const row = await store.db
+      .insertInto('probe')
+      .values({ label: `${kind}-a` })
+      .returningAll()
+      .executeTakeFirstOrThrow();
+    expect(row.id).toBeTypeOf('number');
+    expect(row.created_at).toBeInstanceOf(Date);
+    const read = await store.db
+      .selectFrom('probe')
+      .selectAll()
+      .where('id', '=', row.id)
+      .executeTakeFirstOrThrow();
+    expect(read).toEqual(row);
+  });
+
+  it('reports a unique violation and keeps the first row', async () => {
+    await store.db
+      .insertInto('probe')
+      .values({ label: `${kind}-dup` })
+      .execute();
+    await expect(
+      store.db
+        .insertInto('probe')
+        .values({ label: `${kind}-dup` })
+        .execute(),
+    ).rejects.toMatchObject({
+      code: '23505',
+    });
+    const rows = await store.db.selectFrom('probe').select('id').where('label', '=', `${kind}-dup`).execute();
+    expect(rows).toHaveLength(1);
+  });
+
+  it('rolls back a failed transaction entirely', async () => {
+    await expect(
+      store.db.transaction().execute(async (trx) => {
+        await trx
+          .insertInto('probe')
+          .values({ label: `${kind}-tx-1` })
+          .execute();
+        await trx
+          .insertInto('probe')
+          .values({ label: `${kind}-tx-1` })
+          .execute(); // violates unique
+      }),
+    ).rejects.toBeDefined();
+    const rows = await store.db
+      .selectFrom('probe')
+      .select('id')
+      .where('label', 'like', `${kind}-tx-%`)
+      .execute();
+    expect(rows).toHaveLength(0);
+  });
+
+  it('keeps raw pg-boss SQL out of a concurrent Kysely transaction', async () => {
+    let releaseTx!: () => void;
+    const txHolding = new Promise<void>((resolve) => (releaseTx = resolve));
+    const tx = store.db
+      .transaction()
+      .execute(async (trx) => {
+        await trx
+          .insertInto('probe')
+          .values({ label: `${kind}-inside` })
+          .execute();
+        await txHolding;
+        throw new Error('roll back on purpose');
+      })
+      .catch((e: unknown) => e);
+    // Issued while the transaction is open; must not become part of it.
+    const outside = store.sql.executeSql(`insert into probe (label) values ($1)`, [`${kind}-outside`]);
+    await new Promise((r) => setTimeout(r, 50));
+    releaseTx();
+    expect(await tx).toBeInstanceOf(Error);
+    await outside;
+    const labels = (
+      await store.db
+        .selectFrom('probe')
+        .select('label')
+        .where('label', 'in', [`${kind}-inside`, `${kind}-outside`])
+        .execute()
+    ).map((r) => r.label);
+    expect(labels).toEqual([`${kind}-outside`]);
+  });
+
+  it('runs multi-statement scripts without parameters (pg-boss migrations)', async () => {
+    await store.sql.executeSql(
+      `create table multi_a (x int); create table multi_b (y int); insert into multi_a values (7);`,
+    );
+    const { rows } = await store.sql.executeSql(`select x from multi_a`);
+    expect(rows).toEqual([{ x: 7 }]);
+  });
+});
+
+it('refuses an unreachable PostgreSQL with a clear error that hides the password', async () => {
+  const err = await openStore({ kind: 'postgres', url: 'postgresql://u:hunter2@127.0.0.1:1/db' }).catch(
+    (e: unknown) => e,
+  );
+  expect(err).toMatchObject({ code: 'STORE_OPEN_FAILED' });
+  expect(String((err as Error).message)).not.toContain('hunter2');
+  expect(String((err as Error).message)).toContain('***');
+});
