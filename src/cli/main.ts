@@ -1,0 +1,34 @@
+import { Command, CommanderError } from 'commander';
+import { AppError } from '../kernel/errors.js';
+import { registerMigrateCommand } from './commands/migrate.js';
+import { registerSimulatorCommand } from './commands/simulator.js';
+import { registerStartCommands } from './commands/start.js';
+
+/** Builds the `sellerlink` command tree. */
+export function buildProgram(): Command {
+  const program = new Command('sellerlink')
+    .description("Keeps sellers' Amazon SP-API connections alive.")
+    .showHelpAfterError()
+    .exitOverride();
+  registerStartCommands(program);
+  registerSimulatorCommand(program);
+  registerMigrateCommand(program);
+  return program;
+}
+
+/** Runs the CLI and returns the process exit code. Errors are printed plainly, never with secrets. */
+export async function runCli(argv: string[]): Promise<number> {
+  const program = buildProgram();
+  try {
+    await program.parseAsync(argv);
+    return 0;
+  } catch (err) {
+    if (err instanceof CommanderError) return err.exitCode;
+    if (err instanceof AppError) {
+      console.error(`error [${err.code}]: ${err.message}`);
+      return 1;
+    }
+    console.error(err instanceof Error ? `error: ${err.message}` : err);
+    return 1;
+  }
+}

@@ -1,0 +1,110 @@
+import path from 'node:path';
+import { z } from 'zod';
+import { AppError } from '../kernel/errors.js';
+
+/**
+ * The service's configuration, parsed once from the environment (and CLI overrides) into a frozen
+ * object. Libraries never read process.env; docs/configuration.md lists every variable.
+ */
+
+const REGIONS = ['NA', 'EU', 'FE'] as const;
+export type RegionCode = (typeof REGIONS)[number];
+
+const url = z.url({ protocol: /^https?$/ });
+const port = z.coerce.number().int().min(0).max(65535);
+
+const schema = z
+  .object({
+    SELLERLINK_MODE: z.enum(['sandbox', 'production']).optional(),
+    HOST: z.string().min(1).default('127.0.0.1'),
+    PORT: port.default(3000),
+    PUBLIC_URL: url.optional(),
+    DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\//, 'must be a postgres:// or postgresql:// URL').optional(),
+    SELLERLINK_DATA_DIR: z.string().min(1).default('.sellerlink'),
+    LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    SIMULATOR_PORT: port.optional(),
+    SIMULATOR_SPEED: z.coerce.number().positive().default(1),
+    LWA_TOKEN_URL: url.default('https://api.amazon.com/auth/o2/token'),
+    SPAPI_URL_NA: url.default('https://sellingpartnerapi-na.amazon.com'),
+    SPAPI_URL_EU: url.default('https://sellingpartnerapi-eu.amazon.com'),
+    SPAPI_URL_FE: url.default('https://sellingpartnerapi-fe.amazon.com'),
+    SELLER_CENTRAL_URL_NA: url.default('https://sellercentral.amazon.com'),
+    SELLER_CENTRAL_URL_EU: url.default('https://sellercentral-europe.amazon.com'),
+    SELLER_CENTRAL_URL_FE: url.default('https://sellercentral.amazon.co.jp'),
+    AMAZON_APP_ID: z.string().min(1).optional(),
+    AMAZON_CLIENT_ID: z.string().min(1).optional(),
+  })
+  .strict();
+
+/** Amazon endpoints per region (FACTS §1.2, §2, §5.1); overridable for the simulator. */
+export interface AmazonEndpoints {
+  lwaTokenUrl: string;
+  spApi: Record<RegionCode, string>;
+  sellerCentral: Record<RegionCode, string>;
+}
+
+export interface Config {
+  /** sandbox: the built-in simulator stands in for Amazon; production: real Amazon. */
+  mode: 'sandbox' | 'production';
+  host: string;
+  port: number;
+  publicUrl: string;
+  database: { kind: 'pglite'; dataDir: string } | { kind: 'postgres'; url: string };
+  dataDir: string;
+  logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  simulator: { port: number; speed: number };
+  amazon: AmazonEndpoints;
+}
+
+/** Only these keys of the environment are read (plus a few prefixes nobody else uses). */
+const KNOWN_KEYS = new Set(Object.keys(schema.shape));
+
+/** Parses configuration from an environment map; throws CONFIG_INVALID naming each bad variable. */
+export function loadConfig(env: Record<string, string | undefined>, overrides: Record<string, string> = {}): Readonly<Config> {
+  const picked: Record<string, string> = {};
+  for (const [key, value] of Object.entries({ ...env, ...overrides })) {
+    if (KNOWN_KEYS.has(key) && value !== undefined && value !== '') picked[key] = value;
+  }
+  const parsed = schema.safeParse(picked);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`);
+    throw new AppError('CONFIG_INVALID', `invalid configuration: ${problems.join('; ')}`, { details: { problems } });
+  }
+  const e = parsed.data;
+  const mode = e.SELLERLINK_MODE ?? (e.AMAZON_CLIENT_ID ? 'production' : 'sandbox');
+  const dataDir = path.resolve(e.SELLERLINK_DATA_DIR);
+  const config: Config = {
+    mode,
+    host: e.HOST,
+    port: e.PORT,
+    publicUrl: (e.PUBLIC_URL ?? `http://localhost:${e.PORT}`).replace(/\/$/, ''),
+    database: e.DATABASE_URL ? { kind: 'postgres', url: e.DATABASE_URL } : { kind: 'pglite', dataDir: path.join(dataDir, 'db') },
+    dataDir,
+    logLevel: e.LOG_LEVEL,
+    simulator: { port: e.SIMULATOR_PORT ?? (e.PORT === 0 ? 0 : e.PORT + 1), speed: e.SIMULATOR_SPEED },
+    amazon: {
+      lwaTokenUrl: e.LWA_TOKEN_URL,
+      spApi: { NA: e.SPAPI_URL_NA, EU: e.SPAPI_URL_EU, FE: e.SPAPI_URL_FE },
+      sellerCentral: { NA: e.SELLER_CENTRAL_URL_NA, EU: e.SELLER_CENTRAL_URL_EU, FE: e.SELLER_CENTRAL_URL_FE },
+    },
+  };
+  return deepFreeze(config);
+}
+
+/** Points the Amazon endpoints at a simulator origin, one path prefix per region. */
+export function simulatorEndpoints(origin: string): AmazonEndpoints {
+  const base = origin.replace(/\/$/, '');
+  return {
+    lwaTokenUrl: `${base}/auth/o2/token`,
+    spApi: { NA: `${base}/na`, EU: `${base}/eu`, FE: `${base}/fe` },
+    sellerCentral: { NA: `${base}/na`, EU: `${base}/eu`, FE: `${base}/fe` },
+  };
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value && typeof value === 'object') {
+    for (const v of Object.values(value)) deepFreeze(v);
+    Object.freeze(value);
+  }
+  return value;
+}
