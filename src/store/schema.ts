@@ -21,4 +21,127 @@ export interface ProbeTable {
 export interface Database {
   meta: MetaTable;
   probe: ProbeTable;
+  accounts: AccountsTable;
+  users: UsersTable;
+  sessions: SessionsTable;
+  login_throttles: LoginThrottlesTable;
+  applications: ApplicationsTable;
+  connections: ConnectionsTable;
+  oauth_states: OauthStatesTable;
+  audit_log: AuditLogTable;
+}
+
+type Timestamp = ColumnType<Date, Date | string, Date | string>;
+type DefaultedTimestamp = ColumnType<Date, Date | string | undefined, Date | string>;
+type Json<T> = ColumnType<T, string, string>;
+
+export interface AccountsTable {
+  id: Generated<string>;
+  name: string;
+  created_at: CreatedAt;
+}
+
+export type UserRole = 'owner' | 'member' | 'operator';
+
+export interface UsersTable {
+  id: Generated<string>;
+  account_id: string | null;
+  username: string;
+  password_hash: string;
+  role: UserRole;
+  email: string | null;
+  created_at: CreatedAt;
+  password_changed_at: DefaultedTimestamp;
+}
+
+export interface SessionsTable {
+  id_hash: string;
+  user_id: string;
+  csrf_token: string;
+  created_at: CreatedAt;
+  last_seen_at: DefaultedTimestamp;
+  expires_at: Timestamp;
+  ip: string | null;
+  user_agent: string | null;
+}
+
+export interface LoginThrottlesTable {
+  key: string;
+  failures: number;
+  window_started_at: Timestamp;
+  locked_until: Timestamp | null;
+}
+
+export interface ApplicationsTable {
+  id: Generated<string>;
+  name: string;
+  app_id: string;
+  lwa_client_id: string;
+  client_secret_key_id: string;
+  client_secret_blob: string;
+  client_secret_issued_at: Timestamp;
+  status: 'draft' | 'published';
+  kind: ColumnType<'public' | 'private', 'public' | 'private' | undefined, 'public' | 'private'>;
+  redirect_uri: string;
+  login_uri: string | null;
+  authorization_lifetime_days: number | null;
+  flagged_at: Timestamp | null;
+  flagged_reason: string | null;
+  created_at: CreatedAt;
+  updated_at: DefaultedTimestamp;
+}
+
+export type ConnectionState = 'active' | 'expiring' | 'expired' | 'revoked' | 'error' | 'disconnected';
+export type RegionCode = 'NA' | 'EU' | 'FE';
+
+export interface ConnectionsTable {
+  id: Generated<string>;
+  account_id: string;
+  application_id: string;
+  selling_partner_id: string;
+  region: RegionCode;
+  marketplace_ids: Json<string[]>;
+  store_name: string | null;
+  kind: 'oauth' | 'self';
+  refresh_token_key_id: string | null;
+  refresh_token_blob: string | null;
+  authorized_at: Timestamp;
+  expires_at: Timestamp | null;
+  state: ConnectionState;
+  state_reason: string | null;
+  state_changed_at: DefaultedTimestamp;
+  last_success_at: Timestamp | null;
+  last_error_code: string | null;
+  last_error_message: string | null;
+  last_error_at: Timestamp | null;
+  consecutive_failures: ColumnType<number, number | undefined, number>;
+  created_at: CreatedAt;
+  updated_at: DefaultedTimestamp;
+}
+
+export interface OauthStatesTable {
+  state_hash: string;
+  session_hash: string;
+  account_id: string;
+  user_id: string;
+  application_id: string;
+  region: RegionCode;
+  purpose: 'connect' | 'renew';
+  connection_id: string | null;
+  created_at: CreatedAt;
+  expires_at: Timestamp;
+  used_at: Timestamp | null;
+}
+
+export interface AuditLogTable {
+  id: Generated<string>;
+  at: DefaultedTimestamp;
+  account_id: string | null;
+  connection_id: string | null;
+  actor_user_id: string | null;
+  actor: string;
+  action: string;
+  outcome: 'success' | 'failure';
+  detail: ColumnType<Record<string, unknown>, string | undefined, string>;
+  ip: string | null;
 }
