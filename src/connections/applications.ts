@@ -1,0 +1,217 @@
+import type { Kysely, Selectable } from 'kysely';
+import type { LwaCredentials } from '../amazon/lwa.js';
+import type { Clock } from '../kernel/clock.js';
+import { Secret } from '../kernel/secret.js';
+import type { ApplicationsTable, Database } from '../store/schema.js';
+import type { Vault } from '../vault/envelope.js';
+import { ConnectionsError } from './errors.js';
+
+/** The vendor's SP-API application, without its secret. */
+export interface Application {
+  id: string;
+  name: string;
+  appId: string;
+  clientId: string;
+  status: 'draft' | 'published';
+  kind: 'public' | 'private';
+  redirectUri: string;
+  loginUri: string | null;
+  /** Days an authorization lasts; null: 365 for public apps, never for private (self-authorized) ones. */
+  authorizationLifetimeDays: number | null;
+  clientSecretIssuedAt: Date;
+  flaggedAt: Date | null;
+  flaggedReason: string | null;
+}
+
+export interface NewApplication {
+  name: string;
+  appId: string;
+  clientId: string;
+  clientSecret: Secret;
+  status: 'draft' | 'published';
+  kind?: 'public' | 'private';
+  redirectUri: string;
+  loginUri?: string | null;
+  authorizationLifetimeDays?: number | null;
+  clientSecretIssuedAt?: Date;
+}
+
+const secretContext = (id: string): string => `application:${id}:client_secret`;
+
+function toApplication(r: Selectable<ApplicationsTable>): Application {
+  return {
+    id: r.id,
+    name: r.name,
+    appId: r.app_id,
+    clientId: r.lwa_client_id,
+    status: r.status,
+    kind: r.kind,
+    redirectUri: r.redirect_uri,
+    loginUri: r.login_uri,
+    authorizationLifetimeDays: r.authorization_lifetime_days,
+    clientSecretIssuedAt: r.client_secret_issued_at,
+    flaggedAt: r.flagged_at,
+    flaggedReason: r.flagged_reason,
+  };
+}
+
+function validate(input: NewApplication): void {
+  const fail = (field: string, message: string): never => {
+    throw new ConnectionsError('APPLICATION_INVALID', message, { details: { field } });
+  };
+  if (!input.name.trim()) fail('name', 'an application needs a name');
+  if (!/^amzn1\.(sp\.solution|sellerapps\.app)\.[\w-]+$/.test(input.appId)) {
+    fail('appId', 'the app id looks like amzn1.sp.solution.<uuid> (Developer Console → App ID)');
+  }
+  if (!/^amzn1\.application-oa2-client\.\w+$/.test(input.clientId)) {
+    fail('clientId', 'the LWA client id looks like amzn1.application-oa2-client.<hex>');
+  }
+  if (!input.clientSecret.reveal().trim()) fail('clientSecret', 'the LWA client secret is empty');
+  for (const [field, value] of [
+    ['redirectUri', input.redirectUri],
+    ['loginUri', input.loginUri],
+  ] as const) {
+    if (value === undefined || value === null) continue;
+    let url: URL | undefined;
+    try {
+      url = new URL(value);
+    } catch {
+      fail(field, `${field} must be an absolute URL`);
+    }
+    if (url && url.protocol !== 'https:' && url.hostname !== 'localhost' && url.hostname !== '127.0.0.1') {
+      fail(field, `${field} must use https (Amazon requires it), except on localhost`);
+    }
+  }
+  const days = input.authorizationLifetimeDays;
+  if (days !== undefined && days !== null && (!Number.isInteger(days) || days < 1 || days > 3650)) {
+    fail('authorizationLifetimeDays', 'authorization lifetime must be 1-3650 days, or empty');
+  }
+}
+
+/** Registers and reads the vendor's applications; the client secret is sealed in the vault. */
+export function createApplications(deps: {
+  db: Kysely<Database>;
+  vault: Vault;
+  clock: Clock;
+  newId: () => string;
+}) {
+  const { db, vault } = deps;
+  return {
+    /** Registers an app, or updates the one with the same app id (secret replaced). */
+    async upsert(input: NewApplication): Promise<Application> {
+      validate(input);
+      const existing = await db
+        .selectFrom('applications')
+        .select('id')
+        .where('app_id', '=', input.appId)
+        .executeTakeFirst();
+      const id = existing?.id ?? deps.newId();
+      const sealed = vault.seal(input.clientSecret, secretContext(id));
+      const values = {
+        name: input.name.trim(),
+        app_id: input.appId,
+        lwa_client_id: input.clientId,
+        client_secret_key_id: sealed.keyId,
+        client_secret_blob: sealed.blob,
+        client_secret_issued_at: input.clientSecretIssuedAt ?? new Date(deps.clock.now()),
+        status: input.status,
+        kind: input.kind ?? 'public',
+        redirect_uri: input.redirectUri,
+        login_uri: input.loginUri ?? null,
+        authorization_lifetime_days: input.authorizationLifetimeDays ?? null,
+        updated_at: new Date(deps.clock.now()),
+      };
+      const row = existing
+        ? await db
+            .updateTable('applications')
+            .set(values)
+            .where('id', '=', id)
+            .returningAll()
+            .executeTakeFirstOrThrow()
+        : await db
+            .insertInto('applications')
+            .values({ id, ...values })
+            .returningAll()
+            .executeTakeFirstOrThrow();
+      return toApplication(row);
+    },
+
+    /** Every application, oldest first. */
+    async list(): Promise<Application[]> {
+      return (await db.selectFrom('applications').selectAll().orderBy('created_at').execute()).map(
+        toApplication,
+      );
+    },
+
+    /** The application with this internal id or Amazon app id. */
+    async get(idOrAppId: string): Promise<Application> {
+      const isUuid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(idOrAppId);
+      const row = await db
+        .selectFrom('applications')
+        .selectAll()
+        .where(isUuid ? 'id' : 'app_id', '=', idOrAppId)
+        .executeTakeFirst();
+      if (!row) throw new ConnectionsError('APPLICATION_NOT_FOUND', `no application '${idOrAppId}'`);
+      return toApplication(row);
+    },
+
+    /** The app's LWA credentials, secret opened from the vault (only for calls to LWA). */
+    async credentials(id: string): Promise<LwaCredentials> {
+      const row = await db
+        .selectFrom('applications')
+        .select(['lwa_client_id', 'client_secret_key_id', 'client_secret_blob'])
+        .where('id', '=', id)
+        .executeTakeFirst();
+      if (!row) throw new ConnectionsError('APPLICATION_NOT_FOUND', `no application '${id}'`);
+      return {
+        clientId: row.lwa_client_id,
+        clientSecret: vault.open(
+          { keyId: row.client_secret_key_id, blob: row.client_secret_blob },
+          secretContext(id),
+        ),
+      };
+    },
+
+    /** Marks an app as failing for every seller (e.g. invalid_client) with the likely cause. */
+    async flag(id: string, reason: string): Promise<void> {
+      await db
+        .updateTable('applications')
+        .set({ flagged_at: new Date(deps.clock.now()), flagged_reason: reason })
+        .where('id', '=', id)
+        .execute();
+    },
+
+    /** Clears the flag after a successful call. */
+    async unflag(id: string): Promise<void> {
+      await db
+        .updateTable('applications')
+        .set({ flagged_at: null, flagged_reason: null })
+        .where('id', '=', id)
+        .where('flagged_at', 'is not', null)
+        .execute();
+    },
+
+    /** Re-seals every client secret with the vault's current key; returns how many moved. */
+    async resealAll(): Promise<number> {
+      const rows = await db
+        .selectFrom('applications')
+        .select(['id', 'client_secret_key_id', 'client_secret_blob'])
+        .execute();
+      let moved = 0;
+      for (const r of rows) {
+        const sealed = { keyId: r.client_secret_key_id, blob: r.client_secret_blob };
+        if (!vault.needsReseal(sealed)) continue;
+        const next = vault.reseal(sealed, secretContext(r.id));
+        await db
+          .updateTable('applications')
+          .set({ client_secret_key_id: next.keyId, client_secret_blob: next.blob })
+          .where('id', '=', r.id)
+          .execute();
+        moved++;
+      }
+      return moved;
+    },
+  };
+}
+
+export type Applications = ReturnType<typeof createApplications>;

@@ -1,0 +1,22 @@
+import { AppError } from '../kernel/errors.js';
+
+/** Codes the connections context raises (docs/errors.md). */
+export type ConnectionsErrorCode =
+  | 'OAUTH_CALLBACK_INVALID'
+  | 'OAUTH_CONSENT_DENIED'
+  | 'OAUTH_STATE_UNKNOWN'
+  | 'OAUTH_STATE_EXPIRED'
+  | 'OAUTH_STATE_REPLAYED'
+  | 'OAUTH_STATE_OTHER_SESSION'
+  | 'OAUTH_EXCHANGE_FAILED'
+  | 'OAUTH_PARTNER_MISMATCH'
+  | 'OAUTH_CONNECTION_TAKEN'
+  | 'OAUTH_LOGIN_INVALID'
+  | 'CONNECTION_NOT_FOUND'
+  | 'CONNECTION_NOT_RENEWABLE'
+  | 'APPLICATION_NOT_FOUND'
+  | 'APPLICATION_INVALID'
+  | 'SELF_AUTH_REJECTED';
+
+/** A connection failure. `userMessage` is plain words for the page; never includes secrets. */
+export class ConnectionsError extends AppError<ConnectionsErrorCode> {}

@@ -1,0 +1,186 @@
+import { AmazonError } from '../amazon/errors.js';
+import type { Secret } from '../kernel/secret.js';
+import type { RegionCode } from '../store/schema.js';
+import type { AuditRecord } from './audit.js';
+import type { ConnectionsDeps } from './context.js';
+import { ConnectionsError } from './errors.js';
+import { fetchParticipations, type Participations } from './participations.js';
+import { storeAuthorization } from './persist.js';
+import {
+  getVisibleConnection,
+  listVisibleConnections,
+  toConnection,
+  type Connection,
+  type Viewer,
+} from './repository.js';
+
+/** Listing, viewing, disconnecting and importing self-authorized connections. */
+export function createConnectionManager(deps: ConnectionsDeps) {
+  const actor = (viewer: Viewer): string => `user:${viewer.username}`;
+  return {
+    /** Connections the viewer may see (operators: all, or one account's). */
+    list: (viewer: Viewer, accountId?: string): Promise<Connection[]> =>
+      listVisibleConnections(deps.db, viewer, accountId),
+
+    /** One connection, if the viewer may see it (else CONNECTION_NOT_FOUND). */
+    async get(viewer: Viewer, id: string): Promise<Connection> {
+      return toConnection(await getVisibleConnection(deps.db, viewer, id));
+    },
+
+    /** The connection's audit trail, newest first. */
+    async history(viewer: Viewer, id: string): Promise<AuditRecord[]> {
+      await getVisibleConnection(deps.db, viewer, id);
+      return deps.audit.forConnection(id);
+    },
+
+    /**
+     * Disconnects: deletes the sealed refresh token and marks the connection disconnected. The seller
+     * should also remove the app in Seller Central → Manage Your Apps (Amazon keeps it authorized).
+     */
+    async disconnect(viewer: Viewer, id: string, ip: string | null): Promise<Connection> {
+      const row = await getVisibleConnection(deps.db, viewer, id);
+      const now = new Date(deps.clock.now());
+      const updated = await deps.db.transaction().execute(async (trx) => {
+        const next = await trx
+          .updateTable('connections')
+          .set({
+            refresh_token_key_id: null,
+            refresh_token_blob: null,
+            state: 'disconnected',
+            state_reason: `disconnected by ${viewer.username}`,
+            state_changed_at: now,
+            updated_at: now,
+          })
+          .where('id', '=', id)
+          .returningAll()
+          .executeTakeFirstOrThrow();
+        await deps.audit.record(
+          {
+            accountId: row.account_id,
+            connectionId: id,
+            actorUserId: viewer.userId,
+            actor: actor(viewer),
+            action: 'connection.disconnected',
+            outcome: 'success',
+            detail: { previousState: row.state },
+            ip,
+          },
+          trx,
+        );
+        return next;
+      });
+      deps.onEvent?.({
+        type: 'connection.disconnected',
+        connectionId: id,
+        accountId: row.account_id,
+        at: now,
+      });
+      return toConnection(updated);
+    },
+
+    /**
+     * Imports a refresh token from self-authorization (FACTS §3): verified with one refresh call
+     * before anything is stored. Expiry follows the app's rule (private apps: none by default).
+     */
+    async importSelfAuthorized(
+      viewer: Viewer,
+      input: {
+        applicationId: string;
+        region: RegionCode;
+        sellingPartnerId: string;
+        refreshToken: Secret;
+        accountId?: string;
+      },
+      ip: string | null,
+    ): Promise<Connection> {
+      const accountId = viewer.role === 'operator' ? input.accountId : viewer.accountId;
+      if (!accountId)
+        throw new ConnectionsError('SELF_AUTH_REJECTED', 'choose the account the connection belongs to');
+      if (!/^A[A-Z0-9]{5,20}$/.test(input.sellingPartnerId)) {
+        throw new ConnectionsError(
+          'SELF_AUTH_REJECTED',
+          'the selling partner id looks like A1B2C3D4E5F6G7 (Seller Central → Account Info → Merchant Token)',
+          {
+            details: { field: 'sellingPartnerId' },
+          },
+        );
+      }
+      const token = input.refreshToken.reveal().trim();
+      if (!token.startsWith('Atzr|') || token.length > 2048) {
+        throw new ConnectionsError(
+          'SELF_AUTH_REJECTED',
+          'a refresh token starts with Atzr| and has at most 2048 characters',
+          {
+            details: { field: 'refreshToken' },
+          },
+        );
+      }
+      const app = await deps.applications.get(input.applicationId);
+      const taken = await deps.db
+        .selectFrom('connections')
+        .select('account_id')
+        .where('application_id', '=', app.id)
+        .where('selling_partner_id', '=', input.sellingPartnerId)
+        .where('region', '=', input.region)
+        .executeTakeFirst();
+      if (taken && taken.account_id !== accountId) {
+        throw new ConnectionsError(
+          'OAUTH_CONNECTION_TAKEN',
+          `seller ${input.sellingPartnerId} (${input.region}) is already connected to another account`,
+        );
+      }
+      let access;
+      try {
+        access = await deps.lwa.refresh(await deps.applications.credentials(app.id), input.refreshToken);
+      } catch (err) {
+        await deps.audit.record({
+          accountId,
+          actorUserId: viewer.userId,
+          actor: actor(viewer),
+          action: 'connection.self_authorize',
+          outcome: 'failure',
+          detail: { code: err instanceof AmazonError ? err.code : 'unknown', region: input.region },
+          ip,
+        });
+        const why =
+          err instanceof AmazonError && err.code === 'LWA_INVALID_GRANT'
+            ? 'Amazon did not accept this refresh token for this app (revoked, for another app, or mistyped)'
+            : err instanceof AmazonError
+              ? err.message
+              : 'the refresh token could not be checked with Amazon';
+        throw new ConnectionsError('SELF_AUTH_REJECTED', `${why}. Nothing was stored.`, {
+          details: { field: 'refreshToken' },
+        });
+      }
+      let participations: Participations | null = null;
+      let participationsError: string | null = null;
+      try {
+        participations = await fetchParticipations({
+          fetch: deps.fetch,
+          endpoint: deps.endpoints.spApi[input.region],
+          accessToken: access.accessToken,
+          userAgent: deps.userAgent,
+        });
+      } catch (err) {
+        participationsError = err instanceof Error ? err.message : String(err);
+      }
+      const lifetime =
+        app.authorizationLifetimeDays ??
+        (app.kind === 'private' ? null : (deps.authorizationLifetimeDays ?? 365));
+      return storeAuthorization(deps, {
+        accountId,
+        applicationId: app.id,
+        sellingPartnerId: input.sellingPartnerId,
+        region: input.region,
+        kind: 'self',
+        refreshToken: input.refreshToken,
+        expiresInDays: lifetime,
+        participations,
+        participationsError,
+        actor: { userId: viewer.userId, label: actor(viewer), ip },
+      });
+    },
+  };
+}
+
+export type ConnectionManager = ReturnType<typeof createConnectionManager>;
