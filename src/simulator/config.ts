@@ -28,10 +28,66 @@ export interface SimulatorConfig {
    * redirect URI with no parameters; 'error' adds `error=access_denied` and `state`; 'stay' shows a page.
    */
   consentCancel: 'none' | 'error' | 'stay';
+  /**
+   * UNCONFIRMED (FACTS §2.1 says only "do not send scope" with grant_type=refresh_token): what LWA does
+   * when a refresh_token grant carries `scope`. 'invalid_request' answers 400 invalid_request;
+   * 'ignore' refreshes as if it were absent.
+   */
+  lwaRefreshScope: 'invalid_request' | 'ignore';
+  /** UNCONFIRMED (FACTS §1.4 gives no lifetime): how long an `amazon_state` can be returned to the callback. */
+  amazonStateTtlMs: number;
+  /**
+   * UNCONFIRMED (FACTS appendix says nothing): what patchListingsItem / deleteListingsItem do for a SKU
+   * that is not listed in the marketplace. 'accept' (seen on Amazon: a PATCH of an unknown SKU is
+   * ACCEPTED and creates a partial listing; a DELETE is ACCEPTED and changes nothing); 'invalid'
+   * answers status INVALID with an issue.
+   */
+  listingsMissingSku: 'accept' | 'invalid';
+  /**
+   * Whether createRestrictedDataToken checks the app's restricted roles (FACTS §8: Direct-to-Consumer
+   * Shipping for addresses, Tax Invoicing or Tax Remittance for buyer info), answering 400 "Application
+   * do not have access to some or all requested resource" when missing. Off by default because the
+   * demo apps do not carry those roles.
+   */
+  rdtRequiresRestrictedRoles: boolean;
   /** UNCONFIRMED (FACTS §5.3): status for a missing access token. */
   missingTokenStatus: 400 | 403;
+  /** UNCONFIRMED (FACTS §5.3, §4): status of the SP-API answer for an app whose client secrets all expired. */
+  secretExpiredStatus: 401 | 403;
+  /**
+   * UNCONFIRMED (FACTS §6): whether usage-plan buckets are also split per region. Seller buckets are
+   * regional anyway (authorizations are); this matters for grantless calls. Default: no.
+   */
+  bucketsPerRegion: boolean;
   /** Rate reported in x-amzn-RateLimit-Limit: the model's rate times `speed` when true (what is enforced). */
   rateLimitHeaderScaled: boolean;
+  /**
+   * UNCONFIRMED (FACTS §5.1 says only that the sandbox answers "when request parameters match"): whether
+   * a static sandbox request may carry parameters an `x-amzn-api-sandbox.static` entry does not name.
+   * 'ignore' (default) matches on the entry's parameters alone, so the required parameters a client
+   * always sends do not spoil a match; 'reject' needs the request to carry exactly the entry's set.
+   */
+  sandboxExtraParameters: 'ignore' | 'reject';
+  /**
+   * UNCONFIRMED (FACTS §7 only says *Before must be ≥ 2 minutes before now): the upper bound that
+   * searchOrders/getOrders use when no createdBefore/lastUpdatedBefore is sent, as now minus this. It
+   * is echoed in the response (`lastUpdatedBefore`/`createdBefore`) so importers can use it as their
+   * next watermark. Default 2 minutes, the same margin Amazon demands for an explicit bound.
+   */
+  ordersDefaultBeforeLagMs: number;
+  /**
+   * UNCONFIRMED: whether searchOrders (2026-01-01) requires `marketplaceIds`. The 2026-01-01 model marks
+   * it optional (v0 `MarketplaceIds` is required, FACTS §7); when optional and absent, every
+   * marketplace of the seller is searched. Default false, as the model says.
+   */
+  searchOrdersRequireMarketplaceIds: boolean;
+  /**
+   * What Orders v0 returns as `ShippingAddress` without an RDT covering `shippingAddress` (FACTS §8:
+   * "the PII fields are left out"). 'non-pii' keeps City, StateOrRegion, PostalCode and CountryCode,
+   * as observed in amzn/selling-partner-api-models#314, #1837 and jlevers/selling-partner-api#189;
+   * 'omit' drops the whole object. BuyerInfo is omitted either way.
+   */
+  ordersV0AddressWithoutRdt: 'non-pii' | 'omit';
   /** How many request log entries are kept (oldest dropped first). */
   requestLogLimit: number;
   /** Seed for the simulator's own randomness (fault shares, generated data). */
@@ -50,8 +106,18 @@ export const DEFAULT_SIMULATOR_CONFIG: Readonly<SimulatorConfig> = Object.freeze
   clientSecretLifetimeMs: 180 * DAY,
   clientSecretGraceMs: 7 * DAY,
   consentCancel: 'none',
+  lwaRefreshScope: 'invalid_request',
+  amazonStateTtlMs: 15 * MINUTE,
+  listingsMissingSku: 'accept',
+  rdtRequiresRestrictedRoles: false,
   missingTokenStatus: 403,
+  secretExpiredStatus: 403,
+  bucketsPerRegion: false,
   rateLimitHeaderScaled: true,
+  sandboxExtraParameters: 'ignore',
+  ordersDefaultBeforeLagMs: 2 * MINUTE,
+  searchOrdersRequireMarketplaceIds: false,
+  ordersV0AddressWithoutRdt: 'non-pii',
   requestLogLimit: 10_000,
   seed: 1,
 });

@@ -96,6 +96,18 @@ export interface SimSellerSession {
   createdAt: number;
 }
 
+/**
+ * An `amazon_state` of the Amazon-initiated flow (FACTS §1.4): issued when the seller leaves Seller
+ * Central for the app's Login URI, single use, bound to the seller and the app. Keyed by value.
+ */
+export interface SimAmazonState {
+  value: string;
+  appId: string;
+  sellingPartnerId: string;
+  issuedAt: number;
+  used: boolean;
+}
+
 /** An order, stored in the Orders 2026-01-01 `Order` shape; v0 views derive from it. Keyed by orderId. */
 export interface SimOrder {
   orderId: string;
@@ -122,7 +134,12 @@ export interface SimListingSubmission {
     message: string;
     severity: 'ERROR' | 'WARNING' | 'INFO';
     attributeNames?: string[];
+    categories?: string[];
   }[];
+  /** The marketplace the submission was made for (`marketplaceIds` query). */
+  marketplaceId?: string;
+  /** The request body as received (PUT/PATCH), for the listings control page. */
+  body?: unknown;
 }
 
 /** A listing as applied. Keyed by `${sellingPartnerId}|${sku}`. */
@@ -132,6 +149,8 @@ export interface SimListing {
   productType: string;
   marketplaceIds: string[];
   attributes: Record<string, unknown>;
+  /** The requirements set of the last accepted PUT (default LISTING); PATCH-created listings have none. */
+  requirements?: 'LISTING' | 'LISTING_PRODUCT_ONLY' | 'LISTING_OFFER_ONLY';
   createdAt: number;
   lastUpdatedAt: number;
   deleted: boolean;
@@ -190,6 +209,7 @@ export interface SimState {
   authCodes: Map<string, SimAuthCode>;
   accessTokens: Map<string, SimAccessToken>;
   sellerSessions: Map<string, SimSellerSession>;
+  amazonStates: Map<string, SimAmazonState>;
   orders: Map<string, SimOrder>;
   listings: Map<string, SimListing>;
   notifications: SimNotification[];
@@ -207,6 +227,7 @@ export function createEmptyState(): SimState {
     authCodes: new Map(),
     accessTokens: new Map(),
     sellerSessions: new Map(),
+    amazonStates: new Map(),
     orders: new Map(),
     listings: new Map(),
     notifications: [],

@@ -1,5 +1,5 @@
 import type { Context } from 'hono';
-import type { SimEnv } from '../context.js';
+import type { SimContext, SimEnv } from '../context.js';
 import type { Region, SimAccessToken, SimApp, SimAuthorization } from '../state.js';
 
 /** How an operation is authorized. */
@@ -18,6 +18,8 @@ export interface SpApiCall {
   /** Present for seller calls. */
   authorization?: SimAuthorization;
   sellingPartnerId?: string;
+  /** The simulator's world, so handlers (static arrays) can reach state, clock and config. */
+  ctx: SimContext;
 }
 
 /**
@@ -30,5 +32,7 @@ export interface SpApiOperation {
   /** Hono path, e.g. `/orders/2026-01-01/orders/:orderId`. */
   path: string;
   auth: OperationAuth;
+  /** Overrides the usage plan from spapi/usage-plans.ts (needed for ids the table lacks). */
+  usagePlan?: { rate: number; burst: number };
   handle(c: Context<SimEnv>, call: SpApiCall): Response | Promise<Response>;
 }
