@@ -1,13 +1,30 @@
 import { serve, type ServerType } from '@hono/node-server';
 import { sql } from 'kysely';
 import type { AddressInfo } from 'node:net';
+import path from 'node:path';
+import { createAccounts } from './accounts/service.js';
+import { createLwaClient } from './amazon/lwa.js';
+import { buildUserAgent } from './amazon/user-agent.js';
 import { simulatorEndpoints, type Config } from './config/config.js';
+import { createApplications } from './connections/applications.js';
+import { createAuditLog } from './connections/audit.js';
+import { createConnectionManager } from './connections/manage.js';
+import { createOAuthFlow } from './connections/oauth.js';
 import { startJobs, type Jobs } from './jobs/boss.js';
+import { systemClock, type Clock } from './kernel/clock.js';
 import type { Logger } from './kernel/log.js';
-import { createSimulator } from './simulator/app.js';
-import { seedDemo } from './simulator/seed.js';
-import { listenSimulator, type SimulatorServer } from './simulator/server.js';
+import { cryptoRandom, randomUuid, type Random } from './kernel/random.js';
+import {
+  ensureDemoLogin,
+  registerSandboxApplications,
+  startSandboxSimulator,
+  type DemoLogin,
+  type Sandbox,
+} from './main-sandbox.js';
 import { openStore, type Store } from './store/database.js';
+import { createVault, type Vault } from './vault/envelope.js';
+import { readOrCreateKeyFile } from './vault/key-file.js';
+import { createKeyRing, parseKeyList } from './vault/keyring.js';
 import { createWebApp } from './web/app.js';
 
 /** Which parts of the service this process runs. */
@@ -18,35 +35,90 @@ export interface Service {
   readonly url: string | null;
   readonly simulatorUrl: string | null;
   readonly store: Store;
+  /** Sandbox mode: the demo login (printed on start). */
+  readonly demoLogin: DemoLogin | null;
+  /** The clock the service runs on (the simulator's in sandbox mode). */
+  readonly clock: Clock;
   stop(): Promise<void>;
 }
 
+/** Injected effects: tests pass their own. */
+export interface ServiceEffects {
+  /** Opens the database instead of `config.database` (tests use a prepared template). */
+  openStore?: () => Promise<Store>;
+  clock?: Clock;
+  random?: Random;
+  fetch?: typeof fetch;
+}
+
+const VERSION = '0.1.0';
+
 /**
- * The composition root: opens the database (running migrations), starts the job system and, in
- * sandbox mode, the built-in Amazon simulator, then serves the web app. Everything is created
- * here and passed down; nothing else reads configuration or creates singletons.
+ * The composition root: opens the database (running migrations), the vault, the simulator in
+ * sandbox mode, the use cases, the job system and the web app. Everything is created here and
+ * passed down; nothing else reads configuration or creates singletons.
  */
-export async function startService(config: Readonly<Config>, logger: Logger, role: Role = 'all'): Promise<Service> {
+export async function startService(
+  config: Readonly<Config>,
+  logger: Logger,
+  role: Role = 'all',
+  effects: ServiceEffects = {},
+): Promise<Service> {
+  let clock = effects.clock ?? systemClock;
+  const random = effects.random ?? cryptoRandom;
+  const fetchFn = effects.fetch ?? globalThis.fetch.bind(globalThis);
   const stack: (() => Promise<void>)[] = [];
   const stopAll = async (): Promise<void> => {
-    for (const stop of stack.reverse()) await stop().catch((err: unknown) => logger.error({ err }, 'error while stopping'));
+    for (const stop of stack.splice(0).reverse())
+      await stop().catch((err: unknown) => logger.error({ err }, 'error while stopping'));
   };
   try {
-    const store = await openStore(config.database);
+    const vault = openVault(config, random, systemClock, logger);
+    const store = effects.openStore ? await effects.openStore() : await openStore(config.database);
     stack.push(() => store.close());
     logger.info({ database: config.database.kind }, 'database ready');
 
-    let simulator: SimulatorServer | null = null;
+    let sandbox: Sandbox | null = null;
     if (config.mode === 'sandbox' && role !== 'worker') {
-      simulator = await startSandboxSimulator(config);
-      stack.push(() => simulator!.close());
-      logger.info({ url: simulator.url }, 'Amazon simulator listening (sandbox mode)');
+      sandbox = await startSandboxSimulator(config, logger);
+      stack.push(() => sandbox!.stop());
+      if (!effects.clock) clock = sandbox.clock;
+      logger.info({ url: sandbox.server.url }, 'Amazon simulator listening (sandbox mode)');
     }
-    const amazon = simulator ? simulatorEndpoints(simulator.url) : config.amazon;
+    const endpoints = sandbox ? simulatorEndpoints(sandbox.server.url) : config.amazon;
+    const userAgent = buildUserAgent({ appName: 'Sellerlink', appVersion: VERSION });
+    const accounts = createAccounts({ db: store.db, clock, random });
+    const applications = createApplications({ db: store.db, vault, clock, newId: () => randomUuid(random) });
+    const audit = createAuditLog(store.db, clock);
+    const lwa = createLwaClient({ fetch: fetchFn, endpoint: endpoints.lwaTokenUrl, clock });
+    const connectionDeps = {
+      db: store.db,
+      vault,
+      clock,
+      random,
+      lwa,
+      fetch: fetchFn,
+      applications,
+      audit,
+      endpoints,
+      userAgent,
+      logger,
+    };
+    const oauth = createOAuthFlow(connectionDeps);
+    const connections = createConnectionManager(connectionDeps);
+
+    let demoLogin: DemoLogin | null = null;
+    if (config.mode === 'sandbox') {
+      await registerSandboxApplications(applications, config);
+      demoLogin = await ensureDemoLogin(accounts, config, random);
+    }
 
     let jobs: Jobs | null = null;
     if (role !== 'web') {
-      jobs = await startJobs({ store, onError: (err) => logger.error({ err: err.message }, 'job system error') });
+      jobs = await startJobs({
+        store,
+        onError: (err) => logger.error({ err: err.message }, 'job system error'),
+      });
       stack.push(() => jobs!.stop());
     }
 
@@ -54,7 +126,16 @@ export async function startService(config: Readonly<Config>, logger: Logger, rol
     if (role !== 'worker') {
       const app = createWebApp({
         config,
-        simulatorUrl: simulator?.url ?? null,
+        clock,
+        logger,
+        accounts,
+        applications,
+        oauth,
+        connections,
+        simulatorUrl: sandbox?.server.url ?? null,
+        demoHint: demoLogin
+          ? `Sandbox demo login: ${demoLogin.username} (password printed in the terminal where Sellerlink started).`
+          : null,
         checkDatabase: async () => {
           await sql`select 1`.execute(store.db);
           return true;
@@ -64,26 +145,33 @@ export async function startService(config: Readonly<Config>, logger: Logger, rol
       stack.push(() => new Promise<void>((resolve) => server.close(() => resolve())));
       const port = (server.address() as AddressInfo).port;
       url = config.port === port ? config.publicUrl : `http://${config.host}:${port}`;
-      logger.info({ url, amazon: amazon.lwaTokenUrl }, 'sellerlink web listening');
+      logger.info({ url, lwa: endpoints.lwaTokenUrl }, 'sellerlink web listening');
     }
-    return { url, simulatorUrl: simulator?.url ?? null, store, stop: stopAll };
+    return { url, simulatorUrl: sandbox?.server.url ?? null, store, demoLogin, clock, stop: stopAll };
   } catch (err) {
     await stopAll();
     throw err;
   }
 }
 
-async function startSandboxSimulator(config: Readonly<Config>): Promise<SimulatorServer> {
-  const simulator = createSimulator({ config: { speed: config.simulator.speed } });
-  const server = await listenSimulator(simulator, { port: config.simulator.port, host: config.host });
-  seedDemo(simulator.ctx, {
-    redirectUris: [`${config.publicUrl}/oauth/callback`, `${server.url}/_sim/landing`],
-    loginUri: `${config.publicUrl}/oauth/login`,
-  });
-  return server;
+/** The vault from configured keys, or (sandbox only) from a local key file it creates. */
+function openVault(config: Readonly<Config>, random: Random, clock: Clock, logger: Logger): Vault {
+  if (config.vaultKeys) return createVault(createKeyRing(parseKeyList(config.vaultKeys)), random);
+  const file = path.join(config.dataDir, 'vault-keys');
+  const { keys, created } = readOrCreateKeyFile(file, random, new Date(clock.now()));
+  if (created)
+    logger.warn(
+      { file },
+      'sandbox mode: created a local vault key file (production mode requires SELLERLINK_VAULT_KEYS)',
+    );
+  return createVault(createKeyRing(keys), random);
 }
 
-function listen(fetch: (request: Request) => Response | Promise<Response>, host: string, port: number): Promise<ServerType> {
+function listen(
+  fetch: (request: Request) => Response | Promise<Response>,
+  host: string,
+  port: number,
+): Promise<ServerType> {
   return new Promise((resolve, reject) => {
     const server = serve({ fetch, hostname: host, port }, () => resolve(server));
     server.once('error', reject);

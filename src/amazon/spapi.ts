@@ -21,10 +21,7 @@ export function buildSpApiRequest(input: {
   const url = new URL(`${input.endpoint.replace(/\/$/, '')}${input.call.path}`);
   for (const [key, value] of Object.entries(input.call.query ?? {})) {
     if (value === undefined) continue;
-    url.searchParams.set(
-      key,
-      Array.isArray(value) ? value.join(',') : String(value as string | number | boolean),
-    );
+    url.searchParams.set(key, Array.isArray(value) ? value.join(',') : String(value));
   }
   const headers: Record<string, string> = {
     'x-amz-access-token': input.accessToken.reveal(),

@@ -7,8 +7,7 @@ import { AppError } from '../kernel/errors.js';
  * object. Libraries never read process.env; docs/configuration.md lists every variable.
  */
 
-const REGIONS = ['NA', 'EU', 'FE'] as const;
-export type RegionCode = (typeof REGIONS)[number];
+export type RegionCode = 'NA' | 'EU' | 'FE';
 
 const url = z.url({ protocol: /^https?$/ });
 const port = z.coerce.number().int().min(0).max(65535);
@@ -19,7 +18,10 @@ const schema = z
     HOST: z.string().min(1).default('127.0.0.1'),
     PORT: port.default(3000),
     PUBLIC_URL: url.optional(),
-    DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\//, 'must be a postgres:// or postgresql:// URL').optional(),
+    DATABASE_URL: z
+      .string()
+      .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// or postgresql:// URL')
+      .optional(),
     SELLERLINK_DATA_DIR: z.string().min(1).default('.sellerlink'),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
     SIMULATOR_PORT: port.optional(),
@@ -31,6 +33,7 @@ const schema = z
     SELLER_CENTRAL_URL_NA: url.default('https://sellercentral.amazon.com'),
     SELLER_CENTRAL_URL_EU: url.default('https://sellercentral-europe.amazon.com'),
     SELLER_CENTRAL_URL_FE: url.default('https://sellercentral.amazon.co.jp'),
+    SELLERLINK_VAULT_KEYS: z.string().min(1).optional(),
     AMAZON_APP_ID: z.string().min(1).optional(),
     AMAZON_CLIENT_ID: z.string().min(1).optional(),
   })
@@ -54,13 +57,18 @@ export interface Config {
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   simulator: { port: number; speed: number };
   amazon: AmazonEndpoints;
+  /** `id:base64` pairs, newest first; null in sandbox mode means the local key file. */
+  vaultKeys: string | null;
 }
 
 /** Only these keys of the environment are read (plus a few prefixes nobody else uses). */
 const KNOWN_KEYS = new Set(Object.keys(schema.shape));
 
 /** Parses configuration from an environment map; throws CONFIG_INVALID naming each bad variable. */
-export function loadConfig(env: Record<string, string | undefined>, overrides: Record<string, string> = {}): Readonly<Config> {
+export function loadConfig(
+  env: Record<string, string | undefined>,
+  overrides: Record<string, string> = {},
+): Readonly<Config> {
   const picked: Record<string, string> = {};
   for (const [key, value] of Object.entries({ ...env, ...overrides })) {
     if (KNOWN_KEYS.has(key) && value !== undefined && value !== '') picked[key] = value;
@@ -68,25 +76,41 @@ export function loadConfig(env: Record<string, string | undefined>, overrides: R
   const parsed = schema.safeParse(picked);
   if (!parsed.success) {
     const problems = parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`);
-    throw new AppError('CONFIG_INVALID', `invalid configuration: ${problems.join('; ')}`, { details: { problems } });
+    throw new AppError('CONFIG_INVALID', `invalid configuration: ${problems.join('; ')}`, {
+      details: { problems },
+    });
   }
   const e = parsed.data;
   const mode = e.SELLERLINK_MODE ?? (e.AMAZON_CLIENT_ID ? 'production' : 'sandbox');
   const dataDir = path.resolve(e.SELLERLINK_DATA_DIR);
+  if (mode === 'production' && !e.SELLERLINK_VAULT_KEYS) {
+    throw new AppError(
+      'CONFIG_INVALID',
+      'production mode refuses to start without SELLERLINK_VAULT_KEYS (id:base64 of 32 random bytes, newest first); see docs/configuration.md',
+      { details: { problems: ['SELLERLINK_VAULT_KEYS: required in production mode'] } },
+    );
+  }
   const config: Config = {
     mode,
     host: e.HOST,
     port: e.PORT,
     publicUrl: (e.PUBLIC_URL ?? `http://localhost:${e.PORT}`).replace(/\/$/, ''),
-    database: e.DATABASE_URL ? { kind: 'postgres', url: e.DATABASE_URL } : { kind: 'pglite', dataDir: path.join(dataDir, 'db') },
+    database: e.DATABASE_URL
+      ? { kind: 'postgres', url: e.DATABASE_URL }
+      : { kind: 'pglite', dataDir: path.join(dataDir, 'db') },
     dataDir,
     logLevel: e.LOG_LEVEL,
     simulator: { port: e.SIMULATOR_PORT ?? (e.PORT === 0 ? 0 : e.PORT + 1), speed: e.SIMULATOR_SPEED },
     amazon: {
       lwaTokenUrl: e.LWA_TOKEN_URL,
       spApi: { NA: e.SPAPI_URL_NA, EU: e.SPAPI_URL_EU, FE: e.SPAPI_URL_FE },
-      sellerCentral: { NA: e.SELLER_CENTRAL_URL_NA, EU: e.SELLER_CENTRAL_URL_EU, FE: e.SELLER_CENTRAL_URL_FE },
+      sellerCentral: {
+        NA: e.SELLER_CENTRAL_URL_NA,
+        EU: e.SELLER_CENTRAL_URL_EU,
+        FE: e.SELLER_CENTRAL_URL_FE,
+      },
     },
+    vaultKeys: e.SELLERLINK_VAULT_KEYS ?? null,
   };
   return deepFreeze(config);
 }

@@ -1,7 +1,7 @@
 import type { Kysely, Selectable } from 'kysely';
 import type { LwaCredentials } from '../amazon/lwa.js';
 import type { Clock } from '../kernel/clock.js';
-import { Secret } from '../kernel/secret.js';
+import type { Secret } from '../kernel/secret.js';
 import type { ApplicationsTable, Database } from '../store/schema.js';
 import type { Vault } from '../vault/envelope.js';
 import { ConnectionsError } from './errors.js';

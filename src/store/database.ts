@@ -70,7 +70,7 @@ async function openPglite(target: Extract<DatabaseTarget, { kind: 'pglite' }>): 
             return { rows: result.rows };
           }
           const results = await pglite.exec(text);
-          return { rows: (results.at(-1)?.rows ?? []) as Record<string, unknown>[] };
+          return { rows: results.at(-1)?.rows ?? [] };
         }),
     },
     dump: () => gate.run(() => pglite.dumpDataDir('none')),

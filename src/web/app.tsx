@@ -1,44 +1,76 @@
 import { Hono } from 'hono';
+import { csrf } from 'hono/csrf';
 import { secureHeaders } from 'hono/secure-headers';
-import type { Config } from '../config/config.js';
+import type { WebDeps, WebEnv } from './context.js';
+import { MessagePage } from './pages/layout.js';
+import { registerAuthRoutes } from './routes/auth.js';
+import { registerConnectionRoutes } from './routes/connections.js';
+import { registerOAuthRoutes } from './routes/oauth.js';
+import { loadSession } from './session.js';
 
-/** What the web layer needs from the rest of the service. */
-export interface WebDeps {
-  config: Readonly<Config>;
-  /** Origin of the simulator in sandbox mode (for the banner and links). */
-  simulatorUrl: string | null;
-  /** Reports database reachability for /healthz. */
-  checkDatabase: () => Promise<boolean>;
-}
+export type { WebDeps } from './context.js';
 
-/** Builds the service's Hono app: pages, API and health. */
-export function createWebApp(deps: WebDeps): Hono {
-  const app = new Hono();
+/** Builds the service's Hono app: portal pages, OAuth endpoints and health. */
+export function createWebApp(deps: WebDeps & { demoHint?: string | null }): Hono<WebEnv> {
+  const app = new Hono<WebEnv>();
   app.use(secureHeaders({ referrerPolicy: 'no-referrer' }));
+  // Refuses cross-site form posts by Origin; each form also carries the session's CSRF token.
+  app.use(
+    csrf({
+      origin: (origin) =>
+        origin === new URL(deps.config.publicUrl).origin ||
+        (deps.config.mode === 'sandbox' && isLoopback(origin)),
+    }),
+  );
+  app.use(loadSession(deps.accounts));
 
   app.get('/healthz', async (c) => {
     const database = await deps.checkDatabase().catch(() => false);
-    return c.json({ status: database ? 'ok' : 'degraded', database, mode: deps.config.mode }, database ? 200 : 503);
+    return c.json(
+      { status: database ? 'ok' : 'degraded', database, mode: deps.config.mode },
+      database ? 200 : 503,
+    );
   });
+  app.get('/', (c) => c.redirect(c.get('user') ? '/connections' : '/login'));
 
-  app.get('/', (c) =>
+  registerAuthRoutes(app, deps, { demoHint: deps.demoHint ?? null });
+  registerConnectionRoutes(app, deps);
+  registerOAuthRoutes(app, deps);
+
+  app.notFound((c) =>
     c.html(
-      <html lang="en">
-        <head>
-          <meta charset="utf-8" />
-          <title>Sellerlink</title>
-        </head>
-        <body style="font-family: system-ui, sans-serif; max-width: 48rem; margin: 2rem auto;">
-          <h1>Sellerlink</h1>
-          <p>Keeps your sellers' Amazon connections alive.</p>
-          {deps.simulatorUrl ? (
-            <p>
-              Sandbox mode: Amazon is simulated at <a href={`${deps.simulatorUrl}/_sim/`}>{deps.simulatorUrl}</a>.
-            </p>
-          ) : null}
-        </body>
-      </html>,
+      <MessagePage
+        title="Not found"
+        message="There is no page at this address."
+        user={c.get('user') ?? null}
+        code="NOT_FOUND"
+      />,
+      404,
     ),
   );
+  app.onError((err, c) => {
+    deps.logger.error(
+      { err: { name: err.name, message: err.message, code: (err as { code?: unknown }).code } },
+      'request failed',
+    );
+    return c.html(
+      <MessagePage
+        title="Something went wrong"
+        message="Sellerlink hit an unexpected error. Nothing was changed by the failed step; please try again."
+        user={c.get('user') ?? null}
+        code="INTERNAL"
+      />,
+      500,
+    );
+  });
   return app;
+}
+
+function isLoopback(origin: string): boolean {
+  try {
+    const host = new URL(origin).hostname;
+    return host === 'localhost' || host === '127.0.0.1' || host === '[::1]';
+  } catch {
+    return false;
+  }
 }

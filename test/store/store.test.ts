@@ -18,7 +18,7 @@ describeEachDatabase('store', (kind) => {
       store.db,
     );
     expect(applied.rows.map((r) => r.name)).toContain('0001_foundation');
-    const again = await migrateToLatest(store.db);
+    const again = await migrateToLatest(store.db as never);
     expect(again).toEqual([]);
   });
 

@@ -47,9 +47,14 @@ describe('vault', () => {
   it('names the unknown key id of a row sealed with a key that is not configured', () => {
     const other = createVault(createKeyRing([{ id: 'old-key', base64: key(9) }]), cryptoRandom);
     const sealed = other.seal(new Secret(TOKEN), 'c');
-    expect(() => vault1.open(sealed, 'c')).toThrow(
-      expect.objectContaining({ code: 'VAULT_KEY_UNKNOWN', message: expect.stringContaining("'old-key'") }),
-    );
+    let err: { code?: string; message?: string } | null = null;
+    try {
+      vault1.open(sealed, 'c');
+    } catch (e) {
+      err = e as { code?: string; message?: string };
+    }
+    expect(err?.code).toBe('VAULT_KEY_UNKNOWN');
+    expect(err?.message).toContain("'old-key'");
   });
 
   it('rotates: the newest key seals, older keys still open, reseal moves a value to the newest key', () => {
@@ -83,6 +88,6 @@ describe('vault', () => {
     expect(JSON.stringify({ s })).not.toContain('very-secret');
     expect(String(s)).not.toContain('very-secret');
     expect(inspect({ s })).not.toContain('very-secret');
-    expect(`${s}`).toBe('[REDACTED]');
+    expect([s].join('')).toBe('[REDACTED]');
   });
 });

@@ -7,7 +7,11 @@ import { waitForShutdown } from '../shutdown.js';
 /** `start`, `web`, `worker`: run the service (all roles, or one for scaling out). */
 export function registerStartCommands(program: Command): void {
   const roles: [string, Role, string][] = [
-    ['start', 'all', 'run the web app and the job workers in one process (sandbox mode without Amazon credentials)'],
+    [
+      'start',
+      'all',
+      'run the web app and the job workers in one process (sandbox mode without Amazon credentials)',
+    ],
     ['web', 'web', 'run only the web app and API (scale out against one PostgreSQL)'],
     ['worker', 'worker', 'run only the job workers (scale out against one PostgreSQL)'],
   ];
@@ -20,15 +24,21 @@ export function registerStartCommands(program: Command): void {
         const config = loadConfig(process.env, options.port ? { PORT: options.port } : {});
         const logger = createLogger(config.logLevel);
         const service = await startService(config, logger, role);
-        printBanner(config.mode, service.url, service.simulatorUrl);
+        printBanner(config.mode, service.url, service.simulatorUrl, service.demoLogin);
         await waitForShutdown(() => service.stop());
       });
   }
 }
 
-function printBanner(mode: string, url: string | null, simulatorUrl: string | null): void {
+function printBanner(
+  mode: string,
+  url: string | null,
+  simulatorUrl: string | null,
+  demo: { username: string; password: string } | null,
+): void {
   const lines = ['', `Sellerlink is running (${mode} mode).`];
   if (url) lines.push(`  Open ${url}`);
+  if (url && demo) lines.push(`  Demo login: ${demo.username} / ${demo.password}`);
   if (simulatorUrl) lines.push(`  Amazon simulator: ${simulatorUrl}  (controls: ${simulatorUrl}/_sim/)`);
   lines.push('  Stop with Ctrl+C.', '');
   console.log(lines.join('\n'));

@@ -1,0 +1,126 @@
+import type { SessionUser } from '../../accounts/service.js';
+import { REGION_NAMES, marketplaceById } from '../../amazon/regions.js';
+import type { AuditRecord } from '../../connections/audit.js';
+import type { Connection } from '../../connections/repository.js';
+import type { StatusView } from '../../connections/status.js';
+import { formatDateTime } from '../format.js';
+import { Layout } from './layout.js';
+
+/** One connection: its facts, actions, and audit trail. */
+export function ConnectionPage(props: {
+  user: SessionUser;
+  connection: Connection;
+  status: StatusView;
+  applicationName: string;
+  history: AuditRecord[];
+  notice?: string | null;
+  sandbox: string | null;
+}) {
+  const c = props.connection;
+  const csrf = props.user.csrfToken;
+  return (
+    <Layout title={`${c.sellingPartnerId} (${c.region})`} user={props.user} sandbox={props.sandbox}>
+      <p>
+        <a href="/connections">← All connections</a>
+      </p>
+      <h1>
+        {c.sellingPartnerId} · {REGION_NAMES[c.region]}
+      </h1>
+      {props.notice ? <p class="banner good">{props.notice}</p> : null}
+      <div class="card" data-connection={c.id} data-state={props.status.state}>
+        <p>
+          <span class={`badge ${props.status.tone}`} data-status>
+            {props.status.label}
+          </span>{' '}
+          {props.status.advice}
+        </p>
+        <table>
+          <tbody>
+            <tr>
+              <th>Application</th>
+              <td>
+                {props.applicationName}
+                {c.kind === 'self' ? ' (self-authorized)' : ''}
+              </td>
+            </tr>
+            <tr>
+              <th>Store</th>
+              <td>{c.storeName ?? '—'}</td>
+            </tr>
+            <tr>
+              <th>Marketplaces</th>
+              <td>
+                {c.marketplaceIds.map((id) => `${marketplaceById(id)?.name ?? id} (${id})`).join(', ') ||
+                  'not known yet'}
+              </td>
+            </tr>
+            <tr>
+              <th>Authorized on</th>
+              <td data-authorized>{formatDateTime(c.authorizedAt)}</td>
+            </tr>
+            <tr>
+              <th>Expires on</th>
+              <td data-expires>{c.expiresAt ? formatDateTime(c.expiresAt) : 'Does not expire'}</td>
+            </tr>
+            <tr>
+              <th>Last successful call</th>
+              <td>{formatDateTime(c.lastSuccessAt)}</td>
+            </tr>
+            <tr>
+              <th>Last error</th>
+              <td>{c.lastError ? `${c.lastError.message} (${formatDateTime(c.lastError.at)})` : '—'}</td>
+            </tr>
+          </tbody>
+        </table>
+        <div class="actions" style="margin-top:1rem">
+          {c.kind === 'oauth' ? (
+            <form method="post" action={`/connections/${c.id}/renew`}>
+              <input type="hidden" name="_csrf" value={csrf} />
+              <button type="submit" data-renew={c.id}>
+                {c.state === 'disconnected' ? 'Connect again' : 'Renew'}
+              </button>
+            </form>
+          ) : null}
+          {c.state !== 'disconnected' ? (
+            <form method="post" action={`/connections/${c.id}/disconnect`}>
+              <input type="hidden" name="_csrf" value={csrf} />
+              <button type="submit" class="danger" data-disconnect={c.id}>
+                Disconnect
+              </button>
+            </form>
+          ) : null}
+        </div>
+      </div>
+      <h2>History</h2>
+      <table>
+        <thead>
+          <tr>
+            <th>When</th>
+            <th>Who</th>
+            <th>What</th>
+            <th>Result</th>
+            <th>From</th>
+          </tr>
+        </thead>
+        <tbody>
+          {props.history.map((h) => (
+            <tr data-audit={h.action}>
+              <td>{formatDateTime(h.at)}</td>
+              <td>{h.actor}</td>
+              <td>
+                {h.action}
+                {typeof h.detail.reason === 'string' ? `: ${h.detail.reason}` : ''}
+              </td>
+              <td>{h.outcome}</td>
+              <td>{h.ip ?? '—'}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      <p class="small">
+        Dates are in UTC. Authorizations last{' '}
+        {c.kind === 'oauth' ? '365 days (Amazon’s rule for public apps)' : 'as configured for this app'}.
+      </p>
+    </Layout>
+  );
+}

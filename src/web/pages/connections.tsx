@@ -1,0 +1,159 @@
+import type { SessionUser } from '../../accounts/service.js';
+import { REGION_NAMES, REGIONS, marketplaceById } from '../../amazon/regions.js';
+import type { Account } from '../../accounts/service.js';
+import type { Connection } from '../../connections/repository.js';
+import type { StatusView } from '../../connections/status.js';
+import { formatDate, formatDateTime } from '../format.js';
+import { Layout } from './layout.js';
+
+export interface ConnectionRow {
+  connection: Connection;
+  status: StatusView;
+  applicationName: string;
+  accountName?: string;
+}
+
+/** Marketplace ids as country codes: "US, CA, MX". */
+function marketplaces(ids: string[]): string {
+  if (ids.length === 0) return 'not known yet';
+  return ids.map((id) => marketplaceById(id)?.country ?? id).join(', ');
+}
+
+/** The status page: every connection with its state, dates, last call, last error, and actions. */
+export function ConnectionsPage(props: {
+  user: SessionUser;
+  rows: ConnectionRow[];
+  notice?: string | null;
+  sandbox: string | null;
+  canConnect: boolean;
+  accounts?: Account[];
+}) {
+  const expiringSoon = props.rows.filter((r) => r.status.state === 'expiring');
+  const broken = props.rows.filter((r) => ['expired', 'revoked', 'error'].includes(r.status.state));
+  const csrf = props.user.csrfToken;
+  return (
+    <Layout title="Connections" user={props.user} sandbox={props.sandbox}>
+      <h1>Amazon connections</h1>
+      {props.notice ? <p class="banner good">{props.notice}</p> : null}
+      {broken.length ? (
+        <p class="banner bad" role="alert" data-banner="broken">
+          {broken.length === 1 ? '1 connection needs' : `${broken.length} connections need`} renewal now:
+          orders and listings for{' '}
+          {broken.map((r) => `${r.connection.sellingPartnerId} (${r.connection.region})`).join(', ')} are
+          paused until renewed.
+        </p>
+      ) : null}
+      {expiringSoon.length ? (
+        <p class="banner warn" role="alert" data-banner="expiring">
+          {expiringSoon.length === 1 ? '1 connection expires' : `${expiringSoon.length} connections expire`}{' '}
+          within 30 days:{' '}
+          {expiringSoon
+            .map(
+              (r) => `${r.connection.sellingPartnerId} (${r.connection.region}) in ${r.status.daysLeft} days`,
+            )
+            .join(', ')}
+          . Renew to keep orders and listings flowing.
+        </p>
+      ) : null}
+
+      {props.canConnect ? (
+        <div class="card">
+          <div class="actions">
+            {REGIONS.map((region) => (
+              <form method="post" action="/connections/connect">
+                <input type="hidden" name="_csrf" value={csrf} />
+                <input type="hidden" name="region" value={region} />
+                {props.accounts ? (
+                  <select
+                    name="accountId"
+                    aria-label={`Account for ${REGION_NAMES[region]}`}
+                    style="width:auto;margin-right:.3rem"
+                  >
+                    {props.accounts.map((a) => (
+                      <option value={a.id}>{a.name}</option>
+                    ))}
+                  </select>
+                ) : null}
+                <button type="submit" data-connect={region}>
+                  Connect Amazon {REGION_NAMES[region]}
+                </button>
+              </form>
+            ))}
+            <a class="button" href="/connections/import" style="background:#fff;border-color:#aab2bd">
+              Import a self-authorized token
+            </a>
+          </div>
+          <p class="small">
+            Each button opens Amazon Seller Central for that region: sign in with the seller account, confirm,
+            and you come straight back here.
+          </p>
+        </div>
+      ) : null}
+
+      {props.rows.length === 0 ? (
+        <p>No connections yet.</p>
+      ) : (
+        <table>
+          <thead>
+            <tr>
+              <th>Region / seller</th>
+              <th>Marketplaces</th>
+              <th>Status</th>
+              <th>Authorized</th>
+              <th>Expires</th>
+              <th>Last successful call</th>
+              <th>Last error</th>
+              <th />
+            </tr>
+          </thead>
+          <tbody>
+            {props.rows.map(({ connection: c, status, applicationName, accountName }) => (
+              <tr data-connection={c.id} data-region={c.region} data-state={status.state}>
+                <td>
+                  <strong>{REGION_NAMES[c.region]}</strong>
+                  <br />
+                  <a href={`/connections/${c.id}`}>{c.sellingPartnerId}</a>
+                  {c.storeName ? <div class="small">{c.storeName}</div> : null}
+                  <div class="small">
+                    {applicationName}
+                    {c.kind === 'self' ? ' · self-authorized' : ''}
+                    {accountName ? ` · ${accountName}` : ''}
+                  </div>
+                </td>
+                <td>{marketplaces(c.marketplaceIds)}</td>
+                <td>
+                  <span class={`badge ${status.tone}`} data-status>
+                    {status.label}
+                  </span>
+                  <div class="small" style="max-width:16rem">
+                    {status.advice}
+                  </div>
+                </td>
+                <td data-authorized>{formatDate(c.authorizedAt)}</td>
+                <td data-expires>{c.expiresAt ? formatDate(c.expiresAt) : 'Does not expire'}</td>
+                <td>{formatDateTime(c.lastSuccessAt)}</td>
+                <td>{c.lastError ? <span class="error-text">{c.lastError.message}</span> : '—'}</td>
+                <td>
+                  <div class="actions">
+                    {c.kind === 'oauth' ? (
+                      <form method="post" action={`/connections/${c.id}/renew`}>
+                        <input type="hidden" name="_csrf" value={csrf} />
+                        <button type="submit" data-renew={c.id}>
+                          {c.state === 'disconnected' ? 'Connect again' : 'Renew'}
+                        </button>
+                      </form>
+                    ) : (
+                      <a class="button" href="/connections/import">
+                        Import new token
+                      </a>
+                    )}
+                  </div>
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+    </Layout>
+  );
+}

@@ -1,0 +1,97 @@
+import type { Child } from 'hono/jsx';
+import type { SessionUser } from '../../accounts/service.js';
+
+const CSS = `
+body{font-family:system-ui,-apple-system,Segoe UI,sans-serif;margin:0;color:#1d2433;background:#f6f7f9}
+header{background:#232f3e;color:#fff;padding:.6rem 1.5rem;display:flex;gap:1.5rem;align-items:center}
+header a{color:#fff;text-decoration:none} header .grow{flex:1}
+header form{margin:0} header button{background:none;border:1px solid #8895a7;color:#fff;border-radius:4px;padding:.2rem .6rem;cursor:pointer}
+main{max-width:72rem;margin:1.5rem auto;padding:0 1.5rem}
+table{border-collapse:collapse;width:100%;background:#fff} th,td{text-align:left;padding:.55rem .6rem;border-bottom:1px solid #e3e6ea;vertical-align:top}
+th{font-size:.85rem;color:#5a6475;font-weight:600}
+.badge{display:inline-block;padding:.15rem .55rem;border-radius:999px;font-size:.85rem;font-weight:600;white-space:nowrap}
+.good{background:#e3f6e8;color:#1c6b34}.warn{background:#fff3d6;color:#7a5200}.bad{background:#fde2e1;color:#9b1c1c}.muted{background:#eceef1;color:#4b5563}
+.banner{padding:.8rem 1rem;border-radius:6px;margin:0 0 1rem}
+.banner.warn{border:1px solid #f0c36d}.banner.bad{border:1px solid #f2a7a3}.banner.good{border:1px solid #9fd8ad}.banner.info{background:#e6f0fb;border:1px solid #a9c8ee}
+button,.button{background:#ff9900;border:1px solid #e88b00;color:#111;border-radius:4px;padding:.4rem .9rem;font-size:.95rem;cursor:pointer;text-decoration:none;display:inline-block}
+button.secondary{background:#fff;border-color:#aab2bd} button.danger{background:#fff;border-color:#d9534f;color:#9b1c1c}
+.actions{display:flex;gap:.5rem;flex-wrap:wrap} .actions form{margin:0}
+.card{background:#fff;border:1px solid #e3e6ea;border-radius:6px;padding:1rem 1.25rem;margin-bottom:1rem}
+label{display:block;margin:.6rem 0 .2rem;font-weight:600} input,select,textarea{font:inherit;padding:.4rem;width:100%;max-width:28rem;box-sizing:border-box}
+.small{font-size:.85rem;color:#5a6475} .error-text{color:#9b1c1c} code{background:#eef0f3;padding:0 .25rem;border-radius:3px}
+`;
+
+/** The page frame: header with navigation for signed-in users, then the content. */
+export function Layout(props: {
+  title: string;
+  user: SessionUser | null;
+  sandbox?: string | null;
+  children?: Child;
+}) {
+  return (
+    <html lang="en">
+      <head>
+        <meta charset="utf-8" />
+        <meta name="viewport" content="width=device-width, initial-scale=1" />
+        <meta name="referrer" content="no-referrer" />
+        <title>{`${props.title} · Sellerlink`}</title>
+        <style>{CSS}</style>
+      </head>
+      <body>
+        <header>
+          <strong>Sellerlink</strong>
+          {props.user ? (
+            <>
+              <a href="/connections">Connections</a>
+              <a href="/account">Account</a>
+              <span class="grow" />
+              <span class="small" style="color:#cfd6df">
+                {props.user.username} ({props.user.role})
+              </span>
+              <form method="post" action="/logout">
+                <input type="hidden" name="_csrf" value={props.user.csrfToken} />
+                <button type="submit">Sign out</button>
+              </form>
+            </>
+          ) : (
+            <span class="grow" />
+          )}
+        </header>
+        <main>
+          {props.sandbox ? (
+            <p class="banner info small">
+              Sandbox mode: Amazon is simulated at <a href={`${props.sandbox}/_sim/`}>{props.sandbox}</a>.
+              Nothing here reaches the real Amazon.
+            </p>
+          ) : null}
+          {props.children}
+        </main>
+      </body>
+    </html>
+  );
+}
+
+/** A page that explains something went wrong (or right) and where to go next. */
+export function MessagePage(props: {
+  title: string;
+  message: string;
+  user: SessionUser | null;
+  tone?: 'bad' | 'warn' | 'good';
+  code?: string;
+  next?: { href: string; label: string };
+}) {
+  return (
+    <Layout title={props.title} user={props.user}>
+      <h1>{props.title}</h1>
+      <p class={`banner ${props.tone ?? 'bad'}`} data-code={props.code ?? ''}>
+        {props.message}
+      </p>
+      {props.code ? <p class="small">Reference: {props.code}</p> : null}
+      <p>
+        <a class="button" href={props.next?.href ?? '/connections'}>
+          {props.next?.label ?? 'Back to connections'}
+        </a>
+      </p>
+    </Layout>
+  );
+}

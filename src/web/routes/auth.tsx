@@ -1,0 +1,140 @@
+import type { Context, Hono } from 'hono';
+import { getCookie, setCookie } from 'hono/cookie';
+import { AccountsError } from '../../accounts/errors.js';
+import { newOpaqueToken } from '../../accounts/tokens.js';
+import { cryptoRandom } from '../../kernel/random.js';
+import type { WebDeps, WebEnv } from '../context.js';
+import { AccountPage } from '../pages/account.js';
+import { LoginPage } from '../pages/login.js';
+import { MessagePage } from '../pages/layout.js';
+import { LOGIN_CSRF_COOKIE, clearSessionCookie, csrfOk, sameToken, setSessionCookie } from '../session.js';
+
+/** Only same-site paths are followed after sign-in. */
+export function safeNext(value: unknown): string {
+  return typeof value === 'string' && /^\/(?!\/)[^\s\\]*$/.test(value) ? value : '/connections';
+}
+
+/** Sign-in, sign-out and password change. */
+export function registerAuthRoutes(
+  app: Hono<WebEnv>,
+  deps: WebDeps,
+  options: { demoHint: string | null },
+): void {
+  const secure = deps.config.publicUrl.startsWith('https://');
+  const sandbox = deps.simulatorUrl;
+
+  const loginForm = (
+    c: Context<WebEnv>,
+    status: 200 | 400 | 429,
+    extra: { error?: string; username?: string; next?: string } = {},
+  ) => {
+    const csrf = newOpaqueToken(cryptoRandom, 24).value;
+    setCookie(c, LOGIN_CSRF_COOKIE, csrf, {
+      httpOnly: true,
+      sameSite: 'Strict',
+      secure,
+      path: '/login',
+      maxAge: 3600,
+    });
+    return c.html(
+      <LoginPage
+        csrf={csrf}
+        next={extra.next ?? safeNext(c.req.query('next'))}
+        sandbox={sandbox}
+        demo={options.demoHint}
+        {...extra}
+      />,
+      status,
+    );
+  };
+
+  app.get('/login', (c) => (c.get('user') ? c.redirect(safeNext(c.req.query('next'))) : loginForm(c, 200)));
+
+  app.post('/login', async (c) => {
+    const form = await c.req.parseBody();
+    const next = safeNext(form.next);
+    if (!sameToken(typeof form._csrf === 'string' ? form._csrf : null, getCookie(c, LOGIN_CSRF_COOKIE))) {
+      return loginForm(c, 400, { error: 'The sign-in form expired. Please try again.', next });
+    }
+    const username = typeof form.username === 'string' ? form.username.trim() : '';
+    const password = typeof form.password === 'string' ? form.password : '';
+    if (!username || !password)
+      return loginForm(c, 400, { error: 'Enter your username and password.', username, next });
+    try {
+      const user = await deps.accounts.authenticate(username, password, c.get('ip'));
+      const session = await deps.accounts.createSession(user.id, {
+        ip: c.get('ip'),
+        userAgent: c.req.header('user-agent') ?? null,
+      });
+      setSessionCookie(c, session.token, session.expiresAt, secure);
+      deps.logger.info({ user: user.username, ip: c.get('ip') }, 'signed in');
+      return c.redirect(next, 303);
+    } catch (err) {
+      if (err instanceof AccountsError && err.code === 'AUTH_THROTTLED') {
+        const minutes = Math.ceil(Number(err.details.retryAfterSeconds ?? 900) / 60);
+        return loginForm(c, 429, {
+          error: `Too many failed sign-ins. Try again in ${minutes} minutes.`,
+          username,
+          next,
+        });
+      }
+      if (err instanceof AccountsError && err.code === 'AUTH_INVALID_CREDENTIALS') {
+        return loginForm(c, 400, { error: 'Wrong username or password.', username, next });
+      }
+      throw err;
+    }
+  });
+
+  app.post('/logout', async (c) => {
+    const user = c.get('user');
+    const form = await c.req.parseBody();
+    if (user && csrfOk(user, form._csrf)) await deps.accounts.endSession(c.get('sessionToken')!);
+    clearSessionCookie(c, secure);
+    return c.redirect('/login', 303);
+  });
+
+  app.get('/account', (c) => {
+    const user = c.get('user');
+    if (!user) return c.redirect('/login?next=/account');
+    const notice = c.req.query('notice') === 'password-changed' ? 'Your password was changed.' : null;
+    return c.html(<AccountPage user={user} notice={notice} sandbox={sandbox} />);
+  });
+
+  app.post('/account/password', async (c) => {
+    const user = c.get('user');
+    if (!user) return c.redirect('/login?next=/account', 303);
+    const form = await c.req.parseBody();
+    if (!csrfOk(user, form._csrf)) {
+      return c.html(
+        <MessagePage
+          title="Form expired"
+          message="This form expired or came from another site. Nothing was changed."
+          user={user}
+          code="CSRF_FAILED"
+        />,
+        403,
+      );
+    }
+    try {
+      const current = typeof form.current === 'string' ? form.current : '';
+      const next = typeof form.next === 'string' ? form.next : '';
+      await deps.accounts.changePassword(user.id, current, next, user.sessionHash);
+      return c.redirect('/account?notice=password-changed', 303);
+    } catch (err) {
+      if (
+        err instanceof AccountsError &&
+        (err.code === 'AUTH_INVALID_CREDENTIALS' || err.code === 'PASSWORD_TOO_WEAK')
+      ) {
+        return c.html(
+          <AccountPage
+            user={user}
+            error={`${err.message[0]!.toUpperCase()}${err.message.slice(1)}. Nothing was changed.`}
+            sandbox={sandbox}
+          />,
+          400,
+        );
+      }
+      throw err;
+    }
+  });
+}

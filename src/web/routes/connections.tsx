@@ -1,0 +1,283 @@
+import type { Context, Hono } from 'hono';
+import type { SessionUser } from '../../accounts/service.js';
+import { isRegion } from '../../amazon/regions.js';
+import type { Application } from '../../connections/applications.js';
+import { ConnectionsError } from '../../connections/errors.js';
+import type { Connection, Viewer } from '../../connections/repository.js';
+import { deriveState, describeStatus } from '../../connections/status.js';
+import { Secret } from '../../kernel/secret.js';
+import type { WebDeps, WebEnv } from '../context.js';
+import { ConnectionPage } from '../pages/connection.js';
+import { ConnectionsPage, type ConnectionRow } from '../pages/connections.js';
+import { ImportPage } from '../pages/import.js';
+import { MessagePage } from '../pages/layout.js';
+import { csrfOk } from '../session.js';
+
+const NOTICES: Record<string, string> = {
+  connected:
+    'Connected. Amazon confirmed the authorization; it lasts 365 days and Sellerlink will remind you before it ends.',
+  renewed:
+    'Renewed. The authorization was replaced and its 365 days start again; anything that was waiting now goes out.',
+  disconnected:
+    'Disconnected: the stored token was deleted. To finish, also remove the app in Seller Central → Settings → User Permissions / Manage Your Apps.',
+  imported: 'Imported. Amazon accepted the refresh token; it is stored encrypted.',
+};
+
+/** The viewer of a signed-in user. */
+export function viewerOf(user: SessionUser): Viewer {
+  return { userId: user.id, username: user.username, role: user.role, accountId: user.accountId };
+}
+
+/** The app "Connect" uses: the first published public app, else the first app. */
+export function defaultApplication(apps: Application[]): Application | undefined {
+  return (
+    apps.find((a) => a.kind === 'public' && a.status === 'published') ??
+    apps.find((a) => a.kind === 'public') ??
+    apps[0]
+  );
+}
+
+/** The connections portal: status page, connect, renew, disconnect, import, detail. */
+export function registerConnectionRoutes(app: Hono<WebEnv>, deps: WebDeps): void {
+  const sandbox = deps.simulatorUrl;
+
+  const requireUser = (c: Context<WebEnv>): SessionUser | Response => {
+    const user = c.get('user');
+    if (user) return user;
+    return c.req.method === 'GET'
+      ? c.redirect(`/login?next=${encodeURIComponent(c.req.path)}`)
+      : c.redirect('/login', 303);
+  };
+  const forbidden = (c: Context<WebEnv>, user: SessionUser) =>
+    c.html(
+      <MessagePage
+        title="Form expired"
+        message="This form expired or came from another site. Nothing was changed; please try again."
+        user={user}
+        code="CSRF_FAILED"
+      />,
+      403,
+    );
+  const notFound = (c: Context<WebEnv>, user: SessionUser) =>
+    c.html(
+      <MessagePage
+        title="Not found"
+        message="There is no such connection in your account."
+        user={user}
+        code="CONNECTION_NOT_FOUND"
+      />,
+      404,
+    );
+
+  const rowsFor = async (
+    connections: Connection[],
+    accountNames?: Map<string, string>,
+  ): Promise<ConnectionRow[]> => {
+    const apps = new Map((await deps.applications.list()).map((a) => [a.id, a.name]));
+    const now = deps.clock.now();
+    return connections.map((connection) => {
+      const state = deriveState(connection.state, connection.expiresAt, now);
+      const row: ConnectionRow = {
+        connection,
+        status: describeStatus(state, connection.expiresAt, now),
+        applicationName: apps.get(connection.applicationId) ?? 'unknown app',
+      };
+      const accountName = accountNames?.get(connection.accountId);
+      if (accountName) row.accountName = accountName;
+      return row;
+    });
+  };
+
+  app.get('/connections', async (c) => {
+    const user = requireUser(c);
+    if (user instanceof Response) return user;
+    const viewer = viewerOf(user);
+    const accounts = user.role === 'operator' ? await deps.accounts.listAccounts() : undefined;
+    const names = accounts ? new Map(accounts.map((a) => [a.id, a.name])) : undefined;
+    const rows = await rowsFor(await deps.connections.list(viewer), names);
+    const hasApp = (await deps.applications.list()).length > 0;
+    return c.html(
+      <ConnectionsPage
+        user={user}
+        rows={rows}
+        notice={NOTICES[c.req.query('notice') ?? ''] ?? null}
+        sandbox={sandbox}
+        canConnect={hasApp && (user.role !== 'operator' || (accounts?.length ?? 0) > 0)}
+        {...(accounts ? { accounts } : {})}
+      />,
+    );
+  });
+
+  app.post('/connections/connect', async (c) => {
+    const user = requireUser(c);
+    if (user instanceof Response) return user;
+    const form = await c.req.parseBody();
+    if (!csrfOk(user, form._csrf)) return forbidden(c, user);
+    const region = form.region;
+    if (!isRegion(region)) {
+      return c.html(
+        <MessagePage
+          title="Choose a region"
+          message="Choose North America, Europe or Far East."
+          user={user}
+          code="VALIDATION_FAILED"
+        />,
+        400,
+      );
+    }
+    const application = defaultApplication(await deps.applications.list());
+    if (!application) {
+      return c.html(
+        <MessagePage
+          title="No application"
+          message="No SP-API application is registered yet. An operator must add one (sellerlink applications add)."
+          user={user}
+          code="APPLICATION_NOT_FOUND"
+        />,
+        409,
+      );
+    }
+    const url = await deps.oauth.startConnect(
+      { viewer: viewerOf(user), sessionHash: user.sessionHash, ip: c.get('ip') },
+      {
+        region,
+        applicationId: application.id,
+        ...(typeof form.accountId === 'string' ? { accountId: form.accountId } : {}),
+      },
+    );
+    c.header('Referrer-Policy', 'no-referrer');
+    return c.redirect(url, 303);
+  });
+
+  app.get('/connections/import', async (c) => {
+    const user = requireUser(c);
+    if (user instanceof Response) return user;
+    const accounts = user.role === 'operator' ? await deps.accounts.listAccounts() : undefined;
+    return c.html(
+      <ImportPage
+        user={user}
+        applications={await deps.applications.list()}
+        sandbox={sandbox}
+        {...(accounts ? { accounts } : {})}
+      />,
+    );
+  });
+
+  app.post('/connections/import', async (c) => {
+    const user = requireUser(c);
+    if (user instanceof Response) return user;
+    const form = await c.req.parseBody();
+    if (!csrfOk(user, form._csrf)) return forbidden(c, user);
+    const field = (name: string): string => (typeof form[name] === 'string' ? form[name].trim() : '');
+    const values = {
+      applicationId: field('applicationId'),
+      region: field('region'),
+      sellingPartnerId: field('sellingPartnerId'),
+      accountId: field('accountId'),
+    };
+    const accounts = user.role === 'operator' ? await deps.accounts.listAccounts() : undefined;
+    const again = (error: string, status: 400 | 409) =>
+      c.html(
+        <ImportPage
+          user={user}
+          applications={[]}
+          error={error}
+          values={values}
+          sandbox={sandbox}
+          {...(accounts ? { accounts } : {})}
+        />,
+        status,
+      );
+    if (!isRegion(values.region)) return again('Choose a region.', 400);
+    try {
+      const connection = await deps.connections.importSelfAuthorized(
+        viewerOf(user),
+        {
+          applicationId: values.applicationId,
+          region: values.region,
+          sellingPartnerId: values.sellingPartnerId,
+          refreshToken: new Secret(field('refreshToken')),
+          ...(values.accountId ? { accountId: values.accountId } : {}),
+        },
+        c.get('ip'),
+      );
+      return c.redirect(`/connections/${connection.id}?notice=imported`, 303);
+    } catch (err) {
+      if (err instanceof ConnectionsError) {
+        const page = await again(err.message, err.code === 'OAUTH_CONNECTION_TAKEN' ? 409 : 400);
+        return page;
+      }
+      throw err;
+    }
+  });
+
+  app.get('/connections/:id', async (c) => {
+    const user = requireUser(c);
+    if (user instanceof Response) return user;
+    const viewer = viewerOf(user);
+    try {
+      const connection = await deps.connections.get(viewer, c.req.param('id'));
+      const [row] = await rowsFor([connection]);
+      const history = await deps.connections.history(viewer, connection.id);
+      return c.html(
+        <ConnectionPage
+          user={user}
+          connection={connection}
+          status={row!.status}
+          applicationName={row!.applicationName}
+          history={history}
+          notice={NOTICES[c.req.query('notice') ?? ''] ?? null}
+          sandbox={sandbox}
+        />,
+      );
+    } catch (err) {
+      if (err instanceof ConnectionsError && err.code === 'CONNECTION_NOT_FOUND') return notFound(c, user);
+      throw err;
+    }
+  });
+
+  app.post('/connections/:id/renew', async (c) => {
+    const user = requireUser(c);
+    if (user instanceof Response) return user;
+    const form = await c.req.parseBody();
+    if (!csrfOk(user, form._csrf)) return forbidden(c, user);
+    try {
+      const connection = await deps.connections.get(viewerOf(user), c.req.param('id'));
+      const url = await deps.oauth.startRenew(
+        { viewer: viewerOf(user), sessionHash: user.sessionHash, ip: c.get('ip') },
+        connection,
+      );
+      c.header('Referrer-Policy', 'no-referrer');
+      return c.redirect(url, 303);
+    } catch (err) {
+      if (err instanceof ConnectionsError && err.code === 'CONNECTION_NOT_FOUND') return notFound(c, user);
+      if (err instanceof ConnectionsError && err.code === 'CONNECTION_NOT_RENEWABLE') {
+        return c.html(
+          <MessagePage
+            title="Cannot renew here"
+            message={err.message}
+            user={user}
+            code={err.code}
+            tone="warn"
+          />,
+          409,
+        );
+      }
+      throw err;
+    }
+  });
+
+  app.post('/connections/:id/disconnect', async (c) => {
+    const user = requireUser(c);
+    if (user instanceof Response) return user;
+    const form = await c.req.parseBody();
+    if (!csrfOk(user, form._csrf)) return forbidden(c, user);
+    try {
+      const connection = await deps.connections.disconnect(viewerOf(user), c.req.param('id'), c.get('ip'));
+      return c.redirect(`/connections/${connection.id}?notice=disconnected`, 303);
+    } catch (err) {
+      if (err instanceof ConnectionsError && err.code === 'CONNECTION_NOT_FOUND') return notFound(c, user);
+      throw err;
+    }
+  });
+}
