@@ -76,9 +76,10 @@ export async function registerSandboxApplications(
   applications: Applications,
   config: Readonly<Config>,
 ): Promise<void> {
-  for (const [spec, status] of [
-    [DEMO.publishedApp, 'published'],
-    [DEMO.draftApp, 'draft'],
+  // The draft app stands for a private, self-authorized app (FACTS §3).
+  for (const [spec, status, kind] of [
+    [DEMO.publishedApp, 'published', 'public'],
+    [DEMO.draftApp, 'draft', 'private'],
   ] as const) {
     await applications.upsert({
       name: spec.name,
@@ -86,6 +87,7 @@ export async function registerSandboxApplications(
       clientId: spec.clientId,
       clientSecret: new Secret(spec.clientSecret),
       status,
+      kind,
       redirectUri: `${config.publicUrl}/oauth/callback`,
       loginUri: `${config.publicUrl}/oauth/login`,
     });

@@ -6,7 +6,7 @@ import { createAccounts } from './accounts/service.js';
 import { createLwaClient } from './amazon/lwa.js';
 import { buildUserAgent } from './amazon/user-agent.js';
 import { simulatorEndpoints, type Config } from './config/config.js';
-import { createApplications } from './connections/applications.js';
+import { createApplications, type Applications } from './connections/applications.js';
 import { createAuditLog } from './connections/audit.js';
 import { createConnectionManager } from './connections/manage.js';
 import { createOAuthFlow } from './connections/oauth.js';
@@ -39,6 +39,8 @@ export interface Service {
   readonly demoLogin: DemoLogin | null;
   /** The clock the service runs on (the simulator's in sandbox mode). */
   readonly clock: Clock;
+  /** Operator use cases (CLI and tests). */
+  readonly applications: Applications;
   stop(): Promise<void>;
 }
 
@@ -147,7 +149,7 @@ export async function startService(
       url = config.port === port ? config.publicUrl : `http://${config.host}:${port}`;
       logger.info({ url, lwa: endpoints.lwaTokenUrl }, 'sellerlink web listening');
     }
-    return { url, simulatorUrl: sandbox?.server.url ?? null, store, demoLogin, clock, stop: stopAll };
+    return { url, simulatorUrl: sandbox?.server.url ?? null, store, demoLogin, clock, applications, stop: stopAll };
   } catch (err) {
     await stopAll();
     throw err;
