@@ -57,6 +57,44 @@ export function createOAuthFlow(deps: ConnectionsDeps) {
     return state.value;
   };
 
+  /** Creates a state for a connect or renew, audits the start, and builds the consent URL. */
+  const consentUrlFor = async (
+    origin: FlowOrigin,
+    flow: {
+      accountId: string;
+      app: Application;
+      region: RegionCode;
+      purpose: 'connect' | 'renew';
+      connectionId: string | null;
+    },
+  ): Promise<string> => {
+    const state = await createState(
+      origin,
+      flow.accountId,
+      flow.app,
+      flow.region,
+      flow.purpose,
+      flow.connectionId,
+    );
+    await deps.audit.record({
+      accountId: flow.accountId,
+      connectionId: flow.connectionId,
+      actorUserId: origin.viewer.userId,
+      actor: actor(origin.viewer),
+      action: 'oauth.start',
+      outcome: 'success',
+      detail: { region: flow.region, purpose: flow.purpose, appId: flow.app.appId },
+      ip: origin.ip,
+    });
+    return buildConsentUrl({
+      sellerCentralBase: deps.endpoints.sellerCentral[flow.region],
+      appId: flow.app.appId,
+      state,
+      draft: flow.app.status === 'draft',
+      redirectUri: flow.app.redirectUri,
+    });
+  };
+
   const fail = async (
     code: ConnectionsErrorCode,
     message: string,
@@ -94,22 +132,12 @@ export function createOAuthFlow(deps: ConnectionsDeps) {
     ): Promise<string> {
       const app = await deps.applications.get(input.applicationId);
       const accountId = accountFor(origin.viewer, input.accountId);
-      const state = await createState(origin, accountId, app, input.region, 'connect', null);
-      await deps.audit.record({
+      return consentUrlFor(origin, {
         accountId,
-        actorUserId: origin.viewer.userId,
-        actor: actor(origin.viewer),
-        action: 'oauth.start',
-        outcome: 'success',
-        detail: { region: input.region, purpose: 'connect', appId: app.appId },
-        ip: origin.ip,
-      });
-      return buildConsentUrl({
-        sellerCentralBase: deps.endpoints.sellerCentral[input.region],
-        appId: app.appId,
-        state,
-        draft: app.status === 'draft',
-        redirectUri: app.redirectUri,
+        app,
+        region: input.region,
+        purpose: 'connect',
+        connectionId: null,
       });
     },
 
@@ -122,30 +150,12 @@ export function createOAuthFlow(deps: ConnectionsDeps) {
         );
       }
       const app = await deps.applications.get(connection.applicationId);
-      const state = await createState(
-        origin,
-        connection.accountId,
-        app,
-        connection.region,
-        'renew',
-        connection.id,
-      );
-      await deps.audit.record({
+      return consentUrlFor(origin, {
         accountId: connection.accountId,
+        app,
+        region: connection.region,
+        purpose: 'renew',
         connectionId: connection.id,
-        actorUserId: origin.viewer.userId,
-        actor: actor(origin.viewer),
-        action: 'oauth.start',
-        outcome: 'success',
-        detail: { region: connection.region, purpose: 'renew' },
-        ip: origin.ip,
-      });
-      return buildConsentUrl({
-        sellerCentralBase: deps.endpoints.sellerCentral[connection.region],
-        appId: app.appId,
-        state,
-        draft: app.status === 'draft',
-        redirectUri: app.redirectUri,
       });
     },
 

@@ -5,6 +5,7 @@ import type { Connection } from '../../connections/repository.js';
 import type { StatusView } from '../../connections/status.js';
 import { formatDateTime } from '../format.js';
 import { Layout } from './layout.js';
+import { RenewAction } from './renew-button.js';
 
 /** One connection: its facts, actions, and audit trail. */
 export function ConnectionPage(props: {
@@ -73,14 +74,7 @@ export function ConnectionPage(props: {
           </tbody>
         </table>
         <div class="actions" style="margin-top:1rem">
-          {c.kind === 'oauth' ? (
-            <form method="post" action={`/connections/${c.id}/renew`}>
-              <input type="hidden" name="_csrf" value={csrf} />
-              <button type="submit" data-renew={c.id}>
-                {c.state === 'disconnected' ? 'Connect again' : 'Renew'}
-              </button>
-            </form>
-          ) : null}
+          <RenewAction connection={c} csrf={csrf} />
           {c.state !== 'disconnected' ? (
             <form method="post" action={`/connections/${c.id}/disconnect`}>
               <input type="hidden" name="_csrf" value={csrf} />

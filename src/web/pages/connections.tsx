@@ -5,6 +5,7 @@ import type { Connection } from '../../connections/repository.js';
 import type { StatusView } from '../../connections/status.js';
 import { formatDate, formatDateTime } from '../format.js';
 import { Layout } from './layout.js';
+import { RenewAction } from './renew-button.js';
 
 export interface ConnectionRow {
   connection: Connection;
@@ -135,18 +136,7 @@ export function ConnectionsPage(props: {
                 <td>{c.lastError ? <span class="error-text">{c.lastError.message}</span> : '—'}</td>
                 <td>
                   <div class="actions">
-                    {c.kind === 'oauth' ? (
-                      <form method="post" action={`/connections/${c.id}/renew`}>
-                        <input type="hidden" name="_csrf" value={csrf} />
-                        <button type="submit" data-renew={c.id}>
-                          {c.state === 'disconnected' ? 'Connect again' : 'Renew'}
-                        </button>
-                      </form>
-                    ) : (
-                      <a class="button" href="/connections/import">
-                        Import new token
-                      </a>
-                    )}
+                    <RenewAction connection={c} csrf={csrf} showImport />
                   </div>
                 </td>
               </tr>

@@ -1,0 +1,21 @@
+import type { Connection } from '../../connections/repository.js';
+
+/** The Renew (or "Connect again") button of an OAuth connection; self-authorized ones re-import. */
+export function RenewAction(props: { connection: Connection; csrf: string; showImport?: boolean }) {
+  const c = props.connection;
+  if (c.kind !== 'oauth') {
+    return props.showImport ? (
+      <a class="button" href="/connections/import">
+        Import new token
+      </a>
+    ) : null;
+  }
+  return (
+    <form method="post" action={`/connections/${c.id}/renew`}>
+      <input type="hidden" name="_csrf" value={props.csrf} />
+      <button type="submit" data-renew={c.id}>
+        {c.state === 'disconnected' ? 'Connect again' : 'Renew'}
+      </button>
+    </form>
+  );
+}
