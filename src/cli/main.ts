@@ -1,6 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import { AppError } from '../kernel/errors.js';
 import { registerMigrateCommand } from './commands/migrate.js';
+import { registerSimCommand } from './commands/sim.js';
 import { registerSimulatorCommand } from './commands/simulator.js';
 import { registerStartCommands } from './commands/start.js';
 
@@ -12,6 +13,7 @@ export function buildProgram(): Command {
     .exitOverride();
   registerStartCommands(program);
   registerSimulatorCommand(program);
+  registerSimCommand(program);
   registerMigrateCommand(program);
   return program;
 }

@@ -6,6 +6,7 @@ import type { SimContext, SimEnv } from './context.js';
 import { registerControls } from './controls.js';
 import { SimulatedDrop } from './http.js';
 import { registerListingControls } from './listings-controls.js';
+import { registerIndexPage } from './index-page.js';
 import { registerLwa } from './lwa.js';
 import { registerNotificationControls } from './notifications.js';
 import { registerOrderControls } from './orders-generator.js';
@@ -83,6 +84,7 @@ export function createSimulator(options: SimulatorOptions = {}): Simulator {
       500,
     );
   });
+  registerIndexPage(app, ctx);
   registerControls(app, ctx);
   registerOrderControls(app, ctx);
   registerListingControls(app, ctx);

@@ -1,9 +1,9 @@
 import { PGlite } from '@electric-sql/pglite';
-import { Kysely, PostgresDialect } from 'kysely';
+import { Kysely, PostgresDialect, sql } from 'kysely';
 import { mkdirSync } from 'node:fs';
 import pg from 'pg';
 import { AppError } from '../kernel/errors.js';
-import { createGate } from './dialects/gate.js';
+import { createGate, createKeyedGate } from './dialects/gate.js';
 import { createPgliteDialect } from './dialects/pglite.js';
 import { migrateToLatest } from './migrate.js';
 import type { Database } from './schema.js';
@@ -23,6 +23,12 @@ export interface Store {
   readonly kind: 'pglite' | 'postgres';
   readonly db: Kysely<Database>;
   readonly sql: SqlExecutor;
+  /**
+   * Runs `fn` while holding a lock named `key` across every process using this database
+   * (PostgreSQL: a session advisory lock on a dedicated connection, released if the process dies;
+   * PGlite: one process only, so an in-process keyed mutex).
+   */
+  withLock<T>(key: string, fn: (db: Kysely<Database>) => Promise<T>): Promise<T>;
   /** PGlite only: dumps the data directory (used to build test templates). */
   dump(): Promise<Blob>;
   close(): Promise<void>;
@@ -57,6 +63,7 @@ async function openPglite(target: Extract<DatabaseTarget, { kind: 'pglite' }>): 
     });
   }
   const gate = createGate();
+  const locks = createKeyedGate();
   const db = new Kysely<Database>({ dialect: createPgliteDialect(pglite, gate) });
   return {
     kind: 'pglite',
@@ -73,6 +80,8 @@ async function openPglite(target: Extract<DatabaseTarget, { kind: 'pglite' }>): 
           return { rows: results.at(-1)?.rows ?? [] };
         }),
     },
+    // Never holds the session gate while fn runs (fn may wait on HTTP): PGlite is one process.
+    withLock: (key, fn) => locks.run(key, () => fn(db)),
     dump: () => gate.run(() => pglite.dumpDataDir('none')),
     async close() {
       await db.destroy();
@@ -103,6 +112,16 @@ async function openPostgres(target: Extract<DatabaseTarget, { kind: 'postgres' }
         rows: (await pool.query(text, values)).rows as Record<string, unknown>[],
       }),
     },
+    // The lock and fn's queries share one connection, so holders never wait for a second one.
+    withLock: (key, fn) =>
+      db.connection().execute(async (conn) => {
+        await sql`select pg_advisory_lock(hashtextextended(${key}, 0))`.execute(conn);
+        try {
+          return await fn(conn);
+        } finally {
+          await sql`select pg_advisory_unlock(hashtextextended(${key}, 0))`.execute(conn);
+        }
+      }),
     dump: () => Promise.reject(new Error('dump is only available on PGlite')),
     async close() {
       await db.destroy(); // ends the pool

@@ -56,7 +56,8 @@ describe('connecting sellers per region through the simulator', () => {
       ids[region] = connectionIdOf(page.url);
     }
     const list = await browser.get(`${svc.url}/connections`);
-    for (const region of ['NA', 'EU', 'FE']) expect(list.text).toContain(`data-connection="${ids[region]}"`);
+    for (const region of ['NA', 'EU', 'FE'] as const)
+      expect(list.text).toContain(`data-connection="${ids[region]}"`);
     const expiry = new Date(svc.service.clock.now() + 365 * DAY).toLocaleDateString('en-GB', {
       day: 'numeric',
       month: 'short',

@@ -27,7 +27,7 @@ describe.skipIf(!postgresAvailable)('jobs across worker processes [postgres]', (
     workers.push(child);
     await new Promise<void>((resolve, reject) => {
       child.once('exit', (code) => reject(new Error(`worker exited early with ${code}`)));
-      child.stdout!.on('data', (chunk: Buffer) => {
+      child.stdout.on('data', (chunk: Buffer) => {
         if (chunk.toString().includes('ready')) resolve();
       });
     });

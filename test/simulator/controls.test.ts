@@ -457,3 +457,14 @@ describe('/_sim/apps/:appId/rotate-secret', () => {
     expect((await control(sim, 'POST', '/_sim/apps/amzn1.sp.solution.nope/rotate-secret')).status).toBe(404);
   });
 });
+
+describe('the /_sim/ index page', () => {
+  it('lists the pages, the world and the controls', async () => {
+    const sim = createSimulator();
+    const res = await sim.fetch(new Request('http://sim.test/_sim/'));
+    expect(res.status).toBe(200);
+    const html = await res.text();
+    expect(html).toContain('Manage Your Apps (EU)');
+    expect(html).toContain('/_sim/clock/advance');
+  });
+});

@@ -123,3 +123,35 @@ it('refuses an unreachable PostgreSQL with a clear error that hides the password
   expect(String((err as Error).message)).not.toContain('hunter2');
   expect(String((err as Error).message)).toContain('***');
 });
+
+describeEachDatabase('store locks', (kind) => {
+  let store: Store;
+  let close: () => Promise<void>;
+  beforeAll(async () => {
+    ({ store, close } = await openTestStore(kind));
+  });
+  afterAll(async () => close());
+
+  it('runs holders of the same key one at a time and different keys side by side', async () => {
+    const events: string[] = [];
+    const hold = (key: string, name: string, ms: number) =>
+      store.withLock(key, async (db) => {
+        events.push(`${name}:in`);
+        await sql`select 1`.execute(db);
+        await new Promise((r) => setTimeout(r, ms));
+        events.push(`${name}:out`);
+      });
+    await Promise.all([hold('a', 'a1', 80), hold('a', 'a2', 10), hold('b', 'b1', 10)]);
+    const a1in = events.indexOf('a1:in');
+    const a1out = events.indexOf('a1:out');
+    const a2in = events.indexOf('a2:in');
+    expect(a2in).toBeGreaterThan(a1out);
+    expect(events.indexOf('b1:out')).toBeLessThan(a1out);
+    expect(a1in).toBeGreaterThanOrEqual(0);
+  });
+
+  it('releases the lock when the holder throws', async () => {
+    await expect(store.withLock('c', () => Promise.reject(new Error('boom')))).rejects.toThrow('boom');
+    await expect(store.withLock('c', () => Promise.resolve('free'))).resolves.toBe('free');
+  });
+});

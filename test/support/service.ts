@@ -79,7 +79,7 @@ export async function startTestService(
   };
   const service = await startService(config, createLogger('debug', sink), 'all', { openStore: open });
   const simUrl = service.simulatorUrl!;
-  return {
+  const svc: TestService = {
     url: service.url!,
     simUrl,
     service,
@@ -102,7 +102,7 @@ export async function startTestService(
       return (text ? JSON.parse(text) : undefined) as T;
     },
     async rotateSecret(appId: string) {
-      const { notification } = await this.sim<{
+      const { notification } = await svc.sim<{
         notification: { body: { payload: { applicationOAuthClientNewSecret: { newClientSecret: string } } } };
       }>(`/_sim/apps/${appId}/rotate-secret`, {});
       const app = await service.applications.get(appId);
@@ -124,4 +124,5 @@ export async function startTestService(
       rmSync(dataDir, { recursive: true, force: true });
     },
   };
+  return svc;
 }

@@ -43,3 +43,24 @@ export function createGate(): Gate {
     },
   };
 }
+
+/** One gate per key, created on demand and dropped when idle: an in-process keyed mutex. */
+export function createKeyedGate(): { run<T>(key: string, fn: () => Promise<T>): Promise<T> } {
+  const gates = new Map<string, { gate: Gate; users: number }>();
+  return {
+    async run(key, fn) {
+      let entry = gates.get(key);
+      if (!entry) {
+        entry = { gate: createGate(), users: 0 };
+        gates.set(key, entry);
+      }
+      entry.users++;
+      try {
+        return await entry.gate.run(fn);
+      } finally {
+        entry.users--;
+        if (entry.users === 0) gates.delete(key);
+      }
+    },
+  };
+}
