@@ -46,7 +46,12 @@ if [ -f "$dir/data/postmaster.pid" ] && as_user "'$pg_ctl' -D '$dir/data' status
 fi
 rm -rf "$dir"
 mkdir -p "$dir"
-[ "$(id -u)" = 0 ] && chown postgres "$dir"
+if [ "$(id -u)" = 0 ]; then
+  chown postgres "$dir"
+  # The server user must be able to reach its directory (mktemp -d parents are 0700).
+  parent=$(dirname "$dir")
+  while [ "$parent" != / ]; do chmod o+x "$parent"; parent=$(dirname "$parent"); done
+fi
 as_user "'$initdb' -D '$dir/data' -U postgres --auth=trust --no-sync -E UTF8 >'$dir/initdb.log' 2>&1"
 as_user "'$pg_ctl' -D '$dir/data' -l '$dir/server.log' -w -t 60 -o \"-p $port -k $dir -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=300\" start" >&2
 echo "postgresql://postgres@127.0.0.1:$port/postgres"
