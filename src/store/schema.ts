@@ -29,6 +29,7 @@ export interface Database {
   connections: ConnectionsTable;
   oauth_states: OauthStatesTable;
   audit_log: AuditLogTable;
+  access_tokens: AccessTokensTable;
 }
 
 type Timestamp = ColumnType<Date, Date | string, Date | string>;
@@ -144,4 +145,12 @@ export interface AuditLogTable {
   outcome: 'success' | 'failure';
   detail: ColumnType<Record<string, unknown>, string | undefined, string>;
   ip: string | null;
+}
+
+export interface AccessTokensTable {
+  connection_id: string;
+  token_key_id: string;
+  token_blob: string;
+  expires_at: Timestamp;
+  minted_at: DefaultedTimestamp;
 }

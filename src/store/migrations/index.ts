@@ -1,6 +1,7 @@
 import type { Migration } from 'kysely';
 import * as m0001 from './0001_foundation.js';
 import * as m0002 from './0002_accounts_connections.js';
+import * as m0003 from './0003_tokens.js';
 
 /**
  * Every migration, in order. The same list runs on PGlite and PostgreSQL. Names are fixed forever
@@ -9,4 +10,5 @@ import * as m0002 from './0002_accounts_connections.js';
 export const migrations: Record<string, Migration> = {
   '0001_foundation': m0001,
   '0002_accounts_connections': m0002,
+  '0003_tokens': m0003,
 };
