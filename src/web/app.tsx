@@ -1,5 +1,6 @@
 import { Hono } from 'hono';
 import { csrf } from 'hono/csrf';
+import { HTTPException } from 'hono/http-exception';
 import { secureHeaders } from 'hono/secure-headers';
 import type { WebDeps, WebEnv } from './context.js';
 import { MessagePage } from './pages/layout.js';
@@ -49,6 +50,19 @@ export function createWebApp(deps: WebDeps & { demoHint?: string | null }): Hono
     ),
   );
   app.onError((err, c) => {
+    // The csrf middleware refuses cross-site posts by throwing a 403: answer it as such, not as a crash.
+    if (err instanceof HTTPException && err.status === 403) {
+      return c.html(
+        <MessagePage
+          title="Request refused"
+          message="This form was sent from another site, so it was refused. Nothing was changed; open Sellerlink directly and try again."
+          user={c.get('user') ?? null}
+          code="CSRF_FAILED"
+        />,
+        403,
+      );
+    }
+    if (err instanceof HTTPException) return err.getResponse();
     deps.logger.error(
       { err: { name: err.name, message: err.message, code: (err as { code?: unknown }).code } },
       'request failed',
