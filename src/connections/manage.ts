@@ -16,7 +16,8 @@ import {
 
 /** Listing, viewing, disconnecting and importing self-authorized connections. */
 export function createConnectionManager(deps: ConnectionsDeps) {
-  const actor = (viewer: Viewer): string => `user:${viewer.username}`;
+  const actor = (viewer: Viewer): string => viewer.actor ?? `user:${viewer.username}`;
+  const actorUserId = (viewer: Viewer): string | null => (viewer.actor === undefined ? viewer.userId : null);
   return {
     /** Connections the viewer may see (operators: all, or one account's). */
     list: (viewer: Viewer, accountId?: string): Promise<Connection[]> =>
@@ -58,7 +59,7 @@ export function createConnectionManager(deps: ConnectionsDeps) {
           {
             accountId: row.account_id,
             connectionId: id,
-            actorUserId: viewer.userId,
+            actorUserId: actorUserId(viewer),
             actor: actor(viewer),
             action: 'connection.disconnected',
             outcome: 'success',
@@ -94,25 +95,38 @@ export function createConnectionManager(deps: ConnectionsDeps) {
       ip: string | null,
     ): Promise<Connection> {
       const accountId = viewer.role === 'operator' ? input.accountId : viewer.accountId;
+      /** Audits a refused import (nothing stored) and throws. */
+      const refuse = async (
+        code: 'SELF_AUTH_REJECTED' | 'OAUTH_CONNECTION_TAKEN',
+        message: string,
+        field?: string,
+      ): Promise<never> => {
+        await deps.audit.record({
+          accountId: accountId ?? null,
+          actorUserId: actorUserId(viewer),
+          actor: actor(viewer),
+          action: 'connection.self_authorize',
+          outcome: 'failure',
+          detail: { code, reason: message, region: input.region, ...(field ? { field } : {}) },
+          ip,
+        });
+        throw new ConnectionsError(code, message, field ? { details: { field } } : {});
+      };
       if (!accountId)
-        throw new ConnectionsError('SELF_AUTH_REJECTED', 'choose the account the connection belongs to');
+        return refuse('SELF_AUTH_REJECTED', 'choose the account the connection belongs to', 'accountId');
       if (!/^A[A-Z0-9]{5,20}$/.test(input.sellingPartnerId)) {
-        throw new ConnectionsError(
+        return refuse(
           'SELF_AUTH_REJECTED',
           'the selling partner id looks like A1B2C3D4E5F6G7 (Seller Central → Account Info → Merchant Token)',
-          {
-            details: { field: 'sellingPartnerId' },
-          },
+          'sellingPartnerId',
         );
       }
       const token = input.refreshToken.reveal().trim();
       if (!token.startsWith('Atzr|') || token.length > 2048) {
-        throw new ConnectionsError(
+        return refuse(
           'SELF_AUTH_REJECTED',
           'a refresh token starts with Atzr| and has at most 2048 characters',
-          {
-            details: { field: 'refreshToken' },
-          },
+          'refreshToken',
         );
       }
       const app = await deps.applications.get(input.applicationId);
@@ -124,7 +138,7 @@ export function createConnectionManager(deps: ConnectionsDeps) {
         .where('region', '=', input.region)
         .executeTakeFirst();
       if (taken && taken.account_id !== accountId) {
-        throw new ConnectionsError(
+        return refuse(
           'OAUTH_CONNECTION_TAKEN',
           `seller ${input.sellingPartnerId} (${input.region}) is already connected to another account`,
         );
@@ -135,7 +149,7 @@ export function createConnectionManager(deps: ConnectionsDeps) {
       } catch (err) {
         await deps.audit.record({
           accountId,
-          actorUserId: viewer.userId,
+          actorUserId: actorUserId(viewer),
           actor: actor(viewer),
           action: 'connection.self_authorize',
           outcome: 'failure',
@@ -177,7 +191,7 @@ export function createConnectionManager(deps: ConnectionsDeps) {
         expiresInDays: lifetime,
         participations,
         participationsError,
-        actor: { userId: viewer.userId, label: actor(viewer), ip },
+        actor: { userId: actorUserId(viewer), label: actor(viewer), ip },
       });
     },
   };

@@ -389,7 +389,12 @@ export function createOAuthFlow(deps: ConnectionsDeps) {
               : err instanceof AmazonError && (err.code === 'AMAZON_NETWORK' || err.code === 'AMAZON_TIMEOUT')
                 ? 'Sellerlink could not reach Amazon to finish the authorization. Nothing was connected; please try again in a moment.'
                 : 'Amazon did not complete the authorization. Nothing was connected; please try again.';
-        return fail('OAUTH_EXCHANGE_FAILED', reason, {
+        // An expired or reused code is the user's to retry (400); the rest is Amazon's side (502).
+        const code =
+          err instanceof AmazonError && err.code === 'LWA_INVALID_GRANT'
+            ? 'OAUTH_CODE_REJECTED'
+            : 'OAUTH_EXCHANGE_FAILED';
+        return fail(code, reason, {
           ...auditBase,
           detail: { amazon: err instanceof AmazonError ? err.code : 'unknown' },
         });

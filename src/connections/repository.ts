@@ -28,6 +28,11 @@ export interface Viewer {
   username: string;
   role: 'owner' | 'member' | 'operator';
   accountId: string | null;
+  /**
+   * Set for a viewer that is not a signed-in user (the operator CLI: 'cli'): audit entries name this
+   * actor and no user id.
+   */
+  actor?: string;
 }
 
 export function toConnection(r: Selectable<ConnectionsTable>): Connection {

@@ -52,6 +52,10 @@ export function createWebApp(deps: WebDeps & { demoHint?: string | null }): Hono
   app.onError((err, c) => {
     // The csrf middleware refuses cross-site posts by throwing a 403: answer it as such, not as a crash.
     if (err instanceof HTTPException && err.status === 403) {
+      deps.logger.warn(
+        { path: c.req.path, origin: c.req.header('origin') ?? null, ip: c.get('ip') ?? null },
+        'cross-site request refused',
+      );
       return c.html(
         <MessagePage
           title="Request refused"

@@ -273,8 +273,8 @@ describe('every failure of the OAuth callback', () => {
     const before = await snapshot();
     const page = await browser.get(url.toString());
     await expectRefused(page, before, {
-      status: 502,
-      code: 'OAUTH_EXCHANGE_FAILED',
+      status: 400,
+      code: 'OAUTH_CODE_REJECTED',
       words: /expired \(codes last 5 minutes\)/,
     });
     const [entry] = await auditSince(svc, before.auditId);
@@ -294,8 +294,8 @@ describe('every failure of the OAuth callback', () => {
       }),
     );
     await expectRefused(page, before, {
-      status: 502,
-      code: 'OAUTH_EXCHANGE_FAILED',
+      status: 400,
+      code: 'OAUTH_CODE_REJECTED',
       words: /already used/,
     });
   });

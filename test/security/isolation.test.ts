@@ -150,20 +150,29 @@ describe('accounts are isolated from each other, and forms from other sites', ()
 
     const apps = await svc.store.db.selectFrom('applications').select(['id', 'app_id']).execute();
     const form = await other.get(`${svc.url}/connections/import`);
-    await changesNothing(async () => {
-      const refused = await other.submit(
-        form,
-        {
-          applicationId: apps.find((a) => a.app_id === DEMO.publishedApp.appId)!.id,
-          region: 'NA',
-          sellingPartnerId: 'A1DEMOSELLERNA',
-          refreshToken: 'Atzr|a-token-for-someone-elses-seller',
-        },
-        { action: '/connections/import' },
-      );
-      expect(refused.status).toBe(409);
-      expect(refused.text).toContain('already connected to another account');
+    const audit = await lastAuditId(svc);
+    const refused = await other.submit(
+      form,
+      {
+        applicationId: apps.find((a) => a.app_id === DEMO.publishedApp.appId)!.id,
+        region: 'NA',
+        sellingPartnerId: 'A1DEMOSELLERNA',
+        refreshToken: 'Atzr|a-token-for-someone-elses-seller',
+      },
+      { action: '/connections/import' },
+    );
+    expect(refused.status).toBe(409);
+    expect(refused.text).toContain('already connected to another account');
+    expect(await connectionRows(svc)).toEqual(before);
+    // The refusal itself is audited, against the refused account, and nothing else is written.
+    const entries = await auditSince(svc, audit);
+    expect(entries).toHaveLength(1);
+    expect(entries[0]).toMatchObject({
+      action: 'connection.self_authorize',
+      outcome: 'failure',
+      account_id: accountIds.other,
     });
+    expect(entries[0]!.detail.code).toBe('OAUTH_CONNECTION_TAKEN');
   });
 
   it('an accountId smuggled into the connect form by a non-operator is ignored', async () => {

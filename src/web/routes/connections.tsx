@@ -48,8 +48,12 @@ export function registerConnectionRoutes(app: Hono<WebEnv>, deps: WebDeps): void
       ? c.redirect(`/login?next=${encodeURIComponent(c.req.path)}`)
       : c.redirect('/login', 303);
   };
-  const forbidden = (c: Context<WebEnv>, user: SessionUser) =>
-    c.html(
+  const forbidden = (c: Context<WebEnv>, user: SessionUser) => {
+    deps.logger.warn(
+      { path: c.req.path, user: user.username, ip: c.get('ip') },
+      'form without a valid CSRF token refused',
+    );
+    return c.html(
       <MessagePage
         title="Form expired"
         message="This form expired or came from another site. Nothing was changed; please try again."
@@ -58,6 +62,7 @@ export function registerConnectionRoutes(app: Hono<WebEnv>, deps: WebDeps): void
       />,
       403,
     );
+  };
   const notFound = (c: Context<WebEnv>, user: SessionUser) =>
     c.html(
       <MessagePage

@@ -11,6 +11,7 @@ const TITLES: Record<string, string> = {
   OAUTH_STATE_OTHER_SESSION: 'Started in another session',
   OAUTH_PARTNER_MISMATCH: 'Different seller account',
   OAUTH_CONNECTION_TAKEN: 'Seller already connected',
+  OAUTH_CODE_REJECTED: 'Authorization code not accepted',
   OAUTH_EXCHANGE_FAILED: 'Amazon did not complete the authorization',
 };
 
@@ -34,6 +35,10 @@ export function registerOAuthRoutes(app: Hono<WebEnv>, deps: WebDeps): void {
       );
     } catch (err) {
       if (err instanceof CallbackFailure) {
+        deps.logger.warn(
+          { code: err.code, ip: c.get('ip'), user: user?.username ?? null },
+          'OAuth callback refused',
+        );
         const status =
           err.code === 'OAUTH_EXCHANGE_FAILED' ? 502 : err.code === 'OAUTH_CONNECTION_TAKEN' ? 409 : 400;
         return c.html(
