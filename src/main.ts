@@ -1,9 +1,11 @@
 import { serve, type ServerType } from '@hono/node-server';
 import { sql } from 'kysely';
 import type { AddressInfo } from 'node:net';
-import path from 'node:path';
 import { createAccounts } from './accounts/service.js';
+import { createSpApiClient } from './amazon/client.js';
 import { createLwaClient } from './amazon/lwa.js';
+import { createRateLimiter } from './amazon/rate-limiter.js';
+import { createApiKeys } from './api/keys.js';
 import { buildUserAgent } from './amazon/user-agent.js';
 import { simulatorEndpoints, type Config } from './config/config.js';
 import { createApplications, type Applications } from './connections/applications.js';
@@ -22,9 +24,8 @@ import {
   type Sandbox,
 } from './main-sandbox.js';
 import { openStore, type Store } from './store/database.js';
-import { createVault, type Vault } from './vault/envelope.js';
-import { readOrCreateKeyFile } from './vault/key-file.js';
-import { createKeyRing, parseKeyList } from './vault/keyring.js';
+import { createTokenBroker } from './tokens/broker.js';
+import { openVault } from './vault/open.js';
 import { createWebApp } from './web/app.js';
 
 /** Which parts of the service this process runs. */
@@ -108,6 +109,17 @@ export async function startService(
     };
     const oauth = createOAuthFlow(connectionDeps);
     const connections = createConnectionManager(connectionDeps);
+    const tokens = createTokenBroker({ store, vault, clock, lwa, applications, audit, logger });
+    const spApi = createSpApiClient({
+      tokens,
+      limiter: createRateLimiter({ db: store.db, clock }),
+      fetch: fetchFn,
+      endpoints: endpoints.spApi,
+      userAgent,
+      clock,
+      random,
+    });
+    const apiKeys = createApiKeys({ db: store.db, clock, random, audit });
 
     let demoLogin: DemoLogin | null = null;
     if (config.mode === 'sandbox') {
@@ -135,6 +147,16 @@ export async function startService(
         oauth,
         connections,
         simulatorUrl: sandbox?.server.url ?? null,
+        api: {
+          keys: apiKeys,
+          connections,
+          tokens,
+          spApi,
+          clock,
+          logger,
+          publicUrl: config.publicUrl,
+          spApiEndpoints: endpoints.spApi,
+        },
         demoHint: demoLogin
           ? `Sandbox demo login: ${demoLogin.username} (password printed in the terminal where Sellerlink started).`
           : null,
@@ -149,24 +171,19 @@ export async function startService(
       url = config.port === port ? config.publicUrl : `http://${config.host}:${port}`;
       logger.info({ url, lwa: endpoints.lwaTokenUrl }, 'sellerlink web listening');
     }
-    return { url, simulatorUrl: sandbox?.server.url ?? null, store, demoLogin, clock, applications, stop: stopAll };
+    return {
+      url,
+      simulatorUrl: sandbox?.server.url ?? null,
+      store,
+      demoLogin,
+      clock,
+      applications,
+      stop: stopAll,
+    };
   } catch (err) {
     await stopAll();
     throw err;
   }
-}
-
-/** The vault from configured keys, or (sandbox only) from a local key file it creates. */
-function openVault(config: Readonly<Config>, random: Random, clock: Clock, logger: Logger): Vault {
-  if (config.vaultKeys) return createVault(createKeyRing(parseKeyList(config.vaultKeys)), random);
-  const file = path.join(config.dataDir, 'vault-keys');
-  const { keys, created } = readOrCreateKeyFile(file, random, new Date(clock.now()));
-  if (created)
-    logger.warn(
-      { file },
-      'sandbox mode: created a local vault key file (production mode requires SELLERLINK_VAULT_KEYS)',
-    );
-  return createVault(createKeyRing(keys), random);
 }
 
 function listen(

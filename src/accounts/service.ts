@@ -266,12 +266,16 @@ export function createAccounts(deps: AccountsDeps) {
     async setPassword(username: string, password: string): Promise<void> {
       checkPasswordStrength(password);
       const hash = await hashPassword(password, random, hashing);
-      const res = await db
+      const row = await db
         .updateTable('users')
         .set({ password_hash: hash, password_changed_at: new Date(clock.now()) })
         .where((eb) => eb(eb.fn('lower', ['username']), '=', username.toLowerCase()))
+        .returning('id')
         .executeTakeFirst();
-      if (res.numUpdatedRows === 0n) throw new AccountsError('USER_NOT_FOUND', `no user '${username}'`);
+      if (!row) throw new AccountsError('USER_NOT_FOUND', `no user '${username}'`);
+      // A reset is a recovery: end every session and lift a sign-in lock on the username.
+      await db.deleteFrom('sessions').where('user_id', '=', row.id).execute();
+      await db.deleteFrom('login_throttles').where('key', '=', `user:${username.toLowerCase()}`).execute();
     },
   };
 }

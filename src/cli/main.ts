@@ -1,5 +1,10 @@
 import { Command, CommanderError } from 'commander';
 import { AppError } from '../kernel/errors.js';
+import { registerAccountsCommands } from './commands/accounts.js';
+import { registerApiKeysCommands } from './commands/api-keys.js';
+import { registerApplicationsCommands } from './commands/applications.js';
+import { registerConnectionsCommands } from './commands/connections.js';
+import { registerKeysCommands } from './commands/keys.js';
 import { registerMigrateCommand } from './commands/migrate.js';
 import { registerSimCommand } from './commands/sim.js';
 import { registerSimulatorCommand } from './commands/simulator.js';
@@ -15,6 +20,11 @@ export function buildProgram(): Command {
   registerSimulatorCommand(program);
   registerSimCommand(program);
   registerMigrateCommand(program);
+  registerAccountsCommands(program);
+  registerApplicationsCommands(program);
+  registerConnectionsCommands(program);
+  registerKeysCommands(program);
+  registerApiKeysCommands(program);
   return program;
 }
 

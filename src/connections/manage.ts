@@ -132,12 +132,13 @@ export function createConnectionManager(deps: ConnectionsDeps) {
       const app = await deps.applications.get(input.applicationId);
       const taken = await deps.db
         .selectFrom('connections')
-        .select('account_id')
+        .select(['account_id', 'state'])
         .where('application_id', '=', app.id)
         .where('selling_partner_id', '=', input.sellingPartnerId)
         .where('region', '=', input.region)
         .executeTakeFirst();
-      if (taken && taken.account_id !== accountId) {
+      // A disconnected connection holds no token: another account may claim the seller.
+      if (taken && taken.account_id !== accountId && taken.state !== 'disconnected') {
         return refuse(
           'OAUTH_CONNECTION_TAKEN',
           `seller ${input.sellingPartnerId} (${input.region}) is already connected to another account`,

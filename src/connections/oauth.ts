@@ -362,12 +362,13 @@ export function createOAuthFlow(deps: ConnectionsDeps) {
       } else {
         const taken = await deps.db
           .selectFrom('connections')
-          .select(['account_id'])
+          .select(['account_id', 'state'])
           .where('application_id', '=', state.application_id)
           .where('selling_partner_id', '=', spid)
           .where('region', '=', region)
           .executeTakeFirst();
-        if (taken && taken.account_id !== state.account_id) {
+        // A disconnected connection holds no token: another account may claim the seller.
+        if (taken && taken.account_id !== state.account_id && taken.state !== 'disconnected') {
           return fail(
             'OAUTH_CONNECTION_TAKEN',
             `Seller ${spid} (${region}) is already connected to another account here. Nothing was changed.`,

@@ -30,6 +30,8 @@ export interface Database {
   oauth_states: OauthStatesTable;
   audit_log: AuditLogTable;
   access_tokens: AccessTokensTable;
+  rate_buckets: RateBucketsTable;
+  api_keys: ApiKeysTable;
 }
 
 type Timestamp = ColumnType<Date, Date | string, Date | string>;
@@ -153,4 +155,29 @@ export interface AccessTokensTable {
   token_blob: string;
   expires_at: Timestamp;
   minted_at: DefaultedTimestamp;
+}
+
+export interface RateBucketsTable {
+  key: string;
+  tokens: number;
+  updated_ms: number;
+  rate: number;
+  burst: number;
+}
+
+export interface ApiKeysTable {
+  id: Generated<string>;
+  name: string;
+  /** The visible part of the key (`slk_<prefix>_...`), unique. */
+  prefix: string;
+  /** SHA-256 (hex) of the whole key; the key itself is never stored. */
+  key_hash: string;
+  /** null: every account (operators only). */
+  account_id: string | null;
+  created_by: string;
+  created_by_user_id: string | null;
+  created_at: DefaultedTimestamp;
+  last_used_at: Timestamp | null;
+  revoked_at: Timestamp | null;
+  revoked_by: string | null;
 }

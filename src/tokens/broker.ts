@@ -99,8 +99,12 @@ export function createTokenBroker(deps: TokenBrokerDeps) {
   const cached = (row: Row): AccessToken | null => {
     if (!row.token_blob || !row.token_key_id || !row.token_expires_at) return null;
     if (row.token_expires_at.getTime() - margin <= deps.clock.now()) return null;
-    const token = deps.vault.open({ keyId: row.token_key_id, blob: row.token_blob }, accessContext(row.id));
-    return toAccess(row, token, row.token_expires_at);
+    try {
+      const token = deps.vault.open({ keyId: row.token_key_id, blob: row.token_blob }, accessContext(row.id));
+      return toAccess(row, token, row.token_expires_at);
+    } catch {
+      return null; // sealed with a key no longer configured: mint a new one
+    }
   };
 
   const failFast = (row: Row | undefined, id: string): void => {

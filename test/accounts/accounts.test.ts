@@ -125,6 +125,22 @@ describeEachDatabase('accounts, login and sessions', (kind) => {
     });
   });
 
+  it("an operator's password reset ends the user's sessions and lifts a sign-in lock", async () => {
+    await accounts.addUser({ accountId, username: 'erin', password: 'erin first pass', role: 'member' });
+    const erin = await accounts.authenticate('erin', 'erin first pass', null);
+    const session = await accounts.createSession(erin.id, { ip: null, userAgent: null });
+    for (let i = 0; i < 5; i++)
+      await accounts.authenticate('erin', `wrong ${i} xxxxxx`, `10.9.0.${i}`).catch(() => undefined);
+    await expect(accounts.authenticate('erin', 'erin first pass', null)).rejects.toMatchObject({
+      code: 'AUTH_THROTTLED',
+    });
+    await accounts.setPassword('erin', 'erin reset password');
+    expect(await accounts.resolveSession(session.token)).toBeNull();
+    await expect(accounts.authenticate('erin', 'erin reset password', null)).resolves.toMatchObject({
+      username: 'erin',
+    });
+  });
+
   it('refuses duplicate usernames (any case), weak passwords and operators tied to an account, changing nothing', async () => {
     const before = await store.db.selectFrom('users').select('id').execute();
     await expect(

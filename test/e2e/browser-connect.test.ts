@@ -101,19 +101,22 @@ describe.skipIf(!chromiumExe.path)(
     /**
      * On the simulated Seller Central: signs in as the NA demo seller if asked (the simulator may
      * still have the seller signed in), ticks the consent box and confirms; waits to be back on the
-     * portal.
+     * portal. Screenshots of Amazon's pages are named `<shots>-amazon-sign-in.png` / `-consent.png`.
+     * Says whether Amazon asked the seller to sign in.
      */
-    async function approveOnAmazon(): Promise<void> {
+    async function approveOnAmazon(shots: string): Promise<{ askedToSignIn: boolean }> {
       expect(page.url().startsWith(`${svc.simUrl}/na/`)).toBe(true);
       const password = page.getByLabel('Password');
       const consent = page.getByRole('checkbox', { name: /I have read the terms of use/ });
       await password.or(consent).first().waitFor({ state: 'visible' });
-      if (await password.isVisible()) {
+      const askedToSignIn = await password.isVisible();
+      if (askedToSignIn) {
         expect(await visibleText(page.getByRole('heading', { level: 1 }))).toBe(
           'Sign in to Seller Central NA',
         );
         await page.getByLabel('Email').fill(NA.email);
         await password.fill(DEMO.sellerPassword);
+        await page.screenshot({ path: `${RESULTS}${shots}-amazon-sign-in.png`, fullPage: true });
         await page.getByRole('button', { name: 'Sign in', exact: true }).click();
       }
       await consent.waitFor({ state: 'visible' });
@@ -123,8 +126,10 @@ describe.skipIf(!chromiumExe.path)(
         NA.sellingPartnerId,
       );
       await consent.check();
+      await page.screenshot({ path: `${RESULTS}${shots}-amazon-consent.png`, fullPage: true });
       await page.getByRole('button', { name: 'Confirm', exact: true }).click();
       await page.waitForURL((url) => url.href.startsWith(`${svc.url}/connections/`));
+      return { askedToSignIn };
     }
 
     it("signs in, connects North America through Amazon's sign-in and consent pages, and shows it active for 365 days", async () => {
@@ -137,7 +142,8 @@ describe.skipIf(!chromiumExe.path)(
       const before = svc.service.clock.now();
       await page.getByRole('button', { name: 'Connect Amazon North America' }).click();
       await page.waitForURL((url) => url.href.startsWith(svc.simUrl));
-      await approveOnAmazon();
+      // A fresh browser: Amazon asks the seller to sign in before showing the consent page.
+      expect(await approveOnAmazon('connect-na')).toEqual({ askedToSignIn: true });
       const after = svc.service.clock.now();
 
       expect(page.url()).toMatch(/\/connections\/[0-9a-f-]{36}\?notice=connected$/);
@@ -192,7 +198,7 @@ describe.skipIf(!chromiumExe.path)(
       const before = svc.service.clock.now();
       await row.getByRole('button', { name: 'Renew' }).click();
       await page.waitForURL((url) => url.href.startsWith(svc.simUrl));
-      await approveOnAmazon();
+      await approveOnAmazon('renew-na');
       const after = svc.service.clock.now();
 
       expect(page.url()).toBe(`${connectionUrl}?notice=renewed`);

@@ -84,8 +84,10 @@ describe.skipIf(!postgresAvailable)('jobs across worker processes [postgres]', (
     const hung = (await runs())[0]!;
     expect(hung).toMatchObject({ job_id: id, finished: false, attempt: 0 });
     const hungPid = hung.pid;
-    const survivor = await startWorker('crashy');
+    // Kill it before another worker exists: pg-boss frees a worker whose job outlives its expiry,
+    // so a live hung worker could otherwise take the retry itself.
     workers.find((w) => w.pid === hungPid)?.kill('SIGKILL');
+    const survivor = await startWorker('crashy');
     await expect
       .poll(async () => (await runs()).some((r) => r.finished), { timeout: 30_000, interval: 250 })
       .toBe(true);

@@ -297,4 +297,21 @@ describe('accounts are isolated from each other, and forms from other sites', ()
       expect(row.state).toBe('disconnected');
     });
   });
+  it('once the holding account disconnects a seller, another account may connect it, and the connection moves', async () => {
+    const detail = await demo.get(`${svc.url}/connections/${ids.demoEU}`);
+    // Earlier tests may have disconnected it already.
+    if (detail.text.includes(`/connections/${ids.demoEU}/disconnect`)) {
+      await demo.submit(detail, {}, { action: `/connections/${ids.demoEU}/disconnect` });
+    }
+    expect((await connectionRows(svc)).find((r) => r.id === ids.demoEU)).toMatchObject({
+      state: 'disconnected',
+    });
+    other.clearCookies(svc.simUrl);
+    const amazon = await pressConnect(other, svc, 'EU');
+    const page = await approveOnAmazon(other, amazon, 'demo-eu@example.com');
+    expect(page.url).toContain(`/connections/${ids.demoEU}?notice=connected`);
+    const row = (await connectionRows(svc)).find((r) => r.id === ids.demoEU)!;
+    expect(row).toMatchObject({ account_id: accountIds.other, state: 'active' });
+    expect(listed(await demo.get(`${svc.url}/connections`))).not.toContain(ids.demoEU);
+  });
 });

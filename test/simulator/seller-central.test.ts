@@ -423,3 +423,29 @@ describe('landing page', () => {
     expect(html).not.toContain(app.clientSecrets[0]!.secret);
   });
 });
+
+describe('form origin checks (real browsers)', () => {
+  it('accepts Origin: null when Sec-Fetch-Site says same-origin, as Chromium sends from no-referrer pages', async () => {
+    const { browser } = setup();
+    const ok = await browser.post(
+      '/ap/signin',
+      { email: NA.email, password: DEMO.sellerPassword, return_to: '/apps/manage' },
+      { origin: 'null', 'sec-fetch-site': 'same-origin' },
+    );
+    expect(ok.status).toBe(302);
+    expect(browser.cookies.has('sc_session_na')).toBe(true);
+  });
+
+  it('refuses same-site and cross-site posts even with a plausible Origin', async () => {
+    for (const site of ['same-site', 'cross-site']) {
+      const { browser } = setup();
+      const refused = await browser.post(
+        '/ap/signin',
+        { email: NA.email, password: DEMO.sellerPassword, return_to: '/apps/manage' },
+        { origin: ORIGIN, 'sec-fetch-site': site },
+      );
+      expect(refused.status).toBe(403);
+      expect(browser.cookies.size).toBe(0);
+    }
+  });
+});

@@ -85,7 +85,11 @@ export function formTokenValid(signedIn: SignedIn, submitted: string | undefined
 
 /** False when the browser says a POST comes from another site (Sec-Fetch-Site or a foreign Origin). */
 export function sameOriginRequest(c: Context<SimEnv>): boolean {
-  if (c.req.header('sec-fetch-site') === 'cross-site') return false;
+  // Browsers sending Fetch Metadata say directly where a form came from. They send `Origin: null` for
+  // forms on pages served with Referrer-Policy: no-referrer (every Seller Central page), so when
+  // Sec-Fetch-Site is present it decides; Origin is the fallback for clients without it.
+  const site = c.req.header('sec-fetch-site');
+  if (site !== undefined) return site === 'same-origin';
   const origin = c.req.header('origin');
   if (origin === undefined) return true;
   if (origin === 'null') return false;

@@ -2,6 +2,8 @@ import type { Migration } from 'kysely';
 import * as m0001 from './0001_foundation.js';
 import * as m0002 from './0002_accounts_connections.js';
 import * as m0003 from './0003_tokens.js';
+import * as m0004 from './0004_rate_buckets.js';
+import * as m0005 from './0005_api_keys.js';
 
 /**
  * Every migration, in order. The same list runs on PGlite and PostgreSQL. Names are fixed forever
@@ -11,4 +13,6 @@ export const migrations: Record<string, Migration> = {
   '0001_foundation': m0001,
   '0002_accounts_connections': m0002,
   '0003_tokens': m0003,
+  '0004_rate_buckets': m0004,
+  '0005_api_keys': m0005,
 };

@@ -1,0 +1,25 @@
+import type { SpApiResult } from './spapi.js';
+
+/** One SP-API call for a connection, as the service's callers describe it. */
+export interface SpApiRequest {
+  /** Usage-plan key (e.g. `searchOrders`); when absent it is derived from method + path. */
+  operationId?: string;
+  method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+  /** Path with values filled in, e.g. `/orders/2026-01-01/orders`. */
+  path: string;
+  query?: Record<string, string | number | boolean | readonly string[] | undefined>;
+  body?: unknown;
+  /** Mint and send a Restricted Data Token for this call (FACTS §8). */
+  restrictedDataElements?: string[];
+}
+
+/** Calls SP-API for connections: auth, rate limits shared across processes, retries, timeouts. */
+export interface SpApiClient {
+  /** Sends one call for a connection and returns the parsed answer (throws AmazonError/TokenError). */
+  call<T = unknown>(connectionId: string, request: SpApiRequest): Promise<SpApiResult<T>>;
+  /** Mints a Restricted Data Token for a connection (FACTS §8). */
+  restrictedDataToken(
+    connectionId: string,
+    resources: { method: string; path: string; dataElements?: string[] }[],
+  ): Promise<{ token: string; expiresAt: Date }>;
+}

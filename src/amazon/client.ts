@@ -1,0 +1,160 @@
+import type { Clock } from '../kernel/clock.js';
+import type { Random } from '../kernel/random.js';
+import { Secret } from '../kernel/secret.js';
+import type { SpApiClient, SpApiRequest } from './client-types.js';
+import { AmazonError } from './errors.js';
+import type { RateLimiter } from './rate-limiter.js';
+import { buildSpApiRequest, processSpApiResponse, type SpApiResult } from './spapi.js';
+import { operationFor, UNKNOWN_OPERATION_PLAN, USAGE_PLANS } from './usage-plans.js';
+
+/** Where access tokens come from (the token broker): the client never sees refresh tokens. */
+export interface AccessTokenSource {
+  accessToken(connectionId: string): Promise<{ token: Secret; region: 'NA' | 'EU' | 'FE' }>;
+  invalidate(connectionId: string): Promise<void>;
+}
+
+/** Counters the client reports (Prometheus in production, nothing in tests unless given). */
+export interface SpApiMetrics {
+  call(operation: string, status: number | 'error'): void;
+  throttled(operation: string): void;
+  waited(operation: string, ms: number): void;
+}
+
+export interface SpApiClientDeps {
+  tokens: AccessTokenSource;
+  limiter: RateLimiter;
+  fetch: typeof fetch;
+  endpoints: Record<'NA' | 'EU' | 'FE', string>;
+  userAgent: string;
+  clock: Clock;
+  random: Random;
+  sleep?: (ms: number) => Promise<void>;
+  metrics?: SpApiMetrics;
+  /** Per-attempt timeout. */
+  timeoutMs?: number;
+  /** Attempts for retryable failures (429, 500, 503, network), including the first. */
+  maxAttempts?: number;
+  /** Backoff: full jitter over min(cap, base × 2^attempt). */
+  backoffBaseMs?: number;
+  backoffCapMs?: number;
+  /** Called after every successful call (the service records "last successful call"). */
+  onSuccess?: (connectionId: string) => void;
+}
+
+const RDT_MARGIN_MS = 60_000;
+
+/**
+ * The SP-API client: access token from the broker (one refresh and one replay when Amazon says it
+ * expired), a shared token bucket per (connection, operation) that waits instead of being
+ * throttled, retries of 429/500/503/network failures with jittered exponential backoff and a cap,
+ * a timeout on every attempt, and Restricted Data Tokens minted and cached for restricted calls.
+ */
+export function createSpApiClient(deps: SpApiClientDeps): SpApiClient {
+  const sleep = deps.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
+  const timeoutMs = deps.timeoutMs ?? 30_000;
+  const maxAttempts = deps.maxAttempts ?? 5;
+  const base = deps.backoffBaseMs ?? 500;
+  const cap = deps.backoffCapMs ?? 30_000;
+  const rdts = new Map<string, { token: Secret; expiresAt: number }>();
+
+  const send = async <T>(
+    connectionId: string,
+    request: SpApiRequest,
+    accessToken: Secret | null,
+  ): Promise<SpApiResult<T>> => {
+    const operation = request.operationId ?? operationFor(request.method, request.path);
+    const plan = USAGE_PLANS[operation] ?? UNKNOWN_OPERATION_PLAN;
+    const bucket = `${connectionId}:${operation}`;
+    let replayedExpired = false;
+    for (let attempt = 1; ; attempt++) {
+      const { token, region } = await deps.tokens.accessToken(connectionId);
+      const waited = await deps.limiter.acquire(bucket, plan);
+      if (waited > 0) deps.metrics?.waited(operation, waited);
+      let result: SpApiResult<T>;
+      try {
+        const response = await deps.fetch(
+          buildSpApiRequest({
+            endpoint: deps.endpoints[region],
+            call: request,
+            accessToken: accessToken ?? token,
+            userAgent: deps.userAgent,
+            signal: AbortSignal.timeout(timeoutMs),
+          }),
+        );
+        const limit = response.headers.get('x-amzn-ratelimit-limit');
+        if (limit !== null) await deps.limiter.learnRate(bucket, Number(limit));
+        result = await processSpApiResponse<T>(response);
+        deps.metrics?.call(operation, result.status);
+      } catch (raw) {
+        const err = toAmazonError(raw, timeoutMs);
+        deps.metrics?.call(operation, err.info.status ?? 'error');
+        if (err.code === 'SPAPI_THROTTLED') {
+          deps.metrics?.throttled(operation);
+          await deps.limiter.drain(bucket);
+        }
+        if (err.code === 'SPAPI_ACCESS_TOKEN_EXPIRED' && !replayedExpired && accessToken === null) {
+          replayedExpired = true; // one refresh and one replay (issue 4)
+          await deps.tokens.invalidate(connectionId);
+          attempt--;
+          continue;
+        }
+        if (!err.retryable || err.code === 'SPAPI_ACCESS_TOKEN_EXPIRED' || attempt >= maxAttempts) throw err;
+        await sleep(Math.floor(deps.random.float() * Math.min(cap, base * 2 ** attempt)));
+        continue;
+      }
+      deps.onSuccess?.(connectionId);
+      return result;
+    }
+  };
+
+  const restrictedDataToken = async (
+    connectionId: string,
+    resources: { method: string; path: string; dataElements?: string[] }[],
+  ): Promise<{ token: string; expiresAt: Date }> => {
+    const { body } = await send<{ restrictedDataToken?: unknown; expiresIn?: unknown }>(
+      connectionId,
+      {
+        operationId: 'createRestrictedDataToken',
+        method: 'POST',
+        path: '/tokens/2021-03-01/restrictedDataToken',
+        body: { restrictedResources: resources },
+      },
+      null,
+    );
+    if (typeof body.restrictedDataToken !== 'string' || typeof body.expiresIn !== 'number') {
+      throw new AmazonError('SPAPI_BAD_RESPONSE', 'createRestrictedDataToken answered without a token', {
+        retryable: false,
+      });
+    }
+    return { token: body.restrictedDataToken, expiresAt: new Date(deps.clock.now() + body.expiresIn * 1000) };
+  };
+
+  return {
+    async call<T>(connectionId: string, request: SpApiRequest): Promise<SpApiResult<T>> {
+      if (!request.restrictedDataElements) return send<T>(connectionId, request, null);
+      const key = `${connectionId}|${request.method}|${request.path}|${[...request.restrictedDataElements].sort().join(',')}`;
+      let rdt = rdts.get(key);
+      if (!rdt || rdt.expiresAt - RDT_MARGIN_MS <= deps.clock.now()) {
+        const minted = await restrictedDataToken(connectionId, [
+          { method: request.method, path: request.path, dataElements: request.restrictedDataElements },
+        ]);
+        rdt = { token: new Secret(minted.token), expiresAt: minted.expiresAt.getTime() };
+        rdts.set(key, rdt);
+      }
+      return send<T>(connectionId, request, rdt.token);
+    },
+    restrictedDataToken,
+  };
+}
+
+function toAmazonError(raw: unknown, timeoutMs: number): AmazonError {
+  if (raw instanceof AmazonError) return raw;
+  const timedOut = raw instanceof DOMException && (raw.name === 'TimeoutError' || raw.name === 'AbortError');
+  if (timedOut)
+    return new AmazonError('AMAZON_TIMEOUT', `SP-API did not answer within ${timeoutMs / 1000} s`, {
+      retryable: true,
+    });
+  if (raw instanceof TypeError)
+    return new AmazonError('AMAZON_NETWORK', `could not reach SP-API (${raw.message})`, { retryable: true });
+  throw raw;
+}

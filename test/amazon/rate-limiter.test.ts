@@ -1,0 +1,75 @@
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { createRateLimiter } from '../../src/amazon/rate-limiter.js';
+import { createManualClock } from '../../src/kernel/clock.js';
+import type { Store } from '../../src/store/database.js';
+import { describeEachDatabase, openTestStore } from '../support/databases.js';
+
+/** No safety cushion: the schedule is exactly the plan's. */
+const exact = { burstHeldBack: 0, rateFactor: 1 };
+
+describeEachDatabase('shared rate limiter', (kind) => {
+  let store: Store;
+  let close: () => Promise<void>;
+  beforeAll(async () => {
+    ({ store, close } = await openTestStore(kind));
+  });
+  afterAll(async () => close());
+
+  it('lets the burst through, then spaces calls at the rate, across two limiters sharing the database', async () => {
+    const clock = createManualClock(1_000_000);
+    // Sleeping does not move time here: each acquire reports the wait it reserved.
+    const noSleep = () => Promise.resolve();
+    const a = createRateLimiter({ db: store.db, clock, sleep: noSleep, safety: exact });
+    const b = createRateLimiter({ db: store.db, clock, sleep: noSleep, safety: exact });
+    const plan = { rate: 2, burst: 3 };
+    const waits: number[] = [];
+    for (let i = 0; i < 7; i++) waits.push(await (i % 2 === 0 ? a : b).acquire('conn-1:op', plan));
+    expect(waits).toEqual([0, 0, 0, 500, 1000, 1500, 2000]);
+    // Time passes: the reserved calls are paid back, then the bucket refills to the burst.
+    clock.advance(10_000);
+    const after: number[] = [];
+    for (let i = 0; i < 4; i++) after.push(await a.acquire('conn-1:op', plan));
+    expect(after).toEqual([0, 0, 0, 500]);
+    // Another key is another bucket.
+    expect(await b.acquire('conn-2:op', plan)).toBe(0);
+  });
+
+  it('adopts a rate Amazon reports, and drains after a 429', async () => {
+    const clock = createManualClock(5_000_000);
+    const limiter = createRateLimiter({ db: store.db, clock, sleep: () => Promise.resolve(), safety: exact });
+    const plan = { rate: 1, burst: 1 };
+    expect(await limiter.acquire('k', plan)).toBe(0);
+    expect(await limiter.acquire('k', plan)).toBe(1000);
+    await limiter.learnRate('k', 4);
+    clock.advance(2000); // at rate 4 the debt of 1 token is repaid after 250 ms
+    expect(await limiter.acquire('k', plan)).toBe(0);
+    clock.advance(10_000);
+    await limiter.drain('k');
+    expect(await limiter.acquire('k', plan)).toBe(250);
+  });
+
+  it('holds back one burst token and runs 1 % under the plan by default', async () => {
+    const clock = createManualClock(12_000_000);
+    const limiter = createRateLimiter({ db: store.db, clock, sleep: () => Promise.resolve() });
+    const waits: number[] = [];
+    for (let i = 0; i < 4; i++) waits.push(await limiter.acquire('cushion', { rate: 1, burst: 3 }));
+    expect(waits).toEqual([0, 0, Math.ceil(1000 / 0.99), Math.ceil(2000 / 0.99)]);
+  });
+
+  it('waits for real when given a real sleep', async () => {
+    const clock = createManualClock(9_000_000);
+    const slept: number[] = [];
+    const limiter = createRateLimiter({
+      db: store.db,
+      clock,
+      safety: exact,
+      sleep: (ms) => {
+        slept.push(ms);
+        clock.advance(ms);
+        return Promise.resolve();
+      },
+    });
+    for (let i = 0; i < 4; i++) await limiter.acquire('s', { rate: 10, burst: 2 });
+    expect(slept).toEqual([100, 100]);
+  });
+});

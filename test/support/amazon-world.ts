@@ -1,0 +1,163 @@
+import { createSpApiClient, type SpApiMetrics } from '../../src/amazon/client.js';
+import type { SpApiClient } from '../../src/amazon/client-types.js';
+import { createLwaClient } from '../../src/amazon/lwa.js';
+import { createRateLimiter } from '../../src/amazon/rate-limiter.js';
+import { simulatorEndpoints } from '../../src/config/config.js';
+import { createApplications, type Applications } from '../../src/connections/applications.js';
+import { createAuditLog } from '../../src/connections/audit.js';
+import { createConnectionManager } from '../../src/connections/manage.js';
+import { DAY, createOffsetClock, systemClock, type OffsetClock } from '../../src/kernel/clock.js';
+import { silentLogger } from '../../src/kernel/log.js';
+import { cryptoRandom, randomUuid } from '../../src/kernel/random.js';
+import { Secret } from '../../src/kernel/secret.js';
+import { createSimulator, type Simulator } from '../../src/simulator/app.js';
+import type { SimulatorConfig } from '../../src/simulator/config.js';
+import { DEMO, seedDemo } from '../../src/simulator/seed.js';
+import { authorize } from '../../src/simulator/world.js';
+import type { Store } from '../../src/store/database.js';
+import { createTokenBroker, type TokenBroker } from '../../src/tokens/broker.js';
+import { createVault } from '../../src/vault/envelope.js';
+import { createKeyRing } from '../../src/vault/keyring.js';
+
+const ORIGIN = 'http://sim.test';
+const REDIRECT = 'https://vendor.example/oauth/callback';
+
+/** The simulator in-process, and Sellerlink's Amazon side (applications, broker, client) on a store. */
+export interface AmazonWorld {
+  sim: Simulator;
+  clock: OffsetClock;
+  applications: Applications;
+  broker: TokenBroker;
+  client: SpApiClient;
+  events: string[];
+  applicationId: string;
+  accountId: string;
+  /** LWA calls the simulator has seen so far. */
+  lwaCalls(): number;
+  /** Calls to an operation the simulator has seen, by status. */
+  calls(operation: string): { total: number; throttled: number };
+  /** A connection for a new simulated NA seller, imported through the public use case. */
+  newConnection(
+    kind?: 'oauth' | 'self',
+  ): Promise<{ id: string; authorizationId: string; sellingPartnerId: string }>;
+}
+
+/** Builds an AmazonWorld over `store`. `simConfig` tunes the simulator (e.g. `speed`). */
+export async function createAmazonWorld(
+  store: Store,
+  options: { simConfig?: Partial<SimulatorConfig>; metrics?: SpApiMetrics } = {},
+): Promise<AmazonWorld> {
+  const clock = createOffsetClock(systemClock);
+  const sim = createSimulator({
+    clock,
+    config: { clientSecretLifetimeMs: 1000 * DAY, ...options.simConfig },
+  });
+  seedDemo(sim.ctx, { redirectUris: [REDIRECT] });
+  const fetchSim = (input: RequestInfo | URL, init?: RequestInit) => sim.fetch(new Request(input, init));
+  const vault = createVault(
+    createKeyRing([{ id: 'k1', base64: Buffer.alloc(32, 7).toString('base64') }]),
+    cryptoRandom,
+  );
+  const endpoints = simulatorEndpoints(ORIGIN);
+  const lwa = createLwaClient({ fetch: fetchSim, endpoint: endpoints.lwaTokenUrl, clock });
+  const applications = createApplications({
+    db: store.db,
+    vault,
+    clock,
+    newId: () => randomUuid(cryptoRandom),
+  });
+  const audit = createAuditLog(store.db, clock);
+  const applicationId = (
+    await applications.upsert({
+      name: 'Demo',
+      appId: DEMO.publishedApp.appId,
+      clientId: DEMO.publishedApp.clientId,
+      clientSecret: new Secret(DEMO.publishedApp.clientSecret),
+      status: 'published',
+      redirectUri: REDIRECT,
+    })
+  ).id;
+  const accountId = (
+    await store.db
+      .insertInto('accounts')
+      .values({ name: `World ${randomUuid(cryptoRandom)}` })
+      .returning('id')
+      .executeTakeFirstOrThrow()
+  ).id;
+  const manager = createConnectionManager({
+    db: store.db,
+    vault,
+    clock,
+    random: cryptoRandom,
+    lwa,
+    fetch: fetchSim,
+    applications,
+    audit,
+    endpoints,
+    userAgent: 'test/1 (Language=TS)',
+    logger: silentLogger,
+  });
+  const events: string[] = [];
+  const broker = createTokenBroker({
+    store,
+    vault,
+    clock,
+    lwa,
+    applications,
+    audit,
+    logger: silentLogger,
+    onEvent: (e) => events.push(e.type),
+  });
+  const client = createSpApiClient({
+    tokens: broker,
+    // Usage-plan buckets follow real time, as the simulator's do.
+    limiter: createRateLimiter({ db: store.db, clock: systemClock }),
+    fetch: fetchSim,
+    endpoints: endpoints.spApi,
+    userAgent: 'Sellerlink/test (Language=TypeScript)',
+    clock,
+    random: cryptoRandom,
+    backoffBaseMs: 20,
+    backoffCapMs: 200,
+    ...(options.metrics ? { metrics: options.metrics } : {}),
+  });
+  const log = () => sim.ctx.state.requestLog;
+  return {
+    sim,
+    clock,
+    applications,
+    broker,
+    client,
+    events,
+    applicationId,
+    accountId,
+    lwaCalls: () => log().filter((e) => e.operation === 'lwa').length,
+    calls: (operation) => {
+      const mine = log().filter((e) => e.operation === operation);
+      return { total: mine.length, throttled: mine.filter((e) => e.status === 429).length };
+    },
+    async newConnection(kind = 'self') {
+      const spid = `A${randomUuid(cryptoRandom).replace(/-/g, '').slice(0, 12).toUpperCase()}`;
+      sim.ctx.state.sellers.set(spid, {
+        sellingPartnerId: spid,
+        name: spid,
+        region: 'NA',
+        marketplaceIds: ['ATVPDKIKX0DER'],
+        users: [],
+      });
+      const auth = authorize(sim.ctx, { appId: DEMO.publishedApp.appId, sellingPartnerId: spid, kind });
+      const c = await manager.importSelfAuthorized(
+        { userId: '', username: 'test', role: 'operator', accountId: null, actor: 'test' },
+        {
+          applicationId,
+          region: 'NA',
+          sellingPartnerId: spid,
+          refreshToken: new Secret(auth.refreshToken),
+          accountId,
+        },
+        null,
+      );
+      return { id: c.id, authorizationId: auth.id, sellingPartnerId: spid };
+    },
+  };
+}
