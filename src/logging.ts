@@ -10,6 +10,8 @@ export const REDACTED_LOG_PATHS = [
   '*.refresh_token',
   '*.accessToken',
   '*.access_token',
+  '*.restrictedDataToken',
+  '*.apiKey',
   '*.clientSecret',
   '*.client_secret',
   '*.password',

@@ -27,6 +27,8 @@ import { openStore, type Store } from './store/database.js';
 import { createTokenBroker } from './tokens/broker.js';
 import { openVault } from './vault/open.js';
 import { createWebApp } from './web/app.js';
+import { createMetrics } from './metrics.js';
+import { createSuccessRecorder } from './connections/last-success.js';
 
 /** Which parts of the service this process runs. */
 export type Role = 'all' | 'web' | 'worker';
@@ -109,15 +111,19 @@ export async function startService(
     };
     const oauth = createOAuthFlow(connectionDeps);
     const connections = createConnectionManager(connectionDeps);
+    const metrics = createMetrics();
     const tokens = createTokenBroker({ store, vault, clock, lwa, applications, audit, logger });
     const spApi = createSpApiClient({
       tokens,
-      limiter: createRateLimiter({ db: store.db, clock }),
+      // Usage-plan buckets follow real time, as Amazon's (and the simulator's) do.
+      limiter: createRateLimiter({ db: store.db, clock: systemClock }),
       fetch: fetchFn,
       endpoints: endpoints.spApi,
       userAgent,
       clock,
       random,
+      metrics: metrics.spApi,
+      onSuccess: createSuccessRecorder(store.db, clock, logger),
     });
     const apiKeys = createApiKeys({ db: store.db, clock, random, audit });
 
@@ -147,6 +153,7 @@ export async function startService(
         oauth,
         connections,
         simulatorUrl: sandbox?.server.url ?? null,
+        metrics: metrics.registry,
         api: {
           keys: apiKeys,
           connections,

@@ -2,8 +2,10 @@ import { Hono } from 'hono';
 import { csrf } from 'hono/csrf';
 import { HTTPException } from 'hono/http-exception';
 import { secureHeaders } from 'hono/secure-headers';
+import { createApiApp, type ApiDeps } from '../api/app.js';
 import type { WebDeps, WebEnv } from './context.js';
 import { MessagePage } from './pages/layout.js';
+import { registerApiKeyRoutes } from './routes/api-keys.js';
 import { registerAuthRoutes } from './routes/auth.js';
 import { registerConnectionRoutes } from './routes/connections.js';
 import { registerOAuthRoutes } from './routes/oauth.js';
@@ -12,9 +14,11 @@ import { loadSession } from './session.js';
 export type { WebDeps } from './context.js';
 
 /** Builds the service's Hono app: portal pages, OAuth endpoints and health. */
-export function createWebApp(deps: WebDeps & { demoHint?: string | null }): Hono<WebEnv> {
+export function createWebApp(deps: WebDeps & { demoHint?: string | null; api?: ApiDeps }): Hono<WebEnv> {
   const app = new Hono<WebEnv>();
   app.use(secureHeaders({ referrerPolicy: 'no-referrer' }));
+  // The REST API (API keys, JSON errors) is mounted before the portal's CSRF and session middleware.
+  if (deps.api) app.route('/api', createApiApp(deps.api));
   // Refuses cross-site form posts by Origin; each form also carries the session's CSRF token.
   app.use(
     csrf({
@@ -32,11 +36,16 @@ export function createWebApp(deps: WebDeps & { demoHint?: string | null }): Hono
       database ? 200 : 503,
     );
   });
+  app.get('/metrics', async (c) => {
+    if (!deps.metrics) return c.text('metrics are not enabled\n', 404);
+    return c.text(await deps.metrics.metrics(), 200, { 'content-type': deps.metrics.contentType });
+  });
   app.get('/', (c) => c.redirect(c.get('user') ? '/connections' : '/login'));
 
   registerAuthRoutes(app, deps, { demoHint: deps.demoHint ?? null });
   registerConnectionRoutes(app, deps);
   registerOAuthRoutes(app, deps);
+  if (deps.api) registerApiKeyRoutes(app, deps, deps.api.keys);
 
   app.notFound((c) =>
     c.html(

@@ -1,3 +1,4 @@
+import type { Registry } from 'prom-client';
 import type { Accounts, SessionUser } from '../accounts/service.js';
 import type { Config } from '../config/config.js';
 import type { Applications } from '../connections/applications.js';
@@ -17,6 +18,8 @@ export interface WebDeps {
   connections: ConnectionManager;
   /** Origin of the simulator in sandbox mode (for the banner and links). */
   simulatorUrl: string | null;
+  /** Prometheus registry served at /metrics. */
+  metrics?: Registry;
   /** Sandbox mode: a hint shown under the sign-in form. */
   demoHint?: string | null;
   /** Reports database reachability for /healthz. */

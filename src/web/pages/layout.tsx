@@ -43,6 +43,7 @@ export function Layout(props: {
           {props.user ? (
             <>
               <a href="/connections">Connections</a>
+              {props.user.role === 'member' ? null : <a href="/api-keys">API keys</a>}
               <a href="/account">Account</a>
               <span class="grow" />
               <span class="small" style="color:#cfd6df">

@@ -1,0 +1,111 @@
+import { OpenAPIHono } from '@hono/zod-openapi';
+import type { Context, MiddlewareHandler } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
+import { ApiDocsPage } from './docs-page.js';
+import type { ApiDeps, ApiEnv } from './context.js';
+import { ApiError, ApiKeyError, toApiFailure, zodFailure, type ApiFailure } from './errors.js';
+import { buildOpenApiDocument, registerSecurityScheme, type OpenApiDocument } from './openapi.js';
+import { registerConnectionRoutes } from './routes/connections.js';
+import { registerProxyRoutes } from './routes/proxy.js';
+import { registerTokenRoutes } from './routes/tokens.js';
+
+export type { ApiDeps, ApiEnv } from './context.js';
+
+const BEARER = /^Bearer\s+(\S+)\s*$/i;
+
+/** Sends a failure in the API's one error shape. */
+function answer(c: Context, f: ApiFailure): Response {
+  for (const [name, value] of Object.entries(f.headers)) c.header(name, value);
+  return c.json(f.body, f.status);
+}
+
+/** Authenticates `Authorization: Bearer slk_…` and puts the key's principal on the context. */
+function requireApiKey(deps: ApiDeps): MiddlewareHandler<ApiEnv> {
+  return async (c, next) => {
+    const header = c.req.header('authorization');
+    if (!header) {
+      throw new ApiKeyError('API_KEY_MISSING', 'send an API key: Authorization: Bearer slk_…');
+    }
+    const match = BEARER.exec(header);
+    if (!match) {
+      throw new ApiKeyError('API_KEY_INVALID', 'the Authorization header must be "Bearer slk_…"');
+    }
+    c.set('principal', await deps.keys.authenticate(match[1]!));
+    await next();
+  };
+}
+
+/**
+ * The REST API for the vendor's software, mounted at `/api` by the web app: `/v1/…` behind API keys,
+ * `/openapi.json` and a readable `/docs` page generated from the same route schemas. Every failure
+ * answers `{"error": {"code", "message", "field"?}}`; only the proxy passes Amazon's 4xx through.
+ */
+export function createApiApp(deps: ApiDeps): OpenAPIHono<ApiEnv> {
+  const renewUrl = (id: string): string => `${deps.publicUrl.replace(/\/$/, '')}/connections/${id}`;
+  const app = new OpenAPIHono<ApiEnv>({
+    defaultHook: (result, c) => {
+      if (!result.success) return answer(c, zodFailure(result.error, result.target));
+    },
+  });
+  registerSecurityScheme(app);
+
+  app.use(async (c, next) => {
+    const started = Date.now();
+    await next();
+    deps.logger.info(
+      {
+        method: c.req.method,
+        path: c.req.path,
+        status: c.res.status,
+        ms: Date.now() - started,
+        apiKeyPrefix: c.get('principal')?.prefix ?? null,
+      },
+      'api request',
+    );
+  });
+  app.use(
+    bodyLimit({
+      maxSize: deps.bodyLimitBytes ?? 1024 * 1024,
+      onError: () => {
+        throw new ApiError(413, 'PAYLOAD_TOO_LARGE', 'The request body is too large.');
+      },
+    }),
+  );
+
+  let document: OpenApiDocument | null = null;
+  const openApi = (): OpenApiDocument => (document ??= buildOpenApiDocument(app, deps.publicUrl));
+  app.get('/openapi.json', (c) => c.json(openApi()));
+  app.get('/docs', (c) => c.html(ApiDocsPage({ document: openApi() })));
+
+  app.use('/v1/*', requireApiKey(deps));
+  registerConnectionRoutes(app, deps, renewUrl);
+  registerTokenRoutes(app, deps);
+  registerProxyRoutes(app, deps);
+
+  app.all('*', (c) => {
+    throw new ApiError(
+      404,
+      'NOT_FOUND',
+      `there is no API route ${c.req.method} ${c.req.path}; see /api/docs`,
+    );
+  });
+  app.onError((err, c) => {
+    const f = toApiFailure(err, renewUrl);
+    const fields = {
+      method: c.req.method,
+      path: c.req.path,
+      status: f.status,
+      code: f.body.error.code,
+      apiKeyPrefix: c.get('principal')?.prefix ?? null,
+    };
+    if (f.level === 'error') {
+      deps.logger.error(
+        { ...fields, err: { name: err.name, message: err.message, code: (err as { code?: unknown }).code } },
+        'api request failed',
+      );
+    } else if (f.level === 'warn') deps.logger.warn(fields, 'api request failed');
+    else deps.logger.debug(fields, 'api request refused');
+    return answer(c, f);
+  });
+  return app;
+}

@@ -1,0 +1,151 @@
+import { z } from '@hono/zod-openapi';
+import { ErrorBodySchema } from './errors.js';
+
+/** Schemas shared by the API's routes: one definition gives validation, types and the OpenAPI document. */
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** Looks like an SP-API path: `/<api>/<version>/…` with version `v0`, `v1`, … or a date (issue 4). */
+export const SPAPI_PATH = /^\/[a-z][a-zA-Z0-9]*\/(v\d+|\d{4}-\d{2}-\d{2})\//;
+
+export const REGIONS = ['NA', 'EU', 'FE'] as const;
+export const STATES = ['active', 'expiring', 'expired', 'revoked', 'error', 'disconnected'] as const;
+
+export const ConnectionIdParams = z.object({
+  id: z
+    .string()
+    .regex(UUID, 'must be a connection id (a UUID)')
+    .openapi({
+      param: { name: 'id', in: 'path' },
+      description: 'The connection id',
+      example: '3f0b8c52-6f1e-4d5e-9a43-1c2d3e4f5a6b',
+    }),
+});
+
+export const ListConnectionsQuery = z.object({
+  state: z
+    .enum(STATES)
+    .optional()
+    .openapi({ param: { name: 'state', in: 'query' }, description: 'Only connections in this state' }),
+  region: z
+    .enum(REGIONS)
+    .optional()
+    .openapi({ param: { name: 'region', in: 'query' }, description: 'Only connections in this region' }),
+  accountId: z
+    .string()
+    .regex(UUID, 'must be an account id (a UUID)')
+    .optional()
+    .openapi({
+      param: { name: 'accountId', in: 'query' },
+      description: 'Only this account (keys that see every account; an account key sees its own only)',
+    }),
+});
+
+const Timestamp = z.string().openapi({ format: 'date-time', example: '2027-03-01T12:00:00.000Z' });
+
+export const ConnectionSchema = z
+  .object({
+    id: z.string().openapi({ example: '3f0b8c52-6f1e-4d5e-9a43-1c2d3e4f5a6b' }),
+    accountId: z.string(),
+    applicationId: z.string(),
+    region: z.enum(REGIONS),
+    sellingPartnerId: z.string().openapi({ example: 'A1DEMOSELLERNA' }),
+    storeName: z.string().nullable(),
+    marketplaceIds: z.array(z.string()).openapi({ example: ['ATVPDKIKX0DER', 'A2EUQ1WTGCTBG2'] }),
+    kind: z.enum(['oauth', 'self']).openapi({ description: 'oauth: seller consent; self: self-authorized' }),
+    state: z
+      .enum(STATES)
+      .openapi({ description: 'Derived at read time: expiring within 30 days, expired after' }),
+    stateLabel: z.string().openapi({ example: 'Active, 312 days left' }),
+    advice: z.string().openapi({ description: 'What the seller should do, in plain words' }),
+    daysLeft: z
+      .number()
+      .int()
+      .nullable()
+      .openapi({ description: 'null when the connection does not expire' }),
+    authorizedAt: Timestamp,
+    expiresAt: Timestamp.nullable(),
+    lastSuccessAt: Timestamp.nullable(),
+    lastError: z
+      .object({ code: z.string(), message: z.string(), at: Timestamp })
+      .nullable()
+      .openapi({ description: 'The last failure talking to Amazon for this connection' }),
+    needsReauthorization: z.boolean().openapi({
+      description: 'true when the seller should renew now (expiring, expired, revoked, disconnected)',
+    }),
+    renewUrl: z.string().openapi({ description: 'Portal page where the seller renews this connection' }),
+  })
+  .openapi('Connection');
+
+export const ConnectionListSchema = z
+  .object({ connections: z.array(ConnectionSchema) })
+  .openapi('ConnectionList');
+
+export const AccessTokenSchema = z
+  .object({
+    accessToken: z.string().openapi({ example: 'Atza|IwEBI…' }),
+    tokenType: z.literal('bearer'),
+    expiresAt: Timestamp,
+    sellingPartnerId: z.string(),
+    region: z.enum(REGIONS),
+    endpoint: z.string().openapi({
+      description: "SP-API endpoint of the connection's region",
+      example: 'https://sellingpartnerapi-na.amazon.com',
+    }),
+  })
+  .openapi('AccessToken');
+
+/** FACTS §8: method GET|PUT|POST|DELETE, a path, dataElements only for Orders; at most 50. */
+export const RestrictedResourceSchema = z
+  .strictObject({
+    method: z.enum(['GET', 'PUT', 'POST', 'DELETE']),
+    path: z
+      .string()
+      .max(2048)
+      .regex(SPAPI_PATH, 'must be an SP-API path such as /orders/v0/orders/{orderId}/address'),
+    dataElements: z
+      .array(z.enum(['buyerInfo', 'shippingAddress', 'buyerTaxInformation']))
+      .min(1)
+      .optional()
+      .openapi({ description: 'Needed only for Orders getOrder, getOrders and getOrderItems' }),
+  })
+  .openapi('RestrictedResource');
+
+export const RestrictedDataTokenRequestSchema = z
+  .strictObject({
+    restrictedResources: z.array(RestrictedResourceSchema).min(1).max(50),
+  })
+  .openapi('RestrictedDataTokenRequest', {
+    example: {
+      restrictedResources: [
+        {
+          method: 'GET',
+          path: '/orders/v0/orders/{orderId}',
+          dataElements: ['buyerInfo', 'shippingAddress'],
+        },
+        { method: 'GET', path: '/orders/v0/orders/{orderId}/address' },
+      ],
+    },
+  });
+
+export const RestrictedDataTokenSchema = z
+  .object({
+    restrictedDataToken: z.string().openapi({ example: 'Atz.sprdt|IwEBI…' }),
+    expiresAt: Timestamp,
+  })
+  .openapi('RestrictedDataToken');
+
+/** A JSON error response for the OpenAPI document. */
+export const errorResponse = (description: string) => ({
+  description,
+  content: { 'application/json': { schema: ErrorBodySchema } },
+});
+
+/** The failures every authenticated route may answer. */
+export const commonErrors = {
+  400: errorResponse('Bad input: `error.field` names the field (VALIDATION_FAILED)'),
+  401: errorResponse(
+    'Missing, invalid or revoked API key (API_KEY_MISSING, API_KEY_INVALID, API_KEY_REVOKED)',
+  ),
+  500: errorResponse('Unexpected failure (INTERNAL)'),
+} as const;

@@ -1,0 +1,126 @@
+import type { Context, Hono } from 'hono';
+import type { SessionUser } from '../../accounts/service.js';
+import { ApiKeyError } from '../../api/errors.js';
+import type { ApiKeys } from '../../api/keys.js';
+import { ValidationError } from '../../kernel/errors.js';
+import type { WebDeps, WebEnv } from '../context.js';
+import { ApiKeysPage } from '../pages/api-keys.js';
+import { MessagePage } from '../pages/layout.js';
+import { csrfOk } from '../session.js';
+import { viewerOf } from './connections.js';
+
+const NOTICES: Record<string, string> = {
+  revoked: 'Revoked. Calls with that key are refused from now on.',
+};
+
+/** The portal's API-keys page: owners and operators list, create (shown once) and revoke keys. */
+export function registerApiKeyRoutes(app: Hono<WebEnv>, deps: WebDeps, keys: ApiKeys): void {
+  const sandbox = deps.simulatorUrl;
+
+  /** The signed-in owner or operator, or the response to send instead. */
+  const manager = (c: Context<WebEnv>): SessionUser | Response | Promise<Response> => {
+    const user = c.get('user');
+    if (!user) {
+      return c.req.method === 'GET'
+        ? c.redirect(`/login?next=${encodeURIComponent(c.req.path)}`)
+        : c.redirect('/login', 303);
+    }
+    if (user.role === 'owner' || user.role === 'operator') return user;
+    return c.html(
+      <MessagePage
+        title="Not allowed"
+        message="Only account owners and operators manage API keys. Ask your account's owner."
+        user={user}
+        code="API_KEY_FORBIDDEN"
+      />,
+      403,
+    );
+  };
+  const forbidden = (c: Context<WebEnv>, user: SessionUser) => {
+    deps.logger.warn(
+      { path: c.req.path, user: user.username, ip: c.get('ip') },
+      'form without a valid CSRF token refused',
+    );
+    return c.html(
+      <MessagePage
+        title="Form expired"
+        message="This form expired or came from another site. Nothing was changed; please try again."
+        user={user}
+        code="CSRF_FAILED"
+        next={{ href: '/api-keys', label: 'Back to API keys' }}
+      />,
+      403,
+    );
+  };
+  const page = async (
+    c: Context<WebEnv>,
+    user: SessionUser,
+    extra: Partial<Parameters<typeof ApiKeysPage>[0]> = {},
+    status: 200 | 400 | 403 = 200,
+  ) => {
+    const accounts = user.role === 'operator' ? await deps.accounts.listAccounts() : undefined;
+    // The page may carry a new key: never let it be cached.
+    c.header('Cache-Control', 'no-store');
+    return c.html(
+      <ApiKeysPage
+        user={user}
+        keys={await keys.list(viewerOf(user))}
+        sandbox={sandbox}
+        {...(accounts ? { accounts } : {})}
+        {...extra}
+      />,
+      status,
+    );
+  };
+
+  app.get('/api-keys', async (c) => {
+    const user = await manager(c);
+    if (user instanceof Response) return user;
+    return page(c, user, { notice: NOTICES[c.req.query('notice') ?? ''] ?? null });
+  });
+
+  app.post('/api-keys', async (c) => {
+    const user = await manager(c);
+    if (user instanceof Response) return user;
+    const form = await c.req.parseBody();
+    if (!csrfOk(user, form._csrf)) return forbidden(c, user);
+    const name = typeof form.name === 'string' ? form.name : '';
+    const scope = typeof form.scope === 'string' ? form.scope : '';
+    const accountId = user.role === 'operator' ? (scope === 'all' ? null : scope) : user.accountId;
+    try {
+      const created = await keys.create(viewerOf(user), { name, accountId }, c.get('ip'));
+      return await page(c, user, { created: { key: created.key.reveal(), apiKey: created.apiKey } });
+    } catch (err) {
+      if (err instanceof ValidationError || err instanceof ApiKeyError) {
+        const status = err instanceof ApiKeyError ? 403 : 400;
+        return page(c, user, { error: err.message, values: { name, scope } }, status);
+      }
+      throw err;
+    }
+  });
+
+  app.post('/api-keys/:id/revoke', async (c) => {
+    const user = await manager(c);
+    if (user instanceof Response) return user;
+    const form = await c.req.parseBody();
+    if (!csrfOk(user, form._csrf)) return forbidden(c, user);
+    try {
+      await keys.revoke(viewerOf(user), c.req.param('id'), c.get('ip'));
+      return c.redirect('/api-keys?notice=revoked', 303);
+    } catch (err) {
+      if (err instanceof ApiKeyError && err.code === 'API_KEY_NOT_FOUND') {
+        return c.html(
+          <MessagePage
+            title="Not found"
+            message="There is no such API key in your account."
+            user={user}
+            code={err.code}
+            next={{ href: '/api-keys', label: 'Back to API keys' }}
+          />,
+          404,
+        );
+      }
+      throw err;
+    }
+  });
+}
