@@ -127,6 +127,18 @@ export async function startService(
     });
     const apiKeys = createApiKeys({ db: store.db, clock, random, audit });
 
+    if (config.application) {
+      // Configured app: registered (or updated) at every start, its secret sealed in the vault.
+      await applications.upsert({
+        name: config.application.name,
+        appId: config.application.appId,
+        clientId: config.application.clientId,
+        clientSecret: config.application.clientSecret,
+        status: config.application.status,
+        redirectUri: `${config.publicUrl}/oauth/callback`,
+        loginUri: `${config.publicUrl}/oauth/login`,
+      });
+    }
     let demoLogin: DemoLogin | null = null;
     if (config.mode === 'sandbox') {
       await registerSandboxApplications(applications, config);

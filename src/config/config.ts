@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { z } from 'zod';
 import { AppError } from '../kernel/errors.js';
+import { Secret } from '../kernel/secret.js';
 
 /**
  * The service's configuration, parsed once from the environment (and CLI overrides) into a frozen
@@ -36,6 +37,9 @@ const schema = z
     SELLERLINK_VAULT_KEYS: z.string().min(1).optional(),
     AMAZON_APP_ID: z.string().min(1).optional(),
     AMAZON_CLIENT_ID: z.string().min(1).optional(),
+    AMAZON_CLIENT_SECRET: z.string().min(1).optional(),
+    AMAZON_APP_NAME: z.string().min(1).default('Sellerlink'),
+    AMAZON_APP_STATUS: z.enum(['draft', 'published']).default('published'),
   })
   .strict();
 
@@ -59,6 +63,14 @@ export interface Config {
   amazon: AmazonEndpoints;
   /** `id:base64` pairs, newest first; null in sandbox mode means the local key file. */
   vaultKeys: string | null;
+  /** The vendor's app from configuration, registered (secret sealed) at start; null when not configured. */
+  application: {
+    appId: string;
+    clientId: string;
+    clientSecret: Secret;
+    name: string;
+    status: 'draft' | 'published';
+  } | null;
 }
 
 /** Only these keys of the environment are read (plus a few prefixes nobody else uses). */
@@ -111,8 +123,31 @@ export function loadConfig(
       },
     },
     vaultKeys: e.SELLERLINK_VAULT_KEYS ?? null,
+    application: configuredApplication(e),
   };
   return deepFreeze(config);
+}
+
+/** The app from AMAZON_APP_ID / AMAZON_CLIENT_ID / AMAZON_CLIENT_SECRET: all three or none. */
+function configuredApplication(e: z.infer<typeof schema>): Config['application'] {
+  const given = [e.AMAZON_APP_ID, e.AMAZON_CLIENT_ID, e.AMAZON_CLIENT_SECRET].filter(Boolean).length;
+  if (given === 0) return null;
+  if (given < 3) {
+    throw new AppError(
+      'CONFIG_INVALID',
+      'AMAZON_APP_ID, AMAZON_CLIENT_ID and AMAZON_CLIENT_SECRET go together: set all three or none',
+      {
+        details: { problems: ['AMAZON_APP_ID/AMAZON_CLIENT_ID/AMAZON_CLIENT_SECRET: incomplete'] },
+      },
+    );
+  }
+  return {
+    appId: e.AMAZON_APP_ID!,
+    clientId: e.AMAZON_CLIENT_ID!,
+    clientSecret: new Secret(e.AMAZON_CLIENT_SECRET!),
+    name: e.AMAZON_APP_NAME,
+    status: e.AMAZON_APP_STATUS,
+  };
 }
 
 /** Points the Amazon endpoints at a simulator origin, one path prefix per region. */

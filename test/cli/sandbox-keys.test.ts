@@ -46,3 +46,41 @@ describe('operator CLI in sandbox mode', () => {
     );
   }, 60_000);
 });
+
+describe('application from configuration', () => {
+  it('needs all three of AMAZON_APP_ID, AMAZON_CLIENT_ID and AMAZON_CLIENT_SECRET', async () => {
+    const { loadConfig } = await import('../../src/config/config.js');
+    expect(() =>
+      loadConfig({
+        AMAZON_CLIENT_ID: 'amzn1.application-oa2-client.x',
+        SELLERLINK_VAULT_KEYS: `k:${Buffer.alloc(32).toString('base64')}`,
+      }),
+    ).toThrow(/set all three or none/);
+    const config = loadConfig({
+      AMAZON_APP_ID: 'amzn1.sp.solution.abc',
+      AMAZON_CLIENT_ID: 'amzn1.application-oa2-client.x',
+      AMAZON_CLIENT_SECRET: 'amzn1.oa2-cs.v1.secret',
+      SELLERLINK_VAULT_KEYS: `k:${Buffer.alloc(32).toString('base64')}`,
+    });
+    expect(config.mode).toBe('production');
+    expect(config.application).toMatchObject({
+      appId: 'amzn1.sp.solution.abc',
+      status: 'published',
+      name: 'Sellerlink',
+    });
+  });
+});
+
+it('keeps the configured client secret out of JSON and inspection', async () => {
+  const { loadConfig } = await import('../../src/config/config.js');
+  const { inspect } = await import('node:util');
+  const config = loadConfig({
+    AMAZON_APP_ID: 'amzn1.sp.solution.abc',
+    AMAZON_CLIENT_ID: 'amzn1.application-oa2-client.x',
+    AMAZON_CLIENT_SECRET: 'amzn1.oa2-cs.v1.topsecret',
+    SELLERLINK_VAULT_KEYS: `k:${Buffer.alloc(32).toString('base64')}`,
+  });
+  expect(JSON.stringify(config)).not.toContain('topsecret');
+  expect(inspect(config, { depth: 10 })).not.toContain('topsecret');
+  expect(config.application!.clientSecret.reveal()).toBe('amzn1.oa2-cs.v1.topsecret');
+});
