@@ -57,10 +57,48 @@ function typeOf(param: Param): string {
 /** An example value for a path or query parameter in a curl command. */
 function exampleValue(param: Param): string {
   if (param.name === 'id') return '$CONNECTION_ID';
-  if (typeof param.example === 'string') return param.example;
+  const example = param.example ?? (param.schema as { example?: unknown } | undefined)?.example;
+  if (typeof example === 'string') return example;
   if (param.schema?.enum?.[0]) return param.schema.enum[0];
   return `<${param.name}>`;
 }
+
+const LISTING = 'listings/2021-08-01/items/$SELLING_PARTNER_ID/$SKU?marketplaceIds=ATVPDKIKX0DER';
+
+/** What each proxy method's example calls: a typical SP-API operation and its body. */
+const PROXY_EXAMPLES: Record<string, { path: string; body?: unknown }> = {
+  get: {
+    path: 'orders/2026-01-01/orders?marketplaceIds=ATVPDKIKX0DER&lastUpdatedAfter=2026-01-01T00:00:00Z',
+  },
+  post: {
+    path: 'tokens/2021-03-01/restrictedDataToken',
+    body: {
+      restrictedResources: [{ method: 'GET', path: '/orders/v0/orders', dataElements: ['buyerInfo'] }],
+    },
+  },
+  put: {
+    path: LISTING,
+    body: {
+      productType: 'PRODUCT',
+      requirements: 'LISTING_OFFER_ONLY',
+      attributes: { condition_type: [{ value: 'new_new' }] },
+    },
+  },
+  patch: {
+    path: LISTING,
+    body: {
+      productType: 'PRODUCT',
+      patches: [
+        {
+          op: 'replace',
+          path: '/attributes/fulfillment_availability',
+          value: [{ fulfillment_channel_code: 'DEFAULT', quantity: 5 }],
+        },
+      ],
+    },
+  },
+  delete: { path: LISTING },
+};
 
 /** A curl command that calls the operation. */
 export function curlFor(
@@ -71,17 +109,16 @@ export function curlFor(
   bodyExample?: unknown,
 ): string {
   let url = server + path;
+  let body = bodyExample;
+  const proxy = path.endsWith('/sp-api/{path}') ? PROXY_EXAMPLES[method] : undefined;
+  if (proxy) {
+    url = url.replace('{path}', proxy.path);
+    body = proxy.body;
+  }
   for (const param of op.parameters ?? []) {
     if (param.in === 'path') url = url.replace(`{${param.name}}`, exampleValue(param));
   }
-  if (path.endsWith('/sp-api/{path}') || url.includes('/sp-api/')) {
-    if (method === 'get') {
-      url = url.replace(
-        /\/sp-api\/[^/]*$/,
-        '/sp-api/orders/2026-01-01/orders?marketplaceIds=ATVPDKIKX0DER&lastUpdatedAfter=2026-01-01T00:00:00Z',
-      );
-    }
-  } else if (method === 'get') {
+  if (method === 'get' && !proxy) {
     const query = (op.parameters ?? []).filter((p) => p.in === 'query').slice(0, 2);
     if (query.length) url += `?${query.map((p) => `${p.name}=${exampleValue(p)}`).join('&')}`;
   }
@@ -91,7 +128,7 @@ export function curlFor(
   ];
   if (op.requestBody?.content?.['application/json']) {
     lines.push('  -H "Content-Type: application/json"');
-    lines.push(`  -d '${bodyExample === undefined ? '{}' : JSON.stringify(bodyExample)}'`);
+    lines.push(`  -d '${body === undefined ? '{}' : JSON.stringify(body)}'`);
   }
   return lines.join(' \\\n');
 }

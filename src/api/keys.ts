@@ -120,7 +120,7 @@ export function createApiKeys(deps: ApiKeysDeps) {
       const limitedTo = managerScope(viewer);
       const name = input.name.trim();
       if (!name || name.length > NAME_MAX) {
-        throw new ValidationError(`name: give the key a name of 1-${NAME_MAX} characters`, 'name');
+        throw new ValidationError(`give the key a name of 1-${NAME_MAX} characters`, 'name');
       }
       if (input.accountId === null && limitedTo !== null) {
         throw new ApiKeyError('API_KEY_FORBIDDEN', 'only operators may create keys that see every account');
@@ -132,7 +132,7 @@ export function createApiKeys(deps: ApiKeysDeps) {
         const exists =
           UUID.test(input.accountId) &&
           (await db.selectFrom('accounts').select('id').where('id', '=', input.accountId).executeTakeFirst());
-        if (!exists) throw new ValidationError('accountId: no such account', 'accountId');
+        if (!exists) throw new ValidationError('no such account', 'accountId');
       }
       const now = new Date(clock.now());
       for (let attempt = 1; ; attempt++) {

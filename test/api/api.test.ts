@@ -1,0 +1,680 @@
+import { createHash } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { createAccounts } from '../../src/accounts/service.js';
+import { createApiKeys } from '../../src/api/keys.js';
+import { createAuditLog } from '../../src/connections/audit.js';
+import { cryptoRandom } from '../../src/kernel/random.js';
+import { DEMO } from '../../src/simulator/seed.js';
+import { createHttpBrowser, type HttpBrowser } from '../support/http-browser.js';
+import { connectionIdOf, connectRegion, demoSeller, signedInBrowser } from '../support/portal.js';
+import { allRowsAsText, secretsIn, secretsInFiles } from '../support/security.js';
+import { startTestService, type TestService } from '../support/service.js';
+import { callApi, createKeyOnPortal, expectApiError } from './support.js';
+
+/**
+ * Issue 4 point 6: the REST API for the vendor's software, over real HTTP against the sandbox
+ * service and its simulator: API keys (portal), auth, account scoping, connections, access tokens,
+ * Restricted Data Tokens, the SP-API proxy, one error shape, the OpenAPI document and the docs page.
+ */
+
+interface ConnectionBody {
+  id: string;
+  accountId: string;
+  region: string;
+  sellingPartnerId: string;
+  marketplaceIds: string[];
+  state: string;
+  daysLeft: number | null;
+  authorizedAt: string;
+  expiresAt: string | null;
+  lastSuccessAt: string | null;
+  lastError: { code: string } | null;
+  needsReauthorization: boolean;
+  renewUrl: string;
+}
+
+const MINUTE = 60_000;
+
+describe('REST API', () => {
+  let svc: TestService;
+  let owner: HttpBrowser;
+  let key = '';
+  let keyId = '';
+  let operatorKey = '';
+  const ids = { NA: '', EU: '' };
+  const handedOut: string[] = [];
+
+  beforeAll(async () => {
+    svc = await startTestService({ database: 'pglite-dir' });
+    owner = await signedInBrowser(svc);
+    ids.NA = connectionIdOf((await connectRegion(owner, svc, 'NA')).url);
+    ids.EU = connectionIdOf((await connectRegion(owner, svc, 'EU')).url);
+  });
+  afterAll(async () => svc?.stop());
+
+  describe('API keys on the portal', () => {
+    it('an owner creates a key: shown once, only its SHA-256 hash and prefix are stored', async () => {
+      const created = await createKeyOnPortal(owner, svc, 'ERP server');
+      key = created.key;
+      keyId = created.id;
+      expect(created.page).toContain('shown only this once');
+
+      const again = await owner.get(`${svc.url}/api-keys`);
+      expect(again.text).toContain('ERP server');
+      expect(again.text).toContain(`slk_${key.slice(4, 12)}_…`);
+      expect(again.text).not.toContain(key);
+      expect(again.text).not.toContain(key.slice(13));
+
+      const row = await svc.store.db
+        .selectFrom('api_keys')
+        .selectAll()
+        .where('id', '=', keyId)
+        .executeTakeFirstOrThrow();
+      expect(row.key_hash).toBe(createHash('sha256').update(key).digest('hex'));
+      expect(row.prefix).toBe(key.slice(4, 12));
+      expect(row.revoked_at).toBeNull();
+      const audit = await svc.store.db
+        .selectFrom('audit_log')
+        .selectAll()
+        .where('action', '=', 'api_key.created')
+        .execute();
+      expect(audit).toHaveLength(1);
+      expect(audit[0]!.actor).toBe(`user:${svc.demo.username}`);
+    });
+
+    it('refuses a create without the CSRF token and creates nothing', async () => {
+      const before = await svc.store.db.selectFrom('api_keys').select('id').execute();
+      const page = await owner.get(`${svc.url}/api-keys`);
+      const refused = await owner.submit(page, { name: 'forged', _csrf: 'nope' }, { action: '/api-keys' });
+      expect(refused.status).toBe(403);
+      expect(refused.text).toContain('CSRF_FAILED');
+      expect(await svc.store.db.selectFrom('api_keys').select('id').execute()).toHaveLength(before.length);
+    });
+
+    it('refuses an empty name, naming the field, and creates nothing', async () => {
+      const page = await owner.get(`${svc.url}/api-keys`);
+      const refused = await owner.submit(page, { name: '   ' }, { action: '/api-keys' });
+      expect(refused.status).toBe(400);
+      expect(refused.text).toContain('give the key a name of 1-100 characters');
+      expect(refused.text).not.toContain('data-api-key>');
+      expect(await svc.store.db.selectFrom('api_keys').select('id').execute()).toHaveLength(1);
+    });
+
+    it('members may not manage keys; owners see the nav link', async () => {
+      const accounts = createAccounts({ db: svc.store.db, clock: svc.service.clock, random: cryptoRandom });
+      const demo = (await accounts.findAccount('Demo Seller Co'))!;
+      await accounts.addUser({
+        accountId: demo.id,
+        username: 'member1',
+        password: 'member-password-1',
+        role: 'member',
+      });
+      const member = await signedInBrowser(svc, 'member1', 'member-password-1');
+      const page = await member.get(`${svc.url}/api-keys`);
+      expect(page.status).toBe(403);
+      expect(page.text).toContain('API_KEY_FORBIDDEN');
+      expect(page.text).not.toContain('href="/api-keys"');
+      expect((await owner.get(`${svc.url}/connections`)).text).toContain('href="/api-keys"');
+    });
+  });
+
+  describe('authentication', () => {
+    it('answers 401 API_KEY_MISSING without a key, with WWW-Authenticate', async () => {
+      const answer = await callApi(svc, null, '/api/v1/connections');
+      expectApiError(answer, 401, 'API_KEY_MISSING');
+      expect(answer.headers.get('www-authenticate')).toBe('Bearer');
+    });
+
+    it('answers 401 API_KEY_INVALID for a wrong scheme, a garbled key, and a right prefix with a wrong secret', async () => {
+      for (const header of [
+        `Basic ${key}`,
+        'Bearer nonsense',
+        `Bearer ${key.slice(0, -1)}x`,
+        `Bearer ${key}x`,
+      ]) {
+        const answer = await callApi(svc, null, '/api/v1/connections', {
+          headers: { authorization: header },
+        });
+        expectApiError(answer, 401, 'API_KEY_INVALID');
+      }
+      // The real key works, so the refusals were about the key.
+      expect((await callApi(svc, key, '/api/v1/connections')).status).toBe(200);
+    });
+  });
+
+  describe('connections', () => {
+    it('lists the account connections with state, expiry and marketplaces, never a token', async () => {
+      const answer = await callApi(svc, key, '/api/v1/connections');
+      expect(answer.status).toBe(200);
+      const { connections } = answer.json as { connections: ConnectionBody[] };
+      expect(connections.map((c) => c.id).sort()).toEqual([ids.NA, ids.EU].sort());
+      const na = connections.find((c) => c.id === ids.NA)!;
+      expect(na).toMatchObject({
+        region: 'NA',
+        sellingPartnerId: demoSeller('NA').sellingPartnerId,
+        state: 'active',
+        daysLeft: 365,
+        needsReauthorization: false,
+        renewUrl: `${svc.url}/connections/${ids.NA}`,
+        lastError: null,
+      });
+      expect(na.marketplaceIds).toEqual(expect.arrayContaining(['ATVPDKIKX0DER']));
+      expect(Date.parse(na.expiresAt!) - Date.parse(na.authorizedAt)).toBe(365 * 86_400_000);
+      expect(answer.text).not.toMatch(/Atz[ar]\||refresh/i);
+    });
+
+    it('filters by region and state; a bad filter is a 400 naming it', async () => {
+      const eu = await callApi(svc, key, '/api/v1/connections?region=EU');
+      expect((eu.json as { connections: ConnectionBody[] }).connections.map((c) => c.id)).toEqual([ids.EU]);
+      const active = await callApi(svc, key, '/api/v1/connections?state=active&region=NA');
+      expect((active.json as { connections: ConnectionBody[] }).connections.map((c) => c.id)).toEqual([
+        ids.NA,
+      ]);
+      const expired = await callApi(svc, key, '/api/v1/connections?state=expired');
+      expect((expired.json as { connections: ConnectionBody[] }).connections).toEqual([]);
+
+      expectApiError(
+        await callApi(svc, key, '/api/v1/connections?state=asleep'),
+        400,
+        'VALIDATION_FAILED',
+        'state',
+      );
+      expectApiError(
+        await callApi(svc, key, '/api/v1/connections?region=US'),
+        400,
+        'VALIDATION_FAILED',
+        'region',
+      );
+    });
+
+    it('gets one connection; a malformed id is a 400 naming it, an unknown one a 404', async () => {
+      const answer = await callApi(svc, key, `/api/v1/connections/${ids.EU}`);
+      expect(answer.status).toBe(200);
+      expect(answer.json).toMatchObject({ id: ids.EU, region: 'EU', state: 'active' });
+      expectApiError(
+        await callApi(svc, key, '/api/v1/connections/not-an-id'),
+        400,
+        'VALIDATION_FAILED',
+        'id',
+      );
+      expectApiError(
+        await callApi(svc, key, '/api/v1/connections/00000000-0000-4000-8000-000000000000'),
+        404,
+        'CONNECTION_NOT_FOUND',
+      );
+    });
+  });
+
+  describe('account scoping', () => {
+    let otherKey = '';
+
+    beforeAll(async () => {
+      const accounts = createAccounts({ db: svc.store.db, clock: svc.service.clock, random: cryptoRandom });
+      const other = await accounts.createAccount('Other Seller Ltd');
+      await accounts.addUser({
+        accountId: other.id,
+        username: 'other-owner',
+        password: 'other-password-1',
+        role: 'owner',
+      });
+      otherKey = (
+        await createKeyOnPortal(await signedInBrowser(svc, 'other-owner', 'other-password-1'), svc, 'B')
+      ).key;
+      const operators = createApiKeys({
+        db: svc.store.db,
+        clock: svc.service.clock,
+        random: cryptoRandom,
+        audit: createAuditLog(svc.store.db, svc.service.clock),
+      });
+      operatorKey = (
+        await operators.create(
+          { userId: '', username: 'cli', role: 'operator', accountId: null, actor: 'cli' },
+          { name: 'ops', accountId: null },
+        )
+      ).key.reveal();
+    });
+
+    it("another account's key sees none of these connections: 404 as if they did not exist", async () => {
+      const list = await callApi(svc, otherKey, '/api/v1/connections');
+      expect(list.json).toEqual({ connections: [] });
+      const demoAccount = (await callApi(svc, key, `/api/v1/connections/${ids.NA}`)).json as ConnectionBody;
+      const filtered = await callApi(svc, otherKey, `/api/v1/connections?accountId=${demoAccount.accountId}`);
+      expect(filtered.json).toEqual({ connections: [] });
+      const unknown = await callApi(
+        svc,
+        otherKey,
+        '/api/v1/connections/00000000-0000-4000-8000-000000000000',
+      );
+      for (const path of [
+        `/api/v1/connections/${ids.NA}`,
+        `/api/v1/connections/${ids.NA}/sp-api/sellers/v1/marketplaceParticipations`,
+      ]) {
+        const answer = await callApi(svc, otherKey, path);
+        expectApiError(answer, 404, 'CONNECTION_NOT_FOUND');
+        expect(answer.json).toEqual(unknown.json);
+      }
+      for (const path of ['access-token', 'restricted-data-token']) {
+        const answer = await callApi(svc, otherKey, `/api/v1/connections/${ids.NA}/${path}`, {
+          method: 'POST',
+          body: { restrictedResources: [{ method: 'GET', path: '/orders/v0/orders' }] },
+        });
+        expectApiError(answer, 404, 'CONNECTION_NOT_FOUND');
+      }
+    });
+
+    it('an operator key sees every account and filters by account', async () => {
+      const all = (await callApi(svc, operatorKey, '/api/v1/connections')).json as {
+        connections: ConnectionBody[];
+      };
+      expect(all.connections.map((c) => c.id).sort()).toEqual([ids.NA, ids.EU].sort());
+      const accountId = all.connections[0]!.accountId;
+      const one = await callApi(svc, operatorKey, `/api/v1/connections?accountId=${accountId}&region=NA`);
+      expect((one.json as { connections: ConnectionBody[] }).connections.map((c) => c.id)).toEqual([ids.NA]);
+      expectApiError(
+        await callApi(svc, operatorKey, '/api/v1/connections?accountId=x'),
+        400,
+        'VALIDATION_FAILED',
+        'accountId',
+      );
+    });
+  });
+
+  describe('tokens', () => {
+    it('hands out an access token with its expiry, never the refresh token, not cacheable', async () => {
+      const answer = await callApi(svc, key, `/api/v1/connections/${ids.NA}/access-token`, {
+        method: 'POST',
+      });
+      expect(answer.status).toBe(200);
+      expect(answer.headers.get('cache-control')).toBe('no-store');
+      const body = answer.json as {
+        accessToken: string;
+        tokenType: string;
+        expiresAt: string;
+        endpoint: string;
+      };
+      expect(body).toMatchObject({ tokenType: 'bearer', region: 'NA', sellingPartnerId: 'A1DEMOSELLERNA' });
+      expect(body.accessToken).toMatch(/^Atza\|/);
+      expect(answer.text).not.toContain('Atzr|');
+      const left = Date.parse(body.expiresAt) - svc.service.clock.now();
+      expect(left).toBeGreaterThan(59 * MINUTE);
+      expect(left).toBeLessThanOrEqual(60 * MINUTE);
+      handedOut.push(body.accessToken);
+
+      // The token works at the region's endpoint it names.
+      const direct = await fetch(`${body.endpoint}/sellers/v1/marketplaceParticipations`, {
+        headers: {
+          'x-amz-access-token': body.accessToken,
+          'user-agent': 'vendor-software/1.0 (Language=Node)',
+        },
+      });
+      expect(direct.status).toBe(200);
+    });
+
+    it('hands out a Restricted Data Token for valid resources', async () => {
+      const answer = await callApi(svc, key, `/api/v1/connections/${ids.NA}/restricted-data-token`, {
+        method: 'POST',
+        body: {
+          restrictedResources: [
+            {
+              method: 'GET',
+              path: '/orders/v0/orders/{orderId}',
+              dataElements: ['buyerInfo', 'shippingAddress'],
+            },
+            { method: 'GET', path: '/orders/v0/orders/902-1234567-1234567/address' },
+          ],
+        },
+      });
+      expect(answer.status).toBe(200);
+      expect(answer.headers.get('cache-control')).toBe('no-store');
+      const body = answer.json as { restrictedDataToken: string; expiresAt: string };
+      expect(body.restrictedDataToken).toMatch(/^Atz\.sprdt\|/);
+      expect(Date.parse(body.expiresAt) - svc.service.clock.now()).toBeGreaterThan(59 * MINUTE);
+      handedOut.push(body.restrictedDataToken);
+
+      // Amazon's own refusal (dataElements on an operation that takes none) in the API's shape.
+      const refused = await callApi(svc, key, `/api/v1/connections/${ids.NA}/restricted-data-token`, {
+        method: 'POST',
+        body: {
+          restrictedResources: [
+            { method: 'GET', path: '/orders/v0/orders/{orderId}/address', dataElements: ['shippingAddress'] },
+          ],
+        },
+      });
+      const error = expectApiError(refused, 400, 'SPAPI_INVALID_INPUT');
+      expect(error.error.message).toContain('dataElements');
+    });
+
+    it('validates the RDT request like Amazon does, naming the field', async () => {
+      const rdt = (body: unknown, extra: { rawBody?: string; headers?: Record<string, string> } = {}) =>
+        callApi(svc, key, `/api/v1/connections/${ids.NA}/restricted-data-token`, {
+          method: 'POST',
+          ...(extra.rawBody === undefined ? { body } : { rawBody: extra.rawBody }),
+          headers: { 'content-type': 'application/json', ...extra.headers },
+        });
+      const resource = { method: 'GET', path: '/orders/v0/orders' };
+      const cases: [unknown, string][] = [
+        [{}, 'restrictedResources'],
+        [{ restrictedResources: [] }, 'restrictedResources'],
+        [{ restrictedResources: Array.from({ length: 51 }, () => resource) }, 'restrictedResources'],
+        [{ restrictedResources: [{ ...resource, method: 'PATCH' }] }, 'restrictedResources.0.method'],
+        [{ restrictedResources: [resource, { ...resource, path: 'orders' }] }, 'restrictedResources.1.path'],
+        [
+          { restrictedResources: [{ ...resource, dataElements: ['creditCard'] }] },
+          'restrictedResources.0.dataElements.0',
+        ],
+        [{ restrictedResources: [{ ...resource, extra: 1 }] }, 'restrictedResources.0.extra'],
+      ];
+      for (const [body, field] of cases) {
+        const error = expectApiError(await rdt(body), 400, 'VALIDATION_FAILED', field);
+        expect(error.error.message.startsWith(`${field}: `)).toBe(true);
+      }
+      expectApiError(
+        await rdt(null, { rawBody: '{"restrictedResources": [' }),
+        400,
+        'VALIDATION_FAILED',
+        'body',
+      );
+      expectApiError(
+        await rdt(null, { rawBody: 'method=GET', headers: { 'content-type': 'text/plain' } }),
+        415,
+        'UNSUPPORTED_MEDIA_TYPE',
+      );
+    });
+  });
+
+  describe('SP-API proxy', () => {
+    it('forwards searchOrders with every query parameter and returns Amazon’s answer and headers', async () => {
+      const since = new Date(svc.service.clock.now() - MINUTE).toISOString();
+      const generated = await svc.sim<{ orders: { orderId: string }[] }>('/_sim/orders/generate', {
+        sellingPartnerId: demoSeller('NA').sellingPartnerId,
+        count: 4,
+        createdFrom: since,
+        createdTo: new Date(svc.service.clock.now()).toISOString(),
+      });
+      // Amazon answers only for orders at least 2 minutes old (FACTS §7).
+      await svc.sim('/_sim/clock/advance', { minutes: 3 });
+      const marketplaces = demoSeller('NA')
+        .marketplaceIds.map((id) => `marketplaceIds=${id}`)
+        .join('&');
+      const answer = await callApi(
+        svc,
+        key,
+        `/api/v1/connections/${ids.NA}/sp-api/orders/2026-01-01/orders?${marketplaces}&createdAfter=${since}&maxResultsPerPage=100`,
+      );
+      expect(answer.status).toBe(200);
+      const body = answer.json as { orders: { orderId: string }[]; createdBefore: string };
+      expect(body.orders.map((o) => o.orderId).sort()).toEqual(generated.orders.map((o) => o.orderId).sort());
+      expect(answer.headers.get('x-amzn-requestid')).toBeTruthy();
+      expect(Number(answer.headers.get('x-amzn-ratelimit-limit'))).toBeGreaterThan(0);
+
+      const { requests } = await svc.sim<{ requests: { operation: string; status: number; path: string }[] }>(
+        '/_sim/requests?operation=searchOrders',
+      );
+      expect(requests[0]).toMatchObject({ status: 200, path: '/orders/2026-01-01/orders', region: 'NA' });
+    });
+
+    it('forwards getMarketplaceParticipations', async () => {
+      const answer = await callApi(
+        svc,
+        key,
+        `/api/v1/connections/${ids.NA}/sp-api/sellers/v1/marketplaceParticipations`,
+      );
+      expect(answer.status).toBe(200);
+      const body = answer.json as { payload: { marketplace: { id: string } }[] };
+      expect(body.payload.map((p) => p.marketplace.id).sort()).toEqual(
+        [...demoSeller('NA').marketplaceIds].sort(),
+      );
+      expect(answer.headers.get('x-amzn-requestid')).toBeTruthy();
+      // Successful calls show on the connection as its last success.
+      await vi.waitFor(async () => {
+        const view = (await callApi(svc, key, `/api/v1/connections/${ids.NA}`)).json as ConnectionBody;
+        expect(Date.parse(view.lastSuccessAt ?? '')).toBeGreaterThan(svc.service.clock.now() - 5 * MINUTE);
+      });
+    });
+
+    it('retries throttled calls, keeps an encoded / in the path, and passes a 404 through', async () => {
+      await svc.sim('/_sim/faults', { operation: 'getListingsItem', kind: '429', share: 1, remaining: 2 });
+      const answer = await callApi(
+        svc,
+        key,
+        `/api/v1/connections/${ids.NA}/sp-api/listings/2021-08-01/items/A1DEMOSELLERNA/NO%2FSUCH-SKU?marketplaceIds=ATVPDKIKX0DER`,
+      );
+      expect(answer.status).toBe(404);
+      const body = answer.json as { errors: { code: string; message: string }[] };
+      expect(body.errors[0]).toMatchObject({ code: 'NOT_FOUND' });
+      expect(body.errors[0]!.message).toContain("SKU 'NO/SUCH-SKU' not found in marketplace ATVPDKIKX0DER");
+      const { requests } = await svc.sim<{ requests: { status: number }[] }>(
+        '/_sim/requests?operation=getListingsItem',
+      );
+      expect(requests.map((r) => r.status)).toEqual([404, 429, 429]);
+    });
+
+    it('answers in its own shape when Amazon keeps failing after the retries', async () => {
+      await svc.sim('/_sim/faults', { operation: 'getListingsItem', kind: '500', share: 1, remaining: 5 });
+      const answer = await callApi(
+        svc,
+        key,
+        `/api/v1/connections/${ids.NA}/sp-api/listings/2021-08-01/items/A1DEMOSELLERNA/SKU-1?marketplaceIds=ATVPDKIKX0DER`,
+      );
+      expectApiError(answer, 502, 'SPAPI_SERVER_ERROR');
+      const { requests } = await svc.sim<{ requests: { status: number }[] }>(
+        '/_sim/requests?operation=getListingsItem&status=500',
+      );
+      expect(requests).toHaveLength(5);
+    });
+
+    it("passes Amazon's 4xx through with Amazon's status and error body", async () => {
+      const answer = await callApi(
+        svc,
+        key,
+        `/api/v1/connections/${ids.NA}/sp-api/orders/2026-01-01/orders?marketplaceIds=ATVPDKIKX0DER`,
+      );
+      expect(answer.status).toBe(400);
+      const body = answer.json as { errors: { code: string; message: string }[] };
+      expect(body.errors[0]!.code).toBe('InvalidInput');
+      expect(body.errors[0]!.message).toMatch(/createdAfter|lastUpdatedAfter/);
+    });
+
+    it('refuses paths that are not SP-API paths, naming the path, without calling Amazon', async () => {
+      const { total: before } = await svc.sim<{ total: number }>('/_sim/requests');
+      for (const path of [
+        'orders',
+        'auth/o2/token',
+        'orders/v0/%2e%2e/%2e%2e/auth/o2/token',
+        'applications/2023-11-30/clientSecret',
+      ]) {
+        const answer = await callApi(svc, key, `/api/v1/connections/${ids.NA}/sp-api/${path}`, {
+          method: 'POST',
+        });
+        expectApiError(answer, 400, 'SPAPI_PATH_REFUSED', 'path');
+      }
+      expectApiError(
+        await callApi(svc, key, `/api/v1/connections/${ids.NA}/sp-api/sellers/v1/account`, {
+          method: 'OPTIONS',
+        }),
+        405,
+        'METHOD_NOT_ALLOWED',
+      );
+      expectApiError(
+        await callApi(
+          svc,
+          key,
+          `/api/v1/connections/${ids.NA}/sp-api/tokens/2021-03-01/restrictedDataToken`,
+          {
+            method: 'POST',
+            rawBody: 'not json',
+            headers: { 'content-type': 'application/json' },
+          },
+        ),
+        400,
+        'VALIDATION_FAILED',
+        'body',
+      );
+      const { total: after } = await svc.sim<{ total: number }>('/_sim/requests');
+      expect(after).toBe(before);
+    });
+  });
+
+  describe('dead connections', () => {
+    it('a connection revoked at Amazon answers 409 with where the seller renews; the API shows it', async () => {
+      const { authorizations } = await svc.sim<{ authorizations: { id: string; region: string }[] }>(
+        `/_sim/authorizations?sellingPartnerId=${demoSeller('EU').sellingPartnerId}`,
+      );
+      await svc.sim(`/_sim/authorizations/${authorizations[0]!.id}/revoke`, {});
+      const answer = await callApi(svc, key, `/api/v1/connections/${ids.EU}/access-token`, {
+        method: 'POST',
+      });
+      const error = expectApiError(answer, 409, 'TOKEN_CONNECTION_REVOKED');
+      expect(error.error.message).toContain(`${svc.url}/connections/${ids.EU}`);
+      expect(error.error.message).toMatch(/re-authorize/);
+
+      const view = (await callApi(svc, key, `/api/v1/connections/${ids.EU}`)).json as ConnectionBody;
+      expect(view).toMatchObject({ state: 'revoked', needsReauthorization: true });
+      expect(view.lastError?.code).toBe('LWA_INVALID_GRANT');
+      // Fails fast from now on, proxy included.
+      expectApiError(
+        await callApi(svc, key, `/api/v1/connections/${ids.EU}/sp-api/sellers/v1/marketplaceParticipations`),
+        409,
+        'TOKEN_CONNECTION_REVOKED',
+      );
+      const revoked = await callApi(svc, key, '/api/v1/connections?state=revoked');
+      expect((revoked.json as { connections: ConnectionBody[] }).connections.map((c) => c.id)).toEqual([
+        ids.EU,
+      ]);
+    });
+
+    it('a connection disconnected on the portal answers 409 TOKEN_CONNECTION_DISCONNECTED', async () => {
+      const detail = await owner.get(`${svc.url}/connections/${ids.EU}`);
+      await owner.submit(detail, {}, { action: `/connections/${ids.EU}/disconnect` });
+      const answer = await callApi(svc, key, `/api/v1/connections/${ids.EU}/access-token`, {
+        method: 'POST',
+      });
+      expectApiError(answer, 409, 'TOKEN_CONNECTION_DISCONNECTED');
+    });
+  });
+
+  describe('documents', () => {
+    it('serves an OpenAPI 3 document with every route', async () => {
+      const answer = await callApi(svc, null, '/api/openapi.json');
+      expect(answer.status).toBe(200);
+      const doc = answer.json as {
+        openapi: string;
+        servers: { url: string }[];
+        paths: Record<string, Record<string, { operationId: string; responses: Record<string, unknown> }>>;
+        components: { schemas: Record<string, unknown>; securitySchemes: Record<string, unknown> };
+      };
+      expect(doc.openapi).toMatch(/^3\./);
+      expect(doc.servers[0]!.url).toBe(`${svc.url}/api`);
+      const operations = Object.entries(doc.paths).flatMap(([path, item]) =>
+        Object.keys(item).map((method) => `${method.toUpperCase()} ${path}`),
+      );
+      expect(operations.sort()).toEqual(
+        [
+          'GET /v1/connections',
+          'GET /v1/connections/{id}',
+          'POST /v1/connections/{id}/access-token',
+          'POST /v1/connections/{id}/restricted-data-token',
+          ...['GET', 'POST', 'PUT', 'PATCH', 'DELETE'].map((m) => `${m} /v1/connections/{id}/sp-api/{path}`),
+        ].sort(),
+      );
+      for (const item of Object.values(doc.paths)) {
+        for (const op of Object.values(item)) {
+          expect(op.operationId).toBeTruthy();
+          expect(Object.keys(op.responses)).toEqual(expect.arrayContaining(['200', '401']));
+        }
+      }
+      expect(Object.keys(doc.components.schemas)).toEqual(
+        expect.arrayContaining(['Error', 'Connection', 'AccessToken', 'RestrictedDataTokenRequest']),
+      );
+      expect(doc.components.securitySchemes.apiKey).toMatchObject({ type: 'http', scheme: 'bearer' });
+    });
+
+    it('renders a readable docs page with every operation and a curl example, no external assets', async () => {
+      const answer = await callApi(svc, null, '/api/docs');
+      expect(answer.status).toBe(200);
+      expect(answer.headers.get('content-type')).toContain('text/html');
+      for (const op of [
+        'listConnections',
+        'getConnection',
+        'createAccessToken',
+        'createRestrictedDataToken',
+        'proxyGet',
+        'proxyPost',
+        'proxyPut',
+        'proxyPatch',
+        'proxyDelete',
+      ]) {
+        expect(answer.text).toContain(`data-operation="${op}"`);
+      }
+      expect(answer.text).toContain(`curl -sS -X GET &quot;${svc.url}/api/v1/connections`);
+      expect(answer.text).toContain('Authorization: Bearer $SELLERLINK_API_KEY');
+      expect(answer.text).toContain('data-error-code="TOKEN_CONNECTION_REVOKED"');
+      expect(answer.text).not.toMatch(/<script|<link|src="http|@import/i);
+    });
+
+    it('unknown API routes answer the JSON error shape', async () => {
+      expectApiError(await callApi(svc, key, '/api/v2/connections'), 404, 'NOT_FOUND');
+      expectApiError(await callApi(svc, null, '/api/nothing'), 404, 'NOT_FOUND');
+    });
+  });
+
+  describe('revoking and secrecy', () => {
+    it('a revoked key is refused at once with API_KEY_REVOKED', async () => {
+      const page = await owner.get(`${svc.url}/api-keys`);
+      const after = await owner.submit(page, {}, { action: `/api-keys/${keyId}/revoke` });
+      expect(after.url).toContain('/api-keys?notice=revoked');
+      expect(after.text).toContain('Revoked');
+      expectApiError(await callApi(svc, key, '/api/v1/connections'), 401, 'API_KEY_REVOKED');
+      const fresh = createHttpBrowser();
+      expect((await fresh.get(`${svc.url}/api-keys`)).url).toContain('/login');
+    });
+
+    it('no API key or token appears in the database, its files, or the logs', async () => {
+      const secrets = [
+        { name: 'api key', value: key },
+        { name: 'api key secret part', value: key.slice(13) },
+        ...handedOut.map((value, i) => ({ name: `handed-out token #${i}`, value, fragment: true })),
+      ];
+      expect(secretsIn(await allRowsAsText(svc.store.db), secrets)).toEqual([]);
+      expect(secretsIn(svc.logs.join('\n'), secrets)).toEqual([]);
+      expect(secretsInFiles(svc.dataDir, secrets)).toEqual([]);
+      // Controls: the same searches find the prefix, which is stored on purpose.
+      const prefix = [{ name: 'prefix', value: `${key.slice(4, 12)}` }];
+      expect(secretsIn(await allRowsAsText(svc.store.db), prefix)).toEqual(['prefix']);
+      expect(secretsInFiles(svc.dataDir, prefix).length).toBeGreaterThan(0);
+      expect(svc.logs.some((line) => line.includes('"apiKeyPrefix"'))).toBe(true);
+    });
+  });
+  describe('Amazon unavailable or refusing the application', () => {
+    it('a failed refresh answers 503 TOKEN_REFRESH_FAILED with Retry-After', async () => {
+      // The cached access token has expired: the next request must refresh it at LWA.
+      await svc.sim('/_sim/clock/advance', { minutes: 61 });
+      await svc.sim('/_sim/faults', { operation: 'lwa', kind: '503', share: 1, remaining: 1 });
+      const answer = await callApi(svc, operatorKey, `/api/v1/connections/${ids.NA}/access-token`, {
+        method: 'POST',
+      });
+      expectApiError(answer, 503, 'TOKEN_REFRESH_FAILED');
+      expect(Number(answer.headers.get('retry-after'))).toBeGreaterThan(0);
+      const again = await callApi(svc, operatorKey, `/api/v1/connections/${ids.NA}/access-token`, {
+        method: 'POST',
+      });
+      expect(again.status).toBe(200);
+    });
+
+    it('an expired client secret answers 502 TOKEN_APPLICATION_REJECTED until the operator updates it', async () => {
+      // Amazon rotated the secret; Sellerlink was not told, and the old one lapses after 7 days (FACTS §4).
+      await svc.sim(`/_sim/apps/${DEMO.publishedApp.appId}/rotate-secret`, {});
+      await svc.sim('/_sim/clock/advance', { days: 8 });
+      const answer = await callApi(svc, operatorKey, `/api/v1/connections/${ids.NA}/access-token`, {
+        method: 'POST',
+      });
+      const error = expectApiError(answer, 502, 'TOKEN_APPLICATION_REJECTED');
+      expect(error.error.message).toMatch(/client secret/);
+      await svc.rotateSecret(DEMO.publishedApp.appId);
+      const fixed = await callApi(svc, operatorKey, `/api/v1/connections/${ids.NA}/access-token`, {
+        method: 'POST',
+      });
+      expect(fixed.status).toBe(200);
+    });
+  });
+});
