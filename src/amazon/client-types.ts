@@ -9,6 +9,11 @@ export interface SpApiRequest {
   path: string;
   query?: Record<string, string | number | boolean | readonly string[] | undefined>;
   body?: unknown;
+  /**
+   * Refuse (SPAPI_WAIT_TOO_LONG, with when to retry) instead of waiting longer than this for the
+   * usage plan; by default the call waits as long as the plan requires.
+   */
+  maxWaitMs?: number;
   /** Mint and send a Restricted Data Token for this call (FACTS §8). */
   restrictedDataElements?: string[];
 }

@@ -68,7 +68,11 @@ export function createSpApiClient(deps: SpApiClientDeps): SpApiClient {
     let replayedExpired = false;
     for (let attempt = 1; ; attempt++) {
       const { token, region } = await deps.tokens.accessToken(connectionId);
-      const waited = await deps.limiter.acquire(bucket, plan);
+      const waited = await deps.limiter.acquire(
+        bucket,
+        plan,
+        request.maxWaitMs === undefined ? {} : { maxWaitMs: request.maxWaitMs },
+      );
       if (waited > 0) deps.metrics?.waited(operation, waited);
       let result: SpApiResult<T>;
       try {

@@ -18,6 +18,7 @@ export type AmazonErrorCode =
   | 'SPAPI_ACCESS_TOKEN_EXPIRED'
   | 'SPAPI_CLIENT_SECRET_EXPIRED'
   | 'SPAPI_THROTTLED'
+  | 'SPAPI_WAIT_TOO_LONG'
   | 'SPAPI_INVALID_INPUT'
   | 'SPAPI_NOT_FOUND'
   | 'SPAPI_SERVER_ERROR'
@@ -39,6 +40,11 @@ export class AmazonError extends AppError<AmazonErrorCode> {
       amazonMessage?: string;
       retryable: boolean;
       cause?: unknown;
+      /** SP-API error responses: Amazon's body as parsed, for callers that pass it through. */
+      body?: unknown;
+      requestId?: string | null;
+      /** SPAPI_WAIT_TOO_LONG: when a token will be free. */
+      retryAfterMs?: number;
     },
   ) {
     super(code, message, {

@@ -1,5 +1,6 @@
 import { sql, type Kysely } from 'kysely';
 import type { Clock } from '../kernel/clock.js';
+import { AmazonError } from './errors.js';
 import type { Database } from '../store/schema.js';
 
 /**
@@ -10,7 +11,11 @@ import type { Database } from '../store/schema.js';
  */
 export interface RateLimiter {
   /** Reserves one call; resolves when it may be sent. Returns the time waited (ms). */
-  acquire(key: string, plan: { rate: number; burst: number }): Promise<number>;
+  acquire(
+    key: string,
+    plan: { rate: number; burst: number },
+    options?: { maxWaitMs?: number },
+  ): Promise<number>;
   /** Adopts the rate Amazon reported (x-amzn-RateLimit-Limit) for later refills. */
   learnRate(key: string, rate: number): Promise<void>;
   /** Empties a bucket after a 429: Amazon's bucket is empty, ours should be too. */
@@ -33,7 +38,7 @@ export function createRateLimiter(deps: {
   const sleep = deps.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
   const safety = deps.safety ?? RATE_SAFETY;
   return {
-    async acquire(key, given) {
+    async acquire(key, given, options = {}) {
       const plan = {
         rate: given.rate * safety.rateFactor,
         burst: Math.max(1, given.burst - safety.burstHeldBack),
@@ -49,6 +54,18 @@ export function createRateLimiter(deps: {
       const { tokens, rate } = row.rows[0]!;
       if (tokens >= 0) return 0;
       const waitMs = Math.ceil((-tokens / rate) * 1000);
+      if (options.maxWaitMs !== undefined && waitMs > options.maxWaitMs) {
+        // Give the reservation back: the caller will not send this call now.
+        await sql`update rate_buckets set tokens = tokens + 1 where key = ${key}`.execute(deps.db);
+        throw new AmazonError(
+          'SPAPI_WAIT_TOO_LONG',
+          `the usage plan allows the next call in ${Math.ceil(waitMs / 1000)} s`,
+          {
+            retryable: true,
+            retryAfterMs: waitMs,
+          },
+        );
+      }
       await sleep(waitMs);
       return waitMs;
     },

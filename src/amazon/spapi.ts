@@ -70,17 +70,23 @@ export async function processSpApiResponse<T>(response: Response): Promise<SpApi
     }
   }
   if (response.ok) return { status: response.status, body: body as T, requestId, rateLimit };
-  throw spApiError(response.status, body);
+  throw spApiError(response.status, body, requestId);
 }
 
-function spApiError(status: number, body: unknown): AmazonError {
+function spApiError(status: number, body: unknown, requestId: string | null): AmazonError {
   const first = (body as { errors?: { code?: unknown; message?: unknown; details?: unknown }[] } | undefined)
     ?.errors?.[0];
   const amazonCode = typeof first?.code === 'string' ? first.code : undefined;
   const message = typeof first?.message === 'string' ? first.message : undefined;
   const details = typeof first?.details === 'string' ? first.details : '';
   const amazonMessage = [message, details].filter(Boolean).join(' ').slice(0, 500) || undefined;
-  const info = { status, ...(amazonCode ? { amazonCode } : {}), ...(amazonMessage ? { amazonMessage } : {}) };
+  const info = {
+    status,
+    ...(amazonCode ? { amazonCode } : {}),
+    ...(amazonMessage ? { amazonMessage } : {}),
+    body,
+    requestId,
+  };
   const make = (code: AmazonErrorCode, text: string, retryable: boolean): AmazonError =>
     new AmazonError(
       code,

@@ -182,6 +182,15 @@ function amazonFailure(err: AmazonError): ApiFailure {
         err.code,
         `Amazon denied access${said}. The application may lack the role this call needs.`,
       );
+    case 'SPAPI_WAIT_TOO_LONG': {
+      const seconds = Math.max(1, Math.ceil((err.info.retryAfterMs ?? 1000) / 1000));
+      return failure(
+        429,
+        err.code,
+        `Amazon's usage plan for this connection and operation allows the next call in ${seconds} s; Sellerlink did not send it. Retry after that.`,
+        { headers: { 'Retry-After': String(seconds) } },
+      );
+    }
     case 'SPAPI_THROTTLED':
       return failure(429, err.code, `Amazon throttled the call${said}. Slow down and retry.`, {
         headers: retry,

@@ -443,10 +443,12 @@ describe('REST API', () => {
       const body = answer.json as { errors: { code: string; message: string }[] };
       expect(body.errors[0]).toMatchObject({ code: 'NOT_FOUND' });
       expect(body.errors[0]!.message).toContain("SKU 'NO/SUCH-SKU' not found in marketplace ATVPDKIKX0DER");
-      const { requests } = await svc.sim<{ requests: { status: number }[] }>(
+      const { requests } = await svc.sim<{ requests: { status: number; requestId: string }[] }>(
         '/_sim/requests?operation=getListingsItem',
       );
       expect(requests.map((r) => r.status)).toEqual([404, 429, 429]);
+      // Amazon's request id comes through with its body.
+      expect(answer.headers.get('x-amzn-requestid')).toBe(requests[0]!.requestId);
     });
 
     it('answers in its own shape when Amazon keeps failing after the retries', async () => {
@@ -676,5 +678,20 @@ describe('REST API', () => {
       });
       expect(fixed.status).toBe(200);
     });
+  });
+
+  // Last: it spends the NA connection's searchOrders burst.
+  it('answers 429 with Retry-After instead of waiting minutes for the usage plan', async () => {
+    // searchOrders: burst 20, then one call every ~180 s at Amazon's real rate.
+    const createdAfter = new Date(svc.service.clock.now() - 3_600_000).toISOString();
+    const path = `/api/v1/connections/${ids.NA}/sp-api/orders/2026-01-01/orders?marketplaceIds=ATVPDKIKX0DER&createdAfter=${createdAfter}`;
+    let answer = await callApi(svc, operatorKey, path);
+    for (let i = 0; i < 30 && answer.status === 200; i++) answer = await callApi(svc, operatorKey, path);
+    expectApiError(answer, 429, 'SPAPI_WAIT_TOO_LONG');
+    expect(Number(answer.headers.get('retry-after'))).toBeGreaterThan(20);
+    const { requests } = await svc.sim<{ requests: { status: number }[] }>(
+      '/_sim/requests?operation=searchOrders',
+    );
+    expect(requests.filter((r) => r.status === 429)).toEqual([]);
   });
 });

@@ -96,15 +96,16 @@ function amazonHeaders(requestId: string | null, rateLimit: number | null): Reco
   return headers;
 }
 
-/**
- * Amazon's error body for a 4xx. The client keeps Amazon's code and its words (message and details
- * joined), not the raw body, so this rebuilds Amazon's shape from them.
- */
-function amazonErrorBody(err: AmazonError): { errors: { code: string; message: string }[] } {
+/** Amazon's error body for a 4xx as Amazon sent it; rebuilt from its code and words if it had none. */
+function amazonErrorBody(err: AmazonError): unknown {
+  if (err.info.body !== undefined) return err.info.body;
   return {
     errors: [{ code: err.info.amazonCode ?? 'Error', message: err.info.amazonMessage ?? err.message }],
   };
 }
+
+/** How long a proxied call may wait for the usage plan before the caller gets a 429 with Retry-After. */
+export const PROXY_MAX_WAIT_MS = 20_000;
 
 /**
  * `ANY /v1/connections/{id}/sp-api/{path}`: forwards one SP-API call for the connection through the
@@ -194,7 +195,7 @@ export function registerProxyRoutes(app: OpenAPIHono<ApiEnv>, deps: ApiDeps): vo
     const connection = await deps.connections.get(principal.viewer, id);
     const method = c.req.method as Method;
     const body = await bodyOf(c);
-    const request: SpApiRequest = { method, path, query: queryOf(c.req.url) };
+    const request: SpApiRequest = { method, path, query: queryOf(c.req.url), maxWaitMs: PROXY_MAX_WAIT_MS };
     if (body !== undefined) request.body = body;
     try {
       const result = await deps.spApi.call(connection.id, request);
@@ -209,7 +210,7 @@ export function registerProxyRoutes(app: OpenAPIHono<ApiEnv>, deps: ApiDeps): vo
           { connectionId: connection.id, apiKeyPrefix: principal.prefix, status, code: err.code, path },
           'SP-API call over the proxy answered with an error',
         );
-        const headers = amazonHeaders(null, null);
+        const headers = amazonHeaders(err.info.requestId ?? null, null);
         if (err.code === 'SPAPI_THROTTLED') headers['Retry-After'] = '1';
         return c.body(JSON.stringify(amazonErrorBody(err)), status as 400, headers);
       }
