@@ -96,7 +96,14 @@ export function createSpApiClient(deps: SpApiClientDeps): SpApiClient {
           deps.metrics?.throttled(operation);
           await deps.limiter.drain(bucket);
         }
-        if (err.code === 'SPAPI_ACCESS_TOKEN_EXPIRED' && !replayedExpired && accessToken === null) {
+        // "Expired", or "revoked, malformed or invalid" (FACTS §5.3): drop the cached token and refresh
+        // once. A revoked authorization then fails the refresh with invalid_grant, which the broker
+        // records at once; otherwise the call is replayed with the new token.
+        const staleToken =
+          err.code === 'SPAPI_ACCESS_TOKEN_EXPIRED' ||
+          (err.code === 'SPAPI_UNAUTHORIZED' &&
+            /revoked, malformed or invalid/i.test(err.info.amazonMessage ?? ''));
+        if (staleToken && !replayedExpired && accessToken === null) {
           replayedExpired = true; // one refresh and one replay (issue 4)
           await deps.tokens.invalidate(connectionId);
           attempt--;

@@ -114,6 +114,31 @@ describeEachDatabase('SP-API client', (kind) => {
     expect(world.lwaCalls() - lwaBefore).toBe(1);
   });
 
+  it('detects a revocation at once when Amazon rejects the cached token as revoked', async () => {
+    const { id, authorizationId } = await world.newConnection();
+    await world.client.call(id, { method: 'GET', path: '/sellers/v1/marketplaceParticipations' });
+    world.sim.ctx.state.authorizations.get(authorizationId)!.revokedAt = world.clock.now();
+    await expect(
+      world.client.call(id, { method: 'GET', path: '/sellers/v1/marketplaceParticipations' }),
+    ).rejects.toMatchObject({
+      code: 'TOKEN_CONNECTION_REVOKED',
+    });
+    const row = await store.db
+      .selectFrom('connections')
+      .select(['state'])
+      .where('id', '=', id)
+      .executeTakeFirstOrThrow();
+    expect(row.state).toBe('revoked');
+    expect(world.events).toContain('connection.revoked');
+    const lwaBefore = world.lwaCalls();
+    await expect(
+      world.client.call(id, { method: 'GET', path: '/sellers/v1/marketplaceParticipations' }),
+    ).rejects.toMatchObject({
+      code: 'TOKEN_CONNECTION_REVOKED',
+    });
+    expect(world.lwaCalls()).toBe(lwaBefore);
+  });
+
   it('does not retry a 400 and reports Amazon’s words', async () => {
     const { id } = await world.newConnection();
     await expect(
