@@ -48,7 +48,7 @@ export function shipItems(
   if (data.fulfillment?.fulfilledBy !== 'MERCHANT') return;
   const m = marketplaceInfo(order.marketplaceId);
   const carrier = pick(r, CARRIERS[m.countryCode] ?? DEFAULT_CARRIERS);
-  const tracking = carrier.tracking.replace(/[9X]/g, (ch) =>
+  const tracking = carrier.tracking.replace(/[9@]/g, (ch) =>
     ch === '9' ? digits(r, 1) : randomString(r, 1),
   );
   data.packages ??= [];

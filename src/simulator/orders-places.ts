@@ -254,13 +254,14 @@ export const ADDRESS_POOLS: Record<string, AddressPool> = {
 export interface Carrier {
   carrier: string;
   service: string;
+  /** Tracking-number pattern: `9` stands for a random digit, `@` for a random letter or digit. */
   tracking: string;
 }
 
 /** Carriers per country; countries not listed use `DEFAULT_CARRIERS`. */
 export const CARRIERS: Record<string, readonly Carrier[]> = {
   US: [
-    { carrier: 'UPS', service: 'UPS Ground', tracking: '1ZXXXXXXXXXXXXXXXX' },
+    { carrier: 'UPS', service: 'UPS Ground', tracking: '1Z@@@@@@@@@@@@@@@@' },
     { carrier: 'USPS', service: 'USPS Priority Mail', tracking: '9400999999999999999999' },
     { carrier: 'FedEx', service: 'FedEx Home Delivery', tracking: '999999999999' },
   ],

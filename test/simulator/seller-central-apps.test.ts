@@ -3,6 +3,7 @@ import { DAY, MINUTE, createManualClock, iso } from '../../src/kernel/clock.js';
 import { createSimulator, type Simulator } from '../../src/simulator/app.js';
 import { DEMO, seedDemo } from '../../src/simulator/seed.js';
 import { addApp, addSeller } from '../../src/simulator/world.js';
+import { Browser } from './sim-browser.js';
 
 const START = Date.UTC(2026, 10, 1, 12, 0, 0);
 const ORIGIN = 'http://sim.test';
@@ -13,45 +14,6 @@ const NA = DEMO.sellers[0];
 const EU = DEMO.sellers[1];
 const INVALID_REFRESH =
   "The request has an invalid grant parameter : refresh_token. User may have revoked or didn't grant the permission.";
-
-/** A tiny browser: carries Set-Cookie into the next request, never follows redirects. */
-class Browser {
-  readonly cookies = new Map<string, string>();
-  constructor(private readonly sim: Simulator) {}
-
-  get(path: string): Promise<Response> {
-    return this.send(new Request(new URL(path, ORIGIN)));
-  }
-
-  post(
-    path: string,
-    fields: Record<string, string>,
-    headers: Record<string, string> = {},
-  ): Promise<Response> {
-    return this.send(
-      new Request(new URL(path, ORIGIN), {
-        method: 'POST',
-        headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers },
-        body: new URLSearchParams(fields).toString(),
-      }),
-    );
-  }
-
-  private async send(request: Request): Promise<Response> {
-    if (this.cookies.size > 0) {
-      request.headers.set('cookie', [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; '));
-    }
-    const res = await this.sim.fetch(request);
-    for (const line of res.headers.getSetCookie()) {
-      const [pair = ''] = line.split(';');
-      const eq = pair.indexOf('=');
-      const value = pair.slice(eq + 1).trim();
-      if (value === '' || /max-age=0/i.test(line)) this.cookies.delete(pair.slice(0, eq).trim());
-      else this.cookies.set(pair.slice(0, eq).trim(), value);
-    }
-    return res;
-  }
-}
 
 function setup() {
   const clock = createManualClock(START);

@@ -1,9 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { DAY, createManualClock } from '../../src/kernel/clock.js';
-import { createSimulator, type Simulator } from '../../src/simulator/app.js';
+import { createSimulator } from '../../src/simulator/app.js';
 import type { SimulatorConfig } from '../../src/simulator/config.js';
 import { DEMO, seedDemo } from '../../src/simulator/seed.js';
 import { addApp } from '../../src/simulator/world.js';
+import { Browser } from './sim-browser.js';
 
 const START = Date.UTC(2026, 10, 1, 12, 0, 0);
 const ORIGIN = 'http://sim.test';
@@ -11,46 +12,6 @@ const LANDING = `${ORIGIN}/_sim/landing`;
 const VENDOR_CB = 'https://vendor.example/cb';
 const NA = DEMO.sellers[0];
 const EU = DEMO.sellers[1];
-
-/** A tiny browser: carries Set-Cookie into the next request, never follows redirects. */
-class Browser {
-  readonly cookies = new Map<string, string>();
-  constructor(private readonly sim: Simulator) {}
-
-  get(path: string, headers: Record<string, string> = {}): Promise<Response> {
-    return this.send(new Request(new URL(path, ORIGIN), { headers }));
-  }
-
-  post(
-    path: string,
-    fields: Record<string, string>,
-    headers: Record<string, string> = {},
-  ): Promise<Response> {
-    return this.send(
-      new Request(new URL(path, ORIGIN), {
-        method: 'POST',
-        headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers },
-        body: new URLSearchParams(fields).toString(),
-      }),
-    );
-  }
-
-  private async send(request: Request): Promise<Response> {
-    if (this.cookies.size > 0) {
-      request.headers.set('cookie', [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; '));
-    }
-    const res = await this.sim.fetch(request);
-    for (const line of res.headers.getSetCookie()) {
-      const [pair = ''] = line.split(';');
-      const eq = pair.indexOf('=');
-      const name = pair.slice(0, eq).trim();
-      const value = pair.slice(eq + 1).trim();
-      if (value === '' || /max-age=0/i.test(line)) this.cookies.delete(name);
-      else this.cookies.set(name, value);
-    }
-    return res;
-  }
-}
 
 function setup(config: Partial<SimulatorConfig> = {}) {
   const clock = createManualClock(START);
