@@ -2,11 +2,8 @@ import { serve, type ServerType } from '@hono/node-server';
 import { sql } from 'kysely';
 import type { AddressInfo } from 'node:net';
 import { createAccounts } from './accounts/service.js';
-import { createSpApiClient } from './amazon/client.js';
-import { createLwaClient } from './amazon/lwa.js';
-import { createRateLimiter } from './amazon/rate-limiter.js';
+import { createAmazonStack } from './amazon-stack.js';
 import { createApiKeys } from './api/keys.js';
-import { buildUserAgent } from './amazon/user-agent.js';
 import { simulatorEndpoints, type Config } from './config/config.js';
 import { createApplications, type Applications } from './connections/applications.js';
 import { createAuditLog } from './connections/audit.js';
@@ -24,11 +21,9 @@ import {
   type Sandbox,
 } from './main-sandbox.js';
 import { openStore, type Store } from './store/database.js';
-import { createTokenBroker } from './tokens/broker.js';
 import { openVault } from './vault/open.js';
 import { createWebApp } from './web/app.js';
 import { createMetrics } from './metrics.js';
-import { createSuccessRecorder } from './connections/last-success.js';
 
 /** Which parts of the service this process runs. */
 export type Role = 'all' | 'web' | 'worker';
@@ -55,8 +50,6 @@ export interface ServiceEffects {
   random?: Random;
   fetch?: typeof fetch;
 }
-
-const VERSION = '0.1.0';
 
 /**
  * The composition root: opens the database (running migrations), the vault, the simulator in
@@ -91,11 +84,23 @@ export async function startService(
       logger.info({ url: sandbox.server.url }, 'Amazon simulator listening (sandbox mode)');
     }
     const endpoints = sandbox ? simulatorEndpoints(sandbox.server.url) : config.amazon;
-    const userAgent = buildUserAgent({ appName: 'Sellerlink', appVersion: VERSION });
     const accounts = createAccounts({ db: store.db, clock, random });
     const applications = createApplications({ db: store.db, vault, clock, newId: () => randomUuid(random) });
     const audit = createAuditLog(store.db, clock);
-    const lwa = createLwaClient({ fetch: fetchFn, endpoint: endpoints.lwaTokenUrl, clock });
+    const metrics = createMetrics();
+    const amazon = createAmazonStack({
+      store,
+      vault,
+      clock,
+      random,
+      fetch: fetchFn,
+      endpoints,
+      applications,
+      audit,
+      logger,
+      metrics: metrics.spApi,
+    });
+    const { lwa, tokens, spApi, userAgent } = amazon;
     const connectionDeps = {
       db: store.db,
       vault,
@@ -108,23 +113,10 @@ export async function startService(
       endpoints,
       userAgent,
       logger,
+      onEvent: amazon.logEvent,
     };
     const oauth = createOAuthFlow(connectionDeps);
     const connections = createConnectionManager(connectionDeps);
-    const metrics = createMetrics();
-    const tokens = createTokenBroker({ store, vault, clock, lwa, applications, audit, logger });
-    const spApi = createSpApiClient({
-      tokens,
-      // Usage-plan buckets follow real time, as Amazon's (and the simulator's) do.
-      limiter: createRateLimiter({ db: store.db, clock: systemClock }),
-      fetch: fetchFn,
-      endpoints: endpoints.spApi,
-      userAgent,
-      clock,
-      random,
-      metrics: metrics.spApi,
-      onSuccess: createSuccessRecorder(store.db, clock, logger),
-    });
     const apiKeys = createApiKeys({ db: store.db, clock, random, audit });
 
     if (config.application) {

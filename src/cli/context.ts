@@ -1,8 +1,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { createAccounts, type Account, type Accounts } from '../accounts/service.js';
-import { createLwaClient } from '../amazon/lwa.js';
-import { buildUserAgent } from '../amazon/user-agent.js';
+import type { SpApiClient } from '../amazon/client-types.js';
+import { createAmazonStack } from '../amazon-stack.js';
 import { createApiKeys, type ApiKeys } from '../api/keys.js';
 import { loadConfig, simulatorEndpoints, type AmazonEndpoints, type Config } from '../config/config.js';
 import { createApplications, type Applications } from '../connections/applications.js';
@@ -21,6 +21,7 @@ import {
   type KeyUsage,
   type RefreshTokenResealer,
 } from '../tokens/reseal.js';
+import type { TokenBroker } from '../tokens/broker.js';
 import { createVault, type Vault } from '../vault/envelope.js';
 import type { KeyRing } from '../vault/keyring.js';
 import { openKeyRing } from '../vault/open.js';
@@ -30,8 +31,6 @@ import { openKeyRing } from '../vault/open.js';
  * vault, and the use cases built the way the service builds them. Commands call use cases only; the
  * CLI never runs SQL itself.
  */
-
-const VERSION = '0.1.0';
 
 /** Who the CLI acts as: sees every account, audited as 'cli' with no user id. */
 export const CLI_VIEWER: Viewer = Object.freeze({
@@ -54,6 +53,9 @@ export interface CliContext {
   readonly applications: Applications;
   readonly audit: AuditLog;
   readonly connections: ConnectionManager;
+  /** Access tokens (broker) and the SP-API client, as the service has them. */
+  readonly tokens: TokenBroker;
+  readonly spApi: SpApiClient;
   readonly refreshTokens: RefreshTokenResealer;
   /** API keys for the vendor's software (create, list, revoke). */
   readonly apiKeys: ApiKeys;
@@ -124,18 +126,30 @@ export async function withCliContext<T>(body: (ctx: CliContext) => Promise<T>): 
       newId: () => randomUuid(random),
     });
     const audit = createAuditLog(store.db, clock);
+    const amazon = createAmazonStack({
+      store,
+      vault,
+      clock,
+      random,
+      fetch: fetchFn,
+      endpoints,
+      applications,
+      audit,
+      logger: stderrLogger,
+    });
     const connections = createConnectionManager({
       db: store.db,
       vault,
       clock,
       random,
-      lwa: createLwaClient({ fetch: fetchFn, endpoint: endpoints.lwaTokenUrl, clock }),
+      lwa: amazon.lwa,
       fetch: fetchFn,
       applications,
       audit,
       endpoints,
-      userAgent: buildUserAgent({ appName: 'Sellerlink', appVersion: VERSION }),
+      userAgent: amazon.userAgent,
       logger: stderrLogger,
+      onEvent: amazon.logEvent,
     });
     return await body({
       config,
@@ -148,6 +162,8 @@ export async function withCliContext<T>(body: (ctx: CliContext) => Promise<T>): 
       applications,
       audit,
       connections,
+      tokens: amazon.tokens,
+      spApi: amazon.spApi,
       refreshTokens: createRefreshTokenResealer({ db: store.db, vault }),
       apiKeys: createApiKeys({ db: store.db, clock, random, audit }),
       keyUsage: () => vaultKeyUsage(store.db),

@@ -32,6 +32,7 @@ export interface Database {
   access_tokens: AccessTokensTable;
   rate_buckets: RateBucketsTable;
   api_keys: ApiKeysTable;
+  events: EventsTable;
 }
 
 type Timestamp = ColumnType<Date, Date | string, Date | string>;
@@ -180,4 +181,18 @@ export interface ApiKeysTable {
   last_used_at: Timestamp | null;
   revoked_at: Timestamp | null;
   revoked_by: string | null;
+}
+
+/** The event log (see migration 0006). */
+export interface EventsTable {
+  /** bigserial: PostgreSQL (pg) returns a string, PGlite a number; read through events/ which normalises. */
+  id: ColumnType<string | number, never, never>;
+  type: string;
+  account_id: string | null;
+  connection_id: string | null;
+  application_id: string | null;
+  payload: ColumnType<Record<string, unknown>, string | undefined, string>;
+  dedupe_key: string | null;
+  occurred_at: Timestamp;
+  recorded_at: DefaultedTimestamp;
 }

@@ -4,6 +4,7 @@ import * as m0002 from './0002_accounts_connections.js';
 import * as m0003 from './0003_tokens.js';
 import * as m0004 from './0004_rate_buckets.js';
 import * as m0005 from './0005_api_keys.js';
+import * as m0006 from './0006_events.js';
 
 /**
  * Every migration, in order. The same list runs on PGlite and PostgreSQL. Names are fixed forever
@@ -15,4 +16,5 @@ export const migrations: Record<string, Migration> = {
   '0003_tokens': m0003,
   '0004_rate_buckets': m0004,
   '0005_api_keys': m0005,
+  '0006_events': m0006,
 };
