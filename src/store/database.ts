@@ -29,6 +29,14 @@ export interface Store {
    * PGlite: one process only, so an in-process keyed mutex).
    */
   withLock<T>(key: string, fn: (db: Kysely<Database>) => Promise<T>): Promise<T>;
+  /**
+   * Like `withLock`, but never waits: when another holder (any process) has `key`, returns
+   * `{ acquired: false }` at once. Used for long exclusive work (an order import per connection).
+   */
+  tryLock<T>(
+    key: string,
+    fn: (db: Kysely<Database>) => Promise<T>,
+  ): Promise<{ acquired: true; value: T } | { acquired: false }>;
   /** PGlite only: dumps the data directory (used to build test templates). */
   dump(): Promise<Blob>;
   close(): Promise<void>;
@@ -82,6 +90,7 @@ async function openPglite(target: Extract<DatabaseTarget, { kind: 'pglite' }>): 
     },
     // Never holds the session gate while fn runs (fn may wait on HTTP): PGlite is one process.
     withLock: (key, fn) => locks.run(key, () => fn(db)),
+    tryLock: (key, fn) => locks.tryRun(key, () => fn(db)),
     dump: () => gate.run(() => pglite.dumpDataDir('none')),
     async close() {
       await db.destroy();
@@ -118,6 +127,18 @@ async function openPostgres(target: Extract<DatabaseTarget, { kind: 'postgres' }
         await sql`select pg_advisory_lock(hashtextextended(${key}, 0))`.execute(conn);
         try {
           return await fn(conn);
+        } finally {
+          await sql`select pg_advisory_unlock(hashtextextended(${key}, 0))`.execute(conn);
+        }
+      }),
+    tryLock: (key, fn) =>
+      db.connection().execute(async (conn) => {
+        const got = await sql<{
+          ok: boolean;
+        }>`select pg_try_advisory_lock(hashtextextended(${key}, 0)) as ok`.execute(conn);
+        if (!got.rows[0]?.ok) return { acquired: false as const };
+        try {
+          return { acquired: true as const, value: await fn(conn) };
         } finally {
           await sql`select pg_advisory_unlock(hashtextextended(${key}, 0))`.execute(conn);
         }

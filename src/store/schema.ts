@@ -33,6 +33,8 @@ export interface Database {
   rate_buckets: RateBucketsTable;
   api_keys: ApiKeysTable;
   events: EventsTable;
+  orders: OrdersTable;
+  order_syncs: OrderSyncsTable;
 }
 
 type Timestamp = ColumnType<Date, Date | string, Date | string>;
@@ -195,4 +197,38 @@ export interface EventsTable {
   dedupe_key: string | null;
   occurred_at: Timestamp;
   recorded_at: DefaultedTimestamp;
+}
+
+/** An imported order (see migration 0007). `data` is the Orders 2026-01-01 `Order`. */
+export interface OrdersTable {
+  connection_id: string;
+  order_id: string;
+  account_id: string;
+  marketplace_id: string;
+  status: string;
+  created_time: Timestamp;
+  last_updated_time: Timestamp;
+  item_count: number;
+  total_amount: string | null;
+  total_currency: string | null;
+  data: ColumnType<Record<string, unknown>, string, string>;
+  first_imported_at: Timestamp;
+  imported_at: Timestamp;
+}
+
+export type OrderSyncStatus = 'idle' | 'running' | 'paused' | 'failed';
+
+/** One connection's order importer state (see migration 0007). */
+export interface OrderSyncsTable {
+  connection_id: string;
+  watermark: Timestamp;
+  status: ColumnType<OrderSyncStatus, OrderSyncStatus | undefined, OrderSyncStatus>;
+  paused_reason: string | null;
+  last_started_at: Timestamp | null;
+  last_finished_at: Timestamp | null;
+  last_error: string | null;
+  /** bigint: string on pg, number on PGlite. */
+  pages_total: ColumnType<string | number, number | undefined, number | string>;
+  orders_upserted_total: ColumnType<string | number, number | undefined, number | string>;
+  updated_at: DefaultedTimestamp;
 }

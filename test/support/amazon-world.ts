@@ -40,6 +40,10 @@ export interface AmazonWorld {
   newConnection(
     kind?: 'oauth' | 'self',
   ): Promise<{ id: string; authorizationId: string; sellingPartnerId: string }>;
+  /** The seller authorizes the app again (a new refresh token) and it is imported: the connection renews. */
+  renew(connection: { sellingPartnerId: string }): Promise<{ authorizationId: string }>;
+  /** Calls a simulator control (`/_sim/...`) and returns its JSON; throws on a non-2xx answer. */
+  control<T = unknown>(method: 'GET' | 'POST' | 'DELETE', path: string, body?: unknown): Promise<T>;
 }
 
 /** Builds an AmazonWorld over `store`. `simConfig` tunes the simulator (e.g. `speed`). */
@@ -135,6 +139,38 @@ export async function createAmazonWorld(
     calls: (operation) => {
       const mine = log().filter((e) => e.operation === operation);
       return { total: mine.length, throttled: mine.filter((e) => e.status === 429).length };
+    },
+    async renew(connection) {
+      const auth = authorize(sim.ctx, {
+        appId: DEMO.publishedApp.appId,
+        sellingPartnerId: connection.sellingPartnerId,
+        kind: 'self',
+      });
+      await manager.importSelfAuthorized(
+        { userId: '', username: 'test', role: 'operator', accountId: null, actor: 'test' },
+        {
+          applicationId,
+          region: 'NA',
+          sellingPartnerId: connection.sellingPartnerId,
+          refreshToken: new Secret(auth.refreshToken),
+          accountId,
+        },
+        null,
+      );
+      return { authorizationId: auth.id };
+    },
+    async control<T>(method: 'GET' | 'POST' | 'DELETE', path: string, body?: unknown): Promise<T> {
+      const response = await sim.fetch(
+        new Request(`${ORIGIN}${path}`, {
+          method,
+          ...(body === undefined
+            ? {}
+            : { body: JSON.stringify(body), headers: { 'content-type': 'application/json' } }),
+        }),
+      );
+      const text = await response.text();
+      if (!response.ok) throw new Error(`simulator ${method} ${path} → ${response.status}: ${text}`);
+      return JSON.parse(text) as T;
     },
     async newConnection(kind = 'self') {
       const spid = `A${randomUuid(cryptoRandom).replace(/-/g, '').slice(0, 12).toUpperCase()}`;

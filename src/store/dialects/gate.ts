@@ -45,9 +45,17 @@ export function createGate(): Gate {
 }
 
 /** One gate per key, created on demand and dropped when idle: an in-process keyed mutex. */
-export function createKeyedGate(): { run<T>(key: string, fn: () => Promise<T>): Promise<T> } {
+export function createKeyedGate(): {
+  run<T>(key: string, fn: () => Promise<T>): Promise<T>;
+  /** Runs `fn` only if nobody holds or waits for `key`; otherwise returns `{ acquired: false }`. */
+  tryRun<T>(key: string, fn: () => Promise<T>): Promise<{ acquired: true; value: T } | { acquired: false }>;
+} {
   const gates = new Map<string, { gate: Gate; users: number }>();
   return {
+    async tryRun(key, fn) {
+      if (gates.has(key)) return { acquired: false };
+      return { acquired: true, value: await this.run(key, fn) };
+    },
     async run(key, fn) {
       let entry = gates.get(key);
       if (!entry) {

@@ -5,6 +5,7 @@ import * as m0003 from './0003_tokens.js';
 import * as m0004 from './0004_rate_buckets.js';
 import * as m0005 from './0005_api_keys.js';
 import * as m0006 from './0006_events.js';
+import * as m0007 from './0007_orders.js';
 
 /**
  * Every migration, in order. The same list runs on PGlite and PostgreSQL. Names are fixed forever
@@ -17,4 +18,5 @@ export const migrations: Record<string, Migration> = {
   '0004_rate_buckets': m0004,
   '0005_api_keys': m0005,
   '0006_events': m0006,
+  '0007_orders': m0007,
 };

@@ -1,0 +1,306 @@
+import type { Kysely } from 'kysely';
+import type { SpApiClient } from '../amazon/client-types.js';
+import type { Order, SearchOrdersResponse } from '../amazon/generated/orders_2026-01-01.js';
+import { USAGE_PLANS } from '../amazon/usage-plans.js';
+import { DAY, MINUTE, type Clock } from '../kernel/clock.js';
+import { AppError } from '../kernel/errors.js';
+import type { Logger } from '../kernel/log.js';
+import type { Store } from '../store/database.js';
+import type { ConnectionState, Database } from '../store/schema.js';
+import { TokenError } from '../tokens/errors.js';
+import { OrdersError } from './errors.js';
+import { upsertOrders } from './order-rows.js';
+
+/** How the importer reads Amazon (issue 5; environment variables in docs/configuration.md). */
+export interface OrderImportSettings {
+  /** How often each active connection is imported (default 5 minutes). */
+  intervalMs: number;
+  /** Re-read this much before the watermark on every run (default 5 minutes). */
+  overlapMs: number;
+  /** lastUpdatedBefore = now − this (Amazon requires ≥ 2 minutes; default 2 minutes). */
+  beforeLagMs: number;
+  /** How far back the first import of a new connection reaches (default 30 days). */
+  initialLookbackMs: number;
+  /** searchOrders `includedData` (orderItems always come back). */
+  includedData: readonly string[];
+  /** searchOrders maxResultsPerPage (1–100). */
+  pageSize: number;
+}
+
+export const DEFAULT_ORDER_IMPORT_SETTINGS: Readonly<OrderImportSettings> = Object.freeze({
+  intervalMs: 5 * MINUTE,
+  overlapMs: 5 * MINUTE,
+  beforeLagMs: 2 * MINUTE,
+  initialLookbackMs: 30 * DAY,
+  includedData: ['FULFILLMENT', 'PROCEEDS'],
+  pageSize: 100,
+});
+
+/** Progress of one run, reported after every committed page. */
+export interface ImportProgress {
+  connectionId: string;
+  pages: number;
+  ordersSeen: number;
+  ordersChanged: number;
+  /** The time window being walked and how far the walk has got (by lastUpdatedTime). */
+  windowStart: Date;
+  windowEnd: Date;
+  reached: Date;
+  /** Share of the window walked (0–1): orders are returned oldest update first. */
+  fraction: number;
+  /** Estimated seconds left from the usage plan and the pages the rest of the window should need. */
+  etaSeconds: number | null;
+}
+
+export type ImportOutcome =
+  | { status: 'done'; pages: number; ordersSeen: number; ordersChanged: number; watermark: Date }
+  | { status: 'paused'; reason: string }
+  | { status: 'busy' };
+
+/** Connection states in which Amazon cannot be called: imports wait for renewal. */
+const PAUSED_STATES: Partial<Record<ConnectionState, string>> = {
+  revoked: 'the authorization was revoked',
+  expired: 'the authorization expired',
+  disconnected: 'the connection was disconnected',
+};
+const PAUSING_TOKEN_ERRORS = new Set([
+  'TOKEN_CONNECTION_REVOKED',
+  'TOKEN_CONNECTION_EXPIRED',
+  'TOKEN_CONNECTION_DISCONNECTED',
+  'TOKEN_APPLICATION_REJECTED',
+  'TOKEN_CONNECTION_NOT_FOUND',
+]);
+
+export interface OrderImporterDeps {
+  store: Store;
+  spApi: SpApiClient;
+  clock: Clock;
+  logger: Logger;
+  settings?: Partial<OrderImportSettings>;
+}
+
+/**
+ * Imports a connection's orders with Orders 2026-01-01 searchOrders: lastUpdatedAfter = watermark −
+ * overlap, lastUpdatedBefore = now − lag, following paginationToken. Each page is upserted and the
+ * watermark moved in one transaction, so a crash at any moment loses nothing: the next run starts
+ * from the last committed page. One run per connection at a time across processes (a try-lock: a
+ * second caller gets `busy`, it never waits).
+ */
+export function createOrderImporter(deps: OrderImporterDeps) {
+  const settings: OrderImportSettings = { ...DEFAULT_ORDER_IMPORT_SETTINGS, ...deps.settings };
+  const db = deps.store.db;
+
+  const setSync = async (
+    connectionId: string,
+    values: Partial<{
+      status: 'idle' | 'running' | 'paused' | 'failed';
+      paused_reason: string | null;
+      last_started_at: Date;
+      last_finished_at: Date;
+      last_error: string | null;
+    }>,
+  ): Promise<void> => {
+    await db
+      .updateTable('order_syncs')
+      .set({ ...values, updated_at: new Date(deps.clock.now()) })
+      .where('connection_id', '=', connectionId)
+      .execute();
+  };
+
+  /** Seconds the usage plan needs for `pages` more searchOrders calls, from the shared bucket. */
+  const etaFor = async (connectionId: string, pages: number): Promise<number> => {
+    const plan = USAGE_PLANS.searchOrders!;
+    const bucket = await db
+      .selectFrom('rate_buckets')
+      .select(['tokens', 'rate'])
+      .where('key', '=', `${connectionId}:searchOrders`)
+      .executeTakeFirst();
+    const rate = bucket ? Number(bucket.rate) : plan.rate;
+    const tokens = bucket ? Math.max(0, Math.floor(Number(bucket.tokens))) : plan.burst - 1;
+    return Math.max(0, pages - tokens) / rate;
+  };
+
+  const run = async (
+    connectionId: string,
+    options: { since?: Date; onProgress?: (progress: ImportProgress) => void },
+  ): Promise<ImportOutcome> => {
+    const connection = await db
+      .selectFrom('connections')
+      .select(['id', 'account_id', 'marketplace_ids', 'state', 'expires_at'])
+      .where('id', '=', connectionId)
+      .executeTakeFirst();
+    if (!connection)
+      throw new OrdersError('ORDERS_CONNECTION_NOT_FOUND', `no connection ${connectionId}`, {
+        details: { field: 'connection' },
+      });
+    const now = deps.clock.now();
+    await db
+      .insertInto('order_syncs')
+      .values({ connection_id: connectionId, watermark: new Date(now - settings.initialLookbackMs) })
+      .onConflict((oc) => oc.column('connection_id').doNothing())
+      .execute();
+    const sync = await db
+      .selectFrom('order_syncs')
+      .select(['watermark'])
+      .where('connection_id', '=', connectionId)
+      .executeTakeFirstOrThrow();
+
+    const expired = connection.expires_at !== null && connection.expires_at.getTime() <= now;
+    const blocked = PAUSED_STATES[connection.state] ?? (expired ? PAUSED_STATES.expired : undefined);
+    if (blocked) {
+      const reason = `Paused: ${blocked}. Renew the connection; the import then resumes from ${sync.watermark.toISOString()} and fills the gap.`;
+      await setSync(connectionId, { status: 'paused', paused_reason: reason });
+      return { status: 'paused', reason };
+    }
+
+    const windowStart = options.since ?? new Date(sync.watermark.getTime() - settings.overlapMs);
+    // The watermark may only move if this walk starts at or before it (no gap is skipped).
+    const contiguous = windowStart.getTime() <= sync.watermark.getTime();
+    // Whole seconds: Amazon echoes the bound at second precision.
+    const windowEnd = new Date(Math.floor((now - settings.beforeLagMs) / 1000) * 1000);
+    let echoedEnd = windowEnd;
+    await setSync(connectionId, { status: 'running', paused_reason: null, last_started_at: new Date(now) });
+    let pages = 0;
+    let ordersSeen = 0;
+    let ordersChanged = 0;
+    let watermark = sync.watermark;
+    let paginationToken: string | undefined;
+    try {
+      if (windowStart.getTime() < windowEnd.getTime()) {
+        for (;;) {
+          const result = await deps.spApi.call<SearchOrdersResponse>(connectionId, {
+            operationId: 'searchOrders',
+            method: 'GET',
+            path: '/orders/2026-01-01/orders',
+            query: {
+              marketplaceIds: connection.marketplace_ids,
+              lastUpdatedAfter: windowStart.toISOString(),
+              lastUpdatedBefore: windowEnd.toISOString(),
+              maxResultsPerPage: settings.pageSize,
+              ...(settings.includedData.length > 0 ? { includedData: settings.includedData } : {}),
+              ...(paginationToken ? { paginationToken } : {}),
+            },
+          });
+          const body = result.body;
+          if (!body || !Array.isArray(body.orders))
+            throw new OrdersError('ORDERS_BAD_RESPONSE', 'searchOrders answered without an orders array');
+          const echoed = body.lastUpdatedBefore ? Date.parse(body.lastUpdatedBefore) : NaN;
+          // The watermark never passes the bound Amazon applied (every page repeats the same query).
+          if (pages === 0 && !Number.isNaN(echoed) && echoed < windowEnd.getTime())
+            echoedEnd = new Date(echoed);
+          const next = body.pagination?.nextToken;
+          const last: Order | undefined = body.orders[body.orders.length - 1];
+          // Orders come oldest update first: everything before the page's last update is stored.
+          const reached = next && last ? new Date(Date.parse(last.lastUpdatedTime)) : echoedEnd;
+          const outcome = await db.transaction().execute(async (trx: Kysely<Database>) => {
+            const upserted = await upsertOrders(
+              trx,
+              { id: connectionId, accountId: connection.account_id },
+              body.orders,
+              new Date(deps.clock.now()),
+            );
+            const row = await trx
+              .updateTable('order_syncs')
+              .set((eb) => ({
+                ...(contiguous
+                  ? { watermark: eb.fn('greatest', [eb.ref('watermark'), eb.val(reached)]) }
+                  : {}),
+                pages_total: eb('pages_total', '+', 1),
+                orders_upserted_total: eb('orders_upserted_total', '+', upserted.changed),
+                updated_at: new Date(deps.clock.now()),
+              }))
+              .where('connection_id', '=', connectionId)
+              .returning('watermark')
+              .executeTakeFirstOrThrow();
+            return { ...upserted, watermark: row.watermark };
+          });
+          pages++;
+          ordersSeen += body.orders.length;
+          ordersChanged += outcome.changed;
+          watermark = outcome.watermark;
+          if (options.onProgress) {
+            const span = windowEnd.getTime() - windowStart.getTime();
+            const fraction = span > 0 ? Math.min(1, (reached.getTime() - windowStart.getTime()) / span) : 1;
+            const remainingPages = next
+              ? fraction > 0
+                ? Math.ceil((pages / fraction) * (1 - fraction))
+                : null
+              : 0;
+            options.onProgress({
+              connectionId,
+              pages,
+              ordersSeen,
+              ordersChanged,
+              windowStart,
+              windowEnd,
+              reached,
+              fraction: next ? fraction : 1,
+              etaSeconds: remainingPages === null ? null : await etaFor(connectionId, remainingPages),
+            });
+          }
+          if (!next) break;
+          paginationToken = next;
+        }
+      }
+    } catch (err) {
+      if (err instanceof TokenError && PAUSING_TOKEN_ERRORS.has(err.code)) {
+        const reason = `Paused: ${err.message}. Renew the connection; the import then resumes from ${watermark.toISOString()}.`;
+        await setSync(connectionId, { status: 'paused', paused_reason: reason });
+        return { status: 'paused', reason };
+      }
+      const message = err instanceof AppError ? `${err.code}: ${err.message}` : 'unexpected error';
+      await setSync(connectionId, {
+        status: 'failed',
+        last_error: message,
+        last_finished_at: new Date(deps.clock.now()),
+      });
+      deps.logger.warn(
+        { connectionId, error: message, pages },
+        'order import failed; it resumes from the watermark',
+      );
+      throw err;
+    }
+    await setSync(connectionId, {
+      status: 'idle',
+      paused_reason: null,
+      last_error: null,
+      last_finished_at: new Date(deps.clock.now()),
+    });
+    return { status: 'done', pages, ordersSeen, ordersChanged, watermark };
+  };
+
+  return {
+    settings,
+    /** Runs one import (or a backfill from `since`) for a connection unless one is running anywhere. */
+    async sync(
+      connectionId: string,
+      options: { since?: Date; onProgress?: (progress: ImportProgress) => void } = {},
+    ): Promise<ImportOutcome> {
+      const locked = await deps.store.tryLock(`orders-import:${connectionId}`, () =>
+        run(connectionId, options),
+      );
+      return locked.acquired ? locked.value : { status: 'busy' };
+    },
+    /** Connections whose import is due: not paused by state, last started ≥ interval ago (or never). */
+    async due(): Promise<string[]> {
+      const now = deps.clock.now();
+      const rows = await db
+        .selectFrom('connections')
+        .leftJoin('order_syncs', 'order_syncs.connection_id', 'connections.id')
+        .select(['connections.id', 'connections.state', 'order_syncs.last_started_at', 'order_syncs.status'])
+        .where('connections.state', '!=', 'disconnected')
+        .execute();
+      return rows
+        .filter(
+          (r) =>
+            r.last_started_at === null ||
+            now - r.last_started_at.getTime() >= settings.intervalMs ||
+            // A paused import is re-checked every run: renewal resumes it within one tick.
+            r.status === 'paused',
+        )
+        .map((r) => r.id);
+    },
+  };
+}
+
+export type OrderImporter = ReturnType<typeof createOrderImporter>;
