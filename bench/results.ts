@@ -4,8 +4,17 @@ import path from 'node:path';
 
 const DIR = path.resolve('bench/results');
 
-/** Writes `NAME.json` and replaces NAME's line in the results README (one line per benchmark). */
-export function writeBenchResult(name: string, summary: string, data: Record<string, unknown>): void {
+/**
+ * Writes `NAME.json` and replaces NAME's entry in the results README: one line per benchmark,
+ * optionally followed by a small markdown `table` (indented under the line, so it stays part of
+ * NAME's entry when other benchmarks rewrite theirs).
+ */
+export function writeBenchResult(
+  name: string,
+  summary: string,
+  data: Record<string, unknown>,
+  table?: string,
+): void {
   mkdirSync(DIR, { recursive: true });
   const machine = {
     cpus: os.cpus().length,
@@ -19,13 +28,39 @@ export function writeBenchResult(name: string, summary: string, data: Record<str
   );
   const readme = path.join(DIR, 'README.md');
   const header =
-    '# Benchmark results\n\nWritten by `npm run bench -- NAME`; one line per benchmark, newest run. Details in `NAME.json`.\n\n';
-  const lines = existsSync(readme)
-    ? readFileSync(readme, 'utf8')
-        .split('\n')
-        .filter((l) => l.startsWith('- **'))
-    : [];
+    '# Benchmark results\n\nWritten by `npm run bench -- NAME`; one line per benchmark (some with a small table under it), newest run. Details in `NAME.json`.\n\n';
+  // Entries: a `- **name**` line and the indented (or blank) lines under it.
+  const entries = new Map<string, string[]>();
+  let current: string[] | null = null;
+  for (const l of existsSync(readme) ? readFileSync(readme, 'utf8').split('\n') : []) {
+    const match = /^- \*\*([^*]+)\*\*/.exec(l);
+    if (match) entries.set(match[1]!, (current = [l]));
+    else if (current && (l === '' || l.startsWith('  '))) current.push(l);
+    else current = null;
+  }
   const line = `- **${name}** (${new Date().toISOString().slice(0, 10)}, ${machine.cpus} cores, Node ${machine.node}): ${summary}`;
-  const next = [...lines.filter((l) => !l.startsWith(`- **${name}**`)), line].sort();
-  writeFileSync(readme, `${header}${next.join('\n')}\n`);
+  entries.set(
+    name,
+    table
+      ? [
+          line,
+          '',
+          ...table
+            .trim()
+            .split('\n')
+            .map((l) => `  ${l}`),
+          '',
+        ]
+      : [line],
+  );
+  const body = [...entries.keys()]
+    .sort()
+    .map((key) => {
+      const lines = [...entries.get(key)!];
+      while (lines.length > 1 && lines.at(-1) === '') lines.pop();
+      // A block is followed by a blank line so the next entry starts a new list item.
+      return lines.length > 1 ? [...lines, ''].join('\n') : lines[0]!;
+    })
+    .join('\n');
+  writeFileSync(readme, `${header}${body.replace(/\n+$/, '')}\n`);
 }

@@ -4,10 +4,16 @@
  */
 import { writeBenchResult } from './results.js';
 
-type Bench = { description: string; run: () => Promise<{ summary: string; data: Record<string, unknown> }> };
+type Bench = {
+  description: string;
+  /** `table`: optional markdown shown under the bench's line in bench/results/README.md. */
+  run: () => Promise<{ summary: string; data: Record<string, unknown>; table?: string }>;
+};
 
 const BENCHES: Record<string, () => Promise<Bench>> = {
   storage: async () => (await import('./storage.js')).bench,
+  tokens: async () => (await import('./tokens.js')).bench,
+  listings: async () => (await import('./listings.js')).bench,
 };
 
 const names = process.argv.slice(2).filter((a) => a !== '--');
@@ -26,6 +32,7 @@ for (const name of names) {
   const bench = await load();
   console.log(`\n== ${name}: ${bench.description}`);
   const result = await bench.run();
-  writeBenchResult(name, result.summary, result.data);
+  writeBenchResult(name, result.summary, result.data, result.table);
+  if (result.table) console.log(result.table);
   console.log(result.summary);
 }

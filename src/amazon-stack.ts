@@ -8,7 +8,7 @@ import type { Applications } from './connections/applications.js';
 import type { AuditLog } from './connections/audit.js';
 import type { ConnectionEvent } from './connections/context.js';
 import { createSuccessRecorder } from './connections/last-success.js';
-import { recordEvent } from './events/events.js';
+import { createPeriodEventRecorder } from './monitor/period-events.js';
 import { systemClock, type Clock } from './kernel/clock.js';
 import type { Logger } from './kernel/log.js';
 import type { Random } from './kernel/random.js';
@@ -26,6 +26,8 @@ export interface AmazonStack {
   spApi: SpApiClient;
   /** Appends connection/application events from the connection use cases to the event log. */
   logEvent: (event: LoggableEvent) => void;
+  /** Waits for every event handed to `logEvent` to be stored (call before closing the database). */
+  flushEvents(): Promise<void>;
 }
 
 /** An event raised through an `onEvent` hook of connections/ or tokens/. */
@@ -53,15 +55,28 @@ export function createAmazonStack(deps: {
   const { store, clock, logger } = deps;
   const userAgent = buildUserAgent({ appName: 'Sellerlink', appVersion: VERSION });
   const lwa = createLwaClient({ fetch: deps.fetch, endpoint: deps.endpoints.lwaTokenUrl, clock });
+  // Each connection event once per authorization period, an app rejection once per secret, with the
+  // likely cause named (monitor/period-events.ts).
+  const periodEvents = createPeriodEventRecorder({
+    db: store.db,
+    clock,
+    logger,
+    applications: deps.applications,
+  });
+  // Hooks are synchronous: the insert runs in the background, tracked so shutdown can wait for it.
+  const pending = new Set<Promise<void>>();
   const logEvent = (event: LoggableEvent): void => {
-    recordEvent(store.db, {
-      type: event.type,
-      at: event.at,
-      accountId: event.accountId ?? null,
-      connectionId: event.connectionId ?? null,
-      applicationId: event.applicationId ?? null,
-      payload: event.detail ?? {},
-    }).catch((err: unknown) => logger.error({ err, type: event.type }, 'could not record event'));
+    const done = periodEvents
+      .record(event)
+      .then(() => undefined)
+      .catch((err: unknown) =>
+        logger.error({ err: (err as Error).message, type: event.type }, 'could not record event'),
+      )
+      .finally(() => pending.delete(done));
+    pending.add(done);
+  };
+  const flushEvents = async (): Promise<void> => {
+    while (pending.size > 0) await Promise.all([...pending]);
   };
   const tokens = createTokenBroker({
     store,
@@ -85,5 +100,5 @@ export function createAmazonStack(deps: {
     ...(deps.metrics ? { metrics: deps.metrics } : {}),
     onSuccess: createSuccessRecorder(store.db, clock, logger),
   });
-  return { userAgent, lwa, tokens, spApi, logEvent };
+  return { userAgent, lwa, tokens, spApi, logEvent, flushEvents };
 }

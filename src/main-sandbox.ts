@@ -22,6 +22,8 @@ export interface Sandbox {
   server: SimulatorServer;
   /** The simulated clock: in sandbox mode the whole service runs on it. */
   clock: OffsetClock;
+  /** Where the simulated Amazon sends the demo apps' notifications (e.g. a new client secret). */
+  setNotificationDestination(url: string): void;
   stop(): Promise<void>;
 }
 
@@ -63,6 +65,9 @@ export async function startSandboxSimulator(config: Readonly<Config>, logger: Lo
   return {
     server,
     clock,
+    setNotificationDestination(url: string) {
+      for (const app of simulator.ctx.state.apps.values()) app.notificationDestinationUrl = url;
+    },
     async stop() {
       clearInterval(timer);
       save();
@@ -77,15 +82,21 @@ export async function registerSandboxApplications(
   config: Readonly<Config>,
 ): Promise<void> {
   // The draft app stands for a private, self-authorized app (FACTS §3).
+  const registered = new Map((await applications.list()).map((a) => [a.appId, a.id]));
   for (const [spec, status, kind] of [
     [DEMO.publishedApp, 'published', 'public'],
     [DEMO.draftApp, 'draft', 'private'],
   ] as const) {
+    // Once registered, an app keeps its secret: it may have been rotated since (the seed's is then dead).
+    const id = registered.get(spec.appId);
+    const clientSecret = id
+      ? (await applications.credentials(id)).clientSecret
+      : new Secret(spec.clientSecret);
     await applications.upsert({
       name: spec.name,
       appId: spec.appId,
       clientId: spec.clientId,
-      clientSecret: new Secret(spec.clientSecret),
+      clientSecret,
       status,
       kind,
       redirectUri: `${config.publicUrl}/oauth/callback`,

@@ -3,6 +3,10 @@ import { sql } from 'kysely';
 import type { AddressInfo } from 'node:net';
 import { createAccounts } from './accounts/service.js';
 import { createAmazonStack } from './amazon-stack.js';
+import { createOrderImporter } from './orders/import.js';
+import { startOrderJobs } from './orders/jobs.js';
+import { createOrders } from './orders/orders.js';
+import { createOrderQueries } from './orders/queries.js';
 import { createApiKeys } from './api/keys.js';
 import { simulatorEndpoints, type Config } from './config/config.js';
 import { createApplications, type Applications } from './connections/applications.js';
@@ -12,7 +16,7 @@ import { createOAuthFlow } from './connections/oauth.js';
 import { startJobs, type Jobs } from './jobs/boss.js';
 import { systemClock, type Clock } from './kernel/clock.js';
 import type { Logger } from './kernel/log.js';
-import { cryptoRandom, randomUuid, type Random } from './kernel/random.js';
+import { cryptoRandom, randomString, randomUuid, type Random } from './kernel/random.js';
 import {
   ensureDemoLogin,
   registerSandboxApplications,
@@ -22,8 +26,24 @@ import {
 } from './main-sandbox.js';
 import { openStore, type Store } from './store/database.js';
 import { openVault } from './vault/open.js';
+import { createListingDrainer } from './listings/drain.js';
+import { startListingJobs } from './listings/jobs.js';
+import { createListingOutbox } from './listings/outbox.js';
 import { createWebApp } from './web/app.js';
 import { createMetrics } from './metrics.js';
+import { createMonitor, startMonitorJobs, type Monitor } from './monitor/monitor.js';
+import { createSandboxTools } from './monitor/sandbox.js';
+import { createSecretRotation, type SecretRotation } from './monitor/secrets.js';
+import { AMAZON_NOTIFICATIONS_PATH } from './web/routes/amazon-notifications.js';
+import { Secret } from './kernel/secret.js';
+import {
+  createMailCatcher,
+  createNotify,
+  createSmtpMailer,
+  startNotifyJobs,
+  type MailCatcher,
+  type NotifyJobs,
+} from './notify/index.js';
 
 /** Which parts of the service this process runs. */
 export type Role = 'all' | 'web' | 'worker';
@@ -39,6 +59,9 @@ export interface Service {
   readonly clock: Clock;
   /** Operator use cases (CLI and tests). */
   readonly applications: Applications;
+  /** The expiry monitor (`runMonitor()`) and client-secret rotation. */
+  readonly monitor: Monitor;
+  readonly secrets: SecretRotation;
   stop(): Promise<void>;
 }
 
@@ -100,7 +123,10 @@ export async function startService(
       logger,
       metrics: metrics.spApi,
     });
+    // Runs before the database closes (the stack unwinds in reverse).
+    stack.push(() => amazon.flushEvents());
     const { lwa, tokens, spApi, userAgent } = amazon;
+    let renewed: ((connectionId: string) => void) | null = null;
     const connectionDeps = {
       db: store.db,
       vault,
@@ -113,19 +139,101 @@ export async function startService(
       endpoints,
       userAgent,
       logger,
-      onEvent: amazon.logEvent,
+      onEvent: (event: Parameters<typeof amazon.logEvent>[0]) => {
+        amazon.logEvent(event);
+        // Listing changes that waited for renewal go out at once (the sweep would within a minute).
+        if (event.type === 'connection.renewed' && event.connectionId) renewed?.(event.connectionId);
+      },
     };
     const oauth = createOAuthFlow(connectionDeps);
     const connections = createConnectionManager(connectionDeps);
     const apiKeys = createApiKeys({ db: store.db, clock, random, audit });
+    // Notifications: e-mail over SMTP_URL, else (sandbox mode) to the built-in mail catcher.
+    let mailCatcher: MailCatcher | null = null;
+    if (config.mode === 'sandbox' && !config.notify.smtpUrl) {
+      mailCatcher = await createMailCatcher({
+        host: config.host,
+        port: config.notify.mailCatcherPort,
+        now: () => clock.now(),
+      });
+      stack.push(() => mailCatcher!.stop());
+      logger.info(
+        { url: mailCatcher.url },
+        'mail catcher listening (sandbox mode): e-mail is shown at /sandbox/mail',
+      );
+    } else if (!config.notify.smtpUrl) {
+      logger.warn(
+        {},
+        'SMTP_URL is not set: no notification e-mail is sent (webhooks and banners still work)',
+      );
+    }
+    const smtpUrl =
+      config.notify.smtpUrl ?? (mailCatcher ? new Secret(`${mailCatcher.url}?ignoreTLS=true`) : null);
+    const mailer = smtpUrl ? createSmtpMailer(smtpUrl) : null;
+    if (mailer) stack.push(() => Promise.resolve(mailer.close()));
+    const notify = createNotify({
+      store,
+      vault,
+      clock,
+      wallClock: systemClock,
+      random,
+      logger,
+      newId: () => randomUuid(random),
+      mailer,
+      mailFrom: config.notify.mailFrom,
+      publicUrl: config.publicUrl,
+      fetch: fetchFn,
+      operatorEmails: config.notify.operatorEmails,
+      requireHttps: config.mode === 'production',
+      ...(mailCatcher ? { sandboxAddress: (username: string) => `${username}@sandbox.sellerlink.test` } : {}),
+      userAgent,
+    });
+    let notifyJobs: NotifyJobs | null = null;
+    const listings = createListingOutbox({ db: store.db, clock, random });
+    const orderImporter = createOrderImporter({ store, spApi, clock, logger, settings: config.orders });
+    const orders = createOrders({ queries: createOrderQueries(store.db), importer: orderImporter });
+    const secrets = createSecretRotation({
+      db: store.db,
+      clock,
+      applications,
+      audit,
+      lwa,
+      fetch: fetchFn,
+      endpoints,
+      userAgent,
+      logger,
+    });
+    const monitor = createMonitor({ db: store.db, clock, spApi, secrets, logger });
+    // Sandbox: the simulator delivers APPLICATION_OAUTH_CLIENT_NEW_SECRET to our endpoint, verified
+    // with a secret made for this start unless one is configured.
+    const notificationSecret =
+      config.notificationSecret ?? (sandbox ? new Secret(randomString(random, 32)) : null);
+    if (sandbox && notificationSecret) {
+      sandbox.setNotificationDestination(
+        `${config.publicUrl}${AMAZON_NOTIFICATIONS_PATH}?secret=${encodeURIComponent(notificationSecret.reveal())}`,
+      );
+    }
 
     if (config.application) {
       // Configured app: registered (or updated) at every start, its secret sealed in the vault.
+      // A secret received through a rotation wins over the configured one (which it replaced).
+      const known = (await applications.list()).find((a) => a.appId === config.application!.appId);
+      let clientSecret = config.application.clientSecret;
+      if (known && (await applications.hasRotatedSecret(known.id))) {
+        const current = (await applications.credentials(known.id)).clientSecret;
+        if (current.reveal() !== clientSecret.reveal()) {
+          logger.warn(
+            { appId: known.appId },
+            'AMAZON_CLIENT_SECRET differs from the rotated client secret in use; keeping the rotated one (update the configuration, or use sellerlink applications add to replace it)',
+          );
+          clientSecret = current;
+        }
+      }
       await applications.upsert({
         name: config.application.name,
         appId: config.application.appId,
         clientId: config.application.clientId,
-        clientSecret: config.application.clientSecret,
+        clientSecret,
         status: config.application.status,
         redirectUri: `${config.publicUrl}/oauth/callback`,
         loginUri: `${config.publicUrl}/oauth/login`,
@@ -144,6 +252,26 @@ export async function startService(
         onError: (err) => logger.error({ err: err.message }, 'job system error'),
       });
       stack.push(() => jobs!.stop());
+      const listingJobs = await startListingJobs({
+        boss: jobs.boss,
+        drainer: createListingDrainer({ store, spApi, clock, logger }),
+        logger,
+      });
+      const kick = (id: string): void =>
+        void listingJobs
+          .kick(id)
+          .catch((err: unknown) => logger.error({ err }, 'could not queue a listings drain'));
+      listings.onQueued(kick);
+      renewed = kick;
+      await startMonitorJobs({ boss: jobs.boss, monitor, logger });
+      await startOrderJobs({ boss: jobs.boss, importer: orderImporter, logger });
+      notifyJobs = await startNotifyJobs({
+        boss: jobs.boss,
+        deliveries: notify.deliveries,
+        logger,
+        pollSeconds: config.notify.pollSeconds,
+      });
+      stack.push(() => Promise.resolve(notifyJobs?.stop()));
     }
 
     let url: string | null = null;
@@ -157,11 +285,24 @@ export async function startService(
         oauth,
         connections,
         simulatorUrl: sandbox?.server.url ?? null,
+        listings,
+        orders,
         metrics: metrics.registry,
+        amazonNotifications: {
+          secret: notificationSecret,
+          ingest: (message, options) => secrets.ingest(message, options),
+        },
+        sandboxTools: sandbox
+          ? createSandboxTools({ clock: sandbox.clock, monitor, secrets, applications })
+          : null,
+        notify: { ...notify, nudge: async () => notifyJobs?.nudge() },
+        mailCatcher,
         api: {
           keys: apiKeys,
           connections,
           tokens,
+          listings,
+          orders,
           spApi,
           clock,
           logger,
@@ -189,6 +330,8 @@ export async function startService(
       demoLogin,
       clock,
       applications,
+      monitor,
+      secrets,
       stop: stopAll,
     };
   } catch (err) {

@@ -6,6 +6,8 @@ import type { ApiDeps, ApiEnv } from './context.js';
 import { ApiError, ApiKeyError, toApiFailure, zodFailure, type ApiFailure } from './errors.js';
 import { buildOpenApiDocument, registerSecurityScheme, type OpenApiDocument } from './openapi.js';
 import { registerConnectionRoutes } from './routes/connections.js';
+import { registerListingRoutes } from './routes/listings.js';
+import { registerOrderRoutes } from './routes/orders.js';
 import { registerProxyRoutes } from './routes/proxy.js';
 import { registerTokenRoutes } from './routes/tokens.js';
 
@@ -81,6 +83,8 @@ export function createApiApp(deps: ApiDeps): OpenAPIHono<ApiEnv> {
   registerConnectionRoutes(app, deps, renewUrl);
   registerTokenRoutes(app, deps);
   registerProxyRoutes(app, deps);
+  if (deps.listings) registerListingRoutes(app, deps, deps.listings);
+  if (deps.orders) registerOrderRoutes(app, deps.orders);
 
   app.all('*', (c) => {
     throw new ApiError(

@@ -2,6 +2,8 @@ import type { SpApiClient } from '../amazon/client-types.js';
 import type { ConnectionManager } from '../connections/manage.js';
 import type { Clock } from '../kernel/clock.js';
 import type { Logger } from '../kernel/log.js';
+import type { Orders } from '../orders/orders.js';
+import type { ListingOutbox } from '../listings/outbox.js';
 import type { RegionCode } from '../store/schema.js';
 import type { AccessToken } from '../tokens/broker.js';
 import type { ApiKeys, ApiPrincipal } from './keys.js';
@@ -13,6 +15,10 @@ export interface ApiDeps {
   /** The token broker (or anything that mints access tokens the same way). */
   tokens: { accessToken(connectionId: string): Promise<AccessToken> };
   spApi: SpApiClient;
+  /** The listings outbox (issue 6): `/v1/connections/{id}/listings/…`. */
+  listings?: ListingOutbox;
+  /** Imported orders (issue 5): `/v1/orders`. */
+  orders?: Orders;
   clock: Clock;
   logger: Logger;
   /** The portal's public origin: renew links and the OpenAPI document's server. */

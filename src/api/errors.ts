@@ -1,10 +1,12 @@
 import { z } from '@hono/zod-openapi';
+import { OrdersError } from '../orders/errors.js';
 import { HTTPException } from 'hono/http-exception';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import type { ZodError } from 'zod';
 import { AmazonError } from '../amazon/errors.js';
 import { ConnectionsError } from '../connections/errors.js';
 import { AppError, ValidationError } from '../kernel/errors.js';
+import { ListingsError } from '../listings/errors.js';
 import { TokenError } from '../tokens/errors.js';
 
 /** Codes the API-key use cases raise (docs/errors.md, docs/api.md). */
@@ -125,6 +127,13 @@ export function toApiFailure(err: unknown, renewUrl: RenewUrl, connectionId?: st
   }
   if (err instanceof ConnectionsError && err.code === 'CONNECTION_NOT_FOUND') {
     return failure(404, err.code, 'There is no such connection for this API key.');
+  }
+  if (err instanceof OrdersError) {
+    const status = err.code === 'ORDERS_NOT_FOUND' || err.code === 'ORDERS_CONNECTION_NOT_FOUND' ? 404 : 400;
+    return failure(status, err.code, err.message, { field: err.details.field });
+  }
+  if (err instanceof ListingsError) {
+    return failure(err.code === 'LISTING_CHANGE_NOT_FOUND' ? 404 : 400, err.code, err.message);
   }
   if (err instanceof TokenError) {
     const id = typeof err.details.connectionId === 'string' ? err.details.connectionId : connectionId;

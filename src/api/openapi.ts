@@ -24,6 +24,7 @@ export const API_ERROR_CODES: readonly { code: string; status: string; meaning: 
     meaning: 'No such connection for this key (other accounts look the same).',
   },
   { code: 'NOT_FOUND', status: '404', meaning: 'No such API route.' },
+  { code: 'LISTING_CHANGE_NOT_FOUND', status: '404', meaning: 'No such listing change for this key.' },
   {
     code: 'METHOD_NOT_ALLOWED',
     status: '405',
@@ -97,6 +98,7 @@ export function buildOpenApiDocument(app: OpenAPIHono<ApiEnv>, publicUrl: string
       { name: 'Connections', description: "Sellers' authorizations and their health" },
       { name: 'Tokens', description: 'Access tokens and Restricted Data Tokens' },
       { name: 'SP-API proxy', description: 'Call SP-API for a connection without handling tokens' },
+      { name: 'Listings', description: 'Listing changes through a durable outbox, and their results' },
     ],
   });
 }

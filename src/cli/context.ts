@@ -3,6 +3,9 @@ import path from 'node:path';
 import { createAccounts, type Account, type Accounts } from '../accounts/service.js';
 import type { SpApiClient } from '../amazon/client-types.js';
 import { createAmazonStack } from '../amazon-stack.js';
+import { createOrderImporter } from '../orders/import.js';
+import { createOrders, type Orders } from '../orders/orders.js';
+import { createOrderQueries } from '../orders/queries.js';
 import { createApiKeys, type ApiKeys } from '../api/keys.js';
 import { loadConfig, simulatorEndpoints, type AmazonEndpoints, type Config } from '../config/config.js';
 import { createApplications, type Applications } from '../connections/applications.js';
@@ -14,6 +17,8 @@ import { AppError } from '../kernel/errors.js';
 import type { Logger } from '../kernel/log.js';
 import { cryptoRandom, randomUuid, type Random } from '../kernel/random.js';
 import { Secret } from '../kernel/secret.js';
+import { createSecretRotation, type SecretRotation } from '../monitor/secrets.js';
+import { createListingOutbox, type ListingOutbox } from '../listings/outbox.js';
 import { openStore, type Store } from '../store/database.js';
 import {
   createRefreshTokenResealer,
@@ -56,11 +61,17 @@ export interface CliContext {
   /** Access tokens (broker) and the SP-API client, as the service has them. */
   readonly tokens: TokenBroker;
   readonly spApi: SpApiClient;
+  /** Orders: import now, backfill, read (issue 5). */
+  readonly orders: Orders;
   readonly refreshTokens: RefreshTokenResealer;
   /** API keys for the vendor's software (create, list, revoke). */
   readonly apiKeys: ApiKeys;
   /** Sealed secrets per vault key id (key id columns only). */
   keyUsage(): Promise<KeyUsage[]>;
+  /** Client-secret rotation and ingesting Amazon's new-secret notification (monitor/secrets.ts). */
+  readonly secrets: SecretRotation;
+  /** The listings outbox (queue changes; the service's workers send them). */
+  readonly listings: ListingOutbox;
   readonly viewer: Viewer;
 }
 
@@ -117,6 +128,7 @@ export async function withCliContext<T>(body: (ctx: CliContext) => Promise<T>): 
       ? simulatorEndpoints(`http://${config.host}:${config.simulator.port}`)
       : config.amazon;
   const store: Store = await openStore(config.database);
+  let flushEvents: () => Promise<void> = () => Promise.resolve();
   try {
     const fetchFn = globalThis.fetch.bind(globalThis);
     const applications = createApplications({
@@ -137,6 +149,7 @@ export async function withCliContext<T>(body: (ctx: CliContext) => Promise<T>): 
       audit,
       logger: stderrLogger,
     });
+    flushEvents = amazon.flushEvents;
     const connections = createConnectionManager({
       db: store.db,
       vault,
@@ -164,12 +177,36 @@ export async function withCliContext<T>(body: (ctx: CliContext) => Promise<T>): 
       connections,
       tokens: amazon.tokens,
       spApi: amazon.spApi,
+      orders: createOrders({
+        queries: createOrderQueries(store.db),
+        importer: createOrderImporter({
+          store,
+          spApi: amazon.spApi,
+          clock,
+          logger: stderrLogger,
+          settings: config.orders,
+        }),
+      }),
       refreshTokens: createRefreshTokenResealer({ db: store.db, vault }),
       apiKeys: createApiKeys({ db: store.db, clock, random, audit }),
       keyUsage: () => vaultKeyUsage(store.db),
+      secrets: createSecretRotation({
+        db: store.db,
+        clock,
+        applications,
+        audit,
+        lwa: amazon.lwa,
+        fetch: fetchFn,
+        endpoints,
+        userAgent: amazon.userAgent,
+        logger: stderrLogger,
+      }),
+      listings: createListingOutbox({ db: store.db, clock, random }),
       viewer: CLI_VIEWER,
     });
   } finally {
+    // Events raised by the command (e.g. connection.connected) are stored before the database closes.
+    await flushEvents();
     await store.close();
   }
 }

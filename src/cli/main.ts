@@ -5,7 +5,9 @@ import { registerApiKeysCommands } from './commands/api-keys.js';
 import { registerApplicationsCommands } from './commands/applications.js';
 import { registerConnectionsCommands } from './commands/connections.js';
 import { registerKeysCommands } from './commands/keys.js';
+import { registerListingsCommands } from './commands/listings.js';
 import { registerMigrateCommand } from './commands/migrate.js';
+import { registerOrdersCommands } from './commands/orders.js';
 import { registerSimCommand } from './commands/sim.js';
 import { registerSimulatorCommand } from './commands/simulator.js';
 import { registerStartCommands } from './commands/start.js';
@@ -23,8 +25,10 @@ export function buildProgram(): Command {
   registerAccountsCommands(program);
   registerApplicationsCommands(program);
   registerConnectionsCommands(program);
+  registerOrdersCommands(program);
   registerKeysCommands(program);
   registerApiKeysCommands(program);
+  registerListingsCommands(program);
   return program;
 }
 

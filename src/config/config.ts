@@ -40,6 +40,25 @@ const schema = z
     AMAZON_CLIENT_SECRET: z.string().min(1).optional(),
     AMAZON_APP_NAME: z.string().min(1).default('Sellerlink'),
     AMAZON_APP_STATUS: z.enum(['draft', 'published']).default('published'),
+    SMTP_URL: z
+      .string()
+      .regex(/^smtps?:\/\/[^/]+/, 'must be an smtp:// or smtps:// URL (smtp://user:password@host:587)')
+      .optional(),
+    MAIL_FROM: z.string().min(3).default('Sellerlink <sellerlink@localhost>'),
+    NOTIFY_OPERATOR_EMAILS: z.string().optional(),
+    NOTIFY_POLL_SECONDS: z.coerce.number().min(0).max(3600).default(5),
+    MAIL_CATCHER_PORT: port.optional(),
+    AMAZON_NOTIFICATION_SECRET: z.string().min(16, 'must be at least 16 characters').optional(),
+    ORDERS_IMPORT_INTERVAL_SECONDS: z.coerce.number().int().min(60).max(86_400).default(300),
+    ORDERS_OVERLAP_SECONDS: z.coerce.number().int().min(0).max(86_400).default(300),
+    ORDERS_INITIAL_LOOKBACK_DAYS: z.coerce.number().int().min(1).max(730).default(30),
+    ORDERS_INCLUDED_DATA: z
+      .string()
+      .regex(
+        /^\s*(?:(?:BUYER|RECIPIENT|PROCEEDS|EXPENSE|PROMOTION|CANCELLATION|FULFILLMENT|PACKAGES|TAX|PAYMENT|FULFILLMENT_ORDERS)\s*(?:,\s*|$))*$/,
+        'must be a comma-separated list of searchOrders includedData values (e.g. FULFILLMENT,PROCEEDS)',
+      )
+      .default('FULFILLMENT,PROCEEDS'),
   })
   .strict();
 
@@ -71,6 +90,30 @@ export interface Config {
     name: string;
     status: 'draft' | 'published';
   } | null;
+  /**
+   * Shared secret the forwarder of Amazon's notifications (APPLICATION_OAUTH_CLIENT_NEW_SECRET) presents
+   * at POST /amazon/notifications; null: the endpoint is off (sandbox mode makes one per start).
+   */
+  notificationSecret: Secret | null;
+  /** Order import (docs/orders.md). */
+  orders: {
+    intervalMs: number;
+    overlapMs: number;
+    initialLookbackMs: number;
+    includedData: string[];
+  };
+  /** E-mail and webhook notifications (docs/notifications.md). */
+  notify: {
+    /** SMTP server URL (with credentials); null: sandbox mode uses the mail catcher, production sends no e-mail. */
+    smtpUrl: Secret | null;
+    mailFrom: string;
+    /** Operators' addresses (NOTIFY_OPERATOR_EMAILS, comma-separated). */
+    operatorEmails: string[];
+    /** Seconds between delivery runs (0: only the once-a-minute schedule). */
+    pollSeconds: number;
+    /** Sandbox mode: the mail catcher's SMTP port. */
+    mailCatcherPort: number;
+  };
 }
 
 /** Only these keys of the environment are read (plus a few prefixes nobody else uses). */
@@ -124,6 +167,25 @@ export function loadConfig(
     },
     vaultKeys: e.SELLERLINK_VAULT_KEYS ?? null,
     application: configuredApplication(e),
+    notificationSecret: e.AMAZON_NOTIFICATION_SECRET ? new Secret(e.AMAZON_NOTIFICATION_SECRET) : null,
+    orders: {
+      intervalMs: e.ORDERS_IMPORT_INTERVAL_SECONDS * 1000,
+      overlapMs: e.ORDERS_OVERLAP_SECONDS * 1000,
+      initialLookbackMs: e.ORDERS_INITIAL_LOOKBACK_DAYS * 86_400_000,
+      includedData: e.ORDERS_INCLUDED_DATA.split(',')
+        .map((v) => v.trim())
+        .filter(Boolean),
+    },
+    notify: {
+      smtpUrl: e.SMTP_URL ? new Secret(e.SMTP_URL) : null,
+      mailFrom: e.MAIL_FROM,
+      operatorEmails: (e.NOTIFY_OPERATOR_EMAILS ?? '')
+        .split(/[\s,;]+/)
+        .map((s) => s.trim())
+        .filter(Boolean),
+      pollSeconds: e.NOTIFY_POLL_SECONDS,
+      mailCatcherPort: e.MAIL_CATCHER_PORT ?? 0,
+    },
   };
   return deepFreeze(config);
 }

@@ -19,8 +19,24 @@ export interface Application {
   /** Days an authorization lasts; null: 365 for public apps, never for private (self-authorized) ones. */
   authorizationLifetimeDays: number | null;
   clientSecretIssuedAt: Date;
+  /** When the current client secret stops working: Amazon's word, or issued + 180 days (FACTS §4). */
+  clientSecretExpiresAt: Date;
+  /** The rotated-out secret is kept (sealed) until this time; null when there is none. */
+  previousSecretExpiresAt: Date | null;
   flaggedAt: Date | null;
   flaggedReason: string | null;
+}
+
+/** Amazon expires an LWA client secret 180 days after it was issued (FACTS §4). */
+export const CLIENT_SECRET_LIFETIME_MS = 180 * 86_400_000;
+
+/** A new client secret from Amazon (APPLICATION_OAUTH_CLIENT_NEW_SECRET), to replace the current one. */
+export interface SecretReplacement {
+  secret: Secret;
+  issuedAt: Date;
+  expiresAt: Date;
+  /** Until when the replaced secret keeps working (Amazon: 7 days after the rotation). */
+  previousExpiresAt: Date;
 }
 
 export interface NewApplication {
@@ -37,6 +53,7 @@ export interface NewApplication {
 }
 
 const secretContext = (id: string): string => `application:${id}:client_secret`;
+const previousSecretContext = (id: string): string => `application:${id}:previous_client_secret`;
 
 function toApplication(r: Selectable<ApplicationsTable>): Application {
   return {
@@ -50,6 +67,9 @@ function toApplication(r: Selectable<ApplicationsTable>): Application {
     loginUri: r.login_uri,
     authorizationLifetimeDays: r.authorization_lifetime_days,
     clientSecretIssuedAt: r.client_secret_issued_at,
+    clientSecretExpiresAt:
+      r.client_secret_expires_at ?? new Date(r.client_secret_issued_at.getTime() + CLIENT_SECRET_LIFETIME_MS),
+    previousSecretExpiresAt: r.previous_secret_blob ? r.previous_secret_expires_at : null,
     flaggedAt: r.flagged_at,
     flaggedReason: r.flagged_reason,
   };
@@ -102,18 +122,40 @@ export function createApplications(deps: {
       validate(input);
       const existing = await db
         .selectFrom('applications')
-        .select('id')
+        .select([
+          'id',
+          'client_secret_key_id',
+          'client_secret_blob',
+          'client_secret_issued_at',
+          'client_secret_expires_at',
+        ])
         .where('app_id', '=', input.appId)
         .executeTakeFirst();
       const id = existing?.id ?? deps.newId();
       const sealed = vault.seal(input.clientSecret, secretContext(id));
+      // The same secret again (e.g. from configuration at every start) keeps its issue and expiry dates.
+      let sameSecret = false;
+      if (existing && input.clientSecretIssuedAt === undefined) {
+        try {
+          const current = vault.open(
+            { keyId: existing.client_secret_key_id, blob: existing.client_secret_blob },
+            secretContext(id),
+          );
+          sameSecret = current.reveal() === input.clientSecret.reveal();
+        } catch {
+          sameSecret = false;
+        }
+      }
       const values = {
         name: input.name.trim(),
         app_id: input.appId,
         lwa_client_id: input.clientId,
         client_secret_key_id: sealed.keyId,
         client_secret_blob: sealed.blob,
-        client_secret_issued_at: input.clientSecretIssuedAt ?? new Date(deps.clock.now()),
+        client_secret_issued_at:
+          input.clientSecretIssuedAt ??
+          (sameSecret && existing ? existing.client_secret_issued_at : new Date(deps.clock.now())),
+        client_secret_expires_at: sameSecret && existing ? existing.client_secret_expires_at : null,
         status: input.status,
         kind: input.kind ?? 'public',
         redirect_uri: input.redirectUri,
@@ -172,6 +214,106 @@ export function createApplications(deps: {
       };
     },
 
+    /**
+     * Makes a new client secret from Amazon the current one, at once; the replaced secret is kept
+     * sealed (as the previous secret) until `previousExpiresAt`. Clears a failure flag. Pass the
+     * transaction that records the rotation event as `q`.
+     */
+    async replaceSecret(id: string, next: SecretReplacement, q: Kysely<Database> = db): Promise<Application> {
+      const row = await q
+        .selectFrom('applications')
+        .select(['client_secret_key_id', 'client_secret_blob'])
+        .where('id', '=', id)
+        .executeTakeFirst();
+      if (!row) throw new ConnectionsError('APPLICATION_NOT_FOUND', `no application '${id}'`);
+      const old = vault.open(
+        { keyId: row.client_secret_key_id, blob: row.client_secret_blob },
+        secretContext(id),
+      );
+      const previous = vault.seal(old, previousSecretContext(id));
+      const sealed = vault.seal(next.secret, secretContext(id));
+      const updated = await q
+        .updateTable('applications')
+        .set({
+          client_secret_key_id: sealed.keyId,
+          client_secret_blob: sealed.blob,
+          client_secret_issued_at: next.issuedAt,
+          client_secret_expires_at: next.expiresAt,
+          previous_secret_key_id: previous.keyId,
+          previous_secret_blob: previous.blob,
+          previous_secret_expires_at: next.previousExpiresAt,
+          flagged_at: null,
+          flagged_reason: null,
+          updated_at: new Date(deps.clock.now()),
+        })
+        .where('id', '=', id)
+        .returningAll()
+        .executeTakeFirstOrThrow();
+      return toApplication(updated);
+    },
+
+    /** Whether `secret` is the app's current client secret (e.g. a notification delivered twice). */
+    async isCurrentSecret(id: string, secret: Secret): Promise<boolean> {
+      const row = await db
+        .selectFrom('applications')
+        .select(['client_secret_key_id', 'client_secret_blob'])
+        .where('id', '=', id)
+        .executeTakeFirst();
+      if (!row) throw new ConnectionsError('APPLICATION_NOT_FOUND', `no application '${id}'`);
+      const current = vault.open(
+        { keyId: row.client_secret_key_id, blob: row.client_secret_blob },
+        secretContext(id),
+      );
+      return current.reveal() === secret.reveal();
+    },
+
+    /** Whether the app's current secret came from a rotation (replaceSecret) rather than registration. */
+    async hasRotatedSecret(id: string): Promise<boolean> {
+      const row = await db
+        .selectFrom('applications')
+        .select('client_secret_expires_at')
+        .where('id', '=', id)
+        .executeTakeFirst();
+      return Boolean(row?.client_secret_expires_at);
+    },
+
+    /** The rotated-out credentials while Amazon still accepts them; null otherwise. */
+    async previousCredentials(id: string): Promise<LwaCredentials | null> {
+      const row = await db
+        .selectFrom('applications')
+        .select([
+          'lwa_client_id',
+          'previous_secret_key_id',
+          'previous_secret_blob',
+          'previous_secret_expires_at',
+        ])
+        .where('id', '=', id)
+        .executeTakeFirst();
+      if (!row?.previous_secret_key_id || !row.previous_secret_blob) return null;
+      if (row.previous_secret_expires_at && row.previous_secret_expires_at.getTime() <= deps.clock.now()) {
+        return null;
+      }
+      return {
+        clientId: row.lwa_client_id,
+        clientSecret: vault.open(
+          { keyId: row.previous_secret_key_id, blob: row.previous_secret_blob },
+          previousSecretContext(id),
+        ),
+      };
+    },
+
+    /** Deletes rotated-out secrets past their expiry; returns how many were dropped. */
+    async dropExpiredPreviousSecrets(): Promise<number> {
+      const rows = await db
+        .updateTable('applications')
+        .set({ previous_secret_key_id: null, previous_secret_blob: null, previous_secret_expires_at: null })
+        .where('previous_secret_blob', 'is not', null)
+        .where('previous_secret_expires_at', '<=', new Date(deps.clock.now()))
+        .returning('id')
+        .execute();
+      return rows.length;
+    },
+
     /** Marks an app as failing for every seller (e.g. invalid_client) with the likely cause. */
     async flag(id: string, reason: string): Promise<void> {
       await db
@@ -205,6 +347,24 @@ export function createApplications(deps: {
         await db
           .updateTable('applications')
           .set({ client_secret_key_id: next.keyId, client_secret_blob: next.blob })
+          .where('id', '=', r.id)
+          .execute();
+        moved++;
+      }
+      // Rotated-out secrets still inside their grace period move too.
+      const previous = await db
+        .selectFrom('applications')
+        .select(['id', 'previous_secret_key_id', 'previous_secret_blob'])
+        .where('previous_secret_blob', 'is not', null)
+        .execute();
+      for (const r of previous) {
+        if (!r.previous_secret_key_id || !r.previous_secret_blob) continue;
+        const sealed = { keyId: r.previous_secret_key_id, blob: r.previous_secret_blob };
+        if (!vault.needsReseal(sealed)) continue;
+        const next = vault.reseal(sealed, previousSecretContext(r.id));
+        await db
+          .updateTable('applications')
+          .set({ previous_secret_key_id: next.keyId, previous_secret_blob: next.blob })
           .where('id', '=', r.id)
           .execute();
         moved++;

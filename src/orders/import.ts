@@ -295,8 +295,12 @@ export function createOrderImporter(deps: OrderImporterDeps) {
           (r) =>
             r.last_started_at === null ||
             now - r.last_started_at.getTime() >= settings.intervalMs ||
-            // A paused import is re-checked every run: renewal resumes it within one tick.
-            r.status === 'paused',
+            // Paused: re-checked every tick, so renewal resumes it within a minute. Running or
+            // failed: a run that died with its process, or failed, resumes at once (a run still
+            // going elsewhere holds the lock, and the new job finds it busy and ends).
+            r.status === 'paused' ||
+            r.status === 'running' ||
+            r.status === 'failed',
         )
         .map((r) => r.id);
     },

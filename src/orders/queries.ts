@@ -54,6 +54,8 @@ export const ORDER_STATUSES = [
   'UNFULFILLABLE',
 ] as const;
 
+/** Matches no account: a non-operator viewer without an account sees nothing. */
+const NO_ACCOUNT = '00000000-0000-0000-0000-000000000000';
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 function toSummary(r: Selectable<OrdersTable>): OrderSummary {
@@ -142,7 +144,7 @@ export function createOrderQueries(db: Kysely<Database>) {
           details: { field: 'limit' },
         });
       let q = db.selectFrom('orders').selectAll();
-      if (viewer.accountId !== null) q = q.where('account_id', '=', viewer.accountId);
+      if (viewer.role !== 'operator') q = q.where('account_id', '=', viewer.accountId ?? NO_ACCOUNT);
       if (filter.connectionId) q = q.where('connection_id', '=', filter.connectionId);
       if (filter.marketplaceId) q = q.where('marketplace_id', '=', filter.marketplaceId);
       if (filter.status) q = q.where('status', '=', filter.status);
@@ -178,11 +180,22 @@ export function createOrderQueries(db: Kysely<Database>) {
     async get(viewer: Viewer, orderId: string, connectionId?: string): Promise<OrderDetail> {
       if (connectionId !== undefined) checkOrderFilter({ connectionId });
       let q = db.selectFrom('orders').selectAll().where('order_id', '=', orderId);
-      if (viewer.accountId !== null) q = q.where('account_id', '=', viewer.accountId);
+      if (viewer.role !== 'operator') q = q.where('account_id', '=', viewer.accountId ?? NO_ACCOUNT);
       if (connectionId) q = q.where('connection_id', '=', connectionId);
       const row = await q.orderBy('last_updated_time', 'desc').executeTakeFirst();
       if (!row) throw new OrdersError('ORDERS_NOT_FOUND', `no order ${orderId}`, { details: { orderId } });
       return { ...toSummary(row), order: row.data };
+    },
+
+    /** Throws ORDERS_CONNECTION_NOT_FOUND unless the viewer may see the connection. */
+    async requireConnection(viewer: Viewer, connectionId: string): Promise<void> {
+      checkOrderFilter({ connectionId });
+      let q = db.selectFrom('connections').select('id').where('id', '=', connectionId);
+      if (viewer.role !== 'operator') q = q.where('account_id', '=', viewer.accountId ?? NO_ACCOUNT);
+      if (!(await q.executeTakeFirst()))
+        throw new OrdersError('ORDERS_CONNECTION_NOT_FOUND', `no connection ${connectionId}`, {
+          details: { field: 'connection' },
+        });
     },
 
     /** Importer state of each visible connection. */
@@ -191,7 +204,8 @@ export function createOrderQueries(db: Kysely<Database>) {
         .selectFrom('order_syncs')
         .innerJoin('connections', 'connections.id', 'order_syncs.connection_id')
         .selectAll('order_syncs');
-      if (viewer.accountId !== null) q = q.where('connections.account_id', '=', viewer.accountId);
+      if (viewer.role !== 'operator')
+        q = q.where('connections.account_id', '=', viewer.accountId ?? NO_ACCOUNT);
       const rows = await q.execute();
       return rows.map((r) => ({
         connectionId: r.connection_id,

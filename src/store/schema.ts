@@ -33,6 +33,10 @@ export interface Database {
   rate_buckets: RateBucketsTable;
   api_keys: ApiKeysTable;
   events: EventsTable;
+  listing_changes: ListingChangesTable;
+  notification_settings: NotificationSettingsTable;
+  webhook_endpoints: WebhookEndpointsTable;
+  notification_deliveries: NotificationDeliveriesTable;
   orders: OrdersTable;
   order_syncs: OrderSyncsTable;
 }
@@ -95,6 +99,12 @@ export interface ApplicationsTable {
   flagged_reason: string | null;
   created_at: CreatedAt;
   updated_at: DefaultedTimestamp;
+  /** Migration 0010: when Amazon said the secret expires; null: issued + 180 days. */
+  client_secret_expires_at: ColumnType<Date | null, Date | null | undefined, Date | null>;
+  /** Migration 0010: the rotated-out secret, sealed, kept until its own expiry. */
+  previous_secret_key_id: ColumnType<string | null, string | null | undefined, string | null>;
+  previous_secret_blob: ColumnType<string | null, string | null | undefined, string | null>;
+  previous_secret_expires_at: ColumnType<Date | null, Date | null | undefined, Date | null>;
 }
 
 export type ConnectionState = 'active' | 'expiring' | 'expired' | 'revoked' | 'error' | 'disconnected';
@@ -123,6 +133,9 @@ export interface ConnectionsTable {
   consecutive_failures: ColumnType<number, number | undefined, number>;
   created_at: CreatedAt;
   updated_at: DefaultedTimestamp;
+  /** Migration 0010: the monitor's last health probe of this connection. */
+  last_probe_at: ColumnType<Date | null, Date | null | undefined, Date | null>;
+  last_probe_outcome: ColumnType<string | null, string | null | undefined, string | null>;
 }
 
 export interface OauthStatesTable {
@@ -231,4 +244,89 @@ export interface OrderSyncsTable {
   pages_total: ColumnType<string | number, number | undefined, number | string>;
   orders_upserted_total: ColumnType<string | number, number | undefined, number | string>;
   updated_at: DefaultedTimestamp;
+}
+
+/** Notification settings per scope: an account id, or `operators` (migration 0009). */
+export interface NotificationSettingsTable {
+  scope: string;
+  account_id: string | null;
+  email_enabled: ColumnType<boolean, boolean | undefined, boolean>;
+  recipients: ColumnType<string[], string | undefined, string>;
+  event_types: ColumnType<string[], string | undefined, string>;
+  updated_at: DefaultedTimestamp;
+  updated_by: string | null;
+}
+
+/** A webhook endpoint of a scope; its signing secret is sealed with the vault. */
+export interface WebhookEndpointsTable {
+  id: string;
+  scope: string;
+  account_id: string | null;
+  url: string;
+  description: string | null;
+  event_types: ColumnType<string[], string | undefined, string>;
+  secret_key_id: string;
+  secret_blob: string;
+  created_at: Timestamp;
+  /** Database time of creation: compared with events.recorded_at by fan-out. */
+  recorded_at: DefaultedTimestamp;
+  created_by: string;
+  disabled_at: Timestamp | null;
+}
+
+/** One notification of one event to one e-mail address or webhook endpoint. */
+export interface NotificationDeliveriesTable {
+  /** bigserial: string on pg, number on PGlite; notify/ normalises. */
+  id: ColumnType<string | number, never, never>;
+  event_id: ColumnType<string | number, number | string, never>;
+  event_type: string;
+  scope: string;
+  account_id: string | null;
+  channel: 'email' | 'webhook';
+  target: string;
+  endpoint_id: string | null;
+  content: ColumnType<Record<string, unknown>, string, string>;
+  status: ColumnType<
+    'pending' | 'sending' | 'delivered' | 'failed',
+    'pending' | 'sending' | 'delivered' | 'failed' | undefined,
+    'pending' | 'sending' | 'delivered' | 'failed'
+  >;
+  attempts: ColumnType<number, number | undefined, number>;
+  next_attempt_at: Timestamp | null;
+  give_up_at: Timestamp;
+  last_attempt_at: Timestamp | null;
+  last_status: number | null;
+  last_error: string | null;
+  delivered_at: Timestamp | null;
+  created_at: Timestamp;
+}
+
+/** One listing change in the outbox and its result (see migration 0008; states in listings/). */
+export interface ListingChangesTable {
+  id: string;
+  /** bigserial: string on pg, number on PGlite; read through listings/ which normalises. */
+  seq: ColumnType<string | number, never, never>;
+  connection_id: string;
+  account_id: string;
+  sku: string;
+  marketplace_id: string;
+  kind: 'put' | 'patch' | 'delete';
+  body: ColumnType<Record<string, unknown> | null, string | null, string | null>;
+  preview: ColumnType<boolean, boolean | undefined, boolean>;
+  state: string;
+  state_reason: string | null;
+  uncertain: ColumnType<boolean, boolean | undefined, boolean>;
+  attempts: ColumnType<number, number | undefined, number>;
+  superseded_by: string | null;
+  amazon_status: string | null;
+  submission_id: string | null;
+  issues: ColumnType<unknown[], string | undefined, string>;
+  error_code: string | null;
+  error_message: string | null;
+  source: string;
+  created_by: string;
+  created_at: Timestamp;
+  sent_at: Timestamp | null;
+  finished_at: Timestamp | null;
+  updated_at: Timestamp;
 }

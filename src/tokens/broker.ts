@@ -164,109 +164,119 @@ export function createTokenBroker(deps: TokenBrokerDeps) {
     };
   };
 
-  const refresh = (id: string): Promise<AccessToken> =>
-    deps.store.withLock(`access-token:${id}`, async (q) => {
-      // Another process may have refreshed while we waited for the lock: read again.
-      const row = await load(q, id);
-      failFast(row, id);
-      const hit = cached(row!);
-      if (hit) return hit;
-      const credentials = await deps.applications.credentials(row!.application_id);
-      const refreshToken = openRefreshToken(deps.vault, id, {
-        keyId: row!.refresh_token_key_id!,
-        blob: row!.refresh_token_blob!,
-      });
-      const now = deps.clock.now();
-      try {
-        const tokens = await deps.lwa.refresh(credentials, refreshToken);
-        const sealed = deps.vault.seal(tokens.accessToken, accessContext(id));
-        const expiresAt = new Date(tokens.expiresAt);
-        await q
-          .insertInto('access_tokens')
-          .values({
-            connection_id: id,
-            token_key_id: sealed.keyId,
-            token_blob: sealed.blob,
-            expires_at: expiresAt,
-            minted_at: new Date(now),
-          })
-          .onConflict((oc) =>
-            oc.column('connection_id').doUpdateSet({
+  // Pool connections: withLock holds one for the whole refresh, so nothing inside it may ask the
+  // pool for another (with every connection held by a lock holder, that would wait forever). The
+  // app's credentials are read before the lock, the flag is cleared after it.
+  const refresh = async (id: string, applicationId: string): Promise<AccessToken> => {
+    const credentials = await deps.applications.credentials(applicationId);
+    let rejected: string | null = null;
+    const result = await deps.store
+      .withLock(`access-token:${id}`, async (q) => {
+        // Another process may have refreshed while we waited for the lock: read again.
+        const row = await load(q, id);
+        failFast(row, id);
+        const hit = cached(row!);
+        if (hit) return { access: hit, refreshed: false };
+        const refreshToken = openRefreshToken(deps.vault, id, {
+          keyId: row!.refresh_token_key_id!,
+          blob: row!.refresh_token_blob!,
+        });
+        const now = deps.clock.now();
+        try {
+          const tokens = await deps.lwa.refresh(credentials, refreshToken);
+          const sealed = deps.vault.seal(tokens.accessToken, accessContext(id));
+          const expiresAt = new Date(tokens.expiresAt);
+          await q
+            .insertInto('access_tokens')
+            .values({
+              connection_id: id,
               token_key_id: sealed.keyId,
               token_blob: sealed.blob,
               expires_at: expiresAt,
               minted_at: new Date(now),
-            }),
-          )
-          .execute();
-        await q
-          .updateTable('connections')
-          .set({
-            consecutive_failures: 0,
-            ...(row!.state === 'error'
-              ? { state: 'active', state_reason: 'recovered', state_changed_at: new Date(now) }
-              : {}),
-          })
-          .where('id', '=', id)
-          .execute();
-        await deps.applications.unflag(row!.application_id);
-        return toAccess(row!, tokens.accessToken, expiresAt);
-      } catch (err) {
-        if (!(err instanceof AmazonError)) throw err;
-        if (err.code === 'LWA_INVALID_GRANT') {
-          const event = await markDead(q, row!, err);
-          deps.onEvent?.(event);
-          const code =
-            event.type === 'connection.expired' ? 'TOKEN_CONNECTION_EXPIRED' : 'TOKEN_CONNECTION_REVOKED';
-          throw new TokenError(code, `connection ${id}: ${String(event.detail?.reason)}`, {
-            cause: err,
-            details: { connectionId: id },
-          });
-        }
-        if (err.code === 'LWA_INVALID_CLIENT') {
-          const reason =
-            "Amazon refused the app's client credentials: its client secret is wrong, rotated out, or expired (secrets must be rotated every 180 days). Every seller of this app is affected.";
-          await deps.applications.flag(row!.application_id, reason);
-          deps.onEvent?.({
-            type: 'application.rejected',
-            applicationId: row!.application_id,
-            at: new Date(now),
-            detail: { reason },
-          });
-          throw new TokenError('TOKEN_APPLICATION_REJECTED', reason, {
-            cause: err,
-            details: { applicationId: row!.application_id },
-          });
-        }
-        const failures = await q
-          .updateTable('connections')
-          .set((eb) => ({
-            consecutive_failures: eb('consecutive_failures', '+', 1),
-            last_error_code: err.code,
-            last_error_message: err.message,
-            last_error_at: new Date(now),
-          }))
-          .where('id', '=', id)
-          .returning('consecutive_failures')
-          .executeTakeFirst();
-        if ((failures?.consecutive_failures ?? 0) >= errorAfter && row!.state !== 'error') {
+            })
+            .onConflict((oc) =>
+              oc.column('connection_id').doUpdateSet({
+                token_key_id: sealed.keyId,
+                token_blob: sealed.blob,
+                expires_at: expiresAt,
+                minted_at: new Date(now),
+              }),
+            )
+            .execute();
           await q
             .updateTable('connections')
             .set({
-              state: 'error',
-              state_reason: `${errorAfter} failed refreshes in a row`,
-              state_changed_at: new Date(now),
+              consecutive_failures: 0,
+              ...(row!.state === 'error'
+                ? { state: 'active', state_reason: 'recovered', state_changed_at: new Date(now) }
+                : {}),
             })
             .where('id', '=', id)
             .execute();
+          return { access: toAccess(row!, tokens.accessToken, expiresAt), refreshed: true };
+        } catch (err) {
+          if (!(err instanceof AmazonError)) throw err;
+          if (err.code === 'LWA_INVALID_GRANT') {
+            const event = await markDead(q, row!, err);
+            deps.onEvent?.(event);
+            const code =
+              event.type === 'connection.expired' ? 'TOKEN_CONNECTION_EXPIRED' : 'TOKEN_CONNECTION_REVOKED';
+            throw new TokenError(code, `connection ${id}: ${String(event.detail?.reason)}`, {
+              cause: err,
+              details: { connectionId: id },
+            });
+          }
+          if (err.code === 'LWA_INVALID_CLIENT') {
+            const reason =
+              "Amazon refused the app's client credentials: its client secret is wrong, rotated out, or expired (secrets must be rotated every 180 days). Every seller of this app is affected.";
+            rejected = reason;
+            deps.onEvent?.({
+              type: 'application.rejected',
+              applicationId: row!.application_id,
+              at: new Date(now),
+              detail: { reason },
+            });
+            throw new TokenError('TOKEN_APPLICATION_REJECTED', reason, {
+              cause: err,
+              details: { applicationId: row!.application_id },
+            });
+          }
+          const failures = await q
+            .updateTable('connections')
+            .set((eb) => ({
+              consecutive_failures: eb('consecutive_failures', '+', 1),
+              last_error_code: err.code,
+              last_error_message: err.message,
+              last_error_at: new Date(now),
+            }))
+            .where('id', '=', id)
+            .returning('consecutive_failures')
+            .executeTakeFirst();
+          if ((failures?.consecutive_failures ?? 0) >= errorAfter && row!.state !== 'error') {
+            await q
+              .updateTable('connections')
+              .set({
+                state: 'error',
+                state_reason: `${errorAfter} failed refreshes in a row`,
+                state_changed_at: new Date(now),
+              })
+              .where('id', '=', id)
+              .execute();
+          }
+          throw new TokenError(
+            'TOKEN_REFRESH_FAILED',
+            `could not refresh the access token of connection ${id}: ${err.message}`,
+            { cause: err, retryable: err.retryable, details: { connectionId: id } },
+          );
         }
-        throw new TokenError(
-          'TOKEN_REFRESH_FAILED',
-          `could not refresh the access token of connection ${id}: ${err.message}`,
-          { cause: err, retryable: err.retryable, details: { connectionId: id } },
-        );
-      }
-    });
+      })
+      .finally(async () => {
+        if (rejected !== null) await deps.applications.flag(applicationId, rejected);
+      });
+    if (result.refreshed) await deps.applications.unflag(applicationId);
+    return result.access;
+  };
 
   return {
     /** A valid access token for the connection (cached, or refreshed once for all concurrent callers). */
@@ -276,7 +286,7 @@ export function createTokenBroker(deps: TokenBrokerDeps) {
       const attempt = (async () => {
         const row = await load(db, connectionId);
         failFast(row, connectionId);
-        return cached(row!) ?? (await refresh(connectionId));
+        return cached(row!) ?? (await refresh(connectionId, row!.application_id));
       })().finally(() => inFlight.delete(connectionId));
       inFlight.set(connectionId, attempt);
       return attempt;

@@ -7,8 +7,14 @@ import type { WebDeps, WebEnv } from './context.js';
 import { MessagePage } from './pages/layout.js';
 import { registerApiKeyRoutes } from './routes/api-keys.js';
 import { registerAuthRoutes } from './routes/auth.js';
+import { registerAmazonNotificationRoutes } from './routes/amazon-notifications.js';
+import { registerSandboxRoutes } from './routes/sandbox.js';
 import { registerConnectionRoutes } from './routes/connections.js';
+import { registerListingRoutes } from './routes/listings.js';
+import { registerOrderRoutes } from './routes/orders.js';
 import { registerOAuthRoutes } from './routes/oauth.js';
+import { notificationBanners, registerNotificationRoutes } from './routes/notifications.js';
+import { contextStorage } from 'hono/context-storage';
 import { loadSession } from './session.js';
 
 export type { WebDeps } from './context.js';
@@ -19,6 +25,8 @@ export function createWebApp(deps: WebDeps & { demoHint?: string | null; api?: A
   app.use(secureHeaders({ referrerPolicy: 'no-referrer' }));
   // The REST API (API keys, JSON errors) is mounted before the portal's CSRF and session middleware.
   if (deps.api) app.route('/api', createApiApp(deps.api));
+  // Server-to-server (shared-secret checked), so also before the portal's CSRF and session middleware.
+  registerAmazonNotificationRoutes(app, deps);
   // Refuses cross-site form posts by Origin; each form also carries the session's CSRF token.
   app.use(
     csrf({
@@ -28,6 +36,9 @@ export function createWebApp(deps: WebDeps & { demoHint?: string | null; api?: A
     }),
   );
   app.use(loadSession(deps.accounts));
+  // The layout reads the request's banners through the context storage (no prop threading).
+  app.use(contextStorage());
+  app.use(notificationBanners(deps.notify));
 
   app.get('/healthz', async (c) => {
     const database = await deps.checkDatabase().catch(() => false);
@@ -44,8 +55,12 @@ export function createWebApp(deps: WebDeps & { demoHint?: string | null; api?: A
 
   registerAuthRoutes(app, deps, { demoHint: deps.demoHint ?? null });
   registerConnectionRoutes(app, deps);
+  if (deps.orders) registerOrderRoutes(app, deps, deps.orders);
   registerOAuthRoutes(app, deps);
   if (deps.api) registerApiKeyRoutes(app, deps, deps.api.keys);
+  if (deps.listings) registerListingRoutes(app, deps, deps.listings);
+  registerSandboxRoutes(app, deps);
+  registerNotificationRoutes(app, deps);
 
   app.notFound((c) =>
     c.html(

@@ -4,8 +4,14 @@ import type { Config } from '../config/config.js';
 import type { Applications } from '../connections/applications.js';
 import type { ConnectionManager } from '../connections/manage.js';
 import type { OAuthFlow } from '../connections/oauth.js';
+import type { ListingOutbox } from '../listings/outbox.js';
+import type { Orders } from '../orders/orders.js';
 import type { Clock } from '../kernel/clock.js';
 import type { Logger } from '../kernel/log.js';
+import type { Secret } from '../kernel/secret.js';
+import type { SandboxTools } from '../monitor/sandbox.js';
+import type { IngestResult } from '../monitor/secrets.js';
+import type { Banner, CaughtMail, Notify } from '../notify/index.js';
 
 /** What the web layer is given: use cases only, never the database. */
 export interface WebDeps {
@@ -16,15 +22,35 @@ export interface WebDeps {
   applications: Applications;
   oauth: OAuthFlow;
   connections: ConnectionManager;
+  /** The listings outbox (issue 6): the portal's listings pages. */
+  listings?: ListingOutbox;
   /** Origin of the simulator in sandbox mode (for the banner and links). */
   simulatorUrl: string | null;
+  /** Imported orders (issue 5): the /orders pages. */
+  orders?: Orders;
   /** Prometheus registry served at /metrics. */
   metrics?: Registry;
   /** Sandbox mode: a hint shown under the sign-in form. */
   demoHint?: string | null;
   /** Reports database reachability for /healthz. */
   checkDatabase: () => Promise<boolean>;
+  /** POST /amazon/notifications: forwarded Amazon notifications (new client secret), shared-secret checked. */
+  amazonNotifications?: {
+    secret: Secret | null;
+    ingest: (message: unknown, options?: { source?: string }) => Promise<IngestResult>;
+  };
+  /** Sandbox mode only: the toolbar that moves simulated time (page /sandbox). */
+  sandboxTools?: SandboxTools | null;
+  /** Notifications (issue 7): settings, webhook endpoints, delivery log, banners. */
+  notify?: WebNotify;
+  /** Sandbox mode only: the built-in mail catcher (page /sandbox/mail). */
+  mailCatcher?: { url: string; messages(): CaughtMail[] } | null;
 }
+
+/** The notify use cases the portal uses; `nudge` asks the delivery job to run soon. */
+export type WebNotify = Pick<Notify, 'settings' | 'deliveries' | 'banners' | 'emailEnabled'> & {
+  nudge?: () => Promise<void>;
+};
 
 /** Per-request variables. */
 export type WebEnv = {
@@ -32,5 +58,7 @@ export type WebEnv = {
     user: SessionUser | null;
     sessionToken: string | null;
     ip: string | null;
+    /** Active warnings for the page's banners (notify). */
+    banners?: Banner[];
   };
 };

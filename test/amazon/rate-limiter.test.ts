@@ -56,6 +56,44 @@ describeEachDatabase('shared rate limiter', (kind) => {
     expect(waits).toEqual([0, 0, Math.ceil(1000 / 0.99), Math.ceil(2000 / 0.99)]);
   });
 
+  it('holds back as much more of the burst as the rate refills in the jitter cushion, also after learning a rate', async () => {
+    const clock = createManualClock(15_000_000);
+    const limiter = createRateLimiter({ db: store.db, clock, sleep: () => Promise.resolve() });
+    const immediate = async (key: string, plan: { rate: number; burst: number }): Promise<number> => {
+      let n = 0;
+      while ((await limiter.acquire(key, plan)) === 0) n++;
+      return n;
+    };
+    // 50/s × 0.99 × 250 ms = 12 tokens more than the one always held back: 2 of 15 go at once.
+    expect(await immediate('fast', { rate: 50, burst: 15 })).toBe(2);
+    // 5/s: one more held back.
+    expect(await immediate('medium', { rate: 5, burst: 10 })).toBe(8);
+    // A bucket seeded at a slow model rate shrinks once Amazon reports a fast one.
+    expect(await immediate('learned', { rate: 0.016, burst: 15 })).toBe(14);
+    await limiter.learnRate('learned', 50);
+    clock.advance(60_000);
+    expect(await immediate('learned', { rate: 0.016, burst: 15 })).toBe(2);
+  });
+
+  it('queues a caller again when it wakes long after its turn, so it and the next caller do not go at once', async () => {
+    const clock = createManualClock(18_000_000);
+    const plan = { rate: 10, burst: 2 }; // 9.9/s, at most 1 token at once
+    const quick = createRateLimiter({ db: store.db, clock, sleep: () => Promise.resolve() });
+    // This caller's process stalls for a second while it sleeps.
+    const stalled = createRateLimiter({
+      db: store.db,
+      clock,
+      sleep: (ms) => {
+        clock.advance(ms + 1000);
+        return Promise.resolve();
+      },
+    });
+    expect(await quick.acquire('stall', plan)).toBe(0);
+    expect(await stalled.acquire('stall', plan)).toBe(Math.ceil(1000 / 9.9));
+    // The stalled caller took the token that refilled while it slept: the next one waits its turn.
+    expect(await quick.acquire('stall', plan)).toBe(Math.ceil(1000 / 9.9));
+  });
+
   it('waits for real when given a real sleep', async () => {
     const clock = createManualClock(9_000_000);
     const slept: number[] = [];

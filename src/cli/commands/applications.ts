@@ -1,6 +1,13 @@
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import { DAY } from '../../kernel/clock.js';
-import { CliInputError, formatDay, forOption, readSecretFromStdin, withCliContext } from '../context.js';
+import {
+  CliInputError,
+  formatDay,
+  formatTime,
+  forOption,
+  readSecretFromStdin,
+  withCliContext,
+} from '../context.js';
 import { table } from './sim-format.js';
 
 /** Amazon expires an LWA client secret 180 days after it was issued (FACTS §4). */
@@ -92,18 +99,20 @@ export function registerApplicationsCommands(program: Command): void {
             clientSecretIssuedAt: options.secretIssuedAt ?? new Date(ctx.clock.now()),
           })
           .catch((err: unknown) => forOption(err, OPTION_OF_FIELD));
-        const expires = new Date(app.clientSecretIssuedAt.getTime() + CLIENT_SECRET_LIFETIME_DAYS * DAY);
+        const expires = app.clientSecretExpiresAt;
         console.log(
           [
             `${before ? 'Updated' : 'Added'} application '${app.name}' (id ${app.id}).`,
             `  app id        ${app.appId}`,
             `  client id     ${app.clientId}`,
             `  ${app.status}, ${app.kind}; redirect URI ${app.redirectUri}`,
-            `  client secret sealed with vault key '${ctx.vault.currentKeyId}'; issued ${formatDay(app.clientSecretIssuedAt)}, expires ${formatDay(expires)} (rotate it in the Developer Console before then and add it again)`,
+            `  client secret sealed with vault key '${ctx.vault.currentKeyId}'; issued ${formatDay(app.clientSecretIssuedAt)}, expires ${formatDay(expires)} (rotate it before then: sellerlink applications rotate-secret ${app.appId})`,
           ].join('\n'),
         );
       });
     });
+
+  registerSecretCommands(applications);
 
   applications
     .command('list')
@@ -114,7 +123,7 @@ export function registerApplicationsCommands(program: Command): void {
         const now = ctx.clock.now();
         const rows = (await ctx.applications.list()).map((app) => {
           const ageDays = Math.floor((now - app.clientSecretIssuedAt.getTime()) / DAY);
-          const expiresAt = new Date(app.clientSecretIssuedAt.getTime() + CLIENT_SECRET_LIFETIME_DAYS * DAY);
+          const expiresAt = app.clientSecretExpiresAt;
           return { app, ageDays, expiresAt, daysLeft: Math.ceil((expiresAt.getTime() - now) / DAY) };
         });
         if (options.json) {
@@ -153,6 +162,11 @@ export function registerApplicationsCommands(program: Command): void {
           ),
         );
         for (const { app } of rows) {
+          if (app.previousSecretExpiresAt) {
+            console.log(
+              `\n'${app.name}': the rotated-out client secret is kept until ${formatTime(app.previousSecretExpiresAt)} (Amazon accepts it until then).`,
+            );
+          }
           if (app.flaggedAt) {
             console.log(
               `\n'${app.name}' is failing since ${formatDay(app.flaggedAt)}: ${app.flaggedReason ?? ''}`,
@@ -161,6 +175,103 @@ export function registerApplicationsCommands(program: Command): void {
         }
       });
     });
+}
+
+/** `applications rotate-secret|ingest-secret`: client secret rotation (FACTS §4). */
+function registerSecretCommands(applications: Command): void {
+  applications
+    .command('rotate-secret <app>')
+    .description(
+      'ask Amazon for a new client secret (rotateApplicationClientSecret, grantless). Amazon sends it as an ' +
+        "APPLICATION_OAUTH_CLIENT_NEW_SECRET notification to the app's destination: forward that to " +
+        'POST /amazon/notifications, or paste it into `sellerlink applications ingest-secret`. ' +
+        '<app> is the app id (amzn1.sp.solution.…) or internal id',
+    )
+    .addOption(
+      new Option('--region <region>', 'the SP-API endpoint to call')
+        .choices(['NA', 'EU', 'FE'])
+        .default('NA'),
+    )
+    .option('--wait <seconds>', 'wait up to this long for the new secret to arrive (default 0)', waitSeconds)
+    .action(async (app: string, options: { region: 'NA' | 'EU' | 'FE'; wait?: number }) => {
+      await withCliContext(async (ctx) => {
+        const result = await ctx.secrets.rotate(app, { region: options.region, actor: 'cli' });
+        let current = result.application;
+        let received = result.received;
+        const deadline = Date.now() + (options.wait ?? 0) * 1000;
+        while (!received && Date.now() < deadline) {
+          await new Promise((resolve) => setTimeout(resolve, 1000));
+          const latest = await ctx.applications.get(current.id);
+          received = latest.clientSecretIssuedAt.getTime() !== current.clientSecretIssuedAt.getTime();
+          current = latest;
+        }
+        if (received) {
+          console.log(
+            [
+              `Rotated the client secret of '${current.name}': the new one is sealed and in use.`,
+              `  new secret expires   ${formatTime(current.clientSecretExpiresAt)}`,
+              `  old secret kept until ${formatTime(current.previousSecretExpiresAt)}`,
+            ].join('\n'),
+          );
+          return;
+        }
+        console.log(
+          [
+            `Amazon accepted the rotation of '${current.name}' (${current.appId}).`,
+            'It sends the new secret as APPLICATION_OAUTH_CLIENT_NEW_SECRET to the SQS queue set in the Developer',
+            'Console (Notification Preferences → "Application Client New Secret"). Forward that message to',
+            'POST /amazon/notifications (header x-sellerlink-notification-secret), or paste it here:',
+            '  sellerlink applications ingest-secret < message.json',
+            'The current secret keeps working for 7 days after the rotation.',
+          ].join('\n'),
+        );
+      });
+    });
+
+  applications
+    .command('ingest-secret')
+    .description(
+      'take in an APPLICATION_OAUTH_CLIENT_NEW_SECRET notification read from standard input (the message ' +
+        'JSON, an SQS message with Body, or an SNS envelope): the new secret is sealed and used at once, ' +
+        'the old one kept until its own expiry',
+    )
+    .action(async () => {
+      await withCliContext(async (ctx) => {
+        // The message holds a secret: read like one (stdin only, never echoed).
+        const message = await readSecretFromStdin('ingest-secret', 'notification message (JSON)');
+        const result = await ctx.secrets.ingest(message.reveal(), { source: 'cli' });
+        const app = result.application;
+        switch (result.status) {
+          case 'rotated':
+            console.log(
+              [
+                `New client secret of '${app!.name}' sealed and in use.`,
+                `  new secret expires    ${formatTime(app!.clientSecretExpiresAt)}`,
+                `  old secret kept until ${formatTime(app!.previousSecretExpiresAt)}`,
+              ].join('\n'),
+            );
+            return;
+          case 'current':
+            console.log(`'${app!.name}' already uses this secret; nothing changed.`);
+            return;
+          case 'stale':
+            console.log(
+              `Ignored: this message is from an older rotation than the secret '${app!.name}' uses now.`,
+            );
+            return;
+          case 'ignored':
+            console.log(`Ignored: ${result.notificationType} carries no new client secret.`);
+            return;
+        }
+      });
+    });
+}
+
+/** Commander parser: 0-600 seconds. */
+function waitSeconds(value: string): number {
+  const n = Number(value);
+  if (!/^\d+$/.test(value.trim()) || n > 600) throw new InvalidArgumentError('must be 0-600 seconds');
+  return n;
 }
 
 /** Commander parser: 1-3650 whole days. */

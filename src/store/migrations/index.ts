@@ -5,7 +5,10 @@ import * as m0003 from './0003_tokens.js';
 import * as m0004 from './0004_rate_buckets.js';
 import * as m0005 from './0005_api_keys.js';
 import * as m0006 from './0006_events.js';
+import * as m0008 from './0008_listings.js';
+import * as m0009 from './0009_notify.js';
 import * as m0007 from './0007_orders.js';
+import * as m0010 from './0010_monitor.js';
 
 /**
  * Every migration, in order. The same list runs on PGlite and PostgreSQL. Names are fixed forever
@@ -19,4 +22,7 @@ export const migrations: Record<string, Migration> = {
   '0005_api_keys': m0005,
   '0006_events': m0006,
   '0007_orders': m0007,
+  '0008_listings': m0008,
+  '0009_notify': m0009,
+  '0010_monitor': m0010,
 };

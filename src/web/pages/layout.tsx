@@ -1,5 +1,6 @@
 import type { Child } from 'hono/jsx';
 import type { SessionUser } from '../../accounts/service.js';
+import { NotificationBanners } from './notification-banners.js';
 
 const CSS = `
 body{font-family:system-ui,-apple-system,Segoe UI,sans-serif;margin:0;color:#1d2433;background:#f6f7f9}
@@ -43,6 +44,9 @@ export function Layout(props: {
           {props.user ? (
             <>
               <a href="/connections">Connections</a>
+              <a href="/orders">Orders</a>
+              <a href="/listings">Listings</a>
+              <a href="/notifications">Notifications</a>
               {props.user.role === 'member' ? null : <a href="/api-keys">API keys</a>}
               <a href="/account">Account</a>
               <span class="grow" />
@@ -63,8 +67,15 @@ export function Layout(props: {
             <p class="banner info small">
               Sandbox mode: Amazon is simulated at <a href={`${props.sandbox}/_sim/`}>{props.sandbox}</a>.
               Nothing here reaches the real Amazon.
+              {props.user ? (
+                <>
+                  {' '}
+                  <a href="/sandbox">Sandbox toolbar</a>: move simulated time, see caught e-mail.
+                </>
+              ) : null}
             </p>
           ) : null}
+          {props.user ? <NotificationBanners /> : null}
           {props.children}
         </main>
       </body>

@@ -1,0 +1,89 @@
+import type { Kysely } from 'kysely';
+import type PgBoss from 'pg-boss';
+import type { SpApiClient } from '../amazon/client-types.js';
+import type { Clock } from '../kernel/clock.js';
+import type { Logger } from '../kernel/log.js';
+import type { Database } from '../store/schema.js';
+import { probeConnections, remindConnections, type ConnectionsPass, type ProbePass } from './connections.js';
+import type { SecretRotation } from './secrets.js';
+
+/** What one monitor run did. */
+export interface MonitorReport {
+  at: Date;
+  connections: ConnectionsPass;
+  probes: ProbePass;
+  secrets: { warned: number; dropped: number };
+}
+
+/**
+ * The expiry monitor: reminders and expiry/revocation events for connections, the daily health
+ * probe, and client-secret warnings. `runMonitor()` is one pass (the job, the sandbox toolbar and
+ * tests call it); every event it raises has a dedupe key, so running it often changes nothing.
+ */
+export function createMonitor(deps: {
+  db: Kysely<Database>;
+  clock: Clock;
+  spApi: SpApiClient;
+  secrets: SecretRotation;
+  logger: Logger;
+  /** At most one health probe per connection per this long (default one day). */
+  probeIntervalMs?: number;
+}) {
+  return {
+    async runMonitor(options: { probe?: boolean } = {}): Promise<MonitorReport> {
+      const at = new Date(deps.clock.now());
+      const secrets = await deps.secrets.checkExpiry();
+      const probes =
+        options.probe === false
+          ? { probed: 0, ok: 0, failed: 0 }
+          : await probeConnections({
+              db: deps.db,
+              clock: deps.clock,
+              spApi: deps.spApi,
+              logger: deps.logger,
+              ...(deps.probeIntervalMs === undefined ? {} : { intervalMs: deps.probeIntervalMs }),
+            });
+      // After the probes, so a revocation they found is reported in the same run.
+      const connections = await remindConnections({ db: deps.db, clock: deps.clock });
+      const report = { at, connections, probes, secrets };
+      deps.logger.info(
+        {
+          checked: connections.checked,
+          expiring: connections.expiring,
+          expired: connections.expired,
+          revoked: connections.revoked,
+          probed: probes.probed,
+          probeFailures: probes.failed,
+          secretWarnings: secrets.warned,
+        },
+        'monitor run finished',
+      );
+      return report;
+    },
+  };
+}
+
+export type Monitor = ReturnType<typeof createMonitor>;
+
+/** The monitor's queue. */
+export const MONITOR_QUEUE = 'monitor-run';
+
+/**
+ * Registers the monitor's queue and worker on pg-boss, schedules it daily (06:00 UTC) and sends one
+ * run now (at start). Runs are idempotent (dedupe keys, claimed probes), so an overlap is harmless.
+ */
+export async function startMonitorJobs(deps: {
+  boss: PgBoss;
+  monitor: Monitor;
+  logger: Logger;
+  cron?: string;
+}): Promise<void> {
+  const { boss } = deps;
+  await boss.createQueue(MONITOR_QUEUE, { name: MONITOR_QUEUE, retryLimit: 2, expireInSeconds: 3600 });
+  await boss.work(MONITOR_QUEUE, async () => {
+    await deps.monitor.runMonitor();
+  });
+  await boss.schedule(MONITOR_QUEUE, deps.cron ?? '0 6 * * *', {}, { tz: 'UTC' });
+  await boss.send(MONITOR_QUEUE, {});
+  deps.logger.info({ queue: MONITOR_QUEUE }, 'monitor scheduled (daily and now)');
+}

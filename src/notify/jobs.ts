@@ -1,0 +1,64 @@
+import type PgBoss from 'pg-boss';
+import type { Logger } from '../kernel/log.js';
+import type { Deliveries } from './delivery.js';
+
+export const NOTIFY_QUEUE = 'notify-deliver';
+
+/** The running delivery jobs of this process. */
+export interface NotifyJobs {
+  /** Asks for a delivery run soon (deduplicated: at most one queued, one running). */
+  nudge(): Promise<void>;
+  stop(): void;
+}
+
+/**
+ * Delivery on pg-boss: a `stately` queue (one queued + one active job across every process), run by
+ * a cron schedule each minute and nudged every `pollSeconds` by this process, so new events go out
+ * within seconds and retries when due. Each run fans out and sends (see delivery.ts).
+ */
+export async function startNotifyJobs(deps: {
+  boss: PgBoss;
+  deliveries: Deliveries;
+  logger: Logger;
+  /** Seconds between nudges (default 5); 0 turns the timer off (the cron schedule still runs). */
+  pollSeconds?: number;
+  pollingIntervalSeconds?: number;
+}): Promise<NotifyJobs> {
+  const { boss, deliveries, logger } = deps;
+  await boss.createQueue(NOTIFY_QUEUE, {
+    name: NOTIFY_QUEUE,
+    policy: 'stately',
+    retryLimit: 0,
+    expireInSeconds: 900,
+  });
+  await boss.work(
+    NOTIFY_QUEUE,
+    deps.pollingIntervalSeconds === undefined ? {} : { pollingIntervalSeconds: deps.pollingIntervalSeconds },
+    async () => {
+      const result = await deliveries.runOnce();
+      if (result.deliveriesCreated || result.delivered || result.failed)
+        logger.info(result, 'notifications run');
+    },
+  );
+  await boss.schedule(NOTIFY_QUEUE, '* * * * *');
+  const nudge = async (): Promise<void> => {
+    await boss.send(NOTIFY_QUEUE, {});
+  };
+  await nudge();
+  const seconds = deps.pollSeconds ?? 5;
+  const timer =
+    seconds > 0
+      ? setInterval(() => {
+          nudge().catch((err: unknown) =>
+            logger.warn({ err: err instanceof Error ? err.message : String(err) }, 'notify nudge failed'),
+          );
+        }, seconds * 1000)
+      : null;
+  timer?.unref();
+  return {
+    nudge,
+    stop: () => {
+      if (timer) clearInterval(timer);
+    },
+  };
+}

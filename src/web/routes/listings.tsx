@@ -1,0 +1,238 @@
+import type { Context, Hono } from 'hono';
+import type { SessionUser } from '../../accounts/service.js';
+import { ConnectionsError } from '../../connections/errors.js';
+import type { Connection } from '../../connections/repository.js';
+import { deriveState, describeStatus } from '../../connections/status.js';
+import { ValidationError } from '../../kernel/errors.js';
+import type { ListingOutbox } from '../../listings/outbox.js';
+import { quickEditPatch } from '../../listings/quick-edit.js';
+import type { WebDeps, WebEnv } from '../context.js';
+import { MessagePage } from '../pages/layout.js';
+import {
+  ListingHistoryPage,
+  ListingsChooserPage,
+  ListingsPage,
+  type ListingFormValues,
+} from '../pages/listings.js';
+import { csrfOk } from '../session.js';
+import { viewerOf } from './connections.js';
+
+/** What a form turns into, before the outbox checks it. */
+type Built = { kind: 'put' | 'patch' | 'delete'; body?: unknown; preview?: boolean };
+
+const str = (v: unknown): string => (typeof v === 'string' ? v : '');
+
+/**
+ * The portal's listings pages: `/listings` (choose a connection), `/connections/:id/listings`
+ * (forms and latest changes), `/connections/:id/listings/:sku` (the SKU's history with Amazon's
+ * issues). Forms queue changes in the outbox and come back at once.
+ */
+export function registerListingRoutes(app: Hono<WebEnv>, deps: WebDeps, listings: ListingOutbox): void {
+  const sandbox = deps.simulatorUrl;
+
+  const requireUser = (c: Context<WebEnv>): SessionUser | Response => {
+    const user = c.get('user');
+    if (user) return user;
+    return c.req.method === 'GET'
+      ? c.redirect(`/login?next=${encodeURIComponent(c.req.path)}`)
+      : c.redirect('/login', 303);
+  };
+  const notFound = (c: Context<WebEnv>, user: SessionUser) =>
+    c.html(
+      <MessagePage
+        title="Not found"
+        message="There is no such connection in your account."
+        user={user}
+        code="CONNECTION_NOT_FOUND"
+      />,
+      404,
+    );
+  const forbidden = (c: Context<WebEnv>, user: SessionUser) => {
+    deps.logger.warn(
+      { path: c.req.path, user: user.username, ip: c.get('ip') },
+      'form without a valid CSRF token refused',
+    );
+    return c.html(
+      <MessagePage
+        title="Form expired"
+        message="This form expired or came from another site. Nothing was changed; please try again."
+        user={user}
+        code="CSRF_FAILED"
+      />,
+      403,
+    );
+  };
+  /** The connection, or null when the user may not see it. */
+  const connectionFor = async (user: SessionUser, id: string): Promise<Connection | null> => {
+    try {
+      return await deps.connections.get(viewerOf(user), id);
+    } catch (err) {
+      if (err instanceof ConnectionsError && err.code === 'CONNECTION_NOT_FOUND') return null;
+      throw err;
+    }
+  };
+  const page = async (
+    c: Context<WebEnv>,
+    user: SessionUser,
+    connection: Connection,
+    extra: {
+      notice?: string | null;
+      error?: { message: string; field?: string | undefined };
+      values?: ListingFormValues;
+    } = {},
+    status: 200 | 400 = 200,
+  ) => {
+    const viewer = viewerOf(user);
+    const now = deps.clock.now();
+    const state = deriveState(connection.state, connection.expiresAt, now);
+    return c.html(
+      <ListingsPage
+        user={user}
+        connection={connection}
+        status={describeStatus(state, connection.expiresAt, now)}
+        changes={await listings.recent(viewer, connection.id, { limit: 50 })}
+        counts={await listings.counts(viewer, connection.id)}
+        sandbox={sandbox}
+        notice={extra.notice ?? null}
+        error={extra.error ?? null}
+        {...(extra.values ? { values: extra.values } : {})}
+      />,
+      status,
+    );
+  };
+
+  app.get('/listings', async (c) => {
+    const user = requireUser(c);
+    if (user instanceof Response) return user;
+    const connections = await deps.connections.list(viewerOf(user));
+    if (connections.length === 1) return c.redirect(`/connections/${connections[0]!.id}/listings`);
+    return c.html(<ListingsChooserPage user={user} connections={connections} sandbox={sandbox} />);
+  });
+
+  app.get('/connections/:id/listings', async (c) => {
+    const user = requireUser(c);
+    if (user instanceof Response) return user;
+    const connection = await connectionFor(user, c.req.param('id'));
+    if (!connection) return notFound(c, user);
+    return page(c, user, connection);
+  });
+
+  app.get('/connections/:id/listings/:sku', async (c) => {
+    const user = requireUser(c);
+    if (user instanceof Response) return user;
+    const connection = await connectionFor(user, c.req.param('id'));
+    if (!connection) return notFound(c, user);
+    const sku = c.req.param('sku');
+    let changes;
+    try {
+      changes = await listings.history(viewerOf(user), connection.id, sku);
+    } catch (err) {
+      if (err instanceof ValidationError)
+        return page(c, user, connection, { error: { message: err.message, field: err.field } }, 400);
+      throw err;
+    }
+    const queued = c.req.query('queued');
+    return c.html(
+      <ListingHistoryPage
+        user={user}
+        connection={connection}
+        sku={sku}
+        changes={changes}
+        sandbox={sandbox}
+        notice={
+          queued
+            ? `Queued as change ${queued}. It is sent to Amazon shortly; this page shows Amazon's answer.`
+            : null
+        }
+      />,
+    );
+  });
+
+  /** Handles one of the three forms: parse, queue, and go to the SKU's history (or show the refusal). */
+  const submitRoute = (
+    path: string,
+    form: 'put' | 'quick' | 'delete',
+    build: (values: ListingFormValues, connection: Connection, user: SessionUser) => Built | Promise<Built>,
+  ) =>
+    app.post(path, async (c) => {
+      const user = requireUser(c);
+      if (user instanceof Response) return user;
+      const connection = await connectionFor(user, c.req.param('id') ?? '');
+      if (!connection) return notFound(c, user);
+      const raw = await c.req.parseBody();
+      if (!csrfOk(user, raw._csrf)) return forbidden(c, user);
+      const values: ListingFormValues = {
+        form,
+        sku: str(raw.sku).trim(),
+        productType: str(raw.productType).trim(),
+        requirements: str(raw.requirements),
+        attributes: str(raw.attributes),
+        preview: raw.preview === '1',
+        price: str(raw.price),
+        quantity: str(raw.quantity),
+        marketplaceId: str(raw.marketplaceId),
+      };
+      try {
+        const change = await build(values, connection, user);
+        const queued = await listings.submit(
+          viewerOf(user),
+          connection.id,
+          {
+            sku: values.sku,
+            ...change,
+            ...(values.marketplaceId ? { marketplaceId: values.marketplaceId } : {}),
+          },
+          { source: 'portal', actor: `user:${user.username}` },
+        );
+        return c.redirect(
+          `/connections/${connection.id}/listings/${encodeURIComponent(queued.sku)}?queued=${queued.id}`,
+          303,
+        );
+      } catch (err) {
+        if (err instanceof ValidationError)
+          return page(
+            c,
+            user,
+            connection,
+            { error: { message: err.message, field: err.field }, values },
+            400,
+          );
+        throw err;
+      }
+    });
+
+  submitRoute('/connections/:id/listings', 'put', (values) => {
+    let attributes: unknown;
+    try {
+      attributes = JSON.parse(values.attributes ?? '');
+    } catch {
+      throw new ValidationError(
+        'attributes: not valid JSON (an object of attribute name → array of values)',
+        'attributes',
+      );
+    }
+    return {
+      kind: 'put',
+      body: {
+        productType: values.productType,
+        ...(values.requirements ? { requirements: values.requirements } : {}),
+        attributes,
+      },
+      preview: values.preview === true,
+    };
+  });
+
+  submitRoute('/connections/:id/listings/quick', 'quick', async (values, connection, user) => {
+    const marketplaceId = values.marketplaceId || connection.marketplaceIds[0] || '';
+    const productType =
+      (values.sku
+        ? await listings.lastProductType(viewerOf(user), connection.id, values.sku).catch(() => null)
+        : null) ?? 'PRODUCT';
+    return {
+      kind: 'patch',
+      body: quickEditPatch({ productType, marketplaceId, price: values.price, quantity: values.quantity }),
+    };
+  });
+
+  submitRoute('/connections/:id/listings/delete', 'delete', () => ({ kind: 'delete' }));
+}

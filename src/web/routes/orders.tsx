@@ -1,0 +1,148 @@
+import type { Context, Hono } from 'hono';
+import { AppError } from '../../kernel/errors.js';
+import { OrdersError } from '../../orders/errors.js';
+import type { OrderFilter } from '../../orders/queries.js';
+import type { Orders } from '../../orders/orders.js';
+import type { WebDeps, WebEnv } from '../context.js';
+import { MessagePage } from '../pages/layout.js';
+import { OrderPage, OrdersPage, type OrderFilterForm } from '../pages/orders.js';
+import { csrfOk } from '../session.js';
+import { viewerOf } from './connections.js';
+
+const DATE = /^\d{4}-\d{2}-\d{2}$/;
+
+/** Reads the filter form; a bad value becomes a message naming the field (nothing is filtered by it). */
+function readFilter(c: Context<WebEnv>): {
+  form: OrderFilterForm;
+  filter: OrderFilter;
+  error: string | null;
+} {
+  const form: OrderFilterForm = {
+    connection: c.req.query('connection') ?? '',
+    marketplace: c.req.query('marketplace') ?? '',
+    status: c.req.query('status') ?? '',
+    from: c.req.query('from') ?? '',
+    to: c.req.query('to') ?? '',
+  };
+  const filter: OrderFilter = {};
+  if (form.connection) filter.connectionId = form.connection;
+  if (form.marketplace) filter.marketplaceId = form.marketplace;
+  if (form.status) filter.status = form.status;
+  for (const [field, key] of [
+    ['from', 'createdFrom'],
+    ['to', 'createdTo'],
+  ] as const) {
+    const value = form[field];
+    if (!value) continue;
+    if (!DATE.test(value) || Number.isNaN(Date.parse(value)))
+      return { form, filter: {}, error: `Created ${field}: enter a date as YYYY-MM-DD.` };
+    // "to" includes the whole day.
+    filter[key] = new Date(Date.parse(value) + (field === 'to' ? 86_400_000 : 0));
+  }
+  return { form, filter, error: null };
+}
+
+/** `/orders` (list with filters) and `/orders/:orderId` (detail). */
+export function registerOrderRoutes(app: Hono<WebEnv>, deps: WebDeps, orders: Orders): void {
+  app.get('/orders', async (c) => {
+    const user = c.get('user');
+    if (!user) return c.redirect(`/login?next=${encodeURIComponent('/orders')}`);
+    const viewer = viewerOf(user);
+    const { form, filter, error } = readFilter(c);
+    const cursor = c.req.query('cursor');
+    let page: Awaited<ReturnType<Orders['list']>> = { orders: [], nextCursor: null };
+    let message = error;
+    if (!message) {
+      try {
+        page = await orders.list(viewer, filter, { limit: 50, ...(cursor ? { cursor } : {}) });
+      } catch (err) {
+        if (!(err instanceof AppError)) throw err;
+        const field = typeof err.details.field === 'string' ? err.details.field : 'Filter';
+        message = `${field}: ${err.message}`;
+      }
+    }
+    const next = page.nextCursor
+      ? `/orders?${new URLSearchParams({ ...form, cursor: page.nextCursor }).toString()}`
+      : null;
+    return c.html(
+      <OrdersPage
+        user={user}
+        sandbox={deps.simulatorUrl}
+        connections={await deps.connections.list(viewer)}
+        syncs={await orders.syncs(viewer)}
+        orders={page.orders}
+        form={form}
+        nextHref={next}
+        error={message}
+        notice={c.req.query('imported') ? `Import finished: ${c.req.query('imported')}.` : null}
+      />,
+      message ? 400 : 200,
+    );
+  });
+
+  // Import now: runs each visible connection's import (a connection already importing elsewhere is skipped).
+  app.post('/orders/sync', async (c) => {
+    const user = c.get('user');
+    if (!user) return c.redirect('/login', 303);
+    const form = await c.req.parseBody();
+    if (!csrfOk(user, form._csrf)) {
+      return c.html(
+        <MessagePage
+          title="Form expired"
+          message="This form expired or came from another site. Nothing was changed; please try again."
+          user={user}
+          code="CSRF_FAILED"
+        />,
+        403,
+      );
+    }
+    const viewer = viewerOf(user);
+    const counts = { changed: 0, paused: 0, busy: 0, failed: 0 };
+    for (const connection of await deps.connections.list(viewer)) {
+      if (connection.state === 'disconnected') continue;
+      try {
+        const outcome = await orders.sync(viewer, connection.id);
+        if (outcome.status === 'done') counts.changed += outcome.ordersChanged;
+        else counts[outcome.status]++;
+      } catch (err) {
+        deps.logger.warn({ connectionId: connection.id, err: (err as Error).message }, 'import now failed');
+        counts.failed++;
+      }
+    }
+    const summary = [
+      `${counts.changed} orders new or changed`,
+      counts.paused ? `${counts.paused} paused (renew first)` : '',
+      counts.busy ? `${counts.busy} already importing` : '',
+      counts.failed ? `${counts.failed} failed (see Imports)` : '',
+    ]
+      .filter(Boolean)
+      .join(', ');
+    return c.redirect(`/orders?imported=${encodeURIComponent(summary)}`, 303);
+  });
+
+  app.get('/orders/:orderId', async (c) => {
+    const user = c.get('user');
+    if (!user) return c.redirect(`/login?next=${encodeURIComponent(c.req.path)}`);
+    const viewer = viewerOf(user);
+    const connectionId = c.req.query('connection') || undefined;
+    try {
+      const order = await orders.get(viewer, c.req.param('orderId'), connectionId);
+      const connection =
+        (await deps.connections.list(viewer)).find((x) => x.id === order.connectionId) ?? null;
+      return c.html(
+        <OrderPage user={user} sandbox={deps.simulatorUrl} order={order} connection={connection} />,
+      );
+    } catch (err) {
+      if (!(err instanceof OrdersError)) throw err;
+      return c.html(
+        <MessagePage
+          title="Not found"
+          message="There is no such order in your account."
+          user={user}
+          code="ORDERS_NOT_FOUND"
+        />,
+        404,
+      );
+    }
+  });
+}

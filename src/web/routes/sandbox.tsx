@@ -1,0 +1,97 @@
+import type { Context, Hono } from 'hono';
+import { SANDBOX_STEPS_DAYS } from '../../monitor/sandbox.js';
+import type { WebDeps, WebEnv } from '../context.js';
+import { MessagePage } from '../pages/layout.js';
+import { SandboxPage, type SandboxNotice } from '../pages/sandbox.js';
+import { csrfOk, setSessionCookie } from '../session.js';
+
+const plural = (n: number, word: string): string => `${n} ${word}${n === 1 ? '' : 's'}`;
+
+/**
+ * The sandbox toolbar (`/sandbox`, sandbox mode only): shows the simulated date, moves it forward
+ * by 1, 7 or 30 days (then runs the monitor), and rotates the demo apps' client secrets. Signed-in
+ * users only; forms carry the CSRF token. Outside sandbox mode the routes do not exist.
+ */
+export function registerSandboxRoutes(app: Hono<WebEnv>, deps: WebDeps): void {
+  const tools = deps.sandboxTools;
+  if (!tools || deps.config.mode !== 'sandbox') return;
+  const sandbox = deps.simulatorUrl;
+
+  const signedIn = (c: Context<WebEnv>) => c.get('user') ?? null;
+  const secure = deps.config.publicUrl.startsWith('https://');
+  const render = (c: Context<WebEnv>, notice: SandboxNotice | null, status: 200 | 400 = 200) =>
+    c.html(
+      <SandboxPage
+        user={c.get('user')!}
+        sandbox={sandbox}
+        now={new Date(tools.now())}
+        steps={SANDBOX_STEPS_DAYS}
+        notice={notice}
+      />,
+      status,
+    );
+  const refuse = (c: Context<WebEnv>) =>
+    c.html(
+      <MessagePage
+        title="Form expired"
+        message="This form expired or came from another site. Nothing was changed; please try again."
+        user={c.get('user') ?? null}
+        code="CSRF_FAILED"
+        next={{ href: '/sandbox', label: 'Back to the sandbox toolbar' }}
+      />,
+      403,
+    );
+
+  app.get('/sandbox', (c) => {
+    if (!signedIn(c)) return c.redirect(`/login?next=${encodeURIComponent('/sandbox')}`);
+    return render(c, null);
+  });
+
+  app.post('/sandbox/clock', async (c) => {
+    const user = signedIn(c);
+    if (!user) return c.redirect('/login', 303);
+    const form = await c.req.parseBody();
+    if (!csrfOk(user, form._csrf)) return refuse(c);
+    const days = Number(form.days);
+    if (!(SANDBOX_STEPS_DAYS as readonly number[]).includes(days)) {
+      return render(c, { tone: 'bad', text: `Choose one of: ${SANDBOX_STEPS_DAYS.join(', ')} days.` }, 400);
+    }
+    const report = await tools.advanceDays(days);
+    deps.logger.info({ days, user: user.username }, 'sandbox clock moved forward');
+    // Sessions follow the simulated clock, so the jump would sign the user out: start a fresh one.
+    const token = c.get('sessionToken');
+    if (token) await deps.accounts.endSession(token);
+    const session = await deps.accounts.createSession(user.id, {
+      ip: c.get('ip'),
+      userAgent: c.req.header('user-agent') ?? null,
+    });
+    setSessionCookie(c, session.token, session.expiresAt, secure);
+    c.set('user', { ...user, csrfToken: session.csrfToken });
+    c.set('sessionToken', session.token);
+    const raised = [
+      report.connections.expiring ? plural(report.connections.expiring, 'expiry reminder') : null,
+      report.connections.expired ? plural(report.connections.expired, 'expiry') : null,
+      report.connections.revoked ? plural(report.connections.revoked, 'revocation') : null,
+      report.secrets.warned ? plural(report.secrets.warned, 'client-secret warning') : null,
+    ].filter(Boolean);
+    return render(c, {
+      tone: raised.length ? 'warn' : 'good',
+      text: `Moved forward ${plural(days, 'day')}. Monitor: ${plural(report.connections.checked, 'connection')} checked, ${plural(report.probes.probed, 'health probe')}; ${raised.length ? `raised ${raised.join(', ')}` : 'nothing new to report'}.`,
+    });
+  });
+
+  app.post('/sandbox/rotate-secrets', async (c) => {
+    const user = signedIn(c);
+    if (!user) return c.redirect('/login', 303);
+    const form = await c.req.parseBody();
+    if (!csrfOk(user, form._csrf)) return refuse(c);
+    const results = await tools.rotateSecrets();
+    const failed = results.filter((r) => r.error !== undefined || !r.received);
+    return render(c, {
+      tone: failed.length ? 'bad' : 'good',
+      text: failed.length
+        ? `Rotation did not complete for ${failed.map((r) => `${r.appId}: ${r.error ?? 'the new secret did not arrive'}`).join('; ')}`
+        : `Rotated ${plural(results.length, 'client secret')}; the new ones are in use, the old ones work 7 more days.`,
+    });
+  });
+}

@@ -1,0 +1,296 @@
+/* eslint-disable @typescript-eslint/no-explicit-any, @typescript-eslint/no-unsafe-assignment,
+   @typescript-eslint/no-unsafe-member-access,
+   @typescript-eslint/no-unsafe-return --
+   simulator control answers, API bodies and CLI --json output are parsed JSON the tests inspect freely. */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { simulatorEndpoints } from '../../src/config/config.js';
+import { createAuditLog } from '../../src/connections/audit.js';
+import { createConnectionManager } from '../../src/connections/manage.js';
+import { silentLogger } from '../../src/kernel/log.js';
+import { cryptoRandom } from '../../src/kernel/random.js';
+import { Secret } from '../../src/kernel/secret.js';
+import { createLwaClient } from '../../src/amazon/lwa.js';
+import { FINAL_STATES, type ListingChange } from '../../src/listings/model.js';
+import { DEMO } from '../../src/simulator/seed.js';
+import { authorize } from '../../src/simulator/world.js';
+import type { Store } from '../../src/store/database.js';
+import { createVault } from '../../src/vault/envelope.js';
+import { createKeyRing } from '../../src/vault/keyring.js';
+import { createAmazonWorld, type AmazonWorld } from '../support/amazon-world.js';
+import { describeEachDatabase, openTestStore } from '../support/databases.js';
+import {
+  clientWithFetch,
+  createListings,
+  META,
+  OPERATOR,
+  price,
+  pricePatch,
+  shirt,
+  simControl,
+  simFetch,
+  simListing,
+  SimulatedCrash,
+  submissionsOf,
+  type Listings,
+} from './support.js';
+
+const colour = (value: string) => [{ value, language_tag: 'en_US' }];
+
+describeEachDatabase('listings outbox: faults, crashes and outages', (kind) => {
+  let store: Store;
+  let close: () => Promise<void>;
+  let world: AmazonWorld;
+  let listings: Listings;
+
+  beforeAll(async () => {
+    ({ store, close } = await openTestStore(kind));
+    world = await createAmazonWorld(store);
+    listings = createListings(store, world);
+  });
+  afterAll(async () => {
+    world.sim.stop();
+    await close();
+  });
+
+  /** Every change reached a final state, and every submission Amazon took is recorded once. */
+  const expectSentOnce = async (sellingPartnerId: string, changes: ListingChange[]) => {
+    const current = await Promise.all(changes.map((c) => listings.outbox.get(OPERATOR, c.id)));
+    for (const change of current)
+      expect(FINAL_STATES, `${change.sku} ${change.stateLabel}`).toContain(change.state);
+    for (const sku of new Set(current.map((c) => c.sku))) {
+      const mine = current.filter((c) => c.sku === sku);
+      const taken = submissionsOf(await simListing(world, sellingPartnerId, sku));
+      // Each change Amazon answered is one submission; a change confirmed by read-back (accepted, no
+      // submission id) was taken once by the interrupted send; superseded changes never went out.
+      const known = mine.filter((c) => c.submissionId !== null).map((c) => c.submissionId);
+      const confirmed = mine.filter((c) => c.state === 'accepted' && c.submissionId === null);
+      const ids = taken.map((s: any) => s.submissionId);
+      for (const submissionId of known) expect(ids.filter((x: string) => x === submissionId)).toHaveLength(1);
+      expect(ids, sku).toHaveLength(known.length + confirmed.length);
+    }
+    return current;
+  };
+
+  it('under 429s, 500s, 503s and dropped connections: the final listings are as intended and nothing is sent twice', async () => {
+    const { id, sellingPartnerId } = await world.newConnection();
+    const rules = [];
+    for (const operation of ['putListingsItem', 'patchListingsItem', 'getListingsItem']) {
+      for (const [faultKind, share] of [
+        ['429', 0.25],
+        ['503', 0.25],
+        ['500', 0.15],
+        ['drop', 0.1],
+      ] as const)
+        rules.push(await simControl(world, '/_sim/faults', { operation, kind: faultKind, share }));
+    }
+    const changes: ListingChange[] = [];
+    const intended = new Map<string, { color: string; price: number }>();
+    for (let i = 0; i < 8; i++) {
+      const sku = `FAULT-${i}`;
+      changes.push(
+        await listings.outbox.submit(
+          OPERATOR,
+          id,
+          { sku, kind: 'put', body: { productType: 'SHIRT', attributes: shirt({ color: colour(`C${i}`) }) } },
+          META,
+        ),
+      );
+      changes.push(
+        await listings.outbox.submit(OPERATOR, id, { sku, kind: 'patch', body: pricePatch(10 + i) }, META),
+      );
+      intended.set(sku, { color: `C${i}`, price: 10 + i });
+    }
+    for (let i = 0; i < 8; i += 3) {
+      changes.push(
+        await listings.outbox.submit(
+          OPERATOR,
+          id,
+          { sku: `FAULT-${i}`, kind: 'patch', body: pricePatch(50 + i) },
+          META,
+        ),
+      );
+      intended.set(`FAULT-${i}`, { color: `C${i}`, price: 50 + i });
+    }
+    await listings.drainAll(id);
+    for (const rule of rules) await simControl(world, `/_sim/faults/${rule.id}`, undefined, 'DELETE');
+    await listings.drainAll(id);
+
+    const results = await expectSentOnce(sellingPartnerId, changes);
+    expect(results.every((c) => c.state === 'accepted')).toBe(true);
+    for (const [sku, want] of intended) {
+      const listing = await simListing(world, sellingPartnerId, sku);
+      expect(listing.attributes.color[0].value).toBe(want.color);
+      expect(listing.attributes.purchasable_offer[0].our_price).toEqual(price(want.price)[0]!.our_price);
+    }
+    expect(world.calls('putListingsItem').throttled).toBeGreaterThan(0);
+  });
+
+  describe('a worker dying between "sending" and the result', () => {
+    /** A client whose fetch "crashes" on the first call matching `when`, before or after Amazon took it. */
+    const crashingClient = (when: (req: Request) => boolean, after: boolean) => {
+      let crashed = false;
+      const inner = simFetch(world);
+      return clientWithFetch(world, store, async (input, init) => {
+        const request = new Request(input, init);
+        if (!crashed && when(request)) {
+          crashed = true;
+          if (after) await inner(request);
+          throw new SimulatedCrash('worker died');
+        }
+        return inner(request);
+      });
+    };
+
+    it.each([
+      ['put', 'after Amazon took it', true],
+      ['put', 'before it reached Amazon', false],
+      ['patch', 'after Amazon took it', true],
+      ['patch', 'before it reached Amazon', false],
+      ['delete', 'after Amazon took it', true],
+    ] as const)(
+      '%s, %s: the next drainer reads the listing back and the change is sent exactly once',
+      async (kindOf, _label, after) => {
+        const { id, sellingPartnerId } = await world.newConnection();
+        const sku = `CRASH-${kindOf}`;
+        const setup =
+          kindOf === 'put'
+            ? []
+            : [
+                await listings.outbox.submit(
+                  OPERATOR,
+                  id,
+                  { sku, kind: 'put', body: { productType: 'SHIRT', attributes: shirt() } },
+                  META,
+                ),
+              ];
+        await listings.drainAll(id);
+        const body =
+          kindOf === 'put'
+            ? { productType: 'SHIRT', attributes: shirt({ color: colour('Green') }) }
+            : kindOf === 'patch'
+              ? pricePatch(42)
+              : undefined;
+        const change = await listings.outbox.submit(
+          OPERATOR,
+          id,
+          { sku, kind: kindOf, ...(body ? { body } : {}) },
+          META,
+        );
+        const later = await listings.outbox.submit(
+          OPERATOR,
+          id,
+          { sku: `${sku}-LATER`, kind: 'put', body: { productType: 'SHIRT', attributes: shirt() } },
+          META,
+        );
+
+        const method = kindOf.toUpperCase();
+        const dying = listings.drainer2(
+          crashingClient((r) => r.method === method && r.url.includes(`/${sku}?`), after),
+        );
+        await expect(dying.drain(id)).rejects.toThrow(SimulatedCrash);
+        expect((await listings.outbox.get(OPERATOR, change.id)).state).toBe('sending');
+
+        await listings.drainAll(id);
+        const [done] = await expectSentOnce(sellingPartnerId, [...setup, change, later]).then((r) =>
+          r.slice(setup.length),
+        );
+        expect(done!.state).toBe('accepted');
+        const listing = await simListing(world, sellingPartnerId, sku);
+        expect(submissionsOf(listing).filter((s: any) => s.method === method)).toHaveLength(1);
+        if (after) expect(done!.stateReason).toMatch(/already shows this change/);
+        if (kindOf === 'put') expect(listing.attributes.color[0].value).toBe('Green');
+        if (kindOf === 'patch')
+          expect(listing.attributes.purchasable_offer[0].our_price).toEqual(price(42)[0]!.our_price);
+        if (kindOf === 'delete') expect(listing.state).toBe('deleted');
+        expect((await listings.outbox.get(OPERATOR, later.id)).state).toBe('accepted');
+      },
+    );
+  });
+
+  it('while the connection cannot call Amazon, changes wait for renewal; after renewal they go out in order', async () => {
+    const { id, sellingPartnerId, authorizationId } = await world.newConnection();
+    await simControl(world, `/_sim/authorizations/${authorizationId}/revoke`, {});
+    const a = await listings.outbox.submit(
+      OPERATOR,
+      id,
+      { sku: 'OUT-1', kind: 'put', body: { productType: 'SHIRT', attributes: shirt() } },
+      META,
+    );
+    const b = await listings.outbox.submit(
+      OPERATOR,
+      id,
+      { sku: 'OUT-1', kind: 'patch', body: pricePatch(77) },
+      META,
+    );
+    const c = await listings.outbox.submit(
+      OPERATOR,
+      id,
+      { sku: 'OUT-2', kind: 'put', body: { productType: 'SHIRT', attributes: shirt() } },
+      META,
+    );
+    const reports = await listings.drainAll(id);
+    expect(reports.at(-1)!.waiting).toBe(true);
+    for (const change of [a, b, c]) {
+      const now = await listings.outbox.get(OPERATOR, change.id);
+      expect([now.state, now.stateLabel]).toEqual(['waiting', 'waiting for renewal']);
+    }
+    // Submitted while revoked (the connection is known revoked now): waiting from the start.
+    const d = await listings.outbox.submit(
+      OPERATOR,
+      id,
+      { sku: 'OUT-2', kind: 'patch', body: pricePatch(78) },
+      META,
+    );
+    expect(d.state).toBe('waiting');
+    expect(await listings.drainer.pendingConnections()).not.toContain(id);
+    expect(await simListing(world, sellingPartnerId, 'OUT-1')).toBeNull();
+
+    // The seller authorizes again (self-authorization imported once more renews the same connection).
+    const vault = createVault(
+      createKeyRing([{ id: 'k1', base64: Buffer.alloc(32, 7).toString('base64') }]),
+      cryptoRandom,
+    );
+    const endpoints = simulatorEndpoints('http://sim.test');
+    const fetchSim = simFetch(world);
+    const manager = createConnectionManager({
+      db: store.db,
+      vault,
+      clock: world.clock,
+      random: cryptoRandom,
+      lwa: createLwaClient({ fetch: fetchSim, endpoint: endpoints.lwaTokenUrl, clock: world.clock }),
+      fetch: fetchSim,
+      applications: world.applications,
+      audit: createAuditLog(store.db, world.clock),
+      endpoints,
+      userAgent: 'test/1 (Language=TS)',
+      logger: silentLogger,
+    });
+    const again = authorize(world.sim.ctx, {
+      appId: DEMO.publishedApp.appId,
+      sellingPartnerId,
+      kind: 'self',
+    });
+    const renewed = await manager.importSelfAuthorized(
+      OPERATOR,
+      {
+        applicationId: world.applicationId,
+        region: 'NA',
+        sellingPartnerId,
+        refreshToken: new Secret(again.refreshToken),
+        accountId: world.accountId,
+      },
+      null,
+    );
+    expect(renewed.id).toBe(id);
+    expect(await listings.drainer.pendingConnections()).toContain(id);
+    await listings.drainAll(id);
+
+    const results = await expectSentOnce(sellingPartnerId, [a, b, c, d]);
+    expect(results.map((r) => r.state)).toEqual(['accepted', 'accepted', 'accepted', 'accepted']);
+    const one = await simListing(world, sellingPartnerId, 'OUT-1');
+    expect(submissionsOf(one).map((s: any) => s.method)).toEqual(['PUT', 'PATCH']);
+    expect(one.attributes.purchasable_offer[0].our_price).toEqual(price(77)[0]!.our_price);
+    const two = await simListing(world, sellingPartnerId, 'OUT-2');
+    expect(two.attributes.purchasable_offer[0].our_price).toEqual(price(78)[0]!.our_price);
+  });
+});
