@@ -14,6 +14,7 @@ const BENCHES: Record<string, () => Promise<Bench>> = {
   storage: async () => (await import('./storage.js')).bench,
   tokens: async () => (await import('./tokens.js')).bench,
   listings: async () => (await import('./listings.js')).bench,
+  orders: async () => (await import('./orders.js')).bench,
 };
 
 const names = process.argv.slice(2).filter((a) => a !== '--');

@@ -14,6 +14,13 @@ export interface SpApiRequest {
    * usage plan; by default the call waits as long as the plan requires.
    */
   maxWaitMs?: number;
+  /**
+   * false: a write that may have reached Amazon (timeout, dropped connection, 5xx) is not retried
+   * here; the error goes to the caller, who can check what Amazon has (the listings outbox reads the
+   * item back) instead of sending it twice. 429 and a refused token are still retried: Amazon did
+   * not process those. Default true.
+   */
+  retryAmbiguous?: boolean;
   /** Mint and send a Restricted Data Token for this call (FACTS §8). */
   restrictedDataElements?: string[];
 }

@@ -110,6 +110,9 @@ export function createSpApiClient(deps: SpApiClientDeps): SpApiClient {
           continue;
         }
         if (!err.retryable || err.code === 'SPAPI_ACCESS_TOKEN_EXPIRED' || attempt >= maxAttempts) throw err;
+        // Anything but a throttle may have been processed by Amazon: a caller that cannot repeat
+        // the call blindly decides itself.
+        if (request.retryAmbiguous === false && err.code !== 'SPAPI_THROTTLED') throw err;
         await sleep(Math.floor(deps.random.float() * Math.min(cap, base * 2 ** attempt)));
         continue;
       }

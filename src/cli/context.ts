@@ -149,7 +149,7 @@ export async function withCliContext<T>(body: (ctx: CliContext) => Promise<T>): 
       audit,
       logger: stderrLogger,
     });
-    flushEvents = amazon.flushEvents;
+    flushEvents = () => amazon.flushEvents();
     const connections = createConnectionManager({
       db: store.db,
       vault,

@@ -331,6 +331,8 @@ export function createListingDrainer(deps: ListingDrainerDeps) {
           ...(row.preview ? { mode: 'VALIDATION_PREVIEW' } : {}),
         },
         ...(row.body === null ? {} : { body: row.body }),
+        // Send once: an ambiguous failure comes back here and is settled by reading the item back.
+        retryAmbiguous: false,
       });
       body = result.body ?? {};
     } catch (err) {

@@ -85,6 +85,28 @@ describeEachDatabase('SP-API client', (kind) => {
     world.sim.ctx.state.faults.length = 0;
   });
 
+  it('with retryAmbiguous: false, hands a 500 or a dropped connection back after one call (the caller settles it)', async () => {
+    const { id } = await world.newConnection();
+    const call = () =>
+      world.client.call(id, {
+        method: 'GET',
+        path: '/sellers/v1/marketplaceParticipations',
+        retryAmbiguous: false,
+      });
+    for (const kind of ['500', 'drop'] as const) {
+      world.sim.ctx.state.faults.push({
+        id: kind,
+        operation: 'getMarketplaceParticipations',
+        kind,
+        share: 1,
+        remaining: 1,
+      });
+      const before = world.calls('getMarketplaceParticipations').total;
+      await expect(call()).rejects.toMatchObject({ retryable: true });
+      expect(world.calls('getMarketplaceParticipations').total - before).toBe(1);
+    }
+  });
+
   it('survives dropped connections', async () => {
     const { id } = await world.newConnection();
     world.sim.ctx.state.faults.push({
