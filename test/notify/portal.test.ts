@@ -1,4 +1,6 @@
+import { sql } from 'kysely';
 import { afterEach, beforeEach, expect, it } from 'vitest';
+import { secretsIn } from '../support/security.js';
 import type { HttpBrowser } from '../support/http-browser.js';
 import { connectRegion, connectionIdOf, demoSeller, signedInBrowser } from '../support/portal.js';
 import { startTestService, type TestService } from '../support/service.js';
@@ -128,5 +130,17 @@ describeEachDatabase('notifications in the portal (sandbox service)', (kind) => 
     );
     expect(forged.status).toBe(403);
     expect((await browser.get(`${svc.url}/notifications`)).text).not.toContain('attacker@evil.test');
+
+    // The webhook secret is in no log line, no database row and no delivered body (it is sealed).
+    const named = [{ name: 'webhook secret', value: secret! }];
+    expect(secretsIn(`control ${secret!} control`, named)).toEqual(['webhook secret']);
+    expect(secretsIn(svc.logs.join('\n'), named)).toEqual([]);
+    const rows = [
+      ...(await sql`select to_jsonb(w) as r from webhook_endpoints w`.execute(svc.store.db)).rows,
+      ...(await sql`select to_jsonb(d) as r from notification_deliveries d`.execute(svc.store.db)).rows,
+    ];
+    expect(rows.length).toBeGreaterThan(1);
+    expect(secretsIn(JSON.stringify(rows), named)).toEqual([]);
+    expect(secretsIn(JSON.stringify(receiver.received.map((r) => r.body)), named)).toEqual([]);
   });
 });
