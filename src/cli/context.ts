@@ -3,6 +3,7 @@ import path from 'node:path';
 import { createAccounts, type Account, type Accounts } from '../accounts/service.js';
 import type { SpApiClient } from '../amazon/client-types.js';
 import { createAmazonStack } from '../amazon-stack.js';
+import { createNotificationSettings } from '../notify/settings.js';
 import { createOrderImporter } from '../orders/import.js';
 import { createOrders, type Orders } from '../orders/orders.js';
 import { createOrderQueries } from '../orders/queries.js';
@@ -66,6 +67,8 @@ export interface CliContext {
   readonly refreshTokens: RefreshTokenResealer;
   /** API keys for the vendor's software (create, list, revoke). */
   readonly apiKeys: ApiKeys;
+  /** Webhook endpoint secrets (notify/): verified and re-sealed by `keys rotate`. */
+  readonly webhookSecrets: { verifyAll(): Promise<number>; resealAll(): Promise<number> };
   /** Sealed secrets per vault key id (key id columns only). */
   keyUsage(): Promise<KeyUsage[]>;
   /** Client-secret rotation and ingesting Amazon's new-secret notification (monitor/secrets.ts). */
@@ -164,6 +167,13 @@ export async function withCliContext<T>(body: (ctx: CliContext) => Promise<T>): 
       logger: stderrLogger,
       onEvent: amazon.logEvent,
     });
+    const webhookSecrets = createNotificationSettings({
+      db: store.db,
+      vault,
+      clock,
+      random,
+      newId: () => randomUuid(random),
+    });
     return await body({
       config,
       clock,
@@ -189,7 +199,16 @@ export async function withCliContext<T>(body: (ctx: CliContext) => Promise<T>): 
       }),
       refreshTokens: createRefreshTokenResealer({ db: store.db, vault }),
       apiKeys: createApiKeys({ db: store.db, clock, random, audit }),
-      keyUsage: () => vaultKeyUsage(store.db),
+      webhookSecrets,
+      keyUsage: async () => {
+        const usage = await vaultKeyUsage(store.db);
+        for (const { keyId, count } of await webhookSecrets.keyUsage()) {
+          const found = usage.find((u) => u.keyId === keyId);
+          if (found) found.webhookSecrets += count;
+          else usage.push({ keyId, applications: 0, connections: 0, accessTokens: 0, webhookSecrets: count });
+        }
+        return usage.sort((a, b) => a.keyId.localeCompare(b.keyId));
+      },
       secrets: createSecretRotation({
         db: store.db,
         clock,

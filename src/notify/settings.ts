@@ -346,6 +346,27 @@ export function createNotificationSettings(deps: SettingsDeps) {
       return deps.vault.open({ keyId: row.secret_key_id, blob: row.secret_blob }, endpointSecretContext(id));
     },
 
+    /** Webhook secrets per vault key id (for `sellerlink keys status` and `rotate`). */
+    async keyUsage(): Promise<{ keyId: string; count: number }[]> {
+      const rows = await db
+        .selectFrom('webhook_endpoints')
+        .select(['secret_key_id as keyId', (eb) => eb.fn.countAll<string>().as('n')])
+        .groupBy('secret_key_id')
+        .execute();
+      return rows.map((r) => ({ keyId: r.keyId, count: Number(r.n) }));
+    },
+
+    /** Opens every endpoint secret (a wrong key fails here, before anything is changed). */
+    async verifyAll(): Promise<number> {
+      const rows = await db
+        .selectFrom('webhook_endpoints')
+        .select(['id', 'secret_key_id', 'secret_blob'])
+        .execute();
+      for (const r of rows)
+        deps.vault.open({ keyId: r.secret_key_id, blob: r.secret_blob }, endpointSecretContext(r.id));
+      return rows.length;
+    },
+
     /** Re-seals every endpoint secret held under an older vault key; returns how many. */
     async resealAll(): Promise<number> {
       const rows = await db

@@ -12,6 +12,8 @@ export interface KeyUsage {
   connections: number;
   /** Cached access tokens (a cache: minted again on demand, so rotation drops old ones). */
   accessTokens: number;
+  /** Webhook endpoint secrets (notify/), merged in by the CLI. */
+  webhookSecrets: number;
 }
 
 /**
@@ -39,7 +41,11 @@ export async function vaultKeyUsage(db: Kysely<Database>): Promise<KeyUsage[]> {
   const usage = new Map<string, KeyUsage>();
   const entry = (keyId: string): KeyUsage => {
     let found = usage.get(keyId);
-    if (!found) usage.set(keyId, (found = { keyId, applications: 0, connections: 0, accessTokens: 0 }));
+    if (!found)
+      usage.set(
+        keyId,
+        (found = { keyId, applications: 0, connections: 0, accessTokens: 0, webhookSecrets: 0 }),
+      );
     return found;
   };
   for (const row of apps) entry(row.keyId).applications += Number(row.n);

@@ -26,17 +26,37 @@ export function registerKeysCommands(program: Command): void {
         const current = ctx.vault.currentKeyId;
         const byId = new Map(usage.map((u) => [u.keyId, u]));
         const notConfigured = usage.filter((u) => !configured.includes(u.keyId));
-        const none: KeyUsage = { keyId: '', applications: 0, connections: 0, accessTokens: 0 };
+        const none: KeyUsage = {
+          keyId: '',
+          applications: 0,
+          connections: 0,
+          accessTokens: 0,
+          webhookSecrets: 0,
+        };
         console.log(
           `Vault keys from ${keySource(ctx)}, newest first (new secrets are sealed with the first):`,
         );
         console.log(
           table(
-            ['key id', 'role', 'application secrets', 'refresh tokens', 'cached access tokens'],
+            [
+              'key id',
+              'role',
+              'application secrets',
+              'refresh tokens',
+              'cached access tokens',
+              'webhook secrets',
+            ],
             [
               ...configured.map((id, i) => {
                 const u = byId.get(id) ?? none;
-                return [id, i === 0 ? 'current' : 'older', u.applications, u.connections, u.accessTokens];
+                return [
+                  id,
+                  i === 0 ? 'current' : 'older',
+                  u.applications,
+                  u.connections,
+                  u.accessTokens,
+                  u.webhookSecrets,
+                ];
               }),
               ...notConfigured.map((u) => [
                 u.keyId,
@@ -44,6 +64,7 @@ export function registerKeysCommands(program: Command): void {
                 u.applications,
                 u.connections,
                 u.accessTokens,
+                u.webhookSecrets,
               ]),
             ],
           ),
@@ -88,6 +109,7 @@ export function registerKeysCommands(program: Command): void {
         try {
           for (const app of await ctx.applications.list()) await ctx.applications.credentials(app.id);
           await ctx.refreshTokens.verifyAll();
+          await ctx.webhookSecrets.verifyAll();
         } catch (err) {
           if (err instanceof AppError) {
             const hint =
@@ -104,11 +126,13 @@ export function registerKeysCommands(program: Command): void {
         const current = ctx.vault.currentKeyId;
         const applications = await ctx.applications.resealAll();
         const connections = await ctx.refreshTokens.resealAll();
+        const webhooks = await ctx.webhookSecrets.resealAll();
         const dropped = await ctx.refreshTokens.dropStaleAccessTokens();
         const after = await ctx.keyUsage();
         console.log(
           `Re-sealed with vault key '${current}': ${plural(applications, 'application secret')}, ${plural(connections, 'refresh token')}.`,
         );
+        if (webhooks > 0) console.log(`Re-sealed ${plural(webhooks, 'webhook secret')}.`);
         if (dropped > 0) {
           console.log(
             `Dropped ${plural(dropped, 'cached access token')} sealed with older keys (minted again when needed).`,
@@ -142,9 +166,9 @@ function keySource(ctx: CliContext): string {
     : `the sandbox key file ${sandboxKeyFile(ctx.config.dataDir)}`;
 }
 
-/** Client secrets and refresh tokens: what must keep opening (cached access tokens need not). */
+/** Client secrets, refresh tokens and webhook secrets: what must keep opening (cached access tokens need not). */
 function durable(usage: KeyUsage[]): number {
-  return usage.reduce((n, u) => n + u.applications + u.connections, 0);
+  return usage.reduce((n, u) => n + u.applications + u.connections + u.webhookSecrets, 0);
 }
 
 /** VAULT_KEY_UNKNOWN naming every key id in use that is not configured. */
@@ -152,7 +176,7 @@ function unknownKeys(unknown: KeyUsage[], configured: string[], rotating: boolea
   const what = unknown
     .map(
       (u) =>
-        `'${u.keyId}' (${plural(u.applications, 'application secret')}, ${plural(u.connections, 'refresh token')})`,
+        `'${u.keyId}' (${plural(u.applications, 'application secret')}, ${plural(u.connections, 'refresh token')}${u.webhookSecrets > 0 ? `, ${plural(u.webhookSecrets, 'webhook secret')}` : ''})`,
     )
     .join(', ');
   const one = unknown.length === 1;
