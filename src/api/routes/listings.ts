@@ -2,6 +2,7 @@ import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
 import type { ListingChange } from '../../listings/model.js';
 import type { ListingOutbox } from '../../listings/outbox.js';
 import type { ApiDeps, ApiEnv } from '../context.js';
+import type { ApiPrincipal } from '../keys.js';
 import { commonErrors, errorResponse } from '../schemas.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -146,44 +147,55 @@ const accepted = {
   404: errorResponse('No such connection for this key (CONNECTION_NOT_FOUND)'),
 } as const;
 
+/** The answers of the two routes that list changes (a SKU's history, a connection's latest). */
+const changeList = {
+  200: { description: 'The changes', content: { 'application/json': { schema: ChangeListSchema } } },
+  ...commonErrors,
+  404: errorResponse('No such connection for this key (CONNECTION_NOT_FOUND)'),
+} as const;
+
 const describe = (what: string) =>
   `${what} Sellerlink stores the change in its outbox and answers at once (202) with its id; a worker sends it to Amazon at the Listings usage-plan bound, per connection in order. Unsent changes to one SKU are coalesced (a later PUT or DELETE supersedes them). While the connection cannot call Amazon the change waits ("waiting for renewal") and goes out after renewal. Follow the result with GET /v1/listing-changes/{changeId}.`;
 
-export const putListingRoute = createRoute({
-  method: 'put',
-  path: '/v1/connections/{id}/listings/{sku}',
-  operationId: 'putListing',
-  tags: ['Listings'],
-  summary: 'Queue a full listing (putListingsItem)',
-  description: describe(
-    'Creates or fully replaces a listing; the body is Listings Items 2021-08-01 `ListingsItemPutRequest`.',
-  ),
-  security: [{ apiKey: [] }],
-  request: {
-    params: ItemParams,
-    query: SubmitQuery,
-    body: { required: true, content: { 'application/json': { schema: PutBodySchema } } },
-  },
-  responses: accepted,
-});
+/** PUT and PATCH of one SKU: the same path, parameters and answers; `schema` is the request body. */
+const submitRoute = <M extends 'put' | 'patch', S extends z.ZodType>(
+  method: M,
+  operationId: string,
+  summary: string,
+  what: string,
+  schema: S,
+) =>
+  createRoute({
+    method,
+    path: '/v1/connections/{id}/listings/{sku}',
+    operationId,
+    tags: ['Listings'],
+    summary,
+    description: describe(what),
+    security: [{ apiKey: [] }],
+    request: {
+      params: ItemParams,
+      query: SubmitQuery,
+      body: { required: true, content: { 'application/json': { schema } } },
+    },
+    responses: accepted,
+  });
 
-export const patchListingRoute = createRoute({
-  method: 'patch',
-  path: '/v1/connections/{id}/listings/{sku}',
-  operationId: 'patchListing',
-  tags: ['Listings'],
-  summary: 'Queue a partial update (patchListingsItem)',
-  description: describe(
-    'Changes some attributes; the body is `ListingsItemPatchRequest` (JSON patches on /attributes/<name>).',
-  ),
-  security: [{ apiKey: [] }],
-  request: {
-    params: ItemParams,
-    query: SubmitQuery,
-    body: { required: true, content: { 'application/json': { schema: PatchBodySchema } } },
-  },
-  responses: accepted,
-});
+export const putListingRoute = submitRoute(
+  'put',
+  'putListing',
+  'Queue a full listing (putListingsItem)',
+  'Creates or fully replaces a listing; the body is Listings Items 2021-08-01 `ListingsItemPutRequest`.',
+  PutBodySchema,
+);
+
+export const patchListingRoute = submitRoute(
+  'patch',
+  'patchListing',
+  'Queue a partial update (patchListingsItem)',
+  'Changes some attributes; the body is `ListingsItemPatchRequest` (JSON patches on /attributes/<name>).',
+  PatchBodySchema,
+);
 
 export const deleteListingRoute = createRoute({
   method: 'delete',
@@ -207,11 +219,7 @@ export const listingHistoryRoute = createRoute({
     "Every change to the SKU, newest first, with state, Amazon's status, submission id and issues.",
   security: [{ apiKey: [] }],
   request: { params: ItemParams },
-  responses: {
-    200: { description: 'The changes', content: { 'application/json': { schema: ChangeListSchema } } },
-    ...commonErrors,
-    404: errorResponse('No such connection for this key (CONNECTION_NOT_FOUND)'),
-  },
+  responses: changeList,
 });
 
 export const listListingChangesRoute = createRoute({
@@ -231,11 +239,7 @@ export const listListingChangesRoute = createRoute({
       limit: z.coerce.number().int().min(1).max(1000).optional(),
     }),
   },
-  responses: {
-    200: { description: 'The changes', content: { 'application/json': { schema: ChangeListSchema } } },
-    ...commonErrors,
-    404: errorResponse('No such connection for this key (CONNECTION_NOT_FOUND)'),
-  },
+  responses: changeList,
 });
 
 export const getListingChangeRoute = createRoute({
@@ -259,57 +263,50 @@ export function registerListingRoutes(
   deps: ApiDeps,
   listings: ListingOutbox,
 ): void {
-  const meta = (prefix: string) => ({ source: 'api' as const, actor: `api:${prefix}` });
-
-  app.openapi(putListingRoute, async (c) => {
-    const { id, sku } = c.req.valid('param');
-    const query = c.req.valid('query');
-    const principal = c.get('principal');
+  /**
+   * Queues one change for the calling key and returns its view. PUT and PATCH carry a body and
+   * honour `mode=VALIDATION_PREVIEW`; a DELETE has neither.
+   */
+  const queue = async (
+    principal: ApiPrincipal,
+    { id, sku }: { id: string; sku: string },
+    query: { marketplaceIds?: string | undefined; mode?: 'VALIDATION_PREVIEW' | undefined },
+    kind: 'put' | 'patch' | 'delete',
+    body?: unknown,
+  ) => {
     const change = await listings.submit(
       principal.viewer,
       id,
       {
         sku,
-        kind: 'put',
-        body: c.req.valid('json'),
-        preview: query.mode === 'VALIDATION_PREVIEW',
+        kind,
+        ...(kind === 'delete' ? {} : { body, preview: query.mode === 'VALIDATION_PREVIEW' }),
         ...(query.marketplaceIds ? { marketplaceId: query.marketplaceIds } : {}),
       },
-      meta(principal.prefix),
+      { source: 'api', actor: `api:${principal.prefix}` },
     );
-    return c.json(changeView(change), 202);
-  });
+    return changeView(change);
+  };
 
-  app.openapi(patchListingRoute, async (c) => {
-    const { id, sku } = c.req.valid('param');
-    const query = c.req.valid('query');
-    const principal = c.get('principal');
-    const change = await listings.submit(
-      principal.viewer,
-      id,
-      {
-        sku,
-        kind: 'patch',
-        body: c.req.valid('json'),
-        preview: query.mode === 'VALIDATION_PREVIEW',
-        ...(query.marketplaceIds ? { marketplaceId: query.marketplaceIds } : {}),
-      },
-      meta(principal.prefix),
-    );
-    return c.json(changeView(change), 202);
-  });
+  for (const [route, kind] of [
+    [putListingRoute, 'put'],
+    [patchListingRoute, 'patch'],
+  ] as const) {
+    app.openapi(route, async (c) => {
+      const change = await queue(
+        c.get('principal'),
+        c.req.valid('param'),
+        c.req.valid('query'),
+        kind,
+        c.req.valid('json'),
+      );
+      return c.json(change, 202);
+    });
+  }
 
   app.openapi(deleteListingRoute, async (c) => {
-    const { id, sku } = c.req.valid('param');
-    const query = c.req.valid('query');
-    const principal = c.get('principal');
-    const change = await listings.submit(
-      principal.viewer,
-      id,
-      { sku, kind: 'delete', ...(query.marketplaceIds ? { marketplaceId: query.marketplaceIds } : {}) },
-      meta(principal.prefix),
-    );
-    return c.json(changeView(change), 202);
+    const change = await queue(c.get('principal'), c.req.valid('param'), c.req.valid('query'), 'delete');
+    return c.json(change, 202);
   });
 
   app.openapi(listingHistoryRoute, async (c) => {

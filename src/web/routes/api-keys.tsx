@@ -4,8 +4,8 @@ import { ApiKeyError } from '../../api/errors.js';
 import type { ApiKeys } from '../../api/keys.js';
 import { ValidationError } from '../../kernel/errors.js';
 import type { WebDeps, WebEnv } from '../context.js';
+import { notAllowedPage, notFoundPage, refuseForm, requireUser } from '../guards.js';
 import { ApiKeysPage } from '../pages/api-keys.js';
-import { MessagePage } from '../pages/layout.js';
 import { csrfOk } from '../session.js';
 import { viewerOf } from './connections.js';
 
@@ -13,43 +13,23 @@ const NOTICES: Record<string, string> = {
   revoked: 'Revoked. Calls with that key are refused from now on.',
 };
 
+/** The message pages' way back. */
+const BACK = { href: '/api-keys', label: 'Back to API keys' };
+
 /** The portal's API-keys page: owners and operators list, create (shown once) and revoke keys. */
 export function registerApiKeyRoutes(app: Hono<WebEnv>, deps: WebDeps, keys: ApiKeys): void {
   const sandbox = deps.simulatorUrl;
 
   /** The signed-in owner or operator, or the response to send instead. */
   const manager = (c: Context<WebEnv>): SessionUser | Response | Promise<Response> => {
-    const user = c.get('user');
-    if (!user) {
-      return c.req.method === 'GET'
-        ? c.redirect(`/login?next=${encodeURIComponent(c.req.path)}`)
-        : c.redirect('/login', 303);
-    }
+    const user = requireUser(c);
+    if (user instanceof Response) return user;
     if (user.role === 'owner' || user.role === 'operator') return user;
-    return c.html(
-      <MessagePage
-        title="Not allowed"
-        message="Only account owners and operators manage API keys. Ask your account's owner."
-        user={user}
-        code="API_KEY_FORBIDDEN"
-      />,
-      403,
-    );
-  };
-  const forbidden = (c: Context<WebEnv>, user: SessionUser) => {
-    deps.logger.warn(
-      { path: c.req.path, user: user.username, ip: c.get('ip') },
-      'form without a valid CSRF token refused',
-    );
-    return c.html(
-      <MessagePage
-        title="Form expired"
-        message="This form expired or came from another site. Nothing was changed; please try again."
-        user={user}
-        code="CSRF_FAILED"
-        next={{ href: '/api-keys', label: 'Back to API keys' }}
-      />,
-      403,
+    return notAllowedPage(
+      c,
+      user,
+      "Only account owners and operators manage API keys. Ask your account's owner.",
+      'API_KEY_FORBIDDEN',
     );
   };
   const page = async (
@@ -83,7 +63,7 @@ export function registerApiKeyRoutes(app: Hono<WebEnv>, deps: WebDeps, keys: Api
     const user = await manager(c);
     if (user instanceof Response) return user;
     const form = await c.req.parseBody();
-    if (!csrfOk(user, form._csrf)) return forbidden(c, user);
+    if (!csrfOk(user, form._csrf)) return refuseForm(c, user, deps.logger, BACK);
     const name = typeof form.name === 'string' ? form.name : '';
     const scope = typeof form.scope === 'string' ? form.scope : '';
     const accountId = user.role === 'operator' ? (scope === 'all' ? null : scope) : user.accountId;
@@ -103,22 +83,13 @@ export function registerApiKeyRoutes(app: Hono<WebEnv>, deps: WebDeps, keys: Api
     const user = await manager(c);
     if (user instanceof Response) return user;
     const form = await c.req.parseBody();
-    if (!csrfOk(user, form._csrf)) return forbidden(c, user);
+    if (!csrfOk(user, form._csrf)) return refuseForm(c, user, deps.logger, BACK);
     try {
       await keys.revoke(viewerOf(user), c.req.param('id'), c.get('ip'));
       return c.redirect('/api-keys?notice=revoked', 303);
     } catch (err) {
       if (err instanceof ApiKeyError && err.code === 'API_KEY_NOT_FOUND') {
-        return c.html(
-          <MessagePage
-            title="Not found"
-            message="There is no such API key in your account."
-            user={user}
-            code={err.code}
-            next={{ href: '/api-keys', label: 'Back to API keys' }}
-          />,
-          404,
-        );
+        return notFoundPage(c, user, 'There is no such API key in your account.', err.code, BACK);
       }
       throw err;
     }

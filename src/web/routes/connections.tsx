@@ -7,6 +7,7 @@ import type { Connection, Viewer } from '../../connections/repository.js';
 import { deriveState, describeStatus } from '../../connections/status.js';
 import { Secret } from '../../kernel/secret.js';
 import type { WebDeps, WebEnv } from '../context.js';
+import { notFoundPage, refuseForm, requireUser } from '../guards.js';
 import { ConnectionPage } from '../pages/connection.js';
 import { ConnectionsPage, type ConnectionRow } from '../pages/connections.js';
 import { ImportPage } from '../pages/import.js';
@@ -28,6 +29,11 @@ export function viewerOf(user: SessionUser): Viewer {
   return { userId: user.id, username: user.username, role: user.role, accountId: user.accountId };
 }
 
+/** The 404 page for a connection the user may not see (or that does not exist). */
+export function connectionNotFound(c: Context<WebEnv>, user: SessionUser): Response | Promise<Response> {
+  return notFoundPage(c, user, 'There is no such connection in your account.', 'CONNECTION_NOT_FOUND');
+}
+
 /** The app "Connect" uses: the first published public app, else the first app. */
 export function defaultApplication(apps: Application[]): Application | undefined {
   return (
@@ -40,39 +46,6 @@ export function defaultApplication(apps: Application[]): Application | undefined
 /** The connections portal: status page, connect, renew, disconnect, import, detail. */
 export function registerConnectionRoutes(app: Hono<WebEnv>, deps: WebDeps): void {
   const sandbox = deps.simulatorUrl;
-
-  const requireUser = (c: Context<WebEnv>): SessionUser | Response => {
-    const user = c.get('user');
-    if (user) return user;
-    return c.req.method === 'GET'
-      ? c.redirect(`/login?next=${encodeURIComponent(c.req.path)}`)
-      : c.redirect('/login', 303);
-  };
-  const forbidden = (c: Context<WebEnv>, user: SessionUser) => {
-    deps.logger.warn(
-      { path: c.req.path, user: user.username, ip: c.get('ip') },
-      'form without a valid CSRF token refused',
-    );
-    return c.html(
-      <MessagePage
-        title="Form expired"
-        message="This form expired or came from another site. Nothing was changed; please try again."
-        user={user}
-        code="CSRF_FAILED"
-      />,
-      403,
-    );
-  };
-  const notFound = (c: Context<WebEnv>, user: SessionUser) =>
-    c.html(
-      <MessagePage
-        title="Not found"
-        message="There is no such connection in your account."
-        user={user}
-        code="CONNECTION_NOT_FOUND"
-      />,
-      404,
-    );
 
   const rowsFor = async (
     connections: Connection[],
@@ -117,7 +90,7 @@ export function registerConnectionRoutes(app: Hono<WebEnv>, deps: WebDeps): void
     const user = requireUser(c);
     if (user instanceof Response) return user;
     const form = await c.req.parseBody();
-    if (!csrfOk(user, form._csrf)) return forbidden(c, user);
+    if (!csrfOk(user, form._csrf)) return refuseForm(c, user, deps.logger);
     const region = form.region;
     if (!isRegion(region)) {
       return c.html(
@@ -172,7 +145,7 @@ export function registerConnectionRoutes(app: Hono<WebEnv>, deps: WebDeps): void
     const user = requireUser(c);
     if (user instanceof Response) return user;
     const form = await c.req.parseBody();
-    if (!csrfOk(user, form._csrf)) return forbidden(c, user);
+    if (!csrfOk(user, form._csrf)) return refuseForm(c, user, deps.logger);
     const field = (name: string): string => (typeof form[name] === 'string' ? form[name].trim() : '');
     const values = {
       applicationId: field('applicationId'),
@@ -236,7 +209,8 @@ export function registerConnectionRoutes(app: Hono<WebEnv>, deps: WebDeps): void
         />,
       );
     } catch (err) {
-      if (err instanceof ConnectionsError && err.code === 'CONNECTION_NOT_FOUND') return notFound(c, user);
+      if (err instanceof ConnectionsError && err.code === 'CONNECTION_NOT_FOUND')
+        return connectionNotFound(c, user);
       throw err;
     }
   });
@@ -245,7 +219,7 @@ export function registerConnectionRoutes(app: Hono<WebEnv>, deps: WebDeps): void
     const user = requireUser(c);
     if (user instanceof Response) return user;
     const form = await c.req.parseBody();
-    if (!csrfOk(user, form._csrf)) return forbidden(c, user);
+    if (!csrfOk(user, form._csrf)) return refuseForm(c, user, deps.logger);
     try {
       const connection = await deps.connections.get(viewerOf(user), c.req.param('id'));
       const url = await deps.oauth.startRenew(
@@ -255,7 +229,8 @@ export function registerConnectionRoutes(app: Hono<WebEnv>, deps: WebDeps): void
       c.header('Referrer-Policy', 'no-referrer');
       return c.redirect(url, 303);
     } catch (err) {
-      if (err instanceof ConnectionsError && err.code === 'CONNECTION_NOT_FOUND') return notFound(c, user);
+      if (err instanceof ConnectionsError && err.code === 'CONNECTION_NOT_FOUND')
+        return connectionNotFound(c, user);
       if (err instanceof ConnectionsError && err.code === 'CONNECTION_NOT_RENEWABLE') {
         return c.html(
           <MessagePage
@@ -276,12 +251,13 @@ export function registerConnectionRoutes(app: Hono<WebEnv>, deps: WebDeps): void
     const user = requireUser(c);
     if (user instanceof Response) return user;
     const form = await c.req.parseBody();
-    if (!csrfOk(user, form._csrf)) return forbidden(c, user);
+    if (!csrfOk(user, form._csrf)) return refuseForm(c, user, deps.logger);
     try {
       const connection = await deps.connections.disconnect(viewerOf(user), c.req.param('id'), c.get('ip'));
       return c.redirect(`/connections/${connection.id}?notice=disconnected`, 303);
     } catch (err) {
-      if (err instanceof ConnectionsError && err.code === 'CONNECTION_NOT_FOUND') return notFound(c, user);
+      if (err instanceof ConnectionsError && err.code === 'CONNECTION_NOT_FOUND')
+        return connectionNotFound(c, user);
       throw err;
     }
   });

@@ -7,7 +7,7 @@ import { ValidationError } from '../../kernel/errors.js';
 import type { ListingOutbox } from '../../listings/outbox.js';
 import { quickEditPatch } from '../../listings/quick-edit.js';
 import type { WebDeps, WebEnv } from '../context.js';
-import { MessagePage } from '../pages/layout.js';
+import { refuseForm, requireUser } from '../guards.js';
 import {
   ListingHistoryPage,
   ListingsChooserPage,
@@ -15,7 +15,7 @@ import {
   type ListingFormValues,
 } from '../pages/listings.js';
 import { csrfOk } from '../session.js';
-import { viewerOf } from './connections.js';
+import { connectionNotFound, viewerOf } from './connections.js';
 
 /** What a form turns into, before the outbox checks it. */
 type Built = { kind: 'put' | 'patch' | 'delete'; body?: unknown; preview?: boolean };
@@ -30,44 +30,20 @@ const str = (v: unknown): string => (typeof v === 'string' ? v : '');
 export function registerListingRoutes(app: Hono<WebEnv>, deps: WebDeps, listings: ListingOutbox): void {
   const sandbox = deps.simulatorUrl;
 
-  const requireUser = (c: Context<WebEnv>): SessionUser | Response => {
-    const user = c.get('user');
-    if (user) return user;
-    return c.req.method === 'GET'
-      ? c.redirect(`/login?next=${encodeURIComponent(c.req.path)}`)
-      : c.redirect('/login', 303);
-  };
-  const notFound = (c: Context<WebEnv>, user: SessionUser) =>
-    c.html(
-      <MessagePage
-        title="Not found"
-        message="There is no such connection in your account."
-        user={user}
-        code="CONNECTION_NOT_FOUND"
-      />,
-      404,
-    );
-  const forbidden = (c: Context<WebEnv>, user: SessionUser) => {
-    deps.logger.warn(
-      { path: c.req.path, user: user.username, ip: c.get('ip') },
-      'form without a valid CSRF token refused',
-    );
-    return c.html(
-      <MessagePage
-        title="Form expired"
-        message="This form expired or came from another site. Nothing was changed; please try again."
-        user={user}
-        code="CSRF_FAILED"
-      />,
-      403,
-    );
-  };
-  /** The connection, or null when the user may not see it. */
-  const connectionFor = async (user: SessionUser, id: string): Promise<Connection | null> => {
+  /**
+   * The signed-in user and the connection named in the path, or the response to send instead
+   * (sign-in redirect, or 404 when the user may not see the connection).
+   */
+  const userAndConnection = async (
+    c: Context<WebEnv>,
+  ): Promise<{ user: SessionUser; connection: Connection } | Response> => {
+    const user = requireUser(c);
+    if (user instanceof Response) return user;
     try {
-      return await deps.connections.get(viewerOf(user), id);
+      return { user, connection: await deps.connections.get(viewerOf(user), c.req.param('id') ?? '') };
     } catch (err) {
-      if (err instanceof ConnectionsError && err.code === 'CONNECTION_NOT_FOUND') return null;
+      if (err instanceof ConnectionsError && err.code === 'CONNECTION_NOT_FOUND')
+        return connectionNotFound(c, user);
       throw err;
     }
   };
@@ -110,18 +86,16 @@ export function registerListingRoutes(app: Hono<WebEnv>, deps: WebDeps, listings
   });
 
   app.get('/connections/:id/listings', async (c) => {
-    const user = requireUser(c);
-    if (user instanceof Response) return user;
-    const connection = await connectionFor(user, c.req.param('id'));
-    if (!connection) return notFound(c, user);
+    const found = await userAndConnection(c);
+    if (found instanceof Response) return found;
+    const { user, connection } = found;
     return page(c, user, connection);
   });
 
   app.get('/connections/:id/listings/:sku', async (c) => {
-    const user = requireUser(c);
-    if (user instanceof Response) return user;
-    const connection = await connectionFor(user, c.req.param('id'));
-    if (!connection) return notFound(c, user);
+    const found = await userAndConnection(c);
+    if (found instanceof Response) return found;
+    const { user, connection } = found;
     const sku = c.req.param('sku');
     let changes;
     try {
@@ -155,12 +129,11 @@ export function registerListingRoutes(app: Hono<WebEnv>, deps: WebDeps, listings
     build: (values: ListingFormValues, connection: Connection, user: SessionUser) => Built | Promise<Built>,
   ) =>
     app.post(path, async (c) => {
-      const user = requireUser(c);
-      if (user instanceof Response) return user;
-      const connection = await connectionFor(user, c.req.param('id') ?? '');
-      if (!connection) return notFound(c, user);
+      const found = await userAndConnection(c);
+      if (found instanceof Response) return found;
+      const { user, connection } = found;
       const raw = await c.req.parseBody();
-      if (!csrfOk(user, raw._csrf)) return forbidden(c, user);
+      if (!csrfOk(user, raw._csrf)) return refuseForm(c, user, deps.logger);
       const values: ListingFormValues = {
         form,
         sku: str(raw.sku).trim(),

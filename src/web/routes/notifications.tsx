@@ -3,7 +3,7 @@ import type { SessionUser } from '../../accounts/service.js';
 import { ValidationError } from '../../kernel/errors.js';
 import { NotifyError } from '../../notify/errors.js';
 import type { WebDeps, WebEnv, WebNotify } from '../context.js';
-import { MessagePage } from '../pages/layout.js';
+import { notAllowedPage, notFoundPage, refuseForm, requireUser } from '../guards.js';
 import { CaughtMailPage, DeliveriesPage } from '../pages/notification-deliveries.js';
 import { NotificationsPage } from '../pages/notifications.js';
 import { csrfOk } from '../session.js';
@@ -14,6 +14,12 @@ const NOTICES: Record<string, string> = {
   deleted: 'Deleted. The endpoint gets no more calls; its delivery log is gone with it.',
   redelivered: 'Queued: it is sent again within seconds.',
 };
+
+/** A form parsed with every value kept (a repeated field becomes an array). */
+type FormValues = Record<string, string | File | (string | File)[]>;
+
+/** The message pages' way back. */
+const BACK = { href: '/notifications', label: 'Back to notifications' };
 
 /**
  * Loads the signed-in user's active warnings for the banners at the top of each page (the
@@ -34,54 +40,15 @@ export function registerNotificationRoutes(app: Hono<WebEnv>, deps: WebDeps): vo
   const sandbox = deps.simulatorUrl;
   const notify = deps.notify;
 
-  const signedIn = (c: Context<WebEnv>): SessionUser | Response => {
-    const user = c.get('user');
-    if (user) return user;
-    return c.req.method === 'GET'
-      ? c.redirect(`/login?next=${encodeURIComponent(c.req.path)}`)
-      : c.redirect('/login', 303);
-  };
-  const message = (
-    c: Context<WebEnv>,
-    user: SessionUser,
-    status: 403 | 404,
-    title: string,
-    text: string,
-    code: string,
-  ) =>
-    c.html(
-      <MessagePage
-        title={title}
-        message={text}
-        user={user}
-        code={code}
-        next={{ href: '/notifications', label: 'Back to notifications' }}
-      />,
-      status,
-    );
-  const refused = (c: Context<WebEnv>, user: SessionUser) => {
-    deps.logger.warn(
-      { path: c.req.path, user: user.username, ip: c.get('ip') },
-      'form without a valid CSRF token refused',
-    );
-    return message(
-      c,
-      user,
-      403,
-      'Form expired',
-      'This form expired or came from another site. Nothing was changed; please try again.',
-      'CSRF_FAILED',
-    );
-  };
   /** Maps the use cases' refusals to pages; rethrows anything else. */
   const failure = (c: Context<WebEnv>, user: SessionUser, err: unknown) => {
     if (err instanceof NotifyError && err.code === 'NOTIFY_FORBIDDEN')
-      return message(c, user, 403, 'Not allowed', `${err.message}. Nothing was changed.`, err.code);
+      return notAllowedPage(c, user, `${err.message}. Nothing was changed.`, err.code, BACK);
     if (
       err instanceof NotifyError &&
       (err.code === 'NOTIFY_ENDPOINT_NOT_FOUND' || err.code === 'NOTIFY_DELIVERY_NOT_FOUND')
     )
-      return message(c, user, 404, 'Not found', `${err.message} in your account.`, err.code);
+      return notFoundPage(c, user, `${err.message} in your account.`, err.code, BACK);
     throw err;
   };
   const list = (v: string | File | (string | File)[] | undefined): string[] =>
@@ -111,68 +78,79 @@ export function registerNotificationRoutes(app: Hono<WebEnv>, deps: WebDeps): vo
     );
   };
 
+  /** Like `failure`, but a ValidationError shows the settings page (of `scope`) again with its message. */
+  const invalid = (c: Context<WebEnv>, user: SessionUser, scope: string | null, err: unknown) =>
+    err instanceof ValidationError
+      ? page(c, user, scope, { error: err.message }, 400)
+      : failure(c, user, err);
+
   if (notify) {
     app.get('/notifications', async (c) => {
-      const user = signedIn(c);
+      const user = requireUser(c);
       if (user instanceof Response) return user;
       try {
         return await page(c, user, c.req.query('scope') ?? null, {
           notice: NOTICES[c.req.query('notice') ?? ''] ?? null,
         });
       } catch (err) {
-        if (err instanceof ValidationError) return page(c, user, null, { error: err.message }, 400);
-        return failure(c, user, err);
+        return invalid(c, user, null, err);
       }
     });
 
-    app.post('/notifications/settings', async (c) => {
-      const user = signedIn(c);
-      if (user instanceof Response) return user;
-      const form = await c.req.parseBody({ all: true });
-      if (!csrfOk(user, form._csrf)) return refused(c, user);
-      const scope = typeof form.scope === 'string' ? form.scope : null;
-      try {
-        const saved = await notify.settings.update(viewerOf(user), {
-          scope,
-          emailEnabled: form.emailEnabled === 'on',
-          recipients: typeof form.recipients === 'string' ? form.recipients : '',
-          eventTypes: list(form.eventTypes),
-        });
-        const q = user.role === 'operator' ? `&scope=${encodeURIComponent(saved.scope)}` : '';
-        return c.redirect(`/notifications?notice=saved${q}`, 303);
-      } catch (err) {
-        if (err instanceof ValidationError) return page(c, user, scope, { error: err.message }, 400);
-        return failure(c, user, err);
-      }
+    /**
+     * A settings form (every value kept, `scope` read): sign-in and CSRF checks, then `act`; a
+     * ValidationError shows the settings page again with its message, other refusals their page.
+     */
+    const scopedForm = (
+      path: string,
+      act: (
+        c: Context<WebEnv>,
+        user: SessionUser,
+        form: FormValues,
+        scope: string | null,
+      ) => Promise<Response>,
+    ) =>
+      app.post(path, async (c) => {
+        const user = requireUser(c);
+        if (user instanceof Response) return user;
+        const form = await c.req.parseBody({ all: true });
+        if (!csrfOk(user, form._csrf)) return refuseForm(c, user, deps.logger, BACK);
+        const scope = typeof form.scope === 'string' ? form.scope : null;
+        try {
+          return await act(c, user, form, scope);
+        } catch (err) {
+          return invalid(c, user, scope, err);
+        }
+      });
+
+    scopedForm('/notifications/settings', async (c, user, form, scope) => {
+      const saved = await notify.settings.update(viewerOf(user), {
+        scope,
+        emailEnabled: form.emailEnabled === 'on',
+        recipients: typeof form.recipients === 'string' ? form.recipients : '',
+        eventTypes: list(form.eventTypes),
+      });
+      const q = user.role === 'operator' ? `&scope=${encodeURIComponent(saved.scope)}` : '';
+      return c.redirect(`/notifications?notice=saved${q}`, 303);
     });
 
-    app.post('/notifications/webhooks', async (c) => {
-      const user = signedIn(c);
-      if (user instanceof Response) return user;
-      const form = await c.req.parseBody({ all: true });
-      if (!csrfOk(user, form._csrf)) return refused(c, user);
-      const scope = typeof form.scope === 'string' ? form.scope : null;
-      try {
-        const created = await notify.settings.createEndpoint(viewerOf(user), {
-          scope,
-          url: typeof form.url === 'string' ? form.url : '',
-          ...(typeof form.description === 'string' ? { description: form.description } : {}),
-          eventTypes: list(form.eventTypes),
-        });
-        return await page(c, user, created.endpoint.scope, {
-          created: { endpoint: created.endpoint, secret: created.secret.reveal() },
-        });
-      } catch (err) {
-        if (err instanceof ValidationError) return page(c, user, scope, { error: err.message }, 400);
-        return failure(c, user, err);
-      }
+    scopedForm('/notifications/webhooks', async (c, user, form, scope) => {
+      const created = await notify.settings.createEndpoint(viewerOf(user), {
+        scope,
+        url: typeof form.url === 'string' ? form.url : '',
+        ...(typeof form.description === 'string' ? { description: form.description } : {}),
+        eventTypes: list(form.eventTypes),
+      });
+      return await page(c, user, created.endpoint.scope, {
+        created: { endpoint: created.endpoint, secret: created.secret.reveal() },
+      });
     });
 
     app.post('/notifications/webhooks/:id/delete', async (c) => {
-      const user = signedIn(c);
+      const user = requireUser(c);
       if (user instanceof Response) return user;
       const form = await c.req.parseBody();
-      if (!csrfOk(user, form._csrf)) return refused(c, user);
+      if (!csrfOk(user, form._csrf)) return refuseForm(c, user, deps.logger, BACK);
       try {
         await notify.settings.deleteEndpoint(viewerOf(user), c.req.param('id'));
         return c.redirect('/notifications?notice=deleted', 303);
@@ -182,7 +160,7 @@ export function registerNotificationRoutes(app: Hono<WebEnv>, deps: WebDeps): vo
     });
 
     app.get('/notifications/deliveries', async (c) => {
-      const user = signedIn(c);
+      const user = requireUser(c);
       if (user instanceof Response) return user;
       const status = c.req.query('status');
       const channel = c.req.query('channel');
@@ -211,10 +189,10 @@ export function registerNotificationRoutes(app: Hono<WebEnv>, deps: WebDeps): vo
     });
 
     app.post('/notifications/deliveries/:id/redeliver', async (c) => {
-      const user = signedIn(c);
+      const user = requireUser(c);
       if (user instanceof Response) return user;
       const form = await c.req.parseBody();
-      if (!csrfOk(user, form._csrf)) return refused(c, user);
+      if (!csrfOk(user, form._csrf)) return refuseForm(c, user, deps.logger, BACK);
       const id = Number(c.req.param('id'));
       try {
         await notify.deliveries.redeliver(viewerOf(user), Number.isSafeInteger(id) ? id : 0);
@@ -229,7 +207,7 @@ export function registerNotificationRoutes(app: Hono<WebEnv>, deps: WebDeps): vo
   const catcher = deps.mailCatcher;
   if (catcher) {
     app.get('/sandbox/mail', (c) => {
-      const user = signedIn(c);
+      const user = requireUser(c);
       if (user instanceof Response) return user;
       return c.html(
         <CaughtMailPage

@@ -4,7 +4,7 @@ import { OrdersError } from '../../orders/errors.js';
 import type { OrderFilter } from '../../orders/queries.js';
 import type { Orders } from '../../orders/orders.js';
 import type { WebDeps, WebEnv } from '../context.js';
-import { MessagePage } from '../pages/layout.js';
+import { notFoundPage, refuseForm, requireUser } from '../guards.js';
 import { OrderPage, OrdersPage, type OrderFilterForm } from '../pages/orders.js';
 import { csrfOk } from '../session.js';
 import { viewerOf } from './connections.js';
@@ -45,8 +45,8 @@ function readFilter(c: Context<WebEnv>): {
 /** `/orders` (list with filters) and `/orders/:orderId` (detail). */
 export function registerOrderRoutes(app: Hono<WebEnv>, deps: WebDeps, orders: Orders): void {
   app.get('/orders', async (c) => {
-    const user = c.get('user');
-    if (!user) return c.redirect(`/login?next=${encodeURIComponent('/orders')}`);
+    const user = requireUser(c);
+    if (user instanceof Response) return user;
     const viewer = viewerOf(user);
     const { form, filter, error } = readFilter(c);
     const cursor = c.req.query('cursor');
@@ -82,20 +82,10 @@ export function registerOrderRoutes(app: Hono<WebEnv>, deps: WebDeps, orders: Or
 
   // Import now: runs each visible connection's import (a connection already importing elsewhere is skipped).
   app.post('/orders/sync', async (c) => {
-    const user = c.get('user');
-    if (!user) return c.redirect('/login', 303);
+    const user = requireUser(c);
+    if (user instanceof Response) return user;
     const form = await c.req.parseBody();
-    if (!csrfOk(user, form._csrf)) {
-      return c.html(
-        <MessagePage
-          title="Form expired"
-          message="This form expired or came from another site. Nothing was changed; please try again."
-          user={user}
-          code="CSRF_FAILED"
-        />,
-        403,
-      );
-    }
+    if (!csrfOk(user, form._csrf)) return refuseForm(c, user, null);
     const viewer = viewerOf(user);
     const counts = { changed: 0, paused: 0, busy: 0, failed: 0 };
     for (const connection of await deps.connections.list(viewer)) {
@@ -121,8 +111,8 @@ export function registerOrderRoutes(app: Hono<WebEnv>, deps: WebDeps, orders: Or
   });
 
   app.get('/orders/:orderId', async (c) => {
-    const user = c.get('user');
-    if (!user) return c.redirect(`/login?next=${encodeURIComponent(c.req.path)}`);
+    const user = requireUser(c);
+    if (user instanceof Response) return user;
     const viewer = viewerOf(user);
     const connectionId = c.req.query('connection') || undefined;
     try {
@@ -134,15 +124,7 @@ export function registerOrderRoutes(app: Hono<WebEnv>, deps: WebDeps, orders: Or
       );
     } catch (err) {
       if (!(err instanceof OrdersError)) throw err;
-      return c.html(
-        <MessagePage
-          title="Not found"
-          message="There is no such order in your account."
-          user={user}
-          code="ORDERS_NOT_FOUND"
-        />,
-        404,
-      );
+      return notFoundPage(c, user, 'There is no such order in your account.', 'ORDERS_NOT_FOUND');
     }
   });
 }

@@ -1,7 +1,7 @@
 import type { Context, Hono } from 'hono';
 import { SANDBOX_STEPS_DAYS } from '../../monitor/sandbox.js';
 import type { WebDeps, WebEnv } from '../context.js';
-import { MessagePage } from '../pages/layout.js';
+import { refuseForm, requireUser } from '../guards.js';
 import { SandboxPage, type SandboxNotice } from '../pages/sandbox.js';
 import { csrfOk, setSessionCookie } from '../session.js';
 
@@ -17,7 +17,6 @@ export function registerSandboxRoutes(app: Hono<WebEnv>, deps: WebDeps): void {
   if (!tools || deps.config.mode !== 'sandbox') return;
   const sandbox = deps.simulatorUrl;
 
-  const signedIn = (c: Context<WebEnv>) => c.get('user') ?? null;
   const secure = deps.config.publicUrl.startsWith('https://');
   const render = (c: Context<WebEnv>, notice: SandboxNotice | null, status: 200 | 400 = 200) =>
     c.html(
@@ -30,28 +29,19 @@ export function registerSandboxRoutes(app: Hono<WebEnv>, deps: WebDeps): void {
       />,
       status,
     );
-  const refuse = (c: Context<WebEnv>) =>
-    c.html(
-      <MessagePage
-        title="Form expired"
-        message="This form expired or came from another site. Nothing was changed; please try again."
-        user={c.get('user') ?? null}
-        code="CSRF_FAILED"
-        next={{ href: '/sandbox', label: 'Back to the sandbox toolbar' }}
-      />,
-      403,
-    );
+  const back = { href: '/sandbox', label: 'Back to the sandbox toolbar' };
 
   app.get('/sandbox', (c) => {
-    if (!signedIn(c)) return c.redirect(`/login?next=${encodeURIComponent('/sandbox')}`);
+    const user = requireUser(c);
+    if (user instanceof Response) return user;
     return render(c, null);
   });
 
   app.post('/sandbox/clock', async (c) => {
-    const user = signedIn(c);
-    if (!user) return c.redirect('/login', 303);
+    const user = requireUser(c);
+    if (user instanceof Response) return user;
     const form = await c.req.parseBody();
-    if (!csrfOk(user, form._csrf)) return refuse(c);
+    if (!csrfOk(user, form._csrf)) return refuseForm(c, user, null, back);
     const days = Number(form.days);
     if (!(SANDBOX_STEPS_DAYS as readonly number[]).includes(days)) {
       return render(c, { tone: 'bad', text: `Choose one of: ${SANDBOX_STEPS_DAYS.join(', ')} days.` }, 400);
@@ -81,10 +71,10 @@ export function registerSandboxRoutes(app: Hono<WebEnv>, deps: WebDeps): void {
   });
 
   app.post('/sandbox/rotate-secrets', async (c) => {
-    const user = signedIn(c);
-    if (!user) return c.redirect('/login', 303);
+    const user = requireUser(c);
+    if (user instanceof Response) return user;
     const form = await c.req.parseBody();
-    if (!csrfOk(user, form._csrf)) return refuse(c);
+    if (!csrfOk(user, form._csrf)) return refuseForm(c, user, null, back);
     const results = await tools.rotateSecrets();
     const failed = results.filter((r) => r.error !== undefined || !r.received);
     return render(c, {
