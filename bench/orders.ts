@@ -1,7 +1,4 @@
-import { fork, execFileSync, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import path from 'node:path';
-import pg from 'pg';
 import { createLwaClient } from '../src/amazon/lwa.js';
 import { RATE_SAFETY } from '../src/amazon/rate-limiter.js';
 import { simulatorEndpoints } from '../src/config/config.js';
@@ -33,6 +30,7 @@ import { createVault } from '../src/vault/envelope.js';
 import { createKeyRing } from '../src/vault/keyring.js';
 import type { OrdersWorkerDone } from './orders-worker.js';
 import type { PeerDone, PeerGo } from './orders-peer.js';
+import { freshDatabase, postgresUrl, startChild, stopChild, type Child } from './support.js';
 
 /**
  * Order import at the usage-plan bound (issue 5 item 7). The simulator, served over HTTP by this
@@ -73,91 +71,6 @@ const MARKETPLACE = 'ATVPDKIKX0DER';
 const REDIRECT = 'https://vendor.example/oauth/callback';
 const BENCH_DB = 'sellerlink_bench_orders';
 const RUN_TIMEOUT_MS = 4 * 60_000;
-
-function postgresUrl(): string {
-  if (process.env.BENCH_DATABASE_URL) return process.env.BENCH_DATABASE_URL;
-  return execFileSync('scripts/postgres-for-tests.sh', ['start', '/tmp/sellerlink-bench-pg', '54349'])
-    .toString()
-    .trim()
-    .split('\n')
-    .pop()!;
-}
-
-/** Creates (or re-creates) the bench database on the server and returns its URL. */
-async function freshDatabase(serverUrl: string): Promise<{ url: string; drop: () => Promise<void> }> {
-  const admin = async (text: string): Promise<void> => {
-    const client = new pg.Client({ connectionString: serverUrl });
-    await client.connect();
-    try {
-      await client.query(text);
-    } finally {
-      await client.end();
-    }
-  };
-  await admin(`drop database if exists ${BENCH_DB} with (force)`);
-  await admin(`create database ${BENCH_DB}`);
-  const url = new URL(serverUrl);
-  url.pathname = `/${BENCH_DB}`;
-  return { url: url.toString(), drop: () => admin(`drop database if exists ${BENCH_DB} with (force)`) };
-}
-
-/** A child process speaking the bench's small message protocol (`ready`, `go`, `done`). */
-interface Child {
-  process: ChildProcess;
-  next<T extends { type: string }>(type: T['type'], timeoutMs: number): Promise<T>;
-  send(message: unknown): void;
-}
-
-function startChild(script: string, args: string[], env: Record<string, string>): Child {
-  const child = fork(path.resolve('bench', script), args, {
-    execArgv: ['--import', 'tsx'],
-    env: { ...process.env, ...env },
-    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-  });
-  const queued: { type: string }[] = [];
-  const waiting: { type: string; resolve: (m: { type: string }) => void }[] = [];
-  let exited: Error | null = null;
-  child.on('message', (m: { type: string }) => {
-    const i = waiting.findIndex((w) => w.type === m.type);
-    if (i >= 0) waiting.splice(i, 1)[0]!.resolve(m);
-    else queued.push(m);
-  });
-  child.on('exit', (code) => {
-    exited = new Error(`${script} exited with code ${code}`);
-  });
-  return {
-    process: child,
-    next<T extends { type: string }>(type: T['type'], timeoutMs: number): Promise<T> {
-      const i = queued.findIndex((m) => m.type === type);
-      if (i >= 0) return Promise.resolve(queued.splice(i, 1)[0] as T);
-      return new Promise<T>((resolve, reject) => {
-        const timer = setTimeout(
-          () => reject(new Error(`${script}: no '${type}' within ${timeoutMs / 1000} s`)),
-          timeoutMs,
-        );
-        const check = setInterval(() => {
-          if (!exited) return;
-          clearInterval(check);
-          clearTimeout(timer);
-          reject(exited);
-        }, 200);
-        waiting.push({
-          type,
-          resolve: (m) => {
-            clearInterval(check);
-            clearTimeout(timer);
-            resolve(m as T);
-          },
-        });
-      });
-    },
-    send: (message) => child.send(message as never),
-  };
-}
-
-function stopChild(child: Child): void {
-  if (child.process.exitCode === null && child.process.signalCode === null) child.process.kill();
-}
 
 /** Sellerlink's side: the app, an account and the seller's connection, through the use case. */
 async function prepare(store: Store, sim: Simulator, simUrl: string, vaultKey: string, clock: OffsetClock) {
@@ -239,7 +152,7 @@ export const bench = {
   async run() {
     const started = performance.now();
     const serverUrl = postgresUrl();
-    const database = await freshDatabase(serverUrl);
+    const database = await freshDatabase(serverUrl, BENCH_DB);
     const plan = usagePlanFor(OPERATION)!;
     const speed = TARGET_RATE / plan.rate;
     const rate = plan.rate * speed;

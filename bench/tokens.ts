@@ -1,10 +1,8 @@
-import { fork, execFileSync, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import http from 'node:http';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import pg from 'pg';
 import { createApiKeys } from '../src/api/keys.js';
 import { createLwaClient } from '../src/amazon/lwa.js';
 import { simulatorEndpoints } from '../src/config/config.js';
@@ -24,6 +22,7 @@ import { openStore, type Store } from '../src/store/database.js';
 import { createVault } from '../src/vault/envelope.js';
 import { createKeyRing } from '../src/vault/keyring.js';
 import type { WorkerDone, WorkerGo } from './tokens-worker.js';
+import { freshDatabase, postgresUrl, startChild, stopChild, type Child } from './support.js';
 
 /**
  * The token broker and SP-API client under load (issue 4 item 7), three parts in one run against
@@ -72,92 +71,6 @@ const REDIRECT = 'https://vendor.example/oauth/callback';
 const BENCH_DB = 'sellerlink_bench_tokens';
 
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
-
-function postgresUrl(): string {
-  if (process.env.BENCH_DATABASE_URL) return process.env.BENCH_DATABASE_URL;
-  return execFileSync('scripts/postgres-for-tests.sh', ['start', '/tmp/sellerlink-bench-pg', '54349'])
-    .toString()
-    .trim()
-    .split('\n')
-    .pop()!;
-}
-
-/** Creates (or re-creates) the bench database on the server and returns its URL. */
-async function freshDatabase(serverUrl: string): Promise<{ url: string; drop: () => Promise<void> }> {
-  const admin = async (text: string): Promise<void> => {
-    const client = new pg.Client({ connectionString: serverUrl });
-    await client.connect();
-    try {
-      await client.query(text);
-    } finally {
-      await client.end();
-    }
-  };
-  await admin(`drop database if exists ${BENCH_DB} with (force)`);
-  await admin(`create database ${BENCH_DB}`);
-  const url = new URL(serverUrl);
-  url.pathname = `/${BENCH_DB}`;
-  return { url: url.toString(), drop: () => admin(`drop database if exists ${BENCH_DB} with (force)`) };
-}
-
-/** A child process speaking the bench's small message protocol. */
-interface Child {
-  process: ChildProcess;
-  /** The next message of this type (messages are queued until asked for). */
-  next<T extends { type: string }>(type: T['type'], timeoutMs: number): Promise<T>;
-  send(message: unknown): void;
-}
-
-function startChild(script: string, args: string[], env: Record<string, string>): Child {
-  const child = fork(path.resolve('bench', script), args, {
-    execArgv: ['--import', 'tsx'],
-    env: { ...process.env, ...env },
-    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-  });
-  const queued: { type: string }[] = [];
-  const waiting: { type: string; resolve: (m: { type: string }) => void }[] = [];
-  let exited: Error | null = null;
-  child.on('message', (m: { type: string }) => {
-    const i = waiting.findIndex((w) => w.type === m.type);
-    if (i >= 0) waiting.splice(i, 1)[0]!.resolve(m);
-    else queued.push(m);
-  });
-  child.on('exit', (code) => {
-    exited = new Error(`${script} exited with code ${code}`);
-  });
-  return {
-    process: child,
-    next<T extends { type: string }>(type: T['type'], timeoutMs: number): Promise<T> {
-      const i = queued.findIndex((m) => m.type === type);
-      if (i >= 0) return Promise.resolve(queued.splice(i, 1)[0] as T);
-      return new Promise<T>((resolve, reject) => {
-        const timer = setTimeout(
-          () => reject(new Error(`${script}: no '${type}' within ${timeoutMs / 1000} s`)),
-          timeoutMs,
-        );
-        const check = setInterval(() => {
-          if (!exited) return;
-          clearInterval(check);
-          clearTimeout(timer);
-          reject(exited);
-        }, 200);
-        waiting.push({
-          type,
-          resolve: (m) => {
-            clearInterval(check);
-            clearTimeout(timer);
-            resolve(m as T);
-          },
-        });
-      });
-    },
-    send: (message) => child.send(message as never),
-  };
-}
-
-function stopChild(child: Child): void {
-  if (child.process.exitCode === null && child.process.signalCode === null) child.process.kill();
-}
 
 /** Keep-alive HTTP load: `concurrency` callers back to back for `durationMs`; 200s per second. */
 async function load(
@@ -302,7 +215,7 @@ export const bench = {
   async run() {
     const started = performance.now();
     const serverUrl = postgresUrl();
-    const database = await freshDatabase(serverUrl);
+    const database = await freshDatabase(serverUrl, BENCH_DB);
     const speed = TARGET_RATE / usagePlanFor(OPERATION)!.rate;
     const sim = createSimulator({
       config: { speed, requestLogLimit: 200_000, clientSecretLifetimeMs: 1000 * DAY },
