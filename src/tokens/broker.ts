@@ -230,13 +230,8 @@ export function createTokenBroker(deps: TokenBrokerDeps) {
           if (err.code === 'LWA_INVALID_CLIENT') {
             const reason =
               "Amazon refused the app's client credentials: its client secret is wrong, rotated out, or expired (secrets must be rotated every 180 days). Every seller of this app is affected.";
+            // Flagged and announced after the lock (below): the event's handlers may refine the flag.
             rejected = reason;
-            deps.onEvent?.({
-              type: 'application.rejected',
-              applicationId: row!.application_id,
-              at: new Date(now),
-              detail: { reason },
-            });
             throw new TokenError('TOKEN_APPLICATION_REJECTED', reason, {
               cause: err,
               details: { applicationId: row!.application_id },
@@ -272,7 +267,14 @@ export function createTokenBroker(deps: TokenBrokerDeps) {
         }
       })
       .finally(async () => {
-        if (rejected !== null) await deps.applications.flag(applicationId, rejected);
+        if (rejected === null) return;
+        await deps.applications.flag(applicationId, rejected);
+        deps.onEvent?.({
+          type: 'application.rejected',
+          applicationId,
+          at: new Date(deps.clock.now()),
+          detail: { reason: rejected },
+        });
       });
     if (result.refreshed) await deps.applications.unflag(applicationId);
     return result.access;
