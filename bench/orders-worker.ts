@@ -10,17 +10,7 @@
  * `go` runs one import of the connection, as a scheduled job does: `busy` when another process holds
  * the connection's import lock. Answers `done` with its outcome and exits.
  */
-import { createAmazonStack } from '../src/amazon-stack.js';
-import { simulatorEndpoints } from '../src/config/config.js';
-import { createApplications } from '../src/connections/applications.js';
-import { createAuditLog } from '../src/connections/audit.js';
-import { createOffsetClock, systemClock } from '../src/kernel/clock.js';
-import { silentLogger } from '../src/kernel/log.js';
-import { cryptoRandom, randomUuid } from '../src/kernel/random.js';
-import { createOrderImporter } from '../src/orders/import.js';
-import { openStore } from '../src/store/database.js';
-import { createVault } from '../src/vault/envelope.js';
-import { createKeyRing } from '../src/vault/keyring.js';
+import { openSimulatorImporter } from '../test/support/sim-importer.js';
 
 export type OrdersWorkerDone = {
   type: 'done';
@@ -44,33 +34,12 @@ const send = (message: unknown): void => {
 const [connectionId] = process.argv.slice(2);
 if (!connectionId) throw new Error('usage: orders-worker.ts CONNECTION_ID');
 const origin = env('BENCH_SIM_URL');
-// The importer's "now − 2 minutes" must be the simulator's now.
-const { offsetMs } = (await (await fetch(`${origin}/_sim/clock`)).json()) as { offsetMs: number };
-const clock = createOffsetClock(systemClock, offsetMs);
-const store = await openStore(
-  { kind: 'postgres', url: env('BENCH_DATABASE'), poolSize: 4 },
-  { migrate: false },
-);
-const vault = createVault(createKeyRing([{ id: 'bench', base64: env('BENCH_VAULT_KEY') }]), cryptoRandom);
-const applications = createApplications({
-  db: store.db,
-  vault,
-  clock,
-  newId: () => randomUuid(cryptoRandom),
+const { store, amazon, importer } = await openSimulatorImporter({
+  databaseUrl: env('BENCH_DATABASE'),
+  origin,
+  vaultKey: { id: 'bench', base64: env('BENCH_VAULT_KEY') },
+  migrate: false,
 });
-const amazon = createAmazonStack({
-  store,
-  vault,
-  clock,
-  random: cryptoRandom,
-  fetch: globalThis.fetch.bind(globalThis),
-  endpoints: simulatorEndpoints(origin),
-  applications,
-  audit: createAuditLog(store.db, clock),
-  logger: silentLogger,
-});
-const importer = createOrderImporter({ store, spApi: amazon.spApi, clock, logger: silentLogger });
-
 await amazon.tokens.accessToken(connectionId);
 process.once('message', (message: { type: string }) => {
   if (message.type !== 'go') return;

@@ -1,10 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { createLwaClient } from '../src/amazon/lwa.js';
 import { RATE_SAFETY } from '../src/amazon/rate-limiter.js';
-import { simulatorEndpoints } from '../src/config/config.js';
-import { createApplications } from '../src/connections/applications.js';
-import { createAuditLog } from '../src/connections/audit.js';
-import { createConnectionManager } from '../src/connections/manage.js';
 import {
   DAY,
   MINUTE,
@@ -13,9 +8,6 @@ import {
   systemClock,
   type OffsetClock,
 } from '../src/kernel/clock.js';
-import { silentLogger } from '../src/kernel/log.js';
-import { cryptoRandom, randomUuid } from '../src/kernel/random.js';
-import { Secret } from '../src/kernel/secret.js';
 import { DEFAULT_ORDER_IMPORT_SETTINGS } from '../src/orders/import.js';
 import { createOrderQueries } from '../src/orders/queries.js';
 import { createSimulator, type Simulator } from '../src/simulator/app.js';
@@ -24,13 +16,10 @@ import { DEMO, seedDemo } from '../src/simulator/seed.js';
 import { listenSimulator, type SimulatorServer } from '../src/simulator/server.js';
 import type { SimRequestLogEntry } from '../src/simulator/state.js';
 import { usagePlanFor } from '../src/simulator/spapi/usage-plans.js';
-import { authorize } from '../src/simulator/world.js';
 import { openStore, type Store } from '../src/store/database.js';
-import { createVault } from '../src/vault/envelope.js';
-import { createKeyRing } from '../src/vault/keyring.js';
 import type { OrdersWorkerDone } from './orders-worker.js';
 import type { PeerDone, PeerGo } from './orders-peer.js';
-import { freshDatabase, postgresUrl, startChild, stopChild, type Child } from './support.js';
+import { benchSellers, freshDatabase, postgresUrl, startChild, stopChild, type Child } from './support.js';
 
 /**
  * Order import at the usage-plan bound (issue 5 item 7). The simulator, served over HTTP by this
@@ -74,61 +63,10 @@ const RUN_TIMEOUT_MS = 4 * 60_000;
 
 /** Sellerlink's side: the app, an account and the seller's connection, through the use case. */
 async function prepare(store: Store, sim: Simulator, simUrl: string, vaultKey: string, clock: OffsetClock) {
-  const vault = createVault(createKeyRing([{ id: 'bench', base64: vaultKey }]), cryptoRandom);
-  const fetchSim = (input: RequestInfo | URL, init?: RequestInit) => sim.fetch(new Request(input, init));
-  const endpoints = simulatorEndpoints(simUrl);
-  const applications = createApplications({
-    db: store.db,
-    vault,
-    clock,
-    newId: () => randomUuid(cryptoRandom),
-  });
-  const audit = createAuditLog(store.db, clock);
-  const application = await applications.upsert({
-    name: 'Sellerlink',
-    appId: DEMO.publishedApp.appId,
-    clientId: DEMO.publishedApp.clientId,
-    clientSecret: new Secret(DEMO.publishedApp.clientSecret),
-    status: 'published',
-    redirectUri: REDIRECT,
-  });
-  const accountId = (
-    await store.db.insertInto('accounts').values({ name: 'Bench' }).returning('id').executeTakeFirstOrThrow()
-  ).id;
-  const manager = createConnectionManager({
-    db: store.db,
-    vault,
-    clock,
-    random: cryptoRandom,
-    lwa: createLwaClient({ fetch: fetchSim, endpoint: endpoints.lwaTokenUrl, clock }),
-    fetch: fetchSim,
-    applications,
-    audit,
-    endpoints,
-    userAgent: 'Sellerlink-bench/1 (Language=TypeScript)',
-    logger: silentLogger,
-  });
   const sellingPartnerId = 'ABENCHORDERS01';
-  sim.ctx.state.sellers.set(sellingPartnerId, {
-    sellingPartnerId,
-    name: sellingPartnerId,
-    region: 'NA',
-    marketplaceIds: [MARKETPLACE],
-    users: [],
-  });
-  const auth = authorize(sim.ctx, { appId: DEMO.publishedApp.appId, sellingPartnerId, kind: 'self' });
-  const connection = await manager.importSelfAuthorized(
-    { userId: '', username: 'bench', role: 'operator', accountId: null, actor: 'bench' },
-    {
-      applicationId: application.id,
-      region: 'NA',
-      sellingPartnerId,
-      refreshToken: new Secret(auth.refreshToken),
-      accountId,
-    },
-    null,
-  );
-  return { connectionId: connection.id, sellingPartnerId, refreshToken: auth.refreshToken };
+  const sellers = await benchSellers({ store, sim, simUrl, vaultKey, clock });
+  const connection = await sellers.connect(sellingPartnerId, [MARKETPLACE]);
+  return { connectionId: connection.id, sellingPartnerId, refreshToken: connection.refreshToken };
 }
 
 interface RunFigures {

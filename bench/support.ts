@@ -1,6 +1,21 @@
 import { execFileSync, fork, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import pg from 'pg';
+import { createLwaClient } from '../src/amazon/lwa.js';
+import { simulatorEndpoints } from '../src/config/config.js';
+import { createApplications } from '../src/connections/applications.js';
+import { createAuditLog, type AuditLog } from '../src/connections/audit.js';
+import { createConnectionManager } from '../src/connections/manage.js';
+import type { Clock } from '../src/kernel/clock.js';
+import { silentLogger } from '../src/kernel/log.js';
+import { cryptoRandom, randomUuid } from '../src/kernel/random.js';
+import { Secret } from '../src/kernel/secret.js';
+import type { Simulator } from '../src/simulator/app.js';
+import { DEMO } from '../src/simulator/seed.js';
+import { authorize } from '../src/simulator/world.js';
+import type { Store } from '../src/store/database.js';
+import { createVault } from '../src/vault/envelope.js';
+import { createKeyRing } from '../src/vault/keyring.js';
 
 /** What the benchmarks that run child processes against PostgreSQL share. */
 
@@ -92,4 +107,95 @@ export function startChild(script: string, args: string[], env: Record<string, s
 
 export function stopChild(child: Child): void {
   if (child.process.exitCode === null && child.process.signalCode === null) child.process.kill();
+}
+
+const BENCH_REDIRECT = 'https://vendor.example/oauth/callback';
+const BENCH_OPERATOR = {
+  userId: '',
+  username: 'bench',
+  role: 'operator' as const,
+  accountId: null,
+  actor: 'bench',
+};
+
+/**
+ * Sellerlink's side of a bench on a simulator: the demo app registered (its secret sealed with
+ * `vaultKey`), an account, and `connect(sellerId)`, which creates the seller in the simulator,
+ * self-authorizes the app and imports the token through the connections use case.
+ */
+export async function benchSellers(options: {
+  store: Store;
+  sim: Simulator;
+  simUrl: string;
+  vaultKey: string;
+  clock: Clock;
+}): Promise<{
+  audit: AuditLog;
+  operator: typeof BENCH_OPERATOR;
+  connect: (
+    sellingPartnerId: string,
+    marketplaceIds?: string[],
+  ) => Promise<{ id: string; refreshToken: string }>;
+}> {
+  const { store, sim, clock } = options;
+  const vault = createVault(createKeyRing([{ id: 'bench', base64: options.vaultKey }]), cryptoRandom);
+  const fetchSim = (input: RequestInfo | URL, init?: RequestInit) => sim.fetch(new Request(input, init));
+  const endpoints = simulatorEndpoints(options.simUrl);
+  const applications = createApplications({
+    db: store.db,
+    vault,
+    clock,
+    newId: () => randomUuid(cryptoRandom),
+  });
+  const audit = createAuditLog(store.db, clock);
+  const application = await applications.upsert({
+    name: 'Sellerlink',
+    appId: DEMO.publishedApp.appId,
+    clientId: DEMO.publishedApp.clientId,
+    clientSecret: new Secret(DEMO.publishedApp.clientSecret),
+    status: 'published',
+    redirectUri: BENCH_REDIRECT,
+  });
+  const accountId = (
+    await store.db.insertInto('accounts').values({ name: 'Bench' }).returning('id').executeTakeFirstOrThrow()
+  ).id;
+  const manager = createConnectionManager({
+    db: store.db,
+    vault,
+    clock,
+    random: cryptoRandom,
+    lwa: createLwaClient({ fetch: fetchSim, endpoint: endpoints.lwaTokenUrl, clock }),
+    fetch: fetchSim,
+    applications,
+    audit,
+    endpoints,
+    userAgent: 'Sellerlink-bench/1 (Language=TypeScript)',
+    logger: silentLogger,
+  });
+  return {
+    audit,
+    operator: BENCH_OPERATOR,
+    connect: async (sellingPartnerId, marketplaceIds = ['ATVPDKIKX0DER']) => {
+      sim.ctx.state.sellers.set(sellingPartnerId, {
+        sellingPartnerId,
+        name: sellingPartnerId,
+        region: 'NA',
+        marketplaceIds,
+        users: [],
+      });
+      const auth = authorize(sim.ctx, { appId: DEMO.publishedApp.appId, sellingPartnerId, kind: 'self' });
+      const connection = await manager.importSelfAuthorized(
+        BENCH_OPERATOR,
+        {
+          applicationId: application.id,
+          region: 'NA',
+          sellingPartnerId,
+          refreshToken: new Secret(auth.refreshToken),
+          accountId,
+        },
+        null,
+      );
+      return { id: connection.id, refreshToken: auth.refreshToken };
+    },
+  };
 }

@@ -4,25 +4,15 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { createApiKeys } from '../src/api/keys.js';
-import { createLwaClient } from '../src/amazon/lwa.js';
-import { simulatorEndpoints } from '../src/config/config.js';
-import { createApplications } from '../src/connections/applications.js';
-import { createAuditLog } from '../src/connections/audit.js';
-import { createConnectionManager } from '../src/connections/manage.js';
 import { DAY, systemClock } from '../src/kernel/clock.js';
-import { silentLogger } from '../src/kernel/log.js';
-import { cryptoRandom, randomUuid } from '../src/kernel/random.js';
-import { Secret } from '../src/kernel/secret.js';
+import { cryptoRandom } from '../src/kernel/random.js';
 import { createSimulator, type Simulator } from '../src/simulator/app.js';
 import { DEMO, seedDemo } from '../src/simulator/seed.js';
 import { listenSimulator, type SimulatorServer } from '../src/simulator/server.js';
 import { usagePlanFor } from '../src/simulator/spapi/usage-plans.js';
-import { authorize } from '../src/simulator/world.js';
 import { openStore, type Store } from '../src/store/database.js';
-import { createVault } from '../src/vault/envelope.js';
-import { createKeyRing } from '../src/vault/keyring.js';
 import type { WorkerDone, WorkerGo } from './tokens-worker.js';
-import { freshDatabase, postgresUrl, startChild, stopChild, type Child } from './support.js';
+import { benchSellers, freshDatabase, postgresUrl, startChild, stopChild, type Child } from './support.js';
 
 /**
  * The token broker and SP-API client under load (issue 4 item 7), three parts in one run against
@@ -125,72 +115,15 @@ async function load(
 
 /** The parent's own Sellerlink pieces: the app, an account, and connections imported through the use case. */
 async function prepare(store: Store, sim: Simulator, simUrl: string, vaultKey: string) {
-  const vault = createVault(createKeyRing([{ id: 'bench', base64: vaultKey }]), cryptoRandom);
-  const fetchSim = (input: RequestInfo | URL, init?: RequestInit) => sim.fetch(new Request(input, init));
-  const endpoints = simulatorEndpoints(simUrl);
   const clock = systemClock;
-  const applications = createApplications({
-    db: store.db,
-    vault,
-    clock,
-    newId: () => randomUuid(cryptoRandom),
-  });
-  const audit = createAuditLog(store.db, clock);
-  const application = await applications.upsert({
-    name: 'Sellerlink',
-    appId: DEMO.publishedApp.appId,
-    clientId: DEMO.publishedApp.clientId,
-    clientSecret: new Secret(DEMO.publishedApp.clientSecret),
-    status: 'published',
-    redirectUri: REDIRECT,
-  });
-  const accountId = (
-    await store.db.insertInto('accounts').values({ name: 'Bench' }).returning('id').executeTakeFirstOrThrow()
-  ).id;
-  const manager = createConnectionManager({
-    db: store.db,
-    vault,
-    clock,
-    random: cryptoRandom,
-    lwa: createLwaClient({ fetch: fetchSim, endpoint: endpoints.lwaTokenUrl, clock }),
-    fetch: fetchSim,
-    applications,
+  const {
     audit,
-    endpoints,
-    userAgent: 'Sellerlink-bench/1 (Language=TypeScript)',
-    logger: silentLogger,
-  });
-  const operator = {
-    userId: '',
-    username: 'bench',
-    role: 'operator' as const,
-    accountId: null,
-    actor: 'bench',
-  };
+    operator,
+    connect: connectSeller,
+  } = await benchSellers({ store, sim, simUrl, vaultKey, clock });
   let serial = 0;
-  const newConnection = async (): Promise<string> => {
-    const spid = `ABENCH${String(++serial).padStart(8, '0')}`;
-    sim.ctx.state.sellers.set(spid, {
-      sellingPartnerId: spid,
-      name: spid,
-      region: 'NA',
-      marketplaceIds: ['ATVPDKIKX0DER'],
-      users: [],
-    });
-    const auth = authorize(sim.ctx, { appId: DEMO.publishedApp.appId, sellingPartnerId: spid, kind: 'self' });
-    const c = await manager.importSelfAuthorized(
-      operator,
-      {
-        applicationId: application.id,
-        region: 'NA',
-        sellingPartnerId: spid,
-        refreshToken: new Secret(auth.refreshToken),
-        accountId,
-      },
-      null,
-    );
-    return c.id;
-  };
+  const newConnection = async (): Promise<string> =>
+    (await connectSeller(`ABENCH${String(++serial).padStart(8, '0')}`)).id;
   const apiKeys = createApiKeys({ db: store.db, clock, random: cryptoRandom, audit });
   return {
     newConnection,

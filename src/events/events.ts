@@ -1,5 +1,5 @@
-import type { Kysely } from 'kysely';
-import type { Database } from '../store/schema.js';
+import type { Kysely, Selectable } from 'kysely';
+import type { Database, EventsTable } from '../store/schema.js';
 
 /** Every event type Sellerlink raises (DESIGN §2). */
 export const EVENT_TYPES = [
@@ -84,8 +84,12 @@ export async function listEvents(
   if (options.accountId) query = query.where('account_id', '=', options.accountId);
   if (options.connectionId) query = query.where('connection_id', '=', options.connectionId);
   if (options.types?.length) query = query.where('type', 'in', options.types);
-  const rows = await query.execute();
-  return rows.map((r) => ({
+  return (await query.execute()).map(toStoredEvent);
+}
+
+/** A row of the event log as a StoredEvent (ids normalised: pg returns bigint as text). */
+export function toStoredEvent(r: Selectable<EventsTable>): StoredEvent {
+  return {
     id: Number(r.id),
     type: r.type as EventType,
     at: r.occurred_at,
@@ -93,5 +97,5 @@ export async function listEvents(
     connectionId: r.connection_id,
     applicationId: r.application_id,
     payload: r.payload,
-  }));
+  };
 }

@@ -1,0 +1,91 @@
+import type { Selectable } from 'kysely';
+import type { Clock } from '../kernel/clock.js';
+import type { Store } from '../store/database.js';
+import type { NotificationDeliveriesTable } from '../store/schema.js';
+import { NotifyError } from './errors.js';
+import type { Mailer } from './mailer.js';
+import type { NotificationSettingsService } from './settings.js';
+import { SIGNATURE_HEADER, signatureHeader } from './signature.js';
+
+/** Short, secret-free words for a failed attempt. */
+function describeFailure(err: unknown): string {
+  if (!(err instanceof Error)) return String(err).slice(0, 300);
+  const cause = (err as { cause?: { code?: unknown; message?: unknown } }).cause;
+  const code = typeof cause?.code === 'string' ? ` (${cause.code})` : '';
+  const name = err.name === 'TimeoutError' || err.name === 'AbortError' ? 'timed out' : err.message;
+  return `${name}${code}`.slice(0, 300);
+}
+
+/** Sends one delivery over its channel: e-mail through the mailer, or a signed webhook POST. */
+export function createSender(deps: {
+  store: Store;
+  wallClock: Clock;
+  settings: NotificationSettingsService;
+  mailer: Mailer | null;
+  mailFrom: string;
+  fetch: typeof fetch;
+  userAgent?: string;
+  timeoutMs: number;
+}): (row: Selectable<NotificationDeliveriesTable>) => Promise<number | null> {
+  const { store, settings, timeoutMs } = deps;
+  /** Sends one delivery's content; resolves with the HTTP status (webhooks) or null (e-mail). */
+  const send = async (row: Selectable<NotificationDeliveriesTable>): Promise<number | null> => {
+    if (row.channel === 'email') {
+      if (!deps.mailer) throw new NotifyError('NOTIFY_EMAIL_FAILED', 'e-mail is not configured (SMTP_URL)');
+      const content = row.content as { subject: string; text: string };
+      try {
+        await deps.mailer.send({
+          from: deps.mailFrom,
+          to: row.target,
+          subject: content.subject,
+          text: content.text,
+          headers: { 'X-Sellerlink-Event': row.event_type, 'X-Sellerlink-Delivery': String(row.id) },
+        });
+      } catch (err) {
+        throw new NotifyError('NOTIFY_EMAIL_FAILED', `the mail server refused: ${describeFailure(err)}`, {
+          cause: err,
+        });
+      }
+      return null;
+    }
+    const endpoint = await store.db
+      .selectFrom('webhook_endpoints')
+      .select(['id', 'url', 'disabled_at'])
+      .where('id', '=', row.endpoint_id ?? '')
+      .executeTakeFirst();
+    if (!endpoint || endpoint.disabled_at)
+      throw new NotifyError('NOTIFY_WEBHOOK_FAILED', 'the endpoint was removed');
+    const secret = await settings.endpointSecret(endpoint.id);
+    const body = (row.content as { body: string }).body;
+    const timestamp = Math.floor(deps.wallClock.now() / 1000);
+    let response: Response;
+    try {
+      response = await deps.fetch(endpoint.url, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          'user-agent': deps.userAgent ?? 'Sellerlink-Webhooks',
+          [SIGNATURE_HEADER]: signatureHeader(secret.reveal(), timestamp, body),
+          'Sellerlink-Event': row.event_type,
+          'Sellerlink-Delivery': String(row.id),
+        },
+        body,
+        redirect: 'manual',
+        signal: AbortSignal.timeout(timeoutMs),
+      });
+      await response.body?.cancel().catch(() => {});
+    } catch (err) {
+      throw new NotifyError('NOTIFY_WEBHOOK_FAILED', `the request failed: ${describeFailure(err)}`, {
+        cause: err,
+      });
+    }
+    if (response.status < 200 || response.status >= 300) {
+      throw new NotifyError('NOTIFY_WEBHOOK_FAILED', `the endpoint answered HTTP ${response.status}`, {
+        details: { status: response.status },
+      });
+    }
+    return response.status;
+  };
+
+  return send;
+}
