@@ -1,9 +1,9 @@
 import { execFileSync, fork, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import pg from 'pg';
-import { createLwaClient } from '../src/amazon/lwa.js';
+import { createAmazonStack } from '../src/amazon-stack.js';
 import { simulatorEndpoints } from '../src/config/config.js';
-import { createApplications } from '../src/connections/applications.js';
+import { createApplications } from '../src/lifecycle/applications.js';
 import { createAuditLog, type AuditLog } from '../src/connections/audit.js';
 import { createConnectionManager } from '../src/connections/manage.js';
 import type { Clock } from '../src/kernel/clock.js';
@@ -159,17 +159,28 @@ export async function benchSellers(options: {
   const accountId = (
     await store.db.insertInto('accounts').values({ name: 'Bench' }).returning('id').executeTakeFirstOrThrow()
   ).id;
-  const manager = createConnectionManager({
-    db: store.db,
+  const amazon = createAmazonStack({
+    store,
     vault,
     clock,
     random: cryptoRandom,
-    lwa: createLwaClient({ fetch: fetchSim, endpoint: endpoints.lwaTokenUrl, clock }),
     fetch: fetchSim,
+    endpoints,
     applications,
     audit,
+    logger: silentLogger,
+  });
+  const manager = createConnectionManager({
+    db: store.db,
+    clock,
+    random: cryptoRandom,
+    lwa: amazon.lwa,
+    spApi: amazon.spApi,
+    primeAccessToken: amazon.tokens.prime,
+    applications,
+    lifecycle: amazon.lifecycle,
+    audit,
     endpoints,
-    userAgent: 'Sellerlink-bench/1 (Language=TypeScript)',
     logger: silentLogger,
   });
   return {

@@ -12,7 +12,7 @@
  */
 import { createAmazonStack } from '../src/amazon-stack.js';
 import { simulatorEndpoints } from '../src/config/config.js';
-import { createApplications } from '../src/connections/applications.js';
+import { createApplications } from '../src/lifecycle/applications.js';
 import { createAuditLog } from '../src/connections/audit.js';
 import { systemClock } from '../src/kernel/clock.js';
 import { silentLogger } from '../src/kernel/log.js';

@@ -2,7 +2,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Accounts } from './accounts/service.js';
 import type { Config } from './config/config.js';
-import type { Applications } from './connections/applications.js';
+import type { Applications } from './lifecycle/applications.js';
 import { randomString, type Random } from './kernel/random.js';
 import { Secret } from './kernel/secret.js';
 import type { Logger } from './kernel/log.js';

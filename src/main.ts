@@ -9,7 +9,7 @@ import { createOrders } from './orders/orders.js';
 import { createOrderQueries } from './orders/queries.js';
 import { createApiKeys } from './api/keys.js';
 import { simulatorEndpoints, type Config } from './config/config.js';
-import { createApplications, type Applications } from './connections/applications.js';
+import { createApplications, type Applications } from './lifecycle/applications.js';
 import { createAuditLog } from './connections/audit.js';
 import { createConnectionManager } from './connections/manage.js';
 import { createOAuthFlow } from './connections/oauth.js';
@@ -111,6 +111,7 @@ export async function startService(
     const applications = createApplications({ db: store.db, vault, clock, newId: () => randomUuid(random) });
     const audit = createAuditLog(store.db, clock);
     const metrics = createMetrics();
+    let renewed: ((connectionId: string) => void) | null = null;
     const amazon = createAmazonStack({
       store,
       vault,
@@ -122,28 +123,26 @@ export async function startService(
       audit,
       logger,
       metrics: metrics.spApi,
+      // Sandbox: the limiter follows simulated time, as the simulator's buckets do.
+      ...(sandbox ? { limiterClock: clock } : {}),
+      // Listing changes that waited for renewal go out at once (the sweep would within a minute).
+      onConnectionChange: (change) => {
+        if (change.type === 'renewed') renewed?.(change.connectionId);
+      },
     });
-    // Runs before the database closes (the stack unwinds in reverse).
-    stack.push(() => amazon.flushEvents());
-    const { lwa, tokens, spApi, userAgent } = amazon;
-    let renewed: ((connectionId: string) => void) | null = null;
+    const { lwa, tokens, spApi, lifecycle } = amazon;
     const connectionDeps = {
       db: store.db,
-      vault,
       clock,
       random,
       lwa,
-      fetch: fetchFn,
+      spApi,
+      primeAccessToken: tokens.prime,
       applications,
+      lifecycle,
       audit,
       endpoints,
-      userAgent,
       logger,
-      onEvent: (event: Parameters<typeof amazon.logEvent>[0]) => {
-        amazon.logEvent(event);
-        // Listing changes that waited for renewal go out at once (the sweep would within a minute).
-        if (event.type === 'connection.renewed' && event.connectionId) renewed?.(event.connectionId);
-      },
     };
     const oauth = createOAuthFlow(connectionDeps);
     const connections = createConnectionManager(connectionDeps);
@@ -186,11 +185,18 @@ export async function startService(
       operatorEmails: config.notify.operatorEmails,
       requireHttps: config.mode === 'production',
       ...(mailCatcher ? { sandboxAddress: (username: string) => `${username}@sandbox.sellerlink.test` } : {}),
-      userAgent,
+      userAgent: amazon.userAgent,
     });
     let notifyJobs: NotifyJobs | null = null;
     const listings = createListingOutbox({ db: store.db, clock, random });
-    const orderImporter = createOrderImporter({ store, spApi, clock, logger, settings: config.orders });
+    const orderImporter = createOrderImporter({
+      store,
+      spApi,
+      clock,
+      logger,
+      lifecycle,
+      settings: config.orders,
+    });
     const orders = createOrders({ queries: createOrderQueries(store.db), importer: orderImporter });
     const secrets = createSecretRotation({
       db: store.db,
@@ -198,12 +204,11 @@ export async function startService(
       applications,
       audit,
       lwa,
-      fetch: fetchFn,
-      endpoints,
-      userAgent,
+      spApi,
       logger,
+      rotateAheadDays: config.monitor.rotateAheadDays,
     });
-    const monitor = createMonitor({ db: store.db, clock, spApi, secrets, logger });
+    const monitor = createMonitor({ db: store.db, clock, spApi, secrets, lifecycle, logger });
     // Sandbox: the simulator delivers APPLICATION_OAUTH_CLIENT_NEW_SECRET to our endpoint, verified
     // with a secret made for this start unless one is configured.
     const notificationSecret =

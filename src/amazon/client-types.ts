@@ -25,10 +25,25 @@ export interface SpApiRequest {
   restrictedDataElements?: string[];
 }
 
+/**
+ * Who a grantless call (client_credentials token, no seller) is made for: the application (our id),
+ * the region whose endpoint serves it and the LWA scope of the token.
+ */
+export interface GrantlessGrant {
+  applicationId: string;
+  region: 'NA' | 'EU' | 'FE';
+  scope: string;
+}
+
 /** Calls SP-API for connections: auth, rate limits shared across processes, retries, timeouts. */
 export interface SpApiClient {
   /** Sends one call for a connection and returns the parsed answer (throws AmazonError/TokenError). */
   call<T = unknown>(connectionId: string, request: SpApiRequest): Promise<SpApiResult<T>>;
+  /**
+   * Sends one grantless call for an application (e.g. rotateApplicationClientSecret) through the
+   * same limiter, retries, timeout and metrics as `call`; throws AmazonError.
+   */
+  callGrantless<T = unknown>(grant: GrantlessGrant, request: SpApiRequest): Promise<SpApiResult<T>>;
   /** Mints a Restricted Data Token for a connection (FACTS §8). */
   restrictedDataToken(
     connectionId: string,

@@ -1,7 +1,7 @@
 import type { Clock } from '../kernel/clock.js';
 import type { Random } from '../kernel/random.js';
 import { Secret } from '../kernel/secret.js';
-import type { SpApiClient, SpApiRequest } from './client-types.js';
+import type { GrantlessGrant, SpApiClient, SpApiRequest } from './client-types.js';
 import { AmazonError } from './errors.js';
 import type { RateLimiter } from './rate-limiter.js';
 import { buildSpApiRequest, processSpApiResponse, type SpApiResult } from './spapi.js';
@@ -13,6 +13,27 @@ export interface AccessTokenSource {
   invalidate(connectionId: string): Promise<void>;
 }
 
+/**
+ * Where grantless (client_credentials) access tokens come from, per application and scope
+ * (createGrantlessTokens in grantless.ts caches them in memory).
+ */
+export interface GrantlessTokenSource {
+  grantlessToken(applicationId: string, scope: string): Promise<{ token: Secret }>;
+  /** Drops the cached token Amazon refused, so the next call mints a new one. */
+  invalidateGrantless(applicationId: string, scope: string): void;
+}
+
+/** Whose call `send` makes: where its tokens come from, its usage-plan buckets, what success records. */
+interface Caller {
+  /** Prefix of the rate-limit bucket key, `<bucket>:<operation>`. */
+  bucket: string;
+  /** The token to send and the region whose endpoint takes the call, fetched for every attempt. */
+  token(): Promise<{ token: Secret; region: 'NA' | 'EU' | 'FE' }>;
+  /** Drops a token Amazon called expired or invalid; without it (an RDT) there is no replay. */
+  invalidate?: () => Promise<void> | void;
+  onSuccess?: () => void;
+}
+
 /** Counters the client reports (Prometheus in production, nothing in tests unless given). */
 export interface SpApiMetrics {
   call(operation: string, status: number | 'error'): void;
@@ -22,6 +43,8 @@ export interface SpApiMetrics {
 
 export interface SpApiClientDeps {
   tokens: AccessTokenSource;
+  /** Tokens for grantless calls (`callGrantless`); without it, grantless calls are refused. */
+  grantless?: GrantlessTokenSource;
   limiter: RateLimiter;
   fetch: typeof fetch;
   endpoints: Record<'NA' | 'EU' | 'FE', string>;
@@ -48,6 +71,8 @@ const RDT_MARGIN_MS = 60_000;
  * expired), a shared token bucket per (connection, operation) that waits instead of being
  * throttled, retries of 429/500/503/network failures with jittered exponential backoff and a cap,
  * a timeout on every attempt, and Restricted Data Tokens minted and cached for restricted calls.
+ * Grantless calls (per application, not per seller) take the same path with a client_credentials
+ * token and a bucket per (application, operation).
  */
 export function createSpApiClient(deps: SpApiClientDeps): SpApiClient {
   const sleep = deps.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
@@ -57,17 +82,13 @@ export function createSpApiClient(deps: SpApiClientDeps): SpApiClient {
   const cap = deps.backoffCapMs ?? 30_000;
   const rdts = new Map<string, { token: Secret; expiresAt: number }>();
 
-  const send = async <T>(
-    connectionId: string,
-    request: SpApiRequest,
-    accessToken: Secret | null,
-  ): Promise<SpApiResult<T>> => {
+  const send = async <T>(caller: Caller, request: SpApiRequest): Promise<SpApiResult<T>> => {
     const operation = request.operationId ?? operationFor(request.method, request.path);
     const plan = USAGE_PLANS[operation] ?? UNKNOWN_OPERATION_PLAN;
-    const bucket = `${connectionId}:${operation}`;
+    const bucket = `${caller.bucket}:${operation}`;
     let replayedExpired = false;
     for (let attempt = 1; ; attempt++) {
-      const { token, region } = await deps.tokens.accessToken(connectionId);
+      const { token, region } = await caller.token();
       const waited = await deps.limiter.acquire(
         bucket,
         plan,
@@ -80,7 +101,7 @@ export function createSpApiClient(deps: SpApiClientDeps): SpApiClient {
           buildSpApiRequest({
             endpoint: deps.endpoints[region],
             call: request,
-            accessToken: accessToken ?? token,
+            accessToken: token,
             userAgent: deps.userAgent,
             signal: AbortSignal.timeout(timeoutMs),
           }),
@@ -103,9 +124,9 @@ export function createSpApiClient(deps: SpApiClientDeps): SpApiClient {
           err.code === 'SPAPI_ACCESS_TOKEN_EXPIRED' ||
           (err.code === 'SPAPI_UNAUTHORIZED' &&
             /revoked, malformed or invalid/i.test(err.info.amazonMessage ?? ''));
-        if (staleToken && !replayedExpired && accessToken === null) {
+        if (staleToken && !replayedExpired && caller.invalidate) {
           replayedExpired = true; // one refresh and one replay (issue 4)
-          await deps.tokens.invalidate(connectionId);
+          await caller.invalidate();
           attempt--;
           continue;
         }
@@ -116,24 +137,34 @@ export function createSpApiClient(deps: SpApiClientDeps): SpApiClient {
         await sleep(Math.floor(deps.random.float() * Math.min(cap, base * 2 ** attempt)));
         continue;
       }
-      deps.onSuccess?.(connectionId);
+      caller.onSuccess?.();
       return result;
     }
   };
+
+  /** A connection's call: the broker's access token, or a Restricted Data Token (no refresh). */
+  const forConnection = (connectionId: string, rdt: Secret | null): Caller => ({
+    bucket: connectionId,
+    async token() {
+      const minted = await deps.tokens.accessToken(connectionId);
+      return rdt === null ? minted : { token: rdt, region: minted.region };
+    },
+    ...(rdt === null ? { invalidate: () => deps.tokens.invalidate(connectionId) } : {}),
+    onSuccess: () => deps.onSuccess?.(connectionId),
+  });
 
   const restrictedDataToken = async (
     connectionId: string,
     resources: { method: string; path: string; dataElements?: string[] }[],
   ): Promise<{ token: string; expiresAt: Date }> => {
     const { body } = await send<{ restrictedDataToken?: unknown; expiresIn?: unknown }>(
-      connectionId,
+      forConnection(connectionId, null),
       {
         operationId: 'createRestrictedDataToken',
         method: 'POST',
         path: '/tokens/2021-03-01/restrictedDataToken',
         body: { restrictedResources: resources },
       },
-      null,
     );
     if (typeof body.restrictedDataToken !== 'string' || typeof body.expiresIn !== 'number') {
       throw new AmazonError('SPAPI_BAD_RESPONSE', 'createRestrictedDataToken answered without a token', {
@@ -145,7 +176,7 @@ export function createSpApiClient(deps: SpApiClientDeps): SpApiClient {
 
   return {
     async call<T>(connectionId: string, request: SpApiRequest): Promise<SpApiResult<T>> {
-      if (!request.restrictedDataElements) return send<T>(connectionId, request, null);
+      if (!request.restrictedDataElements) return send<T>(forConnection(connectionId, null), request);
       const key = `${connectionId}|${request.method}|${request.path}|${[...request.restrictedDataElements].sort().join(',')}`;
       let rdt = rdts.get(key);
       if (!rdt || rdt.expiresAt - RDT_MARGIN_MS <= deps.clock.now()) {
@@ -155,7 +186,37 @@ export function createSpApiClient(deps: SpApiClientDeps): SpApiClient {
         rdt = { token: new Secret(minted.token), expiresAt: minted.expiresAt.getTime() };
         rdts.set(key, rdt);
       }
-      return send<T>(connectionId, request, rdt.token);
+      return send<T>(forConnection(connectionId, rdt.token), request);
+    },
+    async callGrantless<T>(grant: GrantlessGrant, request: SpApiRequest): Promise<SpApiResult<T>> {
+      const source = deps.grantless;
+      const operation = request.operationId ?? operationFor(request.method, request.path);
+      if (!source) {
+        throw new AmazonError(
+          'SPAPI_ERROR',
+          `${operation} is a grantless call, and this SP-API client has no grantless token source (deps.grantless)`,
+          { retryable: false },
+        );
+      }
+      if (request.restrictedDataElements) {
+        throw new AmazonError(
+          'SPAPI_ERROR',
+          `${operation}: a grantless call has no seller, so it cannot carry a Restricted Data Token`,
+          { retryable: false },
+        );
+      }
+      return send<T>(
+        {
+          // Grantless calls are limited per application (FACTS §6): their own bucket, never a seller's.
+          bucket: `app:${grant.applicationId}`,
+          async token() {
+            const { token } = await source.grantlessToken(grant.applicationId, grant.scope);
+            return { token, region: grant.region };
+          },
+          invalidate: () => source.invalidateGrantless(grant.applicationId, grant.scope),
+        },
+        request,
+      );
     },
     restrictedDataToken,
   };

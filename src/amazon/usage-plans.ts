@@ -43,6 +43,7 @@ const ROUTES: [RegExp, string, string][] = [
   [/^\/listings\/2021-08-01\/items\/[^/]+\/[^/]+$/, 'DELETE', 'deleteListingsItem'],
   [/^\/listings\/2021-08-01\/items\/[^/]+$/, 'GET', 'searchListingsItems'],
   [/^\/tokens\/2021-03-01\/restrictedDataToken$/, 'POST', 'createRestrictedDataToken'],
+  [/^\/applications\/2023-11-30\/clientSecret$/, 'POST', 'rotateApplicationClientSecret'],
 ];
 
 /** The operation a method + path calls, or a stable key for an unknown one (its own bucket). */

@@ -1,4 +1,5 @@
 import { z } from '@hono/zod-openapi';
+import { HEALTH_STATES, type HealthState } from '../lifecycle/health.js';
 import { ErrorBodySchema } from './errors.js';
 
 /** Schemas shared by the API's routes: one definition gives validation, types and the OpenAPI document. */
@@ -27,6 +28,10 @@ export const ListConnectionsQuery = z.object({
     .enum(STATES)
     .optional()
     .openapi({ param: { name: 'state', in: 'query' }, description: 'Only connections in this state' }),
+  health: z
+    .enum(HEALTH_STATES as [HealthState, ...HealthState[]])
+    .optional()
+    .openapi({ param: { name: 'health', in: 'query' }, description: 'Only connections with this health' }),
   region: z
     .enum(REGIONS)
     .optional()
@@ -43,6 +48,28 @@ export const ListConnectionsQuery = z.object({
 
 const Timestamp = z.string().openapi({ format: 'date-time', example: '2027-03-01T12:00:00.000Z' });
 
+export const HealthSchema = z
+  .object({
+    state: z.enum(HEALTH_STATES as [HealthState, ...HealthState[]]).openapi({
+      description:
+        "working; renew_needed (the seller renews, before `deadline`); app_rejected (cut off by the application's credentials: the operator acts, nothing is asked of the seller); paused_by_amazon (throttling or outage, retried); disconnected",
+    }),
+    label: z.string().openapi({ example: 'Working' }),
+    reason: z.string().openapi({ description: 'Why, in plain words' }),
+    action: z.enum(['none', 'renew', 'connect', 'operator', 'wait']).openapi({
+      description: 'Who acts: none, the seller (renew, connect), the operator, or nobody yet (wait)',
+    }),
+    advice: z.string().openapi({ description: 'What to do, in plain words' }),
+    since: Timestamp,
+    deadline: Timestamp.nullable().openapi({
+      description: 'Renew before this time (renew_needed while it still works)',
+    }),
+    canCallAmazon: z.boolean(),
+    canRenew: z.boolean(),
+    renewBlockedReason: z.string().nullable(),
+  })
+  .openapi('ConnectionHealth');
+
 export const ConnectionSchema = z
   .object({
     id: z.string().openapi({ example: '3f0b8c52-6f1e-4d5e-9a43-1c2d3e4f5a6b' }),
@@ -53,9 +80,11 @@ export const ConnectionSchema = z
     storeName: z.string().nullable(),
     marketplaceIds: z.array(z.string()).openapi({ example: ['ATVPDKIKX0DER', 'A2EUQ1WTGCTBG2'] }),
     kind: z.enum(['oauth', 'self']).openapi({ description: 'oauth: seller consent; self: self-authorized' }),
-    state: z
-      .enum(STATES)
-      .openapi({ description: 'Derived at read time: expiring within 30 days, expired after' }),
+    state: z.enum(STATES).openapi({
+      description:
+        'Lifecycle state, time applied: expiring within 30 days, expired after (see `health` for what it means)',
+    }),
+    health: HealthSchema,
     stateLabel: z.string().openapi({ example: 'Active, 312 days left' }),
     advice: z.string().openapi({ description: 'What the seller should do, in plain words' }),
     daysLeft: z
@@ -71,7 +100,8 @@ export const ConnectionSchema = z
       .nullable()
       .openapi({ description: 'The last failure talking to Amazon for this connection' }),
     needsReauthorization: z.boolean().openapi({
-      description: 'true when the seller should renew now (expiring, expired, revoked, disconnected)',
+      description:
+        'true when the seller should renew or connect again now (health renew_needed or disconnected)',
     }),
     renewUrl: z.string().openapi({ description: 'Portal page where the seller renews this connection' }),
   })

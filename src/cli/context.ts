@@ -9,7 +9,7 @@ import { createOrders, type Orders } from '../orders/orders.js';
 import { createOrderQueries } from '../orders/queries.js';
 import { createApiKeys, type ApiKeys } from '../api/keys.js';
 import { loadConfig, simulatorEndpoints, type AmazonEndpoints, type Config } from '../config/config.js';
-import { createApplications, type Applications } from '../connections/applications.js';
+import { createApplications, type Applications } from '../lifecycle/applications.js';
 import { createAuditLog, type AuditLog } from '../connections/audit.js';
 import { createConnectionManager, type ConnectionManager } from '../connections/manage.js';
 import type { Viewer } from '../connections/repository.js';
@@ -131,7 +131,6 @@ export async function withCliContext<T>(body: (ctx: CliContext) => Promise<T>): 
       ? simulatorEndpoints(`http://${config.host}:${config.simulator.port}`)
       : config.amazon;
   const store: Store = await openStore(config.database);
-  let flushEvents: () => Promise<void> = () => Promise.resolve();
   try {
     const fetchFn = globalThis.fetch.bind(globalThis);
     const applications = createApplications({
@@ -152,20 +151,18 @@ export async function withCliContext<T>(body: (ctx: CliContext) => Promise<T>): 
       audit,
       logger: stderrLogger,
     });
-    flushEvents = () => amazon.flushEvents();
     const connections = createConnectionManager({
       db: store.db,
-      vault,
       clock,
       random,
       lwa: amazon.lwa,
-      fetch: fetchFn,
+      spApi: amazon.spApi,
+      primeAccessToken: amazon.tokens.prime,
       applications,
+      lifecycle: amazon.lifecycle,
       audit,
       endpoints,
-      userAgent: amazon.userAgent,
       logger: stderrLogger,
-      onEvent: amazon.logEvent,
     });
     const webhookSecrets = createNotificationSettings({
       db: store.db,
@@ -194,10 +191,11 @@ export async function withCliContext<T>(body: (ctx: CliContext) => Promise<T>): 
           spApi: amazon.spApi,
           clock,
           logger: stderrLogger,
+          lifecycle: amazon.lifecycle,
           settings: config.orders,
         }),
       }),
-      refreshTokens: createRefreshTokenResealer({ db: store.db, vault }),
+      refreshTokens: createRefreshTokenResealer({ db: store.db, vault, lifecycle: amazon.lifecycle }),
       apiKeys: createApiKeys({ db: store.db, clock, random, audit }),
       webhookSecrets,
       keyUsage: async () => {
@@ -215,17 +213,14 @@ export async function withCliContext<T>(body: (ctx: CliContext) => Promise<T>): 
         applications,
         audit,
         lwa: amazon.lwa,
-        fetch: fetchFn,
-        endpoints,
-        userAgent: amazon.userAgent,
+        spApi: amazon.spApi,
         logger: stderrLogger,
+        rotateAheadDays: config.monitor.rotateAheadDays,
       }),
       listings: createListingOutbox({ db: store.db, clock, random }),
       viewer: CLI_VIEWER,
     });
   } finally {
-    // Events raised by the command (e.g. connection.connected) are stored before the database closes.
-    await flushEvents();
     await store.close();
   }
 }

@@ -49,6 +49,7 @@ const schema = z
     NOTIFY_POLL_SECONDS: z.coerce.number().min(0).max(3600).default(5),
     MAIL_CATCHER_PORT: port.optional(),
     AMAZON_NOTIFICATION_SECRET: z.string().min(16, 'must be at least 16 characters').optional(),
+    SECRET_ROTATE_AHEAD_DAYS: z.coerce.number().int().min(0).max(170).default(30),
     ORDERS_IMPORT_INTERVAL_SECONDS: z.coerce.number().int().min(60).max(86_400).default(300),
     ORDERS_OVERLAP_SECONDS: z.coerce.number().int().min(0).max(86_400).default(300),
     ORDERS_INITIAL_LOOKBACK_DAYS: z.coerce.number().int().min(1).max(730).default(30),
@@ -101,6 +102,11 @@ export interface Config {
     overlapMs: number;
     initialLookbackMs: number;
     includedData: string[];
+  };
+  /** The monitor (docs/monitor.md). */
+  monitor: {
+    /** Days before a client secret expires that automatic rotation starts; 0: off (operators are warned instead). */
+    rotateAheadDays: number;
   };
   /** E-mail and webhook notifications (docs/notifications.md). */
   notify: {
@@ -176,6 +182,7 @@ export function loadConfig(
         .map((v) => v.trim())
         .filter(Boolean),
     },
+    monitor: { rotateAheadDays: e.SECRET_ROTATE_AHEAD_DAYS },
     notify: {
       smtpUrl: e.SMTP_URL ? new Secret(e.SMTP_URL) : null,
       mailFrom: e.MAIL_FROM,

@@ -17,6 +17,7 @@ export type ConnectionsErrorCode =
   | 'CONNECTION_NOT_RENEWABLE'
   | 'APPLICATION_NOT_FOUND'
   | 'APPLICATION_INVALID'
+  | 'APPLICATION_REJECTED'
   | 'SELF_AUTH_REJECTED';
 
 /** A connection failure. `userMessage` is plain words for the page; never includes secrets. */

@@ -2,14 +2,12 @@ import { AmazonError } from '../amazon/errors.js';
 import type { Secret } from '../kernel/secret.js';
 import type { RegionCode } from '../store/schema.js';
 import type { AuditRecord } from './audit.js';
-import type { ConnectionsDeps } from './context.js';
+import { finishAuthorization, type ConnectionsDeps } from './context.js';
 import { ConnectionsError } from './errors.js';
-import { fetchParticipations, type Participations } from './participations.js';
-import { storeAuthorization } from './persist.js';
 import {
   getVisibleConnection,
+  healthOfConnection,
   listVisibleConnections,
-  toConnection,
   type Connection,
   type Viewer,
 } from './repository.js';
@@ -21,16 +19,15 @@ export function createConnectionManager(deps: ConnectionsDeps) {
   return {
     /** Connections the viewer may see (operators: all, or one account's). */
     list: (viewer: Viewer, accountId?: string): Promise<Connection[]> =>
-      listVisibleConnections(deps.db, viewer, accountId),
+      listVisibleConnections(deps.db, viewer, deps.clock.now(), accountId),
 
     /** One connection, if the viewer may see it (else CONNECTION_NOT_FOUND). */
-    async get(viewer: Viewer, id: string): Promise<Connection> {
-      return toConnection(await getVisibleConnection(deps.db, viewer, id));
-    },
+    get: (viewer: Viewer, id: string): Promise<Connection> =>
+      getVisibleConnection(deps.db, viewer, id, deps.clock.now()),
 
     /** The connection's audit trail, newest first. */
     async history(viewer: Viewer, id: string): Promise<AuditRecord[]> {
-      await getVisibleConnection(deps.db, viewer, id);
+      await getVisibleConnection(deps.db, viewer, id, deps.clock.now());
       return deps.audit.forConnection(id);
     },
 
@@ -39,44 +36,14 @@ export function createConnectionManager(deps: ConnectionsDeps) {
      * should also remove the app in Seller Central → Manage Your Apps (Amazon keeps it authorized).
      */
     async disconnect(viewer: Viewer, id: string, ip: string | null): Promise<Connection> {
-      const row = await getVisibleConnection(deps.db, viewer, id);
-      const now = new Date(deps.clock.now());
-      const updated = await deps.db.transaction().execute(async (trx) => {
-        const next = await trx
-          .updateTable('connections')
-          .set({
-            refresh_token_key_id: null,
-            refresh_token_blob: null,
-            state: 'disconnected',
-            state_reason: `disconnected by ${viewer.username}`,
-            state_changed_at: now,
-            updated_at: now,
-          })
-          .where('id', '=', id)
-          .returningAll()
-          .executeTakeFirstOrThrow();
-        await deps.audit.record(
-          {
-            accountId: row.account_id,
-            connectionId: id,
-            actorUserId: actorUserId(viewer),
-            actor: actor(viewer),
-            action: 'connection.disconnected',
-            outcome: 'success',
-            detail: { previousState: row.state },
-            ip,
-          },
-          trx,
-        );
-        return next;
+      await getVisibleConnection(deps.db, viewer, id, deps.clock.now());
+      await deps.lifecycle.disconnect(id, {
+        userId: actorUserId(viewer),
+        label: actor(viewer),
+        ip,
+        username: viewer.username,
       });
-      deps.onEvent?.({
-        type: 'connection.disconnected',
-        connectionId: id,
-        accountId: row.account_id,
-        at: now,
-      });
-      return toConnection(updated);
+      return (await healthOfConnection(deps.db, id, deps.clock.now()))!.connection;
     },
 
     /**
@@ -167,31 +134,18 @@ export function createConnectionManager(deps: ConnectionsDeps) {
           details: { field: 'refreshToken' },
         });
       }
-      let participations: Participations | null = null;
-      let participationsError: string | null = null;
-      try {
-        participations = await fetchParticipations({
-          fetch: deps.fetch,
-          endpoint: deps.endpoints.spApi[input.region],
-          accessToken: access.accessToken,
-          userAgent: deps.userAgent,
-        });
-      } catch (err) {
-        participationsError = err instanceof Error ? err.message : String(err);
-      }
       const lifetime =
         app.authorizationLifetimeDays ??
         (app.kind === 'private' ? null : (deps.authorizationLifetimeDays ?? 365));
-      return storeAuthorization(deps, {
+      return finishAuthorization(deps, {
         accountId,
         applicationId: app.id,
         sellingPartnerId: input.sellingPartnerId,
         region: input.region,
         kind: 'self',
         refreshToken: input.refreshToken,
+        tokens: access,
         expiresInDays: lifetime,
-        participations,
-        participationsError,
         actor: { userId: actorUserId(viewer), label: actor(viewer), ip },
       });
     },

@@ -2,11 +2,9 @@ import { buildAmazonCallbackUrl, buildConsentUrl } from '../amazon/consent.js';
 import { AmazonError } from '../amazon/errors.js';
 import { newOpaqueToken, hashToken } from '../accounts/tokens.js';
 import type { RegionCode } from '../store/schema.js';
-import type { Application } from './applications.js';
-import type { ConnectionsDeps } from './context.js';
+import type { Application } from '../lifecycle/applications.js';
+import { finishAuthorization, type ConnectionsDeps } from './context.js';
 import { ConnectionsError, type ConnectionsErrorCode } from './errors.js';
-import { fetchParticipations, type Participations } from './participations.js';
-import { storeAuthorization } from './persist.js';
 import type { Connection, Viewer } from './repository.js';
 
 /** The parameters Amazon sends to the redirect URI (FACTS §1.3). */
@@ -118,6 +116,16 @@ export function createOAuthFlow(deps: ConnectionsDeps) {
     throw new CallbackFailure(code, message);
   };
 
+  /** Connecting or renewing cannot work while Amazon refuses the app's credentials: say so instead of a 502. */
+  const refuseRejected = (app: Application): void => {
+    if (app.flaggedAt) {
+      throw new ConnectionsError(
+        'APPLICATION_REJECTED',
+        `Amazon currently refuses the credentials of the app "${app.name}", so connecting or renewing cannot work yet. Nothing is asked of you: the operator has been alerted and it works again once they have fixed it.`,
+      );
+    }
+  };
+
   const accountFor = (viewer: Viewer, accountId?: string): string => {
     const id = viewer.role === 'operator' ? accountId : viewer.accountId;
     if (!id) throw new ConnectionsError('CONNECTION_NOT_FOUND', 'choose the account to connect');
@@ -131,6 +139,7 @@ export function createOAuthFlow(deps: ConnectionsDeps) {
       input: { region: RegionCode; applicationId: string; accountId?: string },
     ): Promise<string> {
       const app = await deps.applications.get(input.applicationId);
+      refuseRejected(app);
       const accountId = accountFor(origin.viewer, input.accountId);
       return consentUrlFor(origin, {
         accountId,
@@ -149,7 +158,11 @@ export function createOAuthFlow(deps: ConnectionsDeps) {
           'self-authorized connections are renewed by importing a new refresh token',
         );
       }
+      if (!connection.health.canRenew && connection.health.renewBlockedReason) {
+        throw new ConnectionsError('APPLICATION_REJECTED', connection.health.renewBlockedReason);
+      }
       const app = await deps.applications.get(connection.applicationId);
+      refuseRejected(app);
       return consentUrlFor(origin, {
         accountId: connection.accountId,
         app,
@@ -407,32 +420,15 @@ export function createOAuthFlow(deps: ConnectionsDeps) {
           auditBase,
         );
       }
-      let participations: Participations | null = null;
-      let participationsError: string | null = null;
-      try {
-        participations = await fetchParticipations({
-          fetch: deps.fetch,
-          endpoint: deps.endpoints.spApi[region],
-          accessToken: tokens.accessToken,
-          userAgent: deps.userAgent,
-        });
-      } catch (err) {
-        participationsError = err instanceof Error ? err.message : String(err);
-        deps.logger.warn(
-          { region, code: err instanceof AmazonError ? err.code : undefined },
-          'could not fetch marketplace participations',
-        );
-      }
-      const connection = await storeAuthorization(deps, {
+      const connection = await finishAuthorization(deps, {
         accountId: state.account_id,
         applicationId: app.id,
         sellingPartnerId: spid,
         region,
         kind: 'oauth',
         refreshToken: tokens.refreshToken,
+        tokens,
         expiresInDays: app.authorizationLifetimeDays ?? lifetimeDays,
-        participations,
-        participationsError,
         actor: { userId: origin.viewer.userId, label: actor(origin.viewer), ip: origin.ip },
       });
       return { connection, purpose: state.purpose };

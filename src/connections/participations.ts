@@ -1,41 +1,28 @@
-import { buildSpApiRequest, processSpApiResponse } from '../amazon/spapi.js';
-import type { Secret } from '../kernel/secret.js';
+import type { SpApiClient } from '../amazon/client-types.js';
+import { getMarketplaceParticipationsRequest, parseParticipations } from '../amazon/operations.js';
+import type { Logger } from '../kernel/log.js';
+import type { ConnectionLifecycle, Participations } from '../lifecycle/connections.js';
 
-/** Marketplaces a seller participates in, and the store name (FACTS §9, Sellers API). */
-export interface Participations {
-  marketplaceIds: string[];
-  storeName: string | null;
-}
-
-interface ParticipationsBody {
-  payload?: {
-    marketplace?: { id?: string };
-    participation?: { isParticipating?: boolean };
-    storeName?: string;
-  }[];
-}
-
-/** Calls getMarketplaceParticipations with an access token. */
-export async function fetchParticipations(input: {
-  fetch: typeof fetch;
-  endpoint: string;
-  accessToken: Secret;
-  userAgent: string;
-  timeoutMs?: number;
-}): Promise<Participations> {
-  const request = buildSpApiRequest({
-    endpoint: input.endpoint,
-    call: { method: 'GET', path: '/sellers/v1/marketplaceParticipations' },
-    accessToken: input.accessToken,
-    userAgent: input.userAgent,
-    signal: AbortSignal.timeout(input.timeoutMs ?? 15_000),
-  });
-  const { body } = await processSpApiResponse<ParticipationsBody>(await input.fetch(request));
-  const entries = (body.payload ?? []).filter(
-    (p) => p.participation?.isParticipating !== false && p.marketplace?.id,
-  );
-  return {
-    marketplaceIds: [...new Set(entries.map((p) => p.marketplace!.id!))],
-    storeName: entries.find((p) => p.storeName)?.storeName ?? null,
-  };
+/**
+ * Asks Amazon which marketplaces the seller participates in (getMarketplaceParticipations, through
+ * the one SP-API client) and stores them on the connection. Returns them, or null when the call
+ * failed (logged; the monitor's health probe asks again). Never stores an empty list.
+ * @see https://developer-docs.amazon.com/sp-api/docs/sellers-api-v1-reference
+ */
+export async function refreshParticipations(
+  deps: { spApi: SpApiClient; lifecycle: ConnectionLifecycle; logger: Logger },
+  connectionId: string,
+): Promise<Participations | null> {
+  try {
+    const { body } = await deps.spApi.call(connectionId, getMarketplaceParticipationsRequest());
+    const participations = parseParticipations(body);
+    await deps.lifecycle.setMarketplaces(connectionId, participations);
+    return participations;
+  } catch (err) {
+    deps.logger.warn(
+      { connectionId, err: err instanceof Error ? err.message : String(err) },
+      'could not fetch marketplace participations; the health probe retries',
+    );
+    return null;
+  }
 }

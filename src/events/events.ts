@@ -11,6 +11,8 @@ export const EVENT_TYPES = [
   'connection.revoked',
   'connection.error',
   'application.rejected',
+  'application.recovered',
+  'application.rotation_failed',
   'application.secret_expiring',
   'application.secret_rotated',
   'order.upserted',

@@ -1,7 +1,7 @@
 import type { Selectable } from 'kysely';
 import type { SpApiClient } from '../amazon/client-types.js';
 import { AmazonError } from '../amazon/errors.js';
-import { deriveState } from '../connections/status.js';
+import { healthOfConnection, selectConnections, toConnection } from '../connections/repository.js';
 import { recordEvent } from '../events/events.js';
 import type { Clock } from '../kernel/clock.js';
 import type { Logger } from '../kernel/log.js';
@@ -194,7 +194,7 @@ export function createListingDrainer(deps: ListingDrainerDeps) {
           row.connection_id,
           ['queued'],
           'waiting',
-          `connection cannot call Amazon (${err.code}); sent after renewal`,
+          `connection cannot call Amazon (${err.code}); sent when it works again`,
         );
         return { next: 'stop', report: { waiting: true } };
       }
@@ -363,12 +363,9 @@ export function createListingDrainer(deps: ListingDrainerDeps) {
     drain(connectionId: string): Promise<DrainReport> {
       return deps.store.withLock(`listings:${connectionId}`, async () => {
         const report: DrainReport = { finished: 0, remaining: 0, waiting: false, retryAfterMs: null };
-        const connection = await db
-          .selectFrom('connections')
-          .select(['id', 'selling_partner_id', 'state', 'expires_at'])
-          .where('id', '=', connectionId)
-          .executeTakeFirst();
-        if (!connection) return report;
+        const found = await healthOfConnection(db, connectionId, deps.clock.now());
+        if (!found) return report;
+        const { connection } = found;
         // Holding the lock: a `sending` change belongs to a drainer that died mid-call.
         await db
           .updateTable('listing_changes')
@@ -381,13 +378,13 @@ export function createListingDrainer(deps: ListingDrainerDeps) {
           .where('connection_id', '=', connectionId)
           .where('state', '=', 'sending')
           .execute();
-        const state = deriveState(connection.state, connection.expires_at, deps.clock.now());
-        if (state === 'revoked' || state === 'expired' || state === 'disconnected') {
+        // The connection's health (lifecycle/health.ts) decides: no call is made while it cannot work.
+        if (!connection.health.canCallAmazon) {
           await setQueuedState(
             connectionId,
             ['queued'],
             'waiting',
-            `connection is ${state}; sent after renewal`,
+            `waiting: ${connection.health.label.toLowerCase()}; sent when it works again`,
           );
           report.waiting = true;
           return report;
@@ -404,7 +401,7 @@ export function createListingDrainer(deps: ListingDrainerDeps) {
             .limit(1)
             .executeTakeFirst();
           if (!row) break;
-          const step = await deliver(connection.selling_partner_id, row);
+          const step = await deliver(connection.sellingPartnerId, row);
           if (step.next === 'stop') {
             Object.assign(report, step.report);
             break;
@@ -429,20 +426,22 @@ export function createListingDrainer(deps: ListingDrainerDeps) {
      * connection can call Amazon again (renewed). The periodic sweep drains these.
      */
     async pendingConnections(): Promise<string[]> {
-      const rows = await db
-        .selectFrom('listing_changes as l')
-        .innerJoin('connections as c', 'c.id', 'l.connection_id')
-        .select(['c.id', 'c.state', 'c.expires_at'])
-        .where('l.state', 'in', ['queued', 'waiting', 'sending'])
-        .distinct()
+      const rows = await selectConnections(db)
+        .where((eb) =>
+          eb.exists(
+            eb
+              .selectFrom('listing_changes as l')
+              .select('l.id')
+              .whereRef('l.connection_id', '=', 'connections.id')
+              .where('l.state', 'in', ['queued', 'waiting', 'sending']),
+          ),
+        )
         .execute();
       const at = deps.clock.now();
       return rows
-        .filter((r) => {
-          const state = deriveState(r.state, r.expires_at, at);
-          return state !== 'revoked' && state !== 'expired' && state !== 'disconnected';
-        })
-        .map((r) => r.id);
+        .map((r) => toConnection(r, at))
+        .filter((c) => c.health.canCallAmazon)
+        .map((c) => c.id);
     },
   };
 }

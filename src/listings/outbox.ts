@@ -1,6 +1,5 @@
 import type { Kysely } from 'kysely';
 import { getVisibleConnection, type Viewer } from '../connections/repository.js';
-import { deriveState } from '../connections/status.js';
 import type { Clock } from '../kernel/clock.js';
 import { ValidationError } from '../kernel/errors.js';
 import { randomUuid, type Random } from '../kernel/random.js';
@@ -41,8 +40,8 @@ export function createListingOutbox(deps: { db: Kysely<Database>; clock: Clock; 
   };
 
   const prepare = async (viewer: Viewer, connectionId: string, inputs: readonly ChangeInput[]) => {
-    const connection = await getVisibleConnection(deps.db, viewer, connectionId);
     const now = deps.clock.now();
+    const connection = await getVisibleConnection(deps.db, viewer, connectionId, now);
     const checked = inputs.map((input, i): CheckedChange & { preview: boolean; marketplaceId: string } => {
       const at = (e: unknown): never => {
         if (e instanceof ValidationError && inputs.length > 1 && e.field !== undefined)
@@ -60,7 +59,7 @@ export function createListingOutbox(deps: { db: Kysely<Database>; clock: Clock; 
           );
         let marketplaceId: string;
         if (input.marketplaceId === undefined || input.marketplaceId === null || input.marketplaceId === '') {
-          const first = connection.marketplace_ids[0];
+          const first = connection.marketplaceIds[0];
           if (!first)
             throw new ValidationError(
               'marketplaceId: the connection has no known marketplace yet; name one',
@@ -69,9 +68,9 @@ export function createListingOutbox(deps: { db: Kysely<Database>; clock: Clock; 
           marketplaceId = first;
         } else {
           marketplaceId = checkMarketplaceId(input.marketplaceId);
-          if (connection.marketplace_ids.length > 0 && !connection.marketplace_ids.includes(marketplaceId))
+          if (connection.marketplaceIds.length > 0 && !connection.marketplaceIds.includes(marketplaceId))
             throw new ValidationError(
-              `marketplaceId: the seller does not sell in ${marketplaceId} (marketplaces: ${connection.marketplace_ids.join(', ')})`,
+              `marketplaceId: the seller does not sell in ${marketplaceId} (marketplaces: ${connection.marketplaceIds.join(', ')})`,
               'marketplaceId',
             );
         }
@@ -80,8 +79,7 @@ export function createListingOutbox(deps: { db: Kysely<Database>; clock: Clock; 
         return at(e);
       }
     });
-    const state = deriveState(connection.state, connection.expires_at, now);
-    const blocked = state === 'revoked' || state === 'expired' || state === 'disconnected';
+    const blocked = !connection.health.canCallAmazon;
     return { connection, checked, now, blocked };
   };
 
@@ -98,14 +96,16 @@ export function createListingOutbox(deps: { db: Kysely<Database>; clock: Clock; 
         checked.map((c) => ({
           id: randomUuid(deps.random),
           connection_id: connection.id,
-          account_id: connection.account_id,
+          account_id: connection.accountId,
           sku: c.sku,
           marketplace_id: c.marketplaceId,
           kind: c.kind,
           body: c.body === null ? null : JSON.stringify(c.body),
           preview: c.preview,
           state: blocked ? 'waiting' : 'queued',
-          state_reason: blocked ? `connection is ${connection.state}; sent after renewal` : null,
+          state_reason: blocked
+            ? `waiting: ${connection.health.label.toLowerCase()}; sent when it works again`
+            : null,
           source: meta.source,
           created_by: meta.actor,
           created_at: new Date(now),
@@ -119,7 +119,7 @@ export function createListingOutbox(deps: { db: Kysely<Database>; clock: Clock; 
 
   /** Every change to one SKU of a connection, newest first. */
   async function history(viewer: Viewer, connectionId: string, sku: string): Promise<ListingChange[]> {
-    await getVisibleConnection(deps.db, viewer, connectionId);
+    await getVisibleConnection(deps.db, viewer, connectionId, deps.clock.now());
     checkSku(sku);
     const rows = await deps.db
       .selectFrom('listing_changes')
@@ -189,7 +189,7 @@ export function createListingOutbox(deps: { db: Kysely<Database>; clock: Clock; 
       connectionId: string,
       options: { limit?: number; state?: string } = {},
     ): Promise<ListingChange[]> {
-      await getVisibleConnection(deps.db, viewer, connectionId);
+      await getVisibleConnection(deps.db, viewer, connectionId, deps.clock.now());
       let q = deps.db
         .selectFrom('listing_changes')
         .selectAll()
@@ -202,7 +202,7 @@ export function createListingOutbox(deps: { db: Kysely<Database>; clock: Clock; 
 
     /** How many changes of a connection are in each state. */
     async counts(viewer: Viewer, connectionId: string): Promise<Record<string, number>> {
-      await getVisibleConnection(deps.db, viewer, connectionId);
+      await getVisibleConnection(deps.db, viewer, connectionId, deps.clock.now());
       const rows = await deps.db
         .selectFrom('listing_changes')
         .select(['state', deps.db.fn.countAll<string | number>().as('n')])

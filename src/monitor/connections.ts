@@ -1,12 +1,14 @@
 import type { Kysely } from 'kysely';
 import type { SpApiClient } from '../amazon/client-types.js';
-import { daysLeft, deriveState } from '../connections/status.js';
+import { getMarketplaceParticipationsRequest, parseParticipations } from '../amazon/operations.js';
 import { recordEvent } from '../events/events.js';
 import type { Clock } from '../kernel/clock.js';
 import { AppError } from '../kernel/errors.js';
 import type { Logger } from '../kernel/log.js';
+import type { ConnectionLifecycle, Participations } from '../lifecycle/connections.js';
+import { expiringKey } from '../lifecycle/event-keys.js';
+import { daysLeft, timedState } from '../lifecycle/health.js';
 import type { Database } from '../store/schema.js';
-import { connectionPeriodKey, expiringKey, periodOf } from './period-events.js';
 
 /** Days before expiry at which `connection.expiring` is raised (issue 7). */
 export const EXPIRY_REMINDER_DAYS = [30, 14, 7, 3, 1] as const;
@@ -37,14 +39,15 @@ export function reminderThreshold(
 }
 
 /**
- * Derives each connection's state from `expires_at` and raises, once per authorization period,
- * `connection.expiring` at each threshold, `connection.expired` when the period is over, and
- * `connection.revoked` for a revoked connection whose event is missing (e.g. lost in a crash).
+ * Moves connections past their end to `expired` (through the lifecycle, event in the same
+ * transaction) and raises `connection.expiring` once per threshold per authorization period.
  */
 export async function remindConnections(deps: {
   db: Kysely<Database>;
   clock: Clock;
+  lifecycle: ConnectionLifecycle;
 }): Promise<ConnectionsPass> {
+  const expired = await deps.lifecycle.expireDue();
   const now = deps.clock.now();
   const rows = await deps.db
     .selectFrom('connections')
@@ -56,62 +59,34 @@ export async function remindConnections(deps: {
       'region',
       'store_name',
       'state',
-      'state_reason',
       'expires_at',
-      'authorized_at',
     ])
-    .where('state', '!=', 'disconnected')
+    .where('state', 'in', ['active', 'expiring', 'error'])
+    .where('expires_at', 'is not', null)
     .execute();
-  const pass: ConnectionsPass = { checked: rows.length, expiring: 0, expired: 0, revoked: 0 };
+  const pass: ConnectionsPass = { checked: rows.length, expiring: 0, expired, revoked: 0 };
   for (const row of rows) {
-    const state = deriveState(row.state, row.expires_at, now);
+    const state = timedState(row.state, row.expires_at, now);
     const left = daysLeft(row.expires_at, now);
-    const payload = {
-      sellingPartnerId: row.selling_partner_id,
-      region: row.region,
-      storeName: row.store_name,
-      expiresAt: row.expires_at?.toISOString() ?? null,
-      daysLeft: left,
-      accountId: row.account_id,
-      state,
-    };
-    const base = {
+    if (row.expires_at === null || left === null || state === 'expired') continue;
+    const threshold = reminderThreshold(left);
+    if (threshold === null) continue;
+    const id = await recordEvent(deps.db, {
       at: new Date(now),
       accountId: row.account_id,
       connectionId: row.id,
       applicationId: row.application_id,
-    };
-    const period = periodOf(row);
-    if (state === 'revoked') {
-      const id = await recordEvent(deps.db, {
-        ...base,
-        type: 'connection.revoked',
-        payload: { ...payload, reason: row.state_reason },
-        dedupeKey: connectionPeriodKey('connection.revoked', row.id, period),
-      });
-      if (id !== null) pass.revoked++;
-      continue;
-    }
-    if (row.expires_at === null || left === null) continue;
-    if (state === 'expired') {
-      const id = await recordEvent(deps.db, {
-        ...base,
-        type: 'connection.expired',
-        payload: {
-          ...payload,
-          reason: 'Amazon ended the authorization after its 365 days.',
-        },
-        dedupeKey: connectionPeriodKey('connection.expired', row.id, period),
-      });
-      if (id !== null) pass.expired++;
-      continue;
-    }
-    const threshold = reminderThreshold(left);
-    if (threshold === null) continue;
-    const id = await recordEvent(deps.db, {
-      ...base,
       type: 'connection.expiring',
-      payload: { ...payload, threshold },
+      payload: {
+        sellingPartnerId: row.selling_partner_id,
+        region: row.region,
+        storeName: row.store_name,
+        expiresAt: row.expires_at.toISOString(),
+        daysLeft: left,
+        accountId: row.account_id,
+        state,
+        threshold,
+      },
       dedupeKey: expiringKey(row.id, row.expires_at, threshold),
     });
     if (id !== null) pass.expiring++;
@@ -136,6 +111,7 @@ export async function probeConnections(deps: {
   db: Kysely<Database>;
   clock: Clock;
   spApi: SpApiClient;
+  lifecycle: ConnectionLifecycle;
   logger: Logger;
   intervalMs?: number;
   limit?: number;
@@ -144,47 +120,42 @@ export async function probeConnections(deps: {
   const since = new Date(now - (deps.intervalMs ?? DAY));
   const rows = await deps.db
     .selectFrom('connections')
-    .select(['id', 'last_probe_at'])
+    .select(['id', 'last_probe_at', 'marketplace_ids'])
     .where('state', 'in', ['active', 'error'])
     .where((eb) => eb.or([eb('expires_at', 'is', null), eb('expires_at', '>', new Date(now))]))
     .where((eb) => eb.or([eb('last_probe_at', 'is', null), eb('last_probe_at', '<=', since)]))
-    .where((eb) => eb.or([eb('last_success_at', 'is', null), eb('last_success_at', '<=', since)]))
-    // A connection authorized (or renewed) within the interval was just checked by the OAuth flow.
-    .where('authorized_at', '<=', since)
+    .where((eb) =>
+      eb.or([
+        eb('last_success_at', 'is', null),
+        eb('last_success_at', '<=', since),
+        // Marketplaces still unknown: asked again at once.
+        eb(eb.fn('jsonb_array_length', ['marketplace_ids']), '=', 0),
+      ]),
+    )
+    // A connection authorized (or renewed) within the interval was just checked by the OAuth flow,
+    // unless its marketplaces are still unknown.
+    .where((eb) =>
+      eb.or([eb('authorized_at', '<=', since), eb(eb.fn('jsonb_array_length', ['marketplace_ids']), '=', 0)]),
+    )
     .orderBy('last_probe_at')
     .limit(deps.limit ?? 1000)
     .execute();
   const pass: ProbePass = { probed: 0, ok: 0, failed: 0 };
   for (const row of rows) {
-    let claim = deps.db
-      .updateTable('connections')
-      .set({ last_probe_at: new Date(now), last_probe_outcome: 'running' })
-      .where('id', '=', row.id);
-    claim =
-      row.last_probe_at === null
-        ? claim.where('last_probe_at', 'is', null)
-        : claim.where('last_probe_at', '=', row.last_probe_at);
-    const claimed = await claim.returning('id').executeTakeFirst();
-    if (!claimed) continue;
+    if (!(await deps.lifecycle.claimProbe(row.id, row.last_probe_at))) continue;
     pass.probed++;
     let outcome = 'ok';
+    let participations: Participations | null = null;
     try {
-      await deps.spApi.call(row.id, {
-        operationId: 'getMarketplaceParticipations',
-        method: 'GET',
-        path: '/sellers/v1/marketplaceParticipations',
-      });
+      const { body } = await deps.spApi.call(row.id, getMarketplaceParticipationsRequest());
+      participations = parseParticipations(body);
       pass.ok++;
     } catch (err) {
       pass.failed++;
       outcome = err instanceof AppError ? (err as AppError<string>).code : 'INTERNAL';
       deps.logger.info({ connectionId: row.id, outcome }, 'health probe failed');
     }
-    await deps.db
-      .updateTable('connections')
-      .set({ last_probe_outcome: outcome })
-      .where('id', '=', row.id)
-      .execute();
+    await deps.lifecycle.finishProbe(row.id, outcome, participations);
   }
   return pass;
 }

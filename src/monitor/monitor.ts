@@ -3,9 +3,10 @@ import type PgBoss from 'pg-boss';
 import type { SpApiClient } from '../amazon/client-types.js';
 import type { Clock } from '../kernel/clock.js';
 import type { Logger } from '../kernel/log.js';
+import type { ConnectionLifecycle } from '../lifecycle/connections.js';
 import type { Database } from '../store/schema.js';
 import { probeConnections, remindConnections, type ConnectionsPass, type ProbePass } from './connections.js';
-import type { SecretRotation } from './secrets.js';
+import type { AutoRotationPass, SecretRotation } from './secrets.js';
 
 /** What one monitor run did. */
 export interface MonitorReport {
@@ -13,6 +14,7 @@ export interface MonitorReport {
   connections: ConnectionsPass;
   probes: ProbePass;
   secrets: { warned: number; dropped: number };
+  rotation: AutoRotationPass;
 }
 
 /**
@@ -25,6 +27,7 @@ export function createMonitor(deps: {
   clock: Clock;
   spApi: SpApiClient;
   secrets: SecretRotation;
+  lifecycle: ConnectionLifecycle;
   logger: Logger;
   /** At most one health probe per connection per this long (default one day). */
   probeIntervalMs?: number;
@@ -32,6 +35,8 @@ export function createMonitor(deps: {
   return {
     async runMonitor(options: { probe?: boolean } = {}): Promise<MonitorReport> {
       const at = new Date(deps.clock.now());
+      // Rotation first: a secret renewed ahead of its expiry never cuts anyone off.
+      const rotation = await deps.secrets.autoRotate();
       const secrets = await deps.secrets.checkExpiry();
       const probes =
         options.probe === false
@@ -40,12 +45,17 @@ export function createMonitor(deps: {
               db: deps.db,
               clock: deps.clock,
               spApi: deps.spApi,
+              lifecycle: deps.lifecycle,
               logger: deps.logger,
               ...(deps.probeIntervalMs === undefined ? {} : { intervalMs: deps.probeIntervalMs }),
             });
       // After the probes, so a revocation they found is reported in the same run.
-      const connections = await remindConnections({ db: deps.db, clock: deps.clock });
-      const report = { at, connections, probes, secrets };
+      const connections = await remindConnections({
+        db: deps.db,
+        clock: deps.clock,
+        lifecycle: deps.lifecycle,
+      });
+      const report = { at, connections, probes, secrets, rotation };
       deps.logger.info(
         {
           checked: connections.checked,
@@ -55,6 +65,9 @@ export function createMonitor(deps: {
           probed: probes.probed,
           probeFailures: probes.failed,
           secretWarnings: secrets.warned,
+          rotationsRequested: rotation.requested,
+          rotationsFailed: rotation.failed,
+          applicationsRecovered: rotation.recovered,
         },
         'monitor run finished',
       );

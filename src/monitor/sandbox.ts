@@ -1,4 +1,4 @@
-import type { Applications } from '../connections/applications.js';
+import type { Applications } from '../lifecycle/applications.js';
 import { DAY, type OffsetClock } from '../kernel/clock.js';
 import type { Monitor, MonitorReport } from './monitor.js';
 import type { SecretRotation } from './secrets.js';

@@ -1,23 +1,30 @@
 import type { Kysely } from 'kysely';
 import { z } from 'zod';
+import type { SpApiClient } from '../amazon/client-types.js';
 import { AmazonError } from '../amazon/errors.js';
 import type { LwaClient } from '../amazon/lwa.js';
-import type { AmazonEndpoints, RegionCode } from '../config/config.js';
-import type { Application, Applications } from '../connections/applications.js';
+import { ROTATION_SCOPE, rotateApplicationClientSecretRequest } from '../amazon/operations.js';
+import type { RegionCode } from '../config/config.js';
 import type { AuditLog } from '../connections/audit.js';
 import { recordEvent } from '../events/events.js';
 import type { Clock } from '../kernel/clock.js';
 import type { Logger } from '../kernel/log.js';
 import { Secret } from '../kernel/secret.js';
+import type { Application, Applications } from '../lifecycle/applications.js';
+import { likelyRejectionCause, secretExpiringKey } from '../lifecycle/event-keys.js';
 import type { Database } from '../store/schema.js';
 import { MonitorError } from './errors.js';
-import { likelyRejectionCause, secretExpiringKey } from './period-events.js';
 
-/** Days before a client secret expires at which operators are warned (issue 7). */
+export { ROTATION_SCOPE };
+
+/** Days before a client secret expires at which operators are warned when automatic rotation is not succeeding. */
 export const SECRET_WARNING_DAYS = [30, 7, 1] as const;
 
-/** The grantless scope of rotateApplicationClientSecret (FACTS §2.1, §4). */
-export const ROTATION_SCOPE = 'sellingpartnerapi::client_credential:rotation';
+/** When automatic rotation starts, in days before the secret expires (Amazon: 180-day secrets). */
+export const DEFAULT_ROTATE_AHEAD_DAYS = 30;
+
+/** How long to wait for the APPLICATION_OAUTH_CLIENT_NEW_SECRET notification before asking again. */
+export const DEFAULT_NOTIFICATION_WAIT_MS = 60 * 60_000;
 
 /** The notification that carries a new client secret (FACTS §4). */
 export const NEW_SECRET_TYPE = 'APPLICATION_OAUTH_CLIENT_NEW_SECRET';
@@ -92,10 +99,29 @@ export function unwrapNotification(input: unknown): unknown {
   return value;
 }
 
+/** What one automatic-rotation pass did. */
+export interface AutoRotationPass {
+  /** Rotations asked of Amazon. */
+  requested: number;
+  /** Of those, how many new secrets arrived (verified and in use) before the call returned. */
+  received: number;
+  failed: number;
+  /** Rejected apps Amazon accepts again (checked with a client_credentials grant). */
+  recovered: number;
+}
+
+/** Backoff between failed rotation attempts: 5 min × 2^n, at most 12 h. */
+export function rotationBackoffMs(attempts: number): number {
+  return Math.min(12 * 60 * 60_000, 5 * 60_000 * 2 ** Math.max(0, attempts - 1));
+}
+
 /**
- * Client-secret upkeep: warnings before a secret expires, `rotateApplicationClientSecret`
- * (grantless), and ingesting Amazon's APPLICATION_OAUTH_CLIENT_NEW_SECRET message: the new secret is
- * sealed and used at once, the old one kept until its own expiry.
+ * The application's client-secret lifecycle, run by the monitor: automatic rotation ahead of the
+ * 180-day expiry (rotateApplicationClientSecret, grantless, through the one SP-API client), ingest of
+ * Amazon's APPLICATION_OAUTH_CLIENT_NEW_SECRET (the new secret is verified with a client_credentials
+ * grant before it replaces the old one, which is kept until Amazon's grace period ends), retries with
+ * backoff, and operator alerts only when rotation cannot succeed.
+ * @see https://developer-docs.amazon.com/sp-api/docs/application-management-api-v2023-11-30-use-case-guide
  */
 export function createSecretRotation(deps: {
   db: Kysely<Database>;
@@ -103,12 +129,18 @@ export function createSecretRotation(deps: {
   applications: Applications;
   audit: AuditLog;
   lwa: LwaClient;
-  fetch: typeof fetch;
-  endpoints: AmazonEndpoints;
-  userAgent: string;
+  spApi: SpApiClient;
   logger: Logger;
+  /** Start rotating this many days before the secret expires (default 30); 0 turns automatic rotation off. */
+  rotateAheadDays?: number;
+  /** How long to wait for Amazon's notification before the rotation counts as failed (default 1 h). */
+  notificationWaitMs?: number;
+  /** The region whose endpoint rotation calls use (any works: an app is global). */
+  region?: RegionCode;
 }) {
   const { db, applications } = deps;
+  const aheadDays = deps.rotateAheadDays ?? DEFAULT_ROTATE_AHEAD_DAYS;
+  const waitMs = deps.notificationWaitMs ?? DEFAULT_NOTIFICATION_WAIT_MS;
 
   /** The app a client id belongs to. */
   async function byClientId(clientId: string, appId: string | undefined): Promise<Application> {
@@ -130,15 +162,102 @@ export function createSecretRotation(deps: {
     return app;
   }
 
+  /** Whether Amazon accepts these client credentials (a client_credentials grant); throws on no answer. */
+  const accepted = async (clientId: string, clientSecret: Secret): Promise<boolean> => {
+    try {
+      await deps.lwa.clientCredentials({ clientId, clientSecret }, ROTATION_SCOPE);
+      return true;
+    } catch (err) {
+      if (
+        err instanceof AmazonError &&
+        (err.code === 'LWA_INVALID_CLIENT' || err.code === 'LWA_UNAUTHORIZED_CLIENT')
+      )
+        return false;
+      throw err;
+    }
+  };
+
+  /** Whether rotation failures for this app now need an operator (alert once per secret). */
+  const alertIfHopeless = async (
+    app: Application,
+    error: MonitorError,
+    attempts: number,
+  ): Promise<boolean> => {
+    const now = deps.clock.now();
+    const hopeless =
+      !error.retryable || attempts >= 3 || app.clientSecretExpiresAt.getTime() - now <= 7 * 86_400_000;
+    if (!hopeless) return false;
+    await recordEvent(db, {
+      type: 'application.rotation_failed',
+      at: new Date(now),
+      applicationId: app.id,
+      payload: {
+        appId: app.appId,
+        name: app.name,
+        code: error.code,
+        reason: error.message,
+        attempts,
+        expiresAt: app.clientSecretExpiresAt.toISOString(),
+      },
+      dedupeKey: `application.rotation_failed:${app.id}:${app.clientSecretExpiresAt.toISOString()}`,
+    });
+    return true;
+  };
+
+  const rotate = async (
+    idOrAppId: string,
+    options: { region?: RegionCode; actor?: string } = {},
+  ): Promise<RotationResult> => {
+    const app = await applications.get(idOrAppId);
+    const region = options.region ?? deps.region ?? 'NA';
+    const audit = (outcome: 'success' | 'failure', detail: Record<string, unknown>) =>
+      deps.audit.record({
+        accountId: null,
+        actor: options.actor ?? 'system',
+        action: 'application.secret_rotation_requested',
+        outcome,
+        detail: { appId: app.appId, region, ...detail },
+      });
+    // Marked before the call: Amazon may deliver the new secret while the call is still open.
+    await applications.rotationRequested(app.id);
+    try {
+      await deps.spApi.callGrantless(
+        { applicationId: app.id, region, scope: ROTATION_SCOPE },
+        { ...rotateApplicationClientSecretRequest(), maxWaitMs: 5_000 },
+      );
+    } catch (raw) {
+      const now = deps.clock.now();
+      const err = rotationError(app, raw, now);
+      await audit('failure', { code: err.code, message: err.message });
+      const retryAfter = err.details?.retryAfterMs;
+      await applications.rotationFailed(
+        app.id,
+        err.message,
+        new Date(
+          now + (typeof retryAfter === 'number' ? retryAfter : rotationBackoffMs(app.rotation.attempts + 1)),
+        ),
+      );
+      throw err;
+    }
+    await audit('success', {});
+    const after = await applications.get(app.id);
+    return {
+      application: after,
+      received: after.clientSecretIssuedAt.getTime() !== app.clientSecretIssuedAt.getTime(),
+    };
+  };
+
   return {
     /**
-     * Raises `application.secret_expiring` at 30, 7 and 1 days before each app's secret expires
-     * (once per threshold per secret) and drops rotated-out secrets past their expiry.
+     * Raises `application.secret_expiring` at 30, 7 and 1 days before an app's secret expires (once
+     * per threshold per secret) when nothing renews it by itself: automatic rotation is off, or has
+     * failed. Drops rotated-out secrets past their expiry.
      */
     async checkExpiry(): Promise<{ warned: number; dropped: number }> {
       const now = deps.clock.now();
       let warned = 0;
       for (const app of await applications.list()) {
+        if (aheadDays > 0 && app.rotation.state !== 'failed' && !app.flaggedAt) continue;
         const left = Math.ceil((app.clientSecretExpiresAt.getTime() - now) / DAY);
         let threshold: number | null = null;
         for (const t of SECRET_WARNING_DAYS)
@@ -158,7 +277,7 @@ export function createSecretRotation(deps: {
             threshold,
             advice: expired
               ? likelyRejectionCause(app, now)
-              : `Rotate the client secret before ${app.clientSecretExpiresAt.toISOString().slice(0, 10)}: 'sellerlink applications rotate-secret ${app.appId}'. If it expires, every seller of this app is cut off.`,
+              : `Automatic rotation has not succeeded${app.rotation.lastError ? ` (${app.rotation.lastError})` : ''}. Rotate the client secret before ${app.clientSecretExpiresAt.toISOString().slice(0, 10)}: 'sellerlink applications rotate-secret ${app.appId}'. If it expires, every seller of this app is cut off.`,
           },
           dedupeKey: secretExpiringKey(app.id, app.clientSecretExpiresAt, threshold),
         });
@@ -169,101 +288,78 @@ export function createSecretRotation(deps: {
     },
 
     /**
+     * One automatic-rotation pass: rotates each app whose secret expires within the configured
+     * window (unless a rotation is awaited or backing off), counts a rotation whose secret did not
+     * arrive within the wait as failed, and checks rejected apps with a client_credentials grant so
+     * they recover by themselves once Amazon accepts their credentials again.
+     */
+    async autoRotate(): Promise<AutoRotationPass> {
+      const pass: AutoRotationPass = { requested: 0, received: 0, failed: 0, recovered: 0 };
+      const now = deps.clock.now();
+      for (const app of await applications.list()) {
+        if (app.flaggedAt) {
+          const credentials = await applications.credentials(app.id);
+          const ok = await accepted(credentials.clientId, credentials.clientSecret).catch(() => false);
+          if (ok && (await applications.recover(app.id, 'Amazon accepts the client credentials again'))) {
+            pass.recovered++;
+          }
+          continue;
+        }
+        if (aheadDays <= 0) continue;
+        if (app.clientSecretExpiresAt.getTime() - now > aheadDays * DAY) continue;
+        if (app.rotation.state === 'requested') {
+          if (app.rotation.requestedAt && now - app.rotation.requestedAt.getTime() < waitMs) continue;
+          const error = new MonitorError(
+            'SECRET_ROTATION_FAILED',
+            "Amazon accepted the rotation but its APPLICATION_OAUTH_CLIENT_NEW_SECRET notification did not arrive: check the app's notification destination (EventBridge API destination to POST /amazon/notifications).",
+            { retryable: true },
+          );
+          const attempts = await applications.rotationFailed(
+            app.id,
+            error.message,
+            new Date(now + rotationBackoffMs(app.rotation.attempts + 1)),
+          );
+          await alertIfHopeless(app, error, attempts);
+          pass.failed++;
+          continue;
+        }
+        if (app.rotation.state === 'failed' && app.rotation.nextAt && app.rotation.nextAt.getTime() > now)
+          continue;
+        pass.requested++;
+        try {
+          const result = await rotate(app.id, { actor: 'system' });
+          if (result.received) pass.received++;
+        } catch (err) {
+          const error =
+            err instanceof MonitorError
+              ? err
+              : new MonitorError('SECRET_ROTATION_FAILED', (err as Error).message, { retryable: true });
+          const attempts = (await applications.get(app.id)).rotation.attempts;
+          const alerted = await alertIfHopeless(app, error, attempts);
+          deps.logger.warn(
+            { appId: app.appId, code: error.code, attempts, alerted },
+            'automatic client-secret rotation failed; retried with backoff',
+          );
+          pass.failed++;
+        }
+      }
+      return pass;
+    },
+
+    /**
      * Asks Amazon for a new client secret (rotateApplicationClientSecret, grantless). Amazon answers
      * 204 and sends the secret as APPLICATION_OAUTH_CLIENT_NEW_SECRET to the app's notification
      * destination; forward it to POST /amazon/notifications or paste it into `ingest-secret`.
      */
-    async rotate(
-      idOrAppId: string,
-      options: { region?: RegionCode; actor?: string } = {},
-    ): Promise<RotationResult> {
-      const app = await applications.get(idOrAppId);
-      const region = options.region ?? 'NA';
-      const credentials = await applications.credentials(app.id);
-      const audit = (outcome: 'success' | 'failure', detail: Record<string, unknown>) =>
-        deps.audit.record({
-          accountId: null,
-          actor: options.actor ?? 'system',
-          action: 'application.secret_rotation_requested',
-          outcome,
-          detail: { appId: app.appId, region, ...detail },
-        });
-      let token: Secret;
-      try {
-        token = (await deps.lwa.clientCredentials(credentials, ROTATION_SCOPE)).accessToken;
-      } catch (err) {
-        if (err instanceof AmazonError && err.code === 'LWA_INVALID_CLIENT') {
-          const cause = likelyRejectionCause(app, deps.clock.now());
-          await audit('failure', { code: err.code });
-          throw new MonitorError(
-            'SECRET_ROTATION_REJECTED',
-            `Amazon refused the app's client credentials, so it cannot rotate them: ${cause} If the secret has expired, rotate it in the Developer Console and register it with 'sellerlink applications add'.`,
-            { cause: err, details: { appId: app.appId } },
-          );
-        }
-        throw err;
-      }
-      const url = `${deps.endpoints.spApi[region].replace(/\/$/, '')}/applications/2023-11-30/clientSecret`;
-      let response: Response;
-      try {
-        response = await deps.fetch(url, {
-          method: 'POST',
-          headers: {
-            'x-amz-access-token': token.reveal(),
-            'user-agent': deps.userAgent,
-            accept: 'application/json',
-          },
-          signal: AbortSignal.timeout(30_000),
-        });
-      } catch (err) {
-        await audit('failure', { error: 'network' });
-        throw new MonitorError('SECRET_ROTATION_FAILED', `could not reach SP-API (${region})`, {
-          cause: err,
-          retryable: true,
-        });
-      }
-      const text = await response.text();
-      if (response.status !== 204 && response.status !== 200) {
-        let message = text.slice(0, 300);
-        try {
-          const first = (JSON.parse(text) as { errors?: { message?: string }[] }).errors?.[0];
-          if (first?.message) message = first.message;
-        } catch {
-          // keep the text
-        }
-        await audit('failure', { status: response.status, message });
-        if (response.status === 400 && /not enrolled/i.test(message)) {
-          throw new MonitorError(
-            'SECRET_ROTATION_NOT_ENROLLED',
-            `Amazon will not rotate: ${message} (Developer Console → Notification Preferences → "Application Client New Secret" needs a destination)`,
-            { details: { appId: app.appId, status: 400 } },
-          );
-        }
-        if (response.status === 429) {
-          throw new MonitorError(
-            'SECRET_ROTATION_THROTTLED',
-            'Amazon allows about one rotation per minute; try again in a minute',
-            { details: { appId: app.appId, status: 429 }, retryable: true },
-          );
-        }
-        throw new MonitorError('SECRET_ROTATION_FAILED', `SP-API answered ${response.status}: ${message}`, {
-          details: { appId: app.appId, status: response.status },
-          retryable: response.status >= 500,
-        });
-      }
-      await audit('success', {});
-      const after = await applications.get(app.id);
-      return {
-        application: after,
-        received: after.clientSecretIssuedAt.getTime() !== app.clientSecretIssuedAt.getTime(),
-      };
-    },
+    rotate,
 
     /**
-     * Ingests a forwarded Amazon notification. APPLICATION_OAUTH_CLIENT_NEW_SECRET makes its secret
-     * the app's current one (sealed; the old one kept until its own expiry) and records
-     * `application.secret_rotated` in the same transaction. Idempotent: a redelivery changes nothing,
-     * and an older rotation's message never replaces a newer secret. Other types are ignored.
+     * Ingests a forwarded Amazon notification. APPLICATION_OAUTH_CLIENT_NEW_SECRET's secret is first
+     * verified with a client_credentials grant (a secret Amazon does not accept is refused, audited
+     * and changes nothing), then made the app's current one (sealed; the old one kept until its own
+     * expiry) with `application.secret_rotated` in the same transaction. Idempotent: a redelivery
+     * changes nothing, and an older rotation's message never replaces a newer secret. Other types
+     * are ignored.
      */
     async ingest(input: unknown, options: { source?: string } = {}): Promise<IngestResult> {
       const value = unwrapNotification(input);
@@ -302,6 +398,34 @@ export function createSecretRotation(deps: {
       if (issuedAt.getTime() < app.clientSecretIssuedAt.getTime()) {
         deps.logger.warn({ appId: app.appId }, 'ignored a client secret older than the one in use');
         return { status: 'stale', notificationType: type, application: app };
+      }
+      let verified: boolean;
+      try {
+        verified = await accepted(app.clientId, secret);
+      } catch (err) {
+        throw new MonitorError(
+          'SECRET_ROTATION_FAILED',
+          'could not reach Amazon to verify the new client secret; nothing was changed (send it again)',
+          { cause: err, retryable: true, details: { appId: app.appId } },
+        );
+      }
+      if (!verified) {
+        await deps.audit.record({
+          accountId: null,
+          actor: options.source === 'cli' ? 'cli' : 'system',
+          action: 'application.secret_rotated',
+          outcome: 'failure',
+          detail: {
+            appId: app.appId,
+            code: 'NOTIFICATION_SECRET_UNVERIFIED',
+            source: options.source ?? 'notification',
+          },
+        });
+        throw new MonitorError(
+          'NOTIFICATION_SECRET_UNVERIFIED',
+          `Amazon does not accept the client secret in this notification for app ${app.appId}; nothing was changed`,
+          { details: { appId: app.appId } },
+        );
       }
       const expiresAt = body.newClientSecretExpiryTime
         ? new Date(body.newClientSecretExpiryTime)
@@ -349,11 +473,51 @@ export function createSecretRotation(deps: {
       });
       deps.logger.info(
         { appId: app.appId, expiresAt: expiresAt.toISOString() },
-        'new client secret in use; the old one is kept until it expires',
+        'new client secret verified and in use; the old one is kept until it expires',
       );
       return { status: 'rotated', notificationType: type, application };
     },
   };
+}
+
+/** Amazon's answer to a rotation request in the monitor's words (with the likely cause and the fix). */
+function rotationError(app: Application, raw: unknown, now: number): MonitorError {
+  if (raw instanceof MonitorError) return raw;
+  if (!(raw instanceof AmazonError)) {
+    return new MonitorError('SECRET_ROTATION_FAILED', `rotation failed: ${(raw as Error).message}`, {
+      cause: raw,
+      retryable: true,
+    });
+  }
+  const details = { appId: app.appId, ...(raw.info.status === undefined ? {} : { status: raw.info.status }) };
+  if (raw.code === 'LWA_INVALID_CLIENT') {
+    return new MonitorError(
+      'SECRET_ROTATION_REJECTED',
+      `Amazon refused the app's client credentials, so it cannot rotate them: ${likelyRejectionCause(app, now)}`,
+      { cause: raw, details },
+    );
+  }
+  const message = raw.info.amazonMessage ?? raw.message;
+  if (raw.code === 'SPAPI_INVALID_INPUT' && /not enrolled/i.test(message)) {
+    return new MonitorError(
+      'SECRET_ROTATION_NOT_ENROLLED',
+      `Amazon will not rotate: ${message} (Developer Console → Notification Preferences → "Application Client New Secret" needs a destination)`,
+      { cause: raw, details },
+    );
+  }
+  if (raw.code === 'SPAPI_THROTTLED' || raw.code === 'SPAPI_WAIT_TOO_LONG') {
+    const retryAfterMs = typeof raw.info.retryAfterMs === 'number' ? raw.info.retryAfterMs : 60_000;
+    return new MonitorError(
+      'SECRET_ROTATION_THROTTLED',
+      'Amazon allows about one rotation per minute; try again in a minute',
+      { cause: raw, details: { ...details, retryAfterMs }, retryable: true },
+    );
+  }
+  return new MonitorError('SECRET_ROTATION_FAILED', `SP-API answered: ${message}`, {
+    cause: raw,
+    details,
+    retryable: raw.retryable,
+  });
 }
 
 export type SecretRotation = ReturnType<typeof createSecretRotation>;

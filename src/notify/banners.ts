@@ -1,6 +1,5 @@
 import type { Kysely } from 'kysely';
 import { listVisibleConnections, type Viewer } from '../connections/repository.js';
-import { daysLeft, deriveState } from '../connections/status.js';
 import type { Clock } from '../kernel/clock.js';
 import type { Database } from '../store/schema.js';
 
@@ -22,54 +21,67 @@ export function createBanners(deps: { db: Kysely<Database>; clock: Clock }) {
     async forViewer(viewer: Viewer): Promise<Banner[]> {
       const now = deps.clock.now();
       const out: Banner[] = [];
-      const connections = await listVisibleConnections(deps.db, viewer);
+      const connections = await listVisibleConnections(deps.db, viewer, now);
+      // Cut off by an application's credentials: one banner per app. Sellers are told nothing is
+      // asked of them; operators get the likely cause and the fix.
+      const cutOff = new Map<string, { name: string; reason: string | null; count: number }>();
+      for (const c of connections) {
+        if (c.health.state !== 'app_rejected') continue;
+        const entry = cutOff.get(c.applicationId);
+        if (entry) entry.count++;
+        else cutOff.set(c.applicationId, { name: '', reason: null, count: 1 });
+      }
       const apps = await deps.db
         .selectFrom('applications')
         .select(['id', 'name', 'flagged_reason'])
         .where('flagged_at', 'is not', null)
         .execute();
-      const usedApps = new Set(connections.map((c) => c.applicationId));
       for (const app of apps) {
-        if (viewer.role !== 'operator' && !usedApps.has(app.id)) continue;
+        const affected = cutOff.get(app.id)?.count ?? 0;
+        if (viewer.role !== 'operator' && affected === 0) continue;
+        const scope = affected === 1 ? '1 connection is' : `${affected} connections are`;
         out.push({
           tone: 'bad',
           kind: 'application.rejected',
-          text: `Amazon rejected the credentials of the app "${app.name}": no seller connected through it can be reached until an operator fixes its client secret.${app.flagged_reason ? ` ${app.flagged_reason}` : ''}`,
-          link: null,
+          text:
+            viewer.role === 'operator'
+              ? `Amazon rejects the credentials of the app "${app.name}": ${scope} cut off. ${app.flagged_reason ?? ''}`
+              : `Amazon refuses the credentials of the app "${app.name}": ${scope} cut off. Nothing is asked of you: the operator has been alerted, and orders and listing changes catch up by themselves once it is fixed.`,
+          link: { href: '/connections', label: 'Connections' },
         });
       }
       const problems: (Banner & { rank: number })[] = [];
       for (const c of connections) {
-        const state = deriveState(c.state, c.expiresAt, now);
+        const h = c.health;
         const name = c.storeName ?? c.sellingPartnerId;
         const who = name.endsWith(`(${c.region})`) ? name : `${name} (${c.region})`;
         const link = { href: `/connections/${c.id}`, label: c.kind === 'oauth' ? 'Renew' : 'Details' };
-        if (state === 'expiring') {
-          const left = daysLeft(c.expiresAt, now) ?? 0;
+        if (h.state === 'renew_needed' && h.canCallAmazon) {
+          const left = h.daysLeft ?? 0;
           problems.push({
             rank: 2 + left / 1000,
-            tone: 'warn',
+            tone: left <= 3 ? 'bad' : 'warn',
             kind: 'connection.expiring',
             text: `The Amazon authorization for ${who} ends ${left <= 1 ? 'within a day' : `in ${left} days`}. Renew it before then, or orders stop coming in.`,
             link,
           });
-        } else if (state === 'expired' || state === 'revoked') {
+        } else if (h.state === 'renew_needed') {
           problems.push({
-            rank: state === 'revoked' ? 0 : 1,
+            rank: h.lifecycle === 'revoked' ? 0 : 1,
             tone: 'bad',
-            kind: `connection.${state}`,
+            kind: `connection.${h.lifecycle}`,
             text:
-              state === 'expired'
+              h.lifecycle === 'expired'
                 ? `The Amazon authorization for ${who} has ended: orders no longer come in and listing changes wait. Renew it now.`
                 : `Amazon revoked the authorization for ${who}: orders no longer come in and listing changes wait. Authorize it again.`,
             link,
           });
-        } else if (state === 'error') {
+        } else if (h.state === 'paused_by_amazon') {
           problems.push({
             rank: 1.5,
-            tone: 'bad',
+            tone: 'warn',
             kind: 'connection.error',
-            text: `The Amazon connection for ${who} keeps failing; Sellerlink retries on its own.`,
+            text: `Amazon is throttling or failing for ${who}; Sellerlink retries by itself. Nothing to do.`,
             link: { href: `/connections/${c.id}`, label: 'Details' },
           });
         }

@@ -146,12 +146,41 @@ export function emailContent(event: StoredEvent, subject: EventSubject, publicUr
       };
     case 'application.rejected': {
       const app = subject.application?.name ?? 'the SP-API application';
+      // An account's copy: nothing is asked of the seller. The operators' copy: the cause and the fix.
+      if (event.accountId) {
+        return {
+          subject: `Amazon connections paused: Amazon refuses the credentials of ${app}`,
+          text:
+            `Amazon currently refuses the credentials of ${app}, the application your Amazon connections${account} go through. ` +
+            `This is not caused by your authorization, and nothing is asked of you: the operator has been alerted and is fixing it.\n\n` +
+            `Meanwhile new orders do not come in and listing changes wait; both catch up by themselves once it is fixed, and you get an e-mail then.\n\n${publicUrl}/connections${sign}`,
+        };
+      }
       return {
         subject: `Urgent: Amazon rejected the credentials of ${app}`,
         text:
           `Amazon refused the client credentials of ${app}. ${subject.application?.flaggedReason ?? reason ?? ''}\n\n` +
-          `What this breaks: every seller connected through this app; no calls to Amazon succeed until it is fixed.\n\n` +
-          `Likely cause: ${typeof event.payload.likelyCause === 'string' ? event.payload.likelyCause : 'the client secret expired or was rotated (secrets must be rotated every 180 days).'} Rotate it with \`sellerlink applications rotate-secret\` or register the current secret with \`sellerlink applications add\`.${sign}`,
+          `What this breaks: every seller connected through this app; no calls to Amazon succeed until it is fixed. Each affected account was told that nothing is asked of them.\n\n` +
+          `Likely cause: ${typeof event.payload.likelyCause === 'string' ? event.payload.likelyCause : 'the client secret expired or was rotated (secrets must be rotated every 180 days).'}${sign}`,
+      };
+    }
+    case 'application.recovered': {
+      const app = subject.application?.name ?? 'the SP-API application';
+      return {
+        subject: `Amazon connections working again: ${app}`,
+        text: `Amazon accepts the credentials of ${app} again${typeof event.payload.how === 'string' ? ` (${event.payload.how})` : ''}. Connections through it work again; orders catch up and waiting listing changes go out by themselves. Nothing to do.\n\n${publicUrl}/connections${sign}`,
+      };
+    }
+    case 'application.rotation_failed': {
+      const app = subject.application?.name ?? 'the SP-API application';
+      const expires =
+        typeof event.payload.expiresAt === 'string' ? event.payload.expiresAt.slice(0, 10) : 'soon';
+      return {
+        subject: `Action needed: automatic client-secret rotation of ${app} fails`,
+        text:
+          `Sellerlink could not rotate the LWA client secret of ${app}${typeof event.payload.attempts === 'number' ? ` (${event.payload.attempts} attempts)` : ''}: ${reason ?? 'unknown error'}\n\n` +
+          `The current secret expires on ${expires}; after that every seller of this app is cut off. Sellerlink keeps retrying, but this needs you: ` +
+          `check that the app's notification destination receives APPLICATION_OAUTH_CLIENT_NEW_SECRET (POST /amazon/notifications), or rotate with 'sellerlink applications rotate-secret'.${sign}`,
       };
     }
     case 'application.secret_expiring': {

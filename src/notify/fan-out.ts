@@ -141,7 +141,13 @@ export function createFanOut(deps: {
     for (const r of events) {
       const event = toStoredEvent(r);
       const { subject, accountId } = about.get(event.id)!;
-      const scopes = accountId ? [accountId, OPERATORS_SCOPE] : [OPERATORS_SCOPE];
+      // An application incident is recorded once for the operators and once per affected account
+      // (lifecycle/applications.ts): each copy goes to its own audience only.
+      const scopes = accountId
+        ? event.type.startsWith('application.')
+          ? [accountId]
+          : [accountId, OPERATORS_SCOPE]
+        : [OPERATORS_SCOPE];
       let email: { subject: string; text: string } | null = null;
       let body: string | null = null;
       for (const scope of scopes) {

@@ -20,12 +20,15 @@ export const DEFAULT_ACCOUNT_EMAIL_TYPES: readonly EventType[] = [
   'connection.error',
   'connection.renewed',
   'application.rejected',
+  'application.recovered',
   'listing.rejected',
 ];
 
 /** What operators are e-mailed about until they choose otherwise. */
 export const DEFAULT_OPERATOR_EMAIL_TYPES: readonly EventType[] = [
   'application.rejected',
+  'application.recovered',
+  'application.rotation_failed',
   'application.secret_expiring',
   'application.secret_rotated',
 ];

@@ -5,8 +5,11 @@ import { USAGE_PLANS } from '../amazon/usage-plans.js';
 import { DAY, MINUTE, type Clock } from '../kernel/clock.js';
 import { AppError } from '../kernel/errors.js';
 import type { Logger } from '../kernel/log.js';
+import { refreshParticipations } from '../connections/participations.js';
+import { healthOfConnection } from '../connections/repository.js';
+import type { ConnectionLifecycle } from '../lifecycle/connections.js';
 import type { Store } from '../store/database.js';
-import type { ConnectionState, Database } from '../store/schema.js';
+import type { Database } from '../store/schema.js';
 import { TokenError } from '../tokens/errors.js';
 import { OrdersError } from './errors.js';
 import { upsertOrders } from './order-rows.js';
@@ -57,12 +60,6 @@ export type ImportOutcome =
   | { status: 'paused'; reason: string }
   | { status: 'busy' };
 
-/** Connection states in which Amazon cannot be called: imports wait for renewal. */
-const PAUSED_STATES: Partial<Record<ConnectionState, string>> = {
-  revoked: 'the authorization was revoked',
-  expired: 'the authorization expired',
-  disconnected: 'the connection was disconnected',
-};
 const PAUSING_TOKEN_ERRORS = new Set([
   'TOKEN_CONNECTION_REVOKED',
   'TOKEN_CONNECTION_EXPIRED',
@@ -76,6 +73,8 @@ export interface OrderImporterDeps {
   spApi: SpApiClient;
   clock: Clock;
   logger: Logger;
+  /** Stores marketplaces fetched when a connection has none yet (searchOrders needs at least one). */
+  lifecycle: ConnectionLifecycle;
   settings?: Partial<OrderImportSettings>;
 }
 
@@ -124,12 +123,8 @@ export function createOrderImporter(deps: OrderImporterDeps) {
     connectionId: string,
     options: { since?: Date; onProgress?: (progress: ImportProgress) => void },
   ): Promise<ImportOutcome> => {
-    const connection = await db
-      .selectFrom('connections')
-      .select(['id', 'account_id', 'marketplace_ids', 'state', 'expires_at'])
-      .where('id', '=', connectionId)
-      .executeTakeFirst();
-    if (!connection)
+    const found = await healthOfConnection(db, connectionId, deps.clock.now());
+    if (!found)
       throw new OrdersError('ORDERS_CONNECTION_NOT_FOUND', `no connection ${connectionId}`, {
         details: { field: 'connection' },
       });
@@ -145,12 +140,23 @@ export function createOrderImporter(deps: OrderImporterDeps) {
       .where('connection_id', '=', connectionId)
       .executeTakeFirstOrThrow();
 
-    const expired = connection.expires_at !== null && connection.expires_at.getTime() <= now;
-    const blocked = PAUSED_STATES[connection.state] ?? (expired ? PAUSED_STATES.expired : undefined);
-    if (blocked) {
-      const reason = `Paused: ${blocked}. Renew the connection; the import then resumes from ${sync.watermark.toISOString()} and fills the gap.`;
+    const { connection } = found;
+    // The connection's health (lifecycle/health.ts) decides whether Amazon may be called.
+    if (!connection.health.canCallAmazon) {
+      const reason = `Paused: ${connection.health.label.toLowerCase()}. ${connection.health.advice} The import then resumes from ${sync.watermark.toISOString()} and fills the gap.`;
       await setSync(connectionId, { status: 'paused', paused_reason: reason });
       return { status: 'paused', reason };
+    }
+    // Never call searchOrders with an empty marketplace list: ask Amazon for them first.
+    let marketplaceIds = connection.marketplaceIds;
+    if (marketplaceIds.length === 0) {
+      marketplaceIds = (await refreshParticipations(deps, connectionId))?.marketplaceIds ?? [];
+      if (marketplaceIds.length === 0) {
+        const reason =
+          "Paused: the seller's marketplaces are not known yet (Amazon did not list them); the health probe asks again and the import then resumes.";
+        await setSync(connectionId, { status: 'paused', paused_reason: reason });
+        return { status: 'paused', reason };
+      }
     }
 
     const windowStart = options.since ?? new Date(sync.watermark.getTime() - settings.overlapMs);
@@ -173,7 +179,7 @@ export function createOrderImporter(deps: OrderImporterDeps) {
             method: 'GET',
             path: '/orders/2026-01-01/orders',
             query: {
-              marketplaceIds: connection.marketplace_ids,
+              marketplaceIds,
               lastUpdatedAfter: windowStart.toISOString(),
               lastUpdatedBefore: windowEnd.toISOString(),
               maxResultsPerPage: settings.pageSize,
@@ -195,7 +201,7 @@ export function createOrderImporter(deps: OrderImporterDeps) {
           const outcome = await db.transaction().execute(async (trx: Kysely<Database>) => {
             const upserted = await upsertOrders(
               trx,
-              { id: connectionId, accountId: connection.account_id },
+              { id: connectionId, accountId: connection.accountId },
               body.orders,
               new Date(deps.clock.now()),
             );

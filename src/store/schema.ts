@@ -105,7 +105,16 @@ export interface ApplicationsTable {
   previous_secret_key_id: ColumnType<string | null, string | null | undefined, string | null>;
   previous_secret_blob: ColumnType<string | null, string | null | undefined, string | null>;
   previous_secret_expires_at: ColumnType<Date | null, Date | null | undefined, Date | null>;
+  /** Migration 0011: automatic client-secret rotation (lifecycle/applications.ts). */
+  rotation_state: ColumnType<RotationState, RotationState | undefined, RotationState>;
+  rotation_requested_at: ColumnType<Date | null, Date | null | undefined, Date | null>;
+  rotation_attempts: ColumnType<number, number | undefined, number>;
+  rotation_next_at: ColumnType<Date | null, Date | null | undefined, Date | null>;
+  rotation_last_error: ColumnType<string | null, string | null | undefined, string | null>;
 }
+
+/** Where an application's automatic client-secret rotation stands. */
+export type RotationState = 'idle' | 'requested' | 'failed';
 
 export type ConnectionState = 'active' | 'expiring' | 'expired' | 'revoked' | 'error' | 'disconnected';
 export type RegionCode = 'NA' | 'EU' | 'FE';

@@ -1,14 +1,15 @@
 import type { Kysely } from 'kysely';
 import { AmazonError } from '../amazon/errors.js';
-import type { LwaClient } from '../amazon/lwa.js';
-import type { Applications } from '../connections/applications.js';
-import type { AuditLog } from '../connections/audit.js';
-import type { ConnectionEvent } from '../connections/context.js';
+import type { LwaClient, LwaCredentials, LwaTokens } from '../amazon/lwa.js';
+import { healthInputOf } from '../connections/repository.js';
 import type { Clock } from '../kernel/clock.js';
 import type { Logger } from '../kernel/log.js';
 import type { Secret } from '../kernel/secret.js';
+import type { Applications } from '../lifecycle/applications.js';
+import type { ConnectionLifecycle } from '../lifecycle/connections.js';
+import { connectionHealth } from '../lifecycle/health.js';
 import type { Store } from '../store/database.js';
-import type { ConnectionState, Database } from '../store/schema.js';
+import type { Database } from '../store/schema.js';
 import type { Vault } from '../vault/envelope.js';
 import { TokenError } from './errors.js';
 import { openRefreshToken } from './sealing.js';
@@ -29,26 +30,16 @@ export interface TokenBrokerDeps {
   clock: Clock;
   lwa: LwaClient;
   applications: Applications;
-  audit: AuditLog;
+  /** Records what Amazon's answers mean for the connection (revoked, failing, recovered). */
+  lifecycle: ConnectionLifecycle;
   logger: Logger;
   /** Refresh this long before expiry (FACTS §2.2: Amazon's SDK uses 60 s). */
   marginMs?: number;
   /** Transient refresh failures in a row before the connection shows `error`. */
   errorAfterFailures?: number;
-  onEvent?: (
-    event:
-      | ConnectionEvent
-      | { type: 'application.rejected'; applicationId: string; at: Date; detail: Record<string, unknown> },
-  ) => void;
 }
 
 const accessContext = (connectionId: string): string => `connection:${connectionId}:access_token`;
-
-const FAIL_FAST: Partial<Record<ConnectionState, TokenError['code']>> = {
-  revoked: 'TOKEN_CONNECTION_REVOKED',
-  expired: 'TOKEN_CONNECTION_EXPIRED',
-  disconnected: 'TOKEN_CONNECTION_DISCONNECTED',
-};
 
 /**
  * Mints LWA access tokens for connections. One refresh per connection however many callers ask:
@@ -67,16 +58,12 @@ export function createTokenBroker(deps: TokenBrokerDeps) {
     q
       .selectFrom('connections')
       .leftJoin('access_tokens', 'access_tokens.connection_id', 'connections.id')
+      .leftJoin('applications', 'applications.id', 'connections.application_id')
+      .selectAll('connections')
       .select([
-        'connections.id',
-        'connections.state',
-        'connections.expires_at',
-        'connections.account_id',
-        'connections.application_id',
-        'connections.selling_partner_id',
-        'connections.region',
-        'connections.refresh_token_key_id',
-        'connections.refresh_token_blob',
+        'applications.name as app_name',
+        'applications.flagged_at as app_flagged_at',
+        'applications.flagged_reason as app_flagged_reason',
         'access_tokens.token_key_id',
         'access_tokens.token_blob',
         'access_tokens.expires_at as token_expires_at',
@@ -107,61 +94,37 @@ export function createTokenBroker(deps: TokenBrokerDeps) {
     }
   };
 
+  /** Refuses at once when the connection's health says Amazon cannot be called (lifecycle/health.ts). */
   const failFast = (row: Row | undefined, id: string): void => {
     if (!row) throw new TokenError('TOKEN_CONNECTION_NOT_FOUND', `no connection ${id}`);
-    const code = FAIL_FAST[row.state];
-    if (code) {
-      throw new TokenError(code, `connection ${id} is ${row.state}: renew it to call Amazon again`, {
-        details: { connectionId: id, state: row.state },
-      });
-    }
-    if (!row.refresh_token_blob || !row.refresh_token_key_id) {
-      throw new TokenError('TOKEN_CONNECTION_DISCONNECTED', `connection ${id} has no stored authorization`, {
-        details: { connectionId: id },
-      });
-    }
+    const health = connectionHealth(healthInputOf(row), deps.clock.now());
+    if (health.canCallAmazon) return;
+    const code: TokenError['code'] =
+      health.state === 'app_rejected'
+        ? 'TOKEN_APPLICATION_REJECTED'
+        : health.lifecycle === 'disconnected'
+          ? 'TOKEN_CONNECTION_DISCONNECTED'
+          : health.lifecycle === 'expired'
+            ? 'TOKEN_CONNECTION_EXPIRED'
+            : 'TOKEN_CONNECTION_REVOKED';
+    throw new TokenError(code, `connection ${id}: ${health.label.toLowerCase()}. ${health.advice}`, {
+      details: { connectionId: id, health: health.state },
+    });
   };
 
-  /** Records a dead authorization: revoked, or expired when past its 365 days (FACTS §2.3, §3). */
-  const markDead = async (q: Kysely<Database>, row: Row, err: AmazonError): Promise<ConnectionEvent> => {
-    const now = deps.clock.now();
-    const state: ConnectionState = row.expires_at && row.expires_at.getTime() <= now ? 'expired' : 'revoked';
-    const reason =
-      state === 'expired'
-        ? 'Amazon ended the authorization after its 365 days.'
-        : 'Amazon no longer accepts this authorization (the seller removed the app, or access changed).';
-    await q
-      .updateTable('connections')
-      .set({
-        state,
-        state_reason: reason,
-        state_changed_at: new Date(now),
-        last_error_code: err.code,
-        last_error_message: reason,
-        last_error_at: new Date(now),
-        updated_at: new Date(now),
-      })
-      .where('id', '=', row.id)
-      .execute();
-    await q.deleteFrom('access_tokens').where('connection_id', '=', row.id).execute();
-    await deps.audit.record(
-      {
-        accountId: row.account_id,
-        connectionId: row.id,
-        actor: 'system',
-        action: `connection.${state}`,
-        outcome: 'failure',
-        detail: { reason, amazon: err.info.amazonMessage ?? null },
-      },
-      q,
-    );
-    return {
-      type: state === 'expired' ? 'connection.expired' : 'connection.revoked',
-      connectionId: row.id,
-      accountId: row.account_id,
-      at: new Date(now),
-      detail: { reason },
-    };
+  /** Mints with the app's current secret; on invalid_client, with the rotated-out one while Amazon still takes it. */
+  const mint = async (
+    credentials: LwaCredentials,
+    previous: LwaCredentials | null,
+    refreshToken: Secret,
+  ): Promise<LwaTokens> => {
+    try {
+      return await deps.lwa.refresh(credentials, refreshToken);
+    } catch (err) {
+      if (!(err instanceof AmazonError) || err.code !== 'LWA_INVALID_CLIENT' || !previous) throw err;
+      deps.logger.warn({}, 'Amazon refused the current client secret; used the previous one (grace period)');
+      return deps.lwa.refresh(previous, refreshToken);
+    }
   };
 
   // Pool connections: withLock holds one for the whole refresh, so nothing inside it may ask the
@@ -169,6 +132,7 @@ export function createTokenBroker(deps: TokenBrokerDeps) {
   // app's credentials are read before the lock, the flag is cleared after it.
   const refresh = async (id: string, applicationId: string): Promise<AccessToken> => {
     const credentials = await deps.applications.credentials(applicationId);
+    const previous = await deps.applications.previousCredentials(applicationId);
     let rejected: string | null = null;
     const result = await deps.store
       .withLock(`access-token:${id}`, async (q) => {
@@ -183,7 +147,7 @@ export function createTokenBroker(deps: TokenBrokerDeps) {
         });
         const now = deps.clock.now();
         try {
-          const tokens = await deps.lwa.refresh(credentials, refreshToken);
+          const tokens = await mint(credentials, previous, refreshToken);
           const sealed = deps.vault.seal(tokens.accessToken, accessContext(id));
           const expiresAt = new Date(tokens.expiresAt);
           await q
@@ -204,25 +168,18 @@ export function createTokenBroker(deps: TokenBrokerDeps) {
               }),
             )
             .execute();
-          await q
-            .updateTable('connections')
-            .set({
-              consecutive_failures: 0,
-              ...(row!.state === 'error'
-                ? { state: 'active', state_reason: 'recovered', state_changed_at: new Date(now) }
-                : {}),
-            })
-            .where('id', '=', id)
-            .execute();
+          await deps.lifecycle.recordRecovered(q, id);
           return { access: toAccess(row!, tokens.accessToken, expiresAt), refreshed: true };
         } catch (err) {
           if (!(err instanceof AmazonError)) throw err;
           if (err.code === 'LWA_INVALID_GRANT') {
-            const event = await markDead(q, row!, err);
-            deps.onEvent?.(event);
-            const code =
-              event.type === 'connection.expired' ? 'TOKEN_CONNECTION_EXPIRED' : 'TOKEN_CONNECTION_REVOKED';
-            throw new TokenError(code, `connection ${id}: ${String(event.detail?.reason)}`, {
+            const dead = await deps.lifecycle.markDead(q, id, {
+              code: err.code,
+              message: err.info.amazonMessage ?? null,
+            });
+            await q.deleteFrom('access_tokens').where('connection_id', '=', id).execute();
+            const code = dead.state === 'expired' ? 'TOKEN_CONNECTION_EXPIRED' : 'TOKEN_CONNECTION_REVOKED';
+            throw new TokenError(code, `connection ${id}: ${dead.reason}`, {
               cause: err,
               details: { connectionId: id },
             });
@@ -230,35 +187,14 @@ export function createTokenBroker(deps: TokenBrokerDeps) {
           if (err.code === 'LWA_INVALID_CLIENT') {
             const reason =
               "Amazon refused the app's client credentials: its client secret is wrong, rotated out, or expired (secrets must be rotated every 180 days). Every seller of this app is affected.";
-            // Flagged and announced after the lock (below): the event's handlers may refine the flag.
-            rejected = reason;
+            // Recorded after the lock (below): it takes another pool connection.
+            rejected = err.info.amazonMessage ?? reason;
             throw new TokenError('TOKEN_APPLICATION_REJECTED', reason, {
               cause: err,
               details: { applicationId: row!.application_id },
             });
           }
-          const failures = await q
-            .updateTable('connections')
-            .set((eb) => ({
-              consecutive_failures: eb('consecutive_failures', '+', 1),
-              last_error_code: err.code,
-              last_error_message: err.message,
-              last_error_at: new Date(now),
-            }))
-            .where('id', '=', id)
-            .returning('consecutive_failures')
-            .executeTakeFirst();
-          if ((failures?.consecutive_failures ?? 0) >= errorAfter && row!.state !== 'error') {
-            await q
-              .updateTable('connections')
-              .set({
-                state: 'error',
-                state_reason: `${errorAfter} failed refreshes in a row`,
-                state_changed_at: new Date(now),
-              })
-              .where('id', '=', id)
-              .execute();
-          }
+          await deps.lifecycle.recordFailure(q, id, { code: err.code, message: err.message }, errorAfter);
           throw new TokenError(
             'TOKEN_REFRESH_FAILED',
             `could not refresh the access token of connection ${id}: ${err.message}`,
@@ -267,16 +203,8 @@ export function createTokenBroker(deps: TokenBrokerDeps) {
         }
       })
       .finally(async () => {
-        if (rejected === null) return;
-        await deps.applications.flag(applicationId, rejected);
-        deps.onEvent?.({
-          type: 'application.rejected',
-          applicationId,
-          at: new Date(deps.clock.now()),
-          detail: { reason: rejected },
-        });
+        if (rejected !== null) await deps.applications.reject(applicationId, rejected);
       });
-    if (result.refreshed) await deps.applications.unflag(applicationId);
     return result.access;
   };
 
@@ -287,11 +215,30 @@ export function createTokenBroker(deps: TokenBrokerDeps) {
       if (running) return running;
       const attempt = (async () => {
         const row = await load(db, connectionId);
+        // Past its end by the clock but not yet recorded: record the expiry (and its event) now.
+        if (row?.expires_at && row.expires_at.getTime() <= deps.clock.now() && row.state !== 'expired')
+          await deps.lifecycle.expire(connectionId);
         failFast(row, connectionId);
         return cached(row!) ?? (await refresh(connectionId, row!.application_id));
       })().finally(() => inFlight.delete(connectionId));
       inFlight.set(connectionId, attempt);
       return attempt;
+    },
+
+    /** Caches an access token Amazon just issued (code exchange, self-authorization check). */
+    prime: async (connectionId: string, tokens: LwaTokens): Promise<void> => {
+      const sealed = deps.vault.seal(tokens.accessToken, accessContext(connectionId));
+      const values = {
+        token_key_id: sealed.keyId,
+        token_blob: sealed.blob,
+        expires_at: new Date(tokens.expiresAt),
+        minted_at: new Date(deps.clock.now()),
+      };
+      await db
+        .insertInto('access_tokens')
+        .values({ connection_id: connectionId, ...values })
+        .onConflict((oc) => oc.column('connection_id').doUpdateSet(values))
+        .execute();
     },
 
     /** Drops the cached token (SP-API said it expired early): the next call refreshes. */

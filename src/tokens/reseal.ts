@@ -1,4 +1,5 @@
 import type { Kysely } from 'kysely';
+import type { ConnectionLifecycle } from '../lifecycle/connections.js';
 import type { Database } from '../store/schema.js';
 import type { Vault } from '../vault/envelope.js';
 import { openRefreshToken, sealRefreshToken } from './sealing.js';
@@ -59,7 +60,11 @@ export async function vaultKeyUsage(db: Kysely<Database>): Promise<KeyUsage[]> {
  * refresh token opens, re-seal the ones an older key sealed with the vault's newest key, and drop
  * cached access tokens sealed with an older key (the broker mints them again on demand).
  */
-export function createRefreshTokenResealer(deps: { db: Kysely<Database>; vault: Vault }) {
+export function createRefreshTokenResealer(deps: {
+  db: Kysely<Database>;
+  vault: Vault;
+  lifecycle: ConnectionLifecycle;
+}) {
   const { db, vault } = deps;
   const sealedRows = () =>
     db
@@ -94,14 +99,7 @@ export function createRefreshTokenResealer(deps: { db: Kysely<Database>; vault: 
         const sealed = { keyId: r.refresh_token_key_id!, blob: r.refresh_token_blob! };
         if (!vault.needsReseal(sealed)) continue;
         const next = sealRefreshToken(vault, r.id, openRefreshToken(vault, r.id, sealed));
-        const result = await db
-          .updateTable('connections')
-          .set({ refresh_token_key_id: next.keyId, refresh_token_blob: next.blob })
-          .where('id', '=', r.id)
-          .where('refresh_token_key_id', '=', sealed.keyId)
-          .where('refresh_token_blob', '=', sealed.blob)
-          .executeTakeFirst();
-        if (result.numUpdatedRows > 0n) moved++;
+        if (await deps.lifecycle.resealRefreshToken(r.id, sealed, next)) moved++;
       }
       return moved;
     },

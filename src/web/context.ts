@@ -1,7 +1,7 @@
 import type { Registry } from 'prom-client';
 import type { Accounts, SessionUser } from '../accounts/service.js';
 import type { Config } from '../config/config.js';
-import type { Applications } from '../connections/applications.js';
+import type { Applications } from '../lifecycle/applications.js';
 import type { ConnectionManager } from '../connections/manage.js';
 import type { OAuthFlow } from '../connections/oauth.js';
 import type { ListingOutbox } from '../listings/outbox.js';

@@ -151,7 +151,7 @@ describeEachDatabase('SP-API client', (kind) => {
       .where('id', '=', id)
       .executeTakeFirstOrThrow();
     expect(row.state).toBe('revoked');
-    expect(world.events).toContain('connection.revoked');
+    expect(await world.events()).toContain('connection.revoked');
     const lwaBefore = world.lwaCalls();
     await expect(
       world.client.call(id, { method: 'GET', path: '/sellers/v1/marketplaceParticipations' }),

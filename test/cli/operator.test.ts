@@ -3,8 +3,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { createAccounts } from '../../src/accounts/service.js';
-import { createLwaClient } from '../../src/amazon/lwa.js';
-import { createApplications } from '../../src/connections/applications.js';
+import { createAmazonStack } from '../../src/amazon-stack.js';
+import { simulatorEndpoints } from '../../src/config/config.js';
+import { createConnectionLifecycle } from '../../src/lifecycle/connections.js';
+import { createApplications } from '../../src/lifecycle/applications.js';
 import { createAuditLog } from '../../src/connections/audit.js';
 import { createOffsetClock, DAY, systemClock } from '../../src/kernel/clock.js';
 import { silentLogger } from '../../src/kernel/log.js';
@@ -13,7 +15,6 @@ import { createSimulator } from '../../src/simulator/app.js';
 import { DEMO, seedDemo } from '../../src/simulator/seed.js';
 import { listenSimulator, type SimulatorServer } from '../../src/simulator/server.js';
 import type { DatabaseTarget } from '../../src/store/database.js';
-import { createTokenBroker } from '../../src/tokens/broker.js';
 import { createRefreshTokenResealer } from '../../src/tokens/reseal.js';
 import { createVault } from '../../src/vault/envelope.js';
 import { createKeyRing, parseKeyList } from '../../src/vault/keyring.js';
@@ -93,15 +94,17 @@ describeEachDatabase('operator CLI', (kind) => {
         clock: systemClock,
         newId: () => randomUuid(cryptoRandom),
       });
-      const broker = createTokenBroker({
+      const broker = createAmazonStack({
         store,
         vault,
         clock: systemClock,
-        lwa: createLwaClient({ fetch, endpoint: `${sim.url}/auth/o2/token`, clock: systemClock }),
+        random: cryptoRandom,
+        fetch,
+        endpoints: simulatorEndpoints(sim.url),
         applications,
         audit: createAuditLog(store.db, systemClock),
         logger: silentLogger,
-      });
+      }).tokens;
       for (const id of connectionIds)
         expect((await broker.accessToken(id)).token.reveal()).toMatch(/^Atza\|/);
     });
@@ -542,7 +545,15 @@ describeEachDatabase('operator CLI', (kind) => {
       expect(status).toMatch(/k2\s+current\s+2\s+2\s+0/);
       await withStore(target, async (store) => {
         const vault = createVault(createKeyRing(parseKeyList(K2)), cryptoRandom);
-        expect(await createRefreshTokenResealer({ db: store.db, vault }).verifyAll()).toBe(2);
+        const lifecycle = createConnectionLifecycle({
+          db: store.db,
+          clock: systemClock,
+          vault,
+          random: cryptoRandom,
+          audit: createAuditLog(store.db, systemClock),
+          logger: silentLogger,
+        });
+        expect(await createRefreshTokenResealer({ db: store.db, vault, lifecycle }).verifyAll()).toBe(2);
       });
       await mintAccessTokens(K2, [ids.na, ids.eu]);
       const renewed = await ok(importArgs('A1DEMOSELLERNA', 'NA'), {

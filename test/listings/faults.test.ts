@@ -3,19 +3,8 @@
    @typescript-eslint/no-unsafe-return --
    simulator control answers, API bodies and CLI --json output are parsed JSON the tests inspect freely. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { simulatorEndpoints } from '../../src/config/config.js';
-import { createAuditLog } from '../../src/connections/audit.js';
-import { createConnectionManager } from '../../src/connections/manage.js';
-import { silentLogger } from '../../src/kernel/log.js';
-import { cryptoRandom } from '../../src/kernel/random.js';
-import { Secret } from '../../src/kernel/secret.js';
-import { createLwaClient } from '../../src/amazon/lwa.js';
 import { FINAL_STATES, type ListingChange } from '../../src/listings/model.js';
-import { DEMO } from '../../src/simulator/seed.js';
-import { authorize } from '../../src/simulator/world.js';
 import type { Store } from '../../src/store/database.js';
-import { createVault } from '../../src/vault/envelope.js';
-import { createKeyRing } from '../../src/vault/keyring.js';
 import { createAmazonWorld, type AmazonWorld } from '../support/amazon-world.js';
 import { describeEachDatabase, openTestStore } from '../support/databases.js';
 import {
@@ -246,41 +235,13 @@ describeEachDatabase('listings outbox: faults, crashes and outages', (kind) => {
     expect(await simListing(world, sellingPartnerId, 'OUT-1')).toBeNull();
 
     // The seller authorizes again (self-authorization imported once more renews the same connection).
-    const vault = createVault(
-      createKeyRing([{ id: 'k1', base64: Buffer.alloc(32, 7).toString('base64') }]),
-      cryptoRandom,
-    );
-    const endpoints = simulatorEndpoints('http://sim.test');
-    const fetchSim = simFetch(world);
-    const manager = createConnectionManager({
-      db: store.db,
-      vault,
-      clock: world.clock,
-      random: cryptoRandom,
-      lwa: createLwaClient({ fetch: fetchSim, endpoint: endpoints.lwaTokenUrl, clock: world.clock }),
-      fetch: fetchSim,
-      applications: world.applications,
-      audit: createAuditLog(store.db, world.clock),
-      endpoints,
-      userAgent: 'test/1 (Language=TS)',
-      logger: silentLogger,
-    });
-    const again = authorize(world.sim.ctx, {
-      appId: DEMO.publishedApp.appId,
-      sellingPartnerId,
-      kind: 'self',
-    });
-    const renewed = await manager.importSelfAuthorized(
-      OPERATOR,
-      {
-        applicationId: world.applicationId,
-        region: 'NA',
-        sellingPartnerId,
-        refreshToken: new Secret(again.refreshToken),
-        accountId: world.accountId,
-      },
-      null,
-    );
+    await world.renew({ sellingPartnerId });
+    const renewed = await store.db
+      .selectFrom('connections')
+      .select(['id', 'state'])
+      .where('selling_partner_id', '=', sellingPartnerId)
+      .executeTakeFirstOrThrow();
+    expect(renewed.state).toBe('active');
     expect(renewed.id).toBe(id);
     expect(await listings.drainer.pendingConnections()).toContain(id);
     await listings.drainAll(id);

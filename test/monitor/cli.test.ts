@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { createApplications } from '../../src/connections/applications.js';
+import { createApplications } from '../../src/lifecycle/applications.js';
 import { createOffsetClock, systemClock } from '../../src/kernel/clock.js';
 import { cryptoRandom, randomUuid } from '../../src/kernel/random.js';
 import { createSimulator } from '../../src/simulator/app.js';

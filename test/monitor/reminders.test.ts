@@ -33,9 +33,7 @@ describeEachDatabase('expiry reminders across gaps', (kind) => {
       applications: world.applications,
       audit: createAuditLog(store.db, world.clock),
       lwa: createLwaClient({ fetch: fetchSim, endpoint: endpoints.lwaTokenUrl, clock: world.clock }),
-      fetch: fetchSim,
-      endpoints,
-      userAgent: 'test/1 (Language=TS)',
+      spApi: world.client,
       logger: silentLogger,
     });
     monitor = createMonitor({
@@ -43,6 +41,7 @@ describeEachDatabase('expiry reminders across gaps', (kind) => {
       clock: world.clock,
       spApi: world.client,
       secrets,
+      lifecycle: world.lifecycle,
       logger: silentLogger,
     });
   });

@@ -49,7 +49,7 @@ describeEachDatabase('portal banners', (kind) => {
     expect(broken.map((b) => b.kind)).toEqual(['connection.revoked', 'connection.expired']);
     expect(broken.every((b) => b.tone === 'bad')).toBe(true);
 
-    await world.applications.flag(world.applicationId, 'invalid_client from Amazon');
+    await world.applications.reject(world.applicationId, 'invalid_client from Amazon');
     expect((await notify.banners.forViewer(owner))[0]).toMatchObject({
       kind: 'application.rejected',
       tone: 'bad',

@@ -34,6 +34,7 @@ describeEachDatabase('order import exactness', (kind) => {
       spApi: world.client,
       clock: world.clock,
       logger: silentLogger,
+      lifecycle: world.lifecycle,
       settings: { initialLookbackMs: 6 * HOUR, pageSize: 25 },
     });
   });

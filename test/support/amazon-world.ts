@@ -3,9 +3,11 @@ import type { SpApiClient } from '../../src/amazon/client-types.js';
 import { createLwaClient } from '../../src/amazon/lwa.js';
 import { createRateLimiter } from '../../src/amazon/rate-limiter.js';
 import { simulatorEndpoints } from '../../src/config/config.js';
-import { createApplications, type Applications } from '../../src/connections/applications.js';
+import { createApplications, type Applications } from '../../src/lifecycle/applications.js';
 import { createAuditLog } from '../../src/connections/audit.js';
 import { createConnectionManager } from '../../src/connections/manage.js';
+import { listEvents } from '../../src/events/events.js';
+import { createConnectionLifecycle, type ConnectionLifecycle } from '../../src/lifecycle/connections.js';
 import { DAY, createOffsetClock, systemClock, type OffsetClock } from '../../src/kernel/clock.js';
 import { silentLogger } from '../../src/kernel/log.js';
 import { cryptoRandom, randomUuid } from '../../src/kernel/random.js';
@@ -29,7 +31,9 @@ export interface AmazonWorld {
   applications: Applications;
   broker: TokenBroker;
   client: SpApiClient;
-  events: string[];
+  /** The lifecycle events recorded for this world's application (read from the event log). */
+  events: () => Promise<string[]>;
+  lifecycle: ConnectionLifecycle;
   applicationId: string;
   accountId: string;
   /** LWA calls the simulator has seen so far. */
@@ -88,29 +92,22 @@ export async function createAmazonWorld(
       .returning('id')
       .executeTakeFirstOrThrow()
   ).id;
-  const manager = createConnectionManager({
+  const lifecycle = createConnectionLifecycle({
     db: store.db,
-    vault,
     clock,
+    vault,
     random: cryptoRandom,
-    lwa,
-    fetch: fetchSim,
-    applications,
     audit,
-    endpoints,
-    userAgent: 'test/1 (Language=TS)',
     logger: silentLogger,
   });
-  const events: string[] = [];
   const broker = createTokenBroker({
     store,
     vault,
     clock,
     lwa,
     applications,
-    audit,
+    lifecycle,
     logger: silentLogger,
-    onEvent: (e) => events.push(e.type),
   });
   const client = createSpApiClient({
     tokens: broker,
@@ -125,6 +122,19 @@ export async function createAmazonWorld(
     backoffCapMs: 200,
     ...(options.metrics ? { metrics: options.metrics } : {}),
   });
+  const manager = createConnectionManager({
+    db: store.db,
+    clock,
+    random: cryptoRandom,
+    lwa,
+    spApi: client,
+    primeAccessToken: broker.prime,
+    applications,
+    lifecycle,
+    audit,
+    endpoints,
+    logger: silentLogger,
+  });
   const log = () => sim.ctx.state.requestLog;
   return {
     sim,
@@ -132,7 +142,11 @@ export async function createAmazonWorld(
     applications,
     broker,
     client,
-    events,
+    lifecycle,
+    events: async () =>
+      (await listEvents(store.db, { limit: 10_000 }))
+        .filter((e) => e.applicationId === applicationId)
+        .map((e) => e.type),
     applicationId,
     accountId,
     lwaCalls: () => log().filter((e) => e.operation === 'lwa').length,

@@ -1,6 +1,6 @@
 import { createAmazonStack, type AmazonStack } from '../../src/amazon-stack.js';
 import { simulatorEndpoints } from '../../src/config/config.js';
-import { createApplications } from '../../src/connections/applications.js';
+import { createApplications } from '../../src/lifecycle/applications.js';
 import { createAuditLog } from '../../src/connections/audit.js';
 import { createOffsetClock, systemClock, type Clock } from '../../src/kernel/clock.js';
 import { silentLogger } from '../../src/kernel/log.js';
@@ -49,6 +49,7 @@ export async function openSimulatorImporter(options: {
     spApi: amazon.spApi,
     clock,
     logger: silentLogger,
+    lifecycle: amazon.lifecycle,
     ...(options.settings ? { settings: options.settings } : {}),
   });
   return { store, clock, amazon, importer };

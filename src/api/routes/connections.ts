@@ -1,7 +1,5 @@
 import { createRoute, type OpenAPIHono, type z } from '@hono/zod-openapi';
 import type { Connection } from '../../connections/repository.js';
-import { deriveState, describeStatus } from '../../connections/status.js';
-import type { ConnectionState } from '../../store/schema.js';
 import type { ApiDeps, ApiEnv } from '../context.js';
 import {
   commonErrors,
@@ -12,22 +10,12 @@ import {
   ListConnectionsQuery,
 } from '../schemas.js';
 
-/** States in which the seller should renew now: it will stop, or has stopped, working. */
-const NEEDS_RENEWAL: ReadonlySet<ConnectionState> = new Set([
-  'expiring',
-  'expired',
-  'revoked',
-  'disconnected',
-]);
-
-/** A connection as the API shows it: status derived at read time, renew link, never a token. */
+/** A connection as the API shows it: its health (lifecycle/health.ts), renew link, never a token. */
 export function connectionView(
   connection: Connection,
-  now: number,
   renewUrl: (id: string) => string,
 ): z.infer<typeof ConnectionSchema> {
-  const state = deriveState(connection.state, connection.expiresAt, now);
-  const status = describeStatus(state, connection.expiresAt, now);
+  const h = connection.health;
   return {
     id: connection.id,
     accountId: connection.accountId,
@@ -37,10 +25,22 @@ export function connectionView(
     storeName: connection.storeName,
     marketplaceIds: connection.marketplaceIds,
     kind: connection.kind,
-    state,
-    stateLabel: status.label,
-    advice: status.advice,
-    daysLeft: status.daysLeft,
+    state: h.lifecycle,
+    health: {
+      state: h.state,
+      label: h.label,
+      reason: h.reason,
+      action: h.action,
+      advice: h.advice,
+      since: h.since.toISOString(),
+      deadline: h.deadline?.toISOString() ?? null,
+      canCallAmazon: h.canCallAmazon,
+      canRenew: h.canRenew,
+      renewBlockedReason: h.renewBlockedReason,
+    },
+    stateLabel: h.label,
+    advice: h.advice,
+    daysLeft: h.daysLeft,
     authorizedAt: connection.authorizedAt.toISOString(),
     expiresAt: connection.expiresAt?.toISOString() ?? null,
     lastSuccessAt: connection.lastSuccessAt?.toISOString() ?? null,
@@ -51,7 +51,7 @@ export function connectionView(
           at: connection.lastError.at.toISOString(),
         }
       : null,
-    needsReauthorization: NEEDS_RENEWAL.has(state),
+    needsReauthorization: h.action === 'renew' || h.action === 'connect',
     renewUrl: renewUrl(connection.id),
   };
 }
@@ -99,8 +99,7 @@ export function registerConnectionRoutes(
   renewUrl: (id: string) => string,
 ): void {
   app.openapi(listConnectionsRoute, async (c) => {
-    const { state, region, accountId } = c.req.valid('query');
-    const now = deps.clock.now();
+    const { state, health, region, accountId } = c.req.valid('query');
     const principal = c.get('principal');
     // An account key sees its own account only, whatever accountId says (the use case enforces it).
     const all = await deps.connections.list(principal.viewer, accountId);
@@ -108,14 +107,15 @@ export function registerConnectionRoutes(
       .filter((connection) => region === undefined || connection.region === region)
       .filter((connection) => principal.accountId === null || connection.accountId === principal.accountId)
       .filter((connection) => accountId === undefined || connection.accountId === accountId)
-      .map((connection) => connectionView(connection, now, renewUrl))
-      .filter((view) => state === undefined || view.state === state);
+      .map((connection) => connectionView(connection, renewUrl))
+      .filter((view) => state === undefined || view.state === state)
+      .filter((view) => health === undefined || view.health.state === health);
     return c.json({ connections: views }, 200);
   });
 
   app.openapi(getConnectionRoute, async (c) => {
     const { id } = c.req.valid('param');
     const connection = await deps.connections.get(c.get('principal').viewer, id);
-    return c.json(connectionView(connection, deps.clock.now(), renewUrl), 200);
+    return c.json(connectionView(connection, renewUrl), 200);
   });
 }

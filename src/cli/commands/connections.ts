@@ -1,7 +1,6 @@
 import { InvalidArgumentError, type Command } from 'commander';
-import type { Application } from '../../connections/applications.js';
+import type { Application } from '../../lifecycle/applications.js';
 import type { Connection } from '../../connections/repository.js';
-import { deriveState, describeStatus, type StatusView } from '../../connections/status.js';
 import type { RegionCode } from '../../store/schema.js';
 import { AppError } from '../../kernel/errors.js';
 import {
@@ -35,11 +34,10 @@ export function registerConnectionsCommands(program: Command): void {
         const account = options.account === undefined ? undefined : await accountOption(ctx, options.account);
         const list = await ctx.connections.list(ctx.viewer, account?.id);
         const names = await lookups(ctx);
-        const now = ctx.clock.now();
         if (options.json) {
           console.log(
             JSON.stringify(
-              list.map((c) => connectionJson(c, names, now)),
+              list.map((c) => connectionJson(c, names)),
               null,
               2,
             ),
@@ -56,13 +54,13 @@ export function registerConnectionsCommands(program: Command): void {
         }
         console.log(
           table(
-            ['id', 'account', 'region', 'seller', 'state', 'expires', 'last success', 'last error'],
+            ['id', 'account', 'region', 'seller', 'health', 'expires', 'last success', 'last error'],
             list.map((c) => [
               c.id,
               names.accounts.get(c.accountId) ?? c.accountId,
               c.region,
               c.storeName ? `${c.sellingPartnerId} (${c.storeName})` : c.sellingPartnerId,
-              statusOf(c, now).label,
+              c.health.label,
               c.expiresAt ? formatDay(c.expiresAt) : 'never',
               formatTime(c.lastSuccessAt),
               c.lastError ? `${c.lastError.code} at ${formatTime(c.lastError.at)}` : '-',
@@ -83,8 +81,7 @@ export function registerConnectionsCommands(program: Command): void {
         });
         const history = (await ctx.connections.history(ctx.viewer, id)).slice(0, RECENT_AUDIT);
         const names = await lookups(ctx);
-        const now = ctx.clock.now();
-        const status = statusOf(c, now);
+        const status = c.health;
         const app = names.applications.get(c.applicationId);
         const lines: [string, string][] = [
           ['connection', c.id],
@@ -94,9 +91,10 @@ export function registerConnectionsCommands(program: Command): void {
           ['region', c.region],
           ['marketplaces', c.marketplaceIds.length ? c.marketplaceIds.join(', ') : '-'],
           ['kind', c.kind === 'self' ? 'self-authorized (imported refresh token)' : 'OAuth (seller consent)'],
-          ['state', status.label],
+          ['health', `${status.label} (since ${formatTime(status.since)})`],
+          ['why', status.reason],
           ['advice', status.advice],
-          ['state reason', `${c.stateReason ?? '-'} (since ${formatTime(c.stateChangedAt)})`],
+          ['state', `${status.lifecycle}: ${c.stateReason ?? '-'} (since ${formatTime(c.stateChangedAt)})`],
           ['authorized', formatTime(c.authorizedAt)],
           ['expires', c.expiresAt ? formatTime(c.expiresAt) : 'never'],
           ['last success', formatTime(c.lastSuccessAt)],
@@ -171,7 +169,7 @@ export function registerConnectionsCommands(program: Command): void {
                 refreshToken: '--refresh-token-stdin',
               }),
             );
-          const status = statusOf(c, ctx.clock.now());
+          const status = c.health;
           console.log(
             [
               `Imported: connection ${c.id}. Amazon accepted the refresh token; it is stored sealed.`,
@@ -179,11 +177,14 @@ export function registerConnectionsCommands(program: Command): void {
               `  application   ${app.name}`,
               `  seller        ${c.sellingPartnerId} (${c.region})${c.storeName ? `, ${c.storeName}` : ''}`,
               `  marketplaces  ${c.marketplaceIds.length ? c.marketplaceIds.join(', ') : '-'}`,
-              `  state         ${status.label}`,
+              `  health        ${status.label}`,
               `  expires       ${c.expiresAt ? formatDay(c.expiresAt) : 'never'}`,
             ].join('\n'),
           );
-          if (c.lastError) console.log(`Note: ${c.lastError.message}`);
+          if (c.marketplaceIds.length === 0)
+            console.log(
+              'Note: the marketplaces could not be fetched yet; the health probe asks Amazon again.',
+            );
         });
       },
     );
@@ -223,13 +224,8 @@ async function lookups(ctx: CliContext): Promise<Lookups> {
   };
 }
 
-/** The state shown to people: derived from the expiry at read time, like the portal does. */
-function statusOf(c: Connection, now: number): StatusView {
-  return describeStatus(deriveState(c.state, c.expiresAt, now), c.expiresAt, now);
-}
-
-function connectionJson(c: Connection, names: Lookups, now: number) {
-  const status = statusOf(c, now);
+function connectionJson(c: Connection, names: Lookups) {
+  const status = c.health;
   return {
     id: c.id,
     accountId: c.accountId,
@@ -241,7 +237,15 @@ function connectionJson(c: Connection, names: Lookups, now: number) {
     storeName: c.storeName,
     marketplaceIds: c.marketplaceIds,
     kind: c.kind,
-    state: status.state,
+    state: status.lifecycle,
+    health: {
+      state: status.state,
+      label: status.label,
+      reason: status.reason,
+      action: status.action,
+      since: status.since,
+      deadline: status.deadline,
+    },
     stateLabel: status.label,
     daysLeft: status.daysLeft,
     authorizedAt: c.authorizedAt,

@@ -9,6 +9,7 @@ import * as m0008 from './0008_listings.js';
 import * as m0009 from './0009_notify.js';
 import * as m0007 from './0007_orders.js';
 import * as m0010 from './0010_monitor.js';
+import * as m0011 from './0011_lifecycle.js';
 
 /**
  * Every migration, in order. The same list runs on PGlite and PostgreSQL. Names are fixed forever
@@ -25,4 +26,5 @@ export const migrations: Record<string, Migration> = {
   '0008_listings': m0008,
   '0009_notify': m0009,
   '0010_monitor': m0010,
+  '0011_lifecycle': m0011,
 };

@@ -2,16 +2,23 @@ import type { SessionUser } from '../../accounts/service.js';
 import { REGION_NAMES, marketplaceById } from '../../amazon/regions.js';
 import type { AuditRecord } from '../../connections/audit.js';
 import type { Connection } from '../../connections/repository.js';
-import type { StatusView } from '../../connections/status.js';
 import { formatDateTime } from '../format.js';
 import { Layout } from './layout.js';
 import { RenewAction } from './renew-button.js';
+
+/** Who acts, in words, for each health action. */
+const actionWords: Record<Connection['health']['action'], string> = {
+  none: 'Nothing to do.',
+  renew: 'Your action:',
+  connect: 'Your action:',
+  operator: 'The operator acts:',
+  wait: 'Sellerlink retries:',
+};
 
 /** One connection: its facts, actions, and audit trail. */
 export function ConnectionPage(props: {
   user: SessionUser;
   connection: Connection;
-  status: StatusView;
   applicationName: string;
   history: AuditRecord[];
   notice?: string | null;
@@ -28,12 +35,16 @@ export function ConnectionPage(props: {
         {c.sellingPartnerId} · {REGION_NAMES[c.region]}
       </h1>
       {props.notice ? <p class="banner good">{props.notice}</p> : null}
-      <div class="card" data-connection={c.id} data-state={props.status.state}>
+      <div class="card" data-connection={c.id} data-state={c.health.lifecycle} data-health={c.health.state}>
         <p>
-          <span class={`badge ${props.status.tone}`} data-status>
-            {props.status.label}
+          <span class={`badge ${c.health.tone}`} data-status>
+            {c.health.label}
           </span>{' '}
-          {props.status.advice}
+          <span data-reason>{c.health.reason}</span>
+        </p>
+        <p data-advice>
+          <strong>{actionWords[c.health.action]}</strong> {c.health.advice}
+          {c.health.deadline ? ` Deadline: ${formatDateTime(c.health.deadline)}.` : ''}
         </p>
         <table>
           <tbody>

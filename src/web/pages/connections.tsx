@@ -2,14 +2,12 @@ import type { SessionUser } from '../../accounts/service.js';
 import { REGION_NAMES, REGIONS, marketplaceById } from '../../amazon/regions.js';
 import type { Account } from '../../accounts/service.js';
 import type { Connection } from '../../connections/repository.js';
-import type { StatusView } from '../../connections/status.js';
 import { formatDate, formatDateTime } from '../format.js';
 import { Layout } from './layout.js';
 import { RenewAction } from './renew-button.js';
 
 export interface ConnectionRow {
   connection: Connection;
-  status: StatusView;
   applicationName: string;
   accountName?: string;
 }
@@ -29,19 +27,39 @@ export function ConnectionsPage(props: {
   canConnect: boolean;
   accounts?: Account[];
 }) {
-  const expiringSoon = props.rows.filter((r) => r.status.state === 'expiring');
-  const broken = props.rows.filter((r) => ['expired', 'revoked', 'error'].includes(r.status.state));
+  const health = (r: ConnectionRow) => r.connection.health;
+  const who = (r: ConnectionRow) =>
+    `${r.connection.storeName ?? r.connection.sellingPartnerId} (${r.connection.region})`;
+  const expiringSoon = props.rows.filter(
+    (r) => health(r).state === 'renew_needed' && health(r).canCallAmazon,
+  );
+  const broken = props.rows.filter((r) => health(r).state === 'renew_needed' && !health(r).canCallAmazon);
+  const cutOff = props.rows.filter((r) => health(r).state === 'app_rejected');
+  const paused = props.rows.filter((r) => health(r).state === 'paused_by_amazon');
+  const cutOffApps = [...new Set(cutOff.map((r) => r.applicationName))];
   const csrf = props.user.csrfToken;
   return (
     <Layout title="Connections" user={props.user} sandbox={props.sandbox}>
       <h1>Amazon connections</h1>
       {props.notice ? <p class="banner good">{props.notice}</p> : null}
+      {cutOff.length ? (
+        <p class="banner bad" role="alert" data-banner="app_rejected">
+          Amazon refuses the credentials of the app {cutOffApps.map((n) => `"${n}"`).join(', ')}:{' '}
+          {cutOff.length === 1 ? '1 connection is' : `${cutOff.length} connections are`} cut off (
+          {cutOff.map(who).join(', ')}). Nothing is asked of you: the operator has been alerted, and orders
+          and listing changes catch up by themselves once it is fixed.
+        </p>
+      ) : null}
       {broken.length ? (
         <p class="banner bad" role="alert" data-banner="broken">
           {broken.length === 1 ? '1 connection needs' : `${broken.length} connections need`} renewal now:
-          orders and listings for{' '}
-          {broken.map((r) => `${r.connection.sellingPartnerId} (${r.connection.region})`).join(', ')} are
-          paused until renewed.
+          orders and listings for {broken.map(who).join(', ')} are paused until renewed.
+        </p>
+      ) : null}
+      {paused.length ? (
+        <p class="banner warn" role="status" data-banner="paused_by_amazon">
+          Amazon is throttling or failing for {paused.map(who).join(', ')}; Sellerlink retries by itself.
+          Nothing to do.
         </p>
       ) : null}
       {expiringSoon.length ? (
@@ -49,9 +67,10 @@ export function ConnectionsPage(props: {
           {expiringSoon.length === 1 ? '1 connection expires' : `${expiringSoon.length} connections expire`}{' '}
           within 30 days:{' '}
           {expiringSoon
-            .map(
-              (r) => `${r.connection.sellingPartnerId} (${r.connection.region}) in ${r.status.daysLeft} days`,
-            )
+            .map((r) => {
+              const left = health(r).daysLeft ?? 0;
+              return `${who(r)} in ${left} ${left === 1 ? 'day' : 'days'}`;
+            })
             .join(', ')}
           . Renew to keep orders and listings flowing.
         </p>
@@ -108,8 +127,13 @@ export function ConnectionsPage(props: {
             </tr>
           </thead>
           <tbody>
-            {props.rows.map(({ connection: c, status, applicationName, accountName }) => (
-              <tr data-connection={c.id} data-region={c.region} data-state={status.state}>
+            {props.rows.map(({ connection: c, applicationName, accountName }) => (
+              <tr
+                data-connection={c.id}
+                data-region={c.region}
+                data-state={c.health.lifecycle}
+                data-health={c.health.state}
+              >
                 <td>
                   <strong>{REGION_NAMES[c.region]}</strong>
                   <br />
@@ -123,11 +147,11 @@ export function ConnectionsPage(props: {
                 </td>
                 <td>{marketplaces(c.marketplaceIds)}</td>
                 <td>
-                  <span class={`badge ${status.tone}`} data-status>
-                    {status.label}
+                  <span class={`badge ${c.health.tone}`} data-status>
+                    {c.health.label}
                   </span>
-                  <div class="small" style="max-width:16rem">
-                    {status.advice}
+                  <div class="small" style="max-width:16rem" data-reason>
+                    {c.health.state === 'working' ? c.health.reason : `${c.health.reason} ${c.health.advice}`}
                   </div>
                 </td>
                 <td data-authorized>{formatDate(c.authorizedAt)}</td>

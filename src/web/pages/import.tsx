@@ -1,6 +1,6 @@
 import type { Account, SessionUser } from '../../accounts/service.js';
 import { REGION_NAMES, REGIONS } from '../../amazon/regions.js';
-import type { Application } from '../../connections/applications.js';
+import type { Application } from '../../lifecycle/applications.js';
 import { Layout } from './layout.js';
 
 /** The form for importing a self-authorized refresh token (FACTS §3). */

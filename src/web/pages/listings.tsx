@@ -1,7 +1,6 @@
 import type { SessionUser } from '../../accounts/service.js';
 import { REGION_NAMES, marketplaceById } from '../../amazon/regions.js';
 import type { Connection } from '../../connections/repository.js';
-import type { StatusView } from '../../connections/status.js';
 import type { ListingChange, ListingIssue } from '../../listings/model.js';
 import { formatDateTime } from '../format.js';
 import { Layout } from './layout.js';
@@ -99,7 +98,6 @@ function MarketplaceSelect(props: { connection: Connection; value: string | unde
 export function ListingsPage(props: {
   user: SessionUser;
   connection: Connection;
-  status: StatusView;
   changes: ListingChange[];
   counts: Record<string, number>;
   sandbox: string | null;
@@ -121,11 +119,13 @@ export function ListingsPage(props: {
         Listings · {c.sellingPartnerId} · {REGION_NAMES[c.region]}
       </h1>
       <p>
-        <span class={`badge ${props.status.tone}`}>{props.status.label}</span>{' '}
+        <span class={`badge ${c.health.tone}`}>{c.health.label}</span>{' '}
         <span class="small" data-counts>
           {['queued', 'waiting', 'sending', 'accepted', 'rejected', 'valid', 'failed', 'superseded']
             .filter((s) => (props.counts[s] ?? 0) > 0)
-            .map((s) => `${props.counts[s]} ${s === 'waiting' ? 'waiting for renewal' : s}`)
+            .map(
+              (s) => `${props.counts[s]} ${s === 'waiting' ? 'waiting until the connection works again' : s}`,
+            )
             .join(' · ') || 'no changes yet'}
         </span>
       </p>

@@ -10,6 +10,24 @@ export function RenewAction(props: { connection: Connection; csrf: string; showI
       </a>
     ) : null;
   }
+  if (!c.health.canRenew && c.health.renewBlockedReason) {
+    return (
+      <div>
+        <button
+          type="button"
+          disabled
+          data-renew={c.id}
+          data-renew-blocked
+          title={c.health.renewBlockedReason}
+        >
+          Renew
+        </button>
+        <div class="small" style="max-width:16rem" data-renew-blocked-reason>
+          {c.health.renewBlockedReason}
+        </div>
+      </div>
+    );
+  }
   return (
     <form method="post" action={`/connections/${c.id}/renew`}>
       <input type="hidden" name="_csrf" value={props.csrf} />

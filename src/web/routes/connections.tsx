@@ -1,10 +1,9 @@
 import type { Context, Hono } from 'hono';
 import type { SessionUser } from '../../accounts/service.js';
 import { isRegion } from '../../amazon/regions.js';
-import type { Application } from '../../connections/applications.js';
+import type { Application } from '../../lifecycle/applications.js';
 import { ConnectionsError } from '../../connections/errors.js';
 import type { Connection, Viewer } from '../../connections/repository.js';
-import { deriveState, describeStatus } from '../../connections/status.js';
 import { Secret } from '../../kernel/secret.js';
 import type { WebDeps, WebEnv } from '../context.js';
 import { notFoundPage, refuseForm, requireUser } from '../guards.js';
@@ -52,12 +51,9 @@ export function registerConnectionRoutes(app: Hono<WebEnv>, deps: WebDeps): void
     accountNames?: Map<string, string>,
   ): Promise<ConnectionRow[]> => {
     const apps = new Map((await deps.applications.list()).map((a) => [a.id, a.name]));
-    const now = deps.clock.now();
     return connections.map((connection) => {
-      const state = deriveState(connection.state, connection.expiresAt, now);
       const row: ConnectionRow = {
         connection,
-        status: describeStatus(state, connection.expiresAt, now),
         applicationName: apps.get(connection.applicationId) ?? 'unknown app',
       };
       const accountName = accountNames?.get(connection.accountId);
@@ -115,14 +111,31 @@ export function registerConnectionRoutes(app: Hono<WebEnv>, deps: WebDeps): void
         409,
       );
     }
-    const url = await deps.oauth.startConnect(
-      { viewer: viewerOf(user), sessionHash: user.sessionHash, ip: c.get('ip') },
-      {
-        region,
-        applicationId: application.id,
-        ...(typeof form.accountId === 'string' ? { accountId: form.accountId } : {}),
-      },
-    );
+    let url: string;
+    try {
+      url = await deps.oauth.startConnect(
+        { viewer: viewerOf(user), sessionHash: user.sessionHash, ip: c.get('ip') },
+        {
+          region,
+          applicationId: application.id,
+          ...(typeof form.accountId === 'string' ? { accountId: form.accountId } : {}),
+        },
+      );
+    } catch (err) {
+      if (err instanceof ConnectionsError && err.code === 'APPLICATION_REJECTED') {
+        return c.html(
+          <MessagePage
+            title="Connecting cannot work right now"
+            message={err.message}
+            user={user}
+            code={err.code}
+            tone="warn"
+          />,
+          409,
+        );
+      }
+      throw err;
+    }
     c.header('Referrer-Policy', 'no-referrer');
     return c.redirect(url, 303);
   });
@@ -201,7 +214,6 @@ export function registerConnectionRoutes(app: Hono<WebEnv>, deps: WebDeps): void
         <ConnectionPage
           user={user}
           connection={connection}
-          status={row!.status}
           applicationName={row!.applicationName}
           history={history}
           notice={NOTICES[c.req.query('notice') ?? ''] ?? null}
@@ -231,10 +243,15 @@ export function registerConnectionRoutes(app: Hono<WebEnv>, deps: WebDeps): void
     } catch (err) {
       if (err instanceof ConnectionsError && err.code === 'CONNECTION_NOT_FOUND')
         return connectionNotFound(c, user);
-      if (err instanceof ConnectionsError && err.code === 'CONNECTION_NOT_RENEWABLE') {
+      if (
+        err instanceof ConnectionsError &&
+        (err.code === 'CONNECTION_NOT_RENEWABLE' || err.code === 'APPLICATION_REJECTED')
+      ) {
         return c.html(
           <MessagePage
-            title="Cannot renew here"
+            title={
+              err.code === 'APPLICATION_REJECTED' ? 'Renewing cannot help right now' : 'Cannot renew here'
+            }
             message={err.message}
             user={user}
             code={err.code}

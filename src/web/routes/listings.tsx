@@ -2,7 +2,6 @@ import type { Context, Hono } from 'hono';
 import type { SessionUser } from '../../accounts/service.js';
 import { ConnectionsError } from '../../connections/errors.js';
 import type { Connection } from '../../connections/repository.js';
-import { deriveState, describeStatus } from '../../connections/status.js';
 import { ValidationError } from '../../kernel/errors.js';
 import type { ListingOutbox } from '../../listings/outbox.js';
 import { quickEditPatch } from '../../listings/quick-edit.js';
@@ -59,13 +58,10 @@ export function registerListingRoutes(app: Hono<WebEnv>, deps: WebDeps, listings
     status: 200 | 400 = 200,
   ) => {
     const viewer = viewerOf(user);
-    const now = deps.clock.now();
-    const state = deriveState(connection.state, connection.expiresAt, now);
     return c.html(
       <ListingsPage
         user={user}
         connection={connection}
-        status={describeStatus(state, connection.expiresAt, now)}
         changes={await listings.recent(viewer, connection.id, { limit: 50 })}
         counts={await listings.counts(viewer, connection.id)}
         sandbox={sandbox}

@@ -2,9 +2,11 @@ import type { Kysely, Selectable } from 'kysely';
 import type { LwaCredentials } from '../amazon/lwa.js';
 import type { Clock } from '../kernel/clock.js';
 import type { Secret } from '../kernel/secret.js';
-import type { ApplicationsTable, Database } from '../store/schema.js';
+import { ConnectionsError } from '../connections/errors.js';
+import { recordEvent } from '../events/events.js';
+import type { ApplicationsTable, Database, RotationState } from '../store/schema.js';
 import type { Vault } from '../vault/envelope.js';
-import { ConnectionsError } from './errors.js';
+import { incidentKey, likelyRejectionCause } from './event-keys.js';
 
 /** The vendor's SP-API application, without its secret. */
 export interface Application {
@@ -23,8 +25,28 @@ export interface Application {
   clientSecretExpiresAt: Date;
   /** The rotated-out secret is kept (sealed) until this time; null when there is none. */
   previousSecretExpiresAt: Date | null;
+  /** When Amazon started refusing the app's credentials (the current incident); null: accepted. */
   flaggedAt: Date | null;
   flaggedReason: string | null;
+  /** Automatic client-secret rotation: idle, requested (waiting for the new secret), or failed (retried at `rotationNextAt`). */
+  rotation: {
+    state: RotationState;
+    requestedAt: Date | null;
+    attempts: number;
+    nextAt: Date | null;
+    lastError: string | null;
+  };
+}
+
+/** Where an application's credentials stand, derived from its row and the time. */
+export type ApplicationState = 'valid' | 'secret_expiring' | 'rotating' | 'rejected';
+
+/** The application's lifecycle state: rejected beats rotating beats expiring. */
+export function applicationState(app: Application, now: number, expiringDays = 30): ApplicationState {
+  if (app.flaggedAt) return 'rejected';
+  if (app.rotation.state === 'requested') return 'rotating';
+  if (app.clientSecretExpiresAt.getTime() - now <= expiringDays * 86_400_000) return 'secret_expiring';
+  return 'valid';
 }
 
 /** Amazon expires an LWA client secret 180 days after it was issued (FACTS §4). */
@@ -72,6 +94,13 @@ function toApplication(r: Selectable<ApplicationsTable>): Application {
     previousSecretExpiresAt: r.previous_secret_blob ? r.previous_secret_expires_at : null,
     flaggedAt: r.flagged_at,
     flaggedReason: r.flagged_reason,
+    rotation: {
+      state: r.rotation_state,
+      requestedAt: r.rotation_requested_at,
+      attempts: r.rotation_attempts,
+      nextAt: r.rotation_next_at,
+      lastError: r.rotation_last_error,
+    },
   };
 }
 
@@ -108,7 +137,11 @@ function validate(input: NewApplication): void {
   }
 }
 
-/** Registers and reads the vendor's applications; the client secret is sealed in the vault. */
+/**
+ * The vendor's applications: registration, sealed client secrets, and the application lifecycle
+ * (credentials valid → secret expiring → rotating → valid again, or rejected → recovered). The one
+ * writer of the `applications` table; each transition records its events in the same transaction.
+ */
 export function createApplications(deps: {
   db: Kysely<Database>;
   vault: Vault;
@@ -116,6 +149,48 @@ export function createApplications(deps: {
   newId: () => string;
 }) {
   const { db, vault } = deps;
+  const at = (): Date => new Date(deps.clock.now());
+
+  /** Who is told about an incident: the operators, and every account with a live connection through the app. */
+  const audiences = async (q: Kysely<Database>, id: string): Promise<(string | null)[]> => {
+    const rows = await q
+      .selectFrom('connections')
+      .select('account_id')
+      .distinct()
+      .where('application_id', '=', id)
+      .where('state', '!=', 'disconnected')
+      .orderBy('account_id')
+      .execute();
+    return [null, ...rows.map((r) => r.account_id)];
+  };
+
+  /** Clears a rejection inside `q` and records `application.recovered` for everyone who was told. */
+  const recoverIn = async (q: Kysely<Database>, id: string, how: string): Promise<boolean> => {
+    const row = await q
+      .selectFrom('applications')
+      .select(['app_id', 'name', 'flagged_at'])
+      .where('id', '=', id)
+      .forUpdate()
+      .executeTakeFirst();
+    if (!row?.flagged_at) return false;
+    await q
+      .updateTable('applications')
+      .set({ flagged_at: null, flagged_reason: null, updated_at: at() })
+      .where('id', '=', id)
+      .execute();
+    for (const accountId of await audiences(q, id)) {
+      await recordEvent(q, {
+        type: 'application.recovered',
+        at: at(),
+        accountId,
+        applicationId: id,
+        payload: { appId: row.app_id, name: row.name, how, rejectedSince: row.flagged_at.toISOString() },
+        dedupeKey: incidentKey('application.recovered', id, row.flagged_at, accountId ?? 'operators'),
+      });
+    }
+    return true;
+  };
+
   return {
     /** Registers an app, or updates the one with the same app id (secret replaced). */
     async upsert(input: NewApplication): Promise<Application> {
@@ -163,18 +238,23 @@ export function createApplications(deps: {
         authorization_lifetime_days: input.authorizationLifetimeDays ?? null,
         updated_at: new Date(deps.clock.now()),
       };
-      const row = existing
-        ? await db
-            .updateTable('applications')
-            .set(values)
-            .where('id', '=', id)
-            .returningAll()
-            .executeTakeFirstOrThrow()
-        : await db
-            .insertInto('applications')
-            .values({ id, ...values })
-            .returningAll()
-            .executeTakeFirstOrThrow();
+      const row = await db.transaction().execute(async (trx) => {
+        // A new secret from the operator ends a rejection (if Amazon refuses it too, the next call
+        // starts a new incident).
+        if (existing && !sameSecret) await recoverIn(trx, id, 'a new client secret was registered');
+        return existing
+          ? await trx
+              .updateTable('applications')
+              .set(values)
+              .where('id', '=', id)
+              .returningAll()
+              .executeTakeFirstOrThrow()
+          : await trx
+              .insertInto('applications')
+              .values({ id, ...values })
+              .returningAll()
+              .executeTakeFirstOrThrow();
+      });
       return toApplication(row);
     },
 
@@ -186,9 +266,9 @@ export function createApplications(deps: {
     },
 
     /** The application with this internal id or Amazon app id. */
-    async get(idOrAppId: string): Promise<Application> {
+    async get(idOrAppId: string, q: Kysely<Database> = db): Promise<Application> {
       const isUuid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(idOrAppId);
-      const row = await db
+      const row = await q
         .selectFrom('applications')
         .selectAll()
         .where(isUuid ? 'id' : 'app_id', '=', idOrAppId)
@@ -215,9 +295,9 @@ export function createApplications(deps: {
     },
 
     /**
-     * Makes a new client secret from Amazon the current one, at once; the replaced secret is kept
-     * sealed (as the previous secret) until `previousExpiresAt`. Clears a failure flag. Pass the
-     * transaction that records the rotation event as `q`.
+     * Makes a new (verified) client secret from Amazon the current one, at once; the replaced secret
+     * is kept sealed (as the previous secret) until `previousExpiresAt`. Ends a rejection (recording
+     * `application.recovered`) and the rotation. Pass the transaction that records the rotation event as `q`.
      */
     async replaceSecret(id: string, next: SecretReplacement, q: Kysely<Database> = db): Promise<Application> {
       const row = await q
@@ -242,13 +322,21 @@ export function createApplications(deps: {
           previous_secret_key_id: previous.keyId,
           previous_secret_blob: previous.blob,
           previous_secret_expires_at: next.previousExpiresAt,
-          flagged_at: null,
-          flagged_reason: null,
+          rotation_state: 'idle',
+          rotation_requested_at: null,
+          rotation_attempts: 0,
+          rotation_next_at: null,
+          rotation_last_error: null,
           updated_at: new Date(deps.clock.now()),
         })
         .where('id', '=', id)
         .returningAll()
         .executeTakeFirstOrThrow();
+      if (await recoverIn(q, id, 'a new client secret was verified and put in use')) {
+        return toApplication(
+          await q.selectFrom('applications').selectAll().where('id', '=', id).executeTakeFirstOrThrow(),
+        );
+      }
       return toApplication(updated);
     },
 
@@ -314,23 +402,75 @@ export function createApplications(deps: {
       return rows.length;
     },
 
-    /** Marks an app as failing for every seller (e.g. invalid_client) with the likely cause. */
-    async flag(id: string, reason: string): Promise<void> {
+    /**
+     * Amazon refused the app's client credentials (invalid_client): the app is rejected and every
+     * seller connected through it is cut off. The first report of an incident records
+     * `application.rejected` for the operators (with the likely cause) and for each affected account,
+     * in the same transaction; later reports of the same incident change nothing. Returns whether
+     * this started a new incident.
+     */
+    async reject(id: string, amazonMessage: string | null = null): Promise<boolean> {
+      return db.transaction().execute(async (trx) => {
+        const row = await trx
+          .selectFrom('applications')
+          .selectAll()
+          .where('id', '=', id)
+          .forUpdate()
+          .executeTakeFirst();
+        if (!row) throw new ConnectionsError('APPLICATION_NOT_FOUND', `no application '${id}'`);
+        if (row.flagged_at) return false;
+        const app = toApplication(row);
+        const now = at();
+        const cause = likelyRejectionCause(app, now.getTime());
+        await trx
+          .updateTable('applications')
+          .set({ flagged_at: now, flagged_reason: cause, updated_at: now })
+          .where('id', '=', id)
+          .execute();
+        for (const accountId of await audiences(trx, id)) {
+          await recordEvent(trx, {
+            type: 'application.rejected',
+            at: now,
+            accountId,
+            applicationId: id,
+            payload: accountId
+              ? { appId: app.appId, name: app.name, action: 'operator' }
+              : { appId: app.appId, name: app.name, likelyCause: cause, amazon: amazonMessage },
+            dedupeKey: incidentKey('application.rejected', id, now, accountId ?? 'operators'),
+          });
+        }
+        return true;
+      });
+    },
+
+    /** Amazon accepts the app's credentials again: ends the incident (`application.recovered` for everyone told). */
+    async recover(id: string, how: string): Promise<boolean> {
+      return db.transaction().execute((trx) => recoverIn(trx, id, how));
+    },
+
+    /** An automatic rotation was asked of Amazon: the new secret is awaited (notification). */
+    async rotationRequested(id: string): Promise<void> {
       await db
         .updateTable('applications')
-        .set({ flagged_at: new Date(deps.clock.now()), flagged_reason: reason })
+        .set({ rotation_state: 'requested', rotation_requested_at: at(), rotation_last_error: null })
         .where('id', '=', id)
         .execute();
     },
 
-    /** Clears the flag after a successful call. */
-    async unflag(id: string): Promise<void> {
-      await db
+    /** A rotation attempt failed (or its secret never arrived): retried at `nextAt`. Returns the attempts so far. */
+    async rotationFailed(id: string, message: string, nextAt: Date): Promise<number> {
+      const row = await db
         .updateTable('applications')
-        .set({ flagged_at: null, flagged_reason: null })
+        .set((eb) => ({
+          rotation_state: 'failed',
+          rotation_attempts: eb('rotation_attempts', '+', 1),
+          rotation_next_at: nextAt,
+          rotation_last_error: message,
+        }))
         .where('id', '=', id)
-        .where('flagged_at', 'is not', null)
-        .execute();
+        .returning('rotation_attempts')
+        .executeTakeFirst();
+      return row?.rotation_attempts ?? 0;
     },
 
     /** Re-seals every client secret with the vault's current key; returns how many moved. */

@@ -1,0 +1,483 @@
+import { sql, type Kysely, type Selectable } from 'kysely';
+import type { AuditLog } from '../connections/audit.js';
+import type { Clock } from '../kernel/clock.js';
+import type { Logger } from '../kernel/log.js';
+import { randomUuid, type Random } from '../kernel/random.js';
+import type { Secret } from '../kernel/secret.js';
+import type { ConnectionsTable, ConnectionState, Database, RegionCode } from '../store/schema.js';
+import { sealRefreshToken } from '../tokens/sealing.js';
+import type { Sealed, Vault } from '../vault/envelope.js';
+import { recordConnectionEvent } from './event-keys.js';
+import { timedState } from './health.js';
+
+const DAY = 86_400_000;
+
+/** Marketplaces a seller participates in, and the store name (Sellers API). */
+export interface Participations {
+  marketplaceIds: string[];
+  storeName: string | null;
+}
+
+/** Who made a change, for the audit log. */
+export interface Actor {
+  userId: string | null;
+  label: string;
+  ip: string | null;
+}
+
+/** What changed, told after commit to whoever wants to react at once (e.g. drain listings after renewal). */
+export interface ConnectionChange {
+  type: 'connected' | 'renewed' | 'disconnected' | 'revoked' | 'expired' | 'error' | 'recovered';
+  connectionId: string;
+  accountId: string;
+}
+
+export interface ConnectionLifecycleDeps {
+  db: Kysely<Database>;
+  clock: Clock;
+  vault: Vault;
+  random: Random;
+  audit: AuditLog;
+  logger: Logger;
+  /** Called after commit; a nudge only (the durable record is the event in the same transaction). */
+  onChange?: (change: ConnectionChange) => void;
+}
+
+type Row = Selectable<ConnectionsTable>;
+
+/**
+ * The one writer of the `connections` table. Each transition changes the row, appends its audit
+ * entry and records its event in one transaction, so a crash right after commit loses nothing and a
+ * crash before it leaves no trace. States: active → (expiring, by time) → expired; revoked;
+ * error ⇄ active; any → disconnected; any → active on renewal.
+ */
+export function createConnectionLifecycle(deps: ConnectionLifecycleDeps) {
+  const { db, clock } = deps;
+  const now = (): Date => new Date(clock.now());
+  const changed = (change: ConnectionChange): void => {
+    try {
+      deps.onChange?.(change);
+    } catch (err) {
+      deps.logger.error({ err: (err as Error).message }, 'connection change hook failed');
+    }
+  };
+  /** Runs `fn` in a transaction, or inside the one `q` already is. */
+  const inTransaction = <T>(q: Kysely<Database>, fn: (trx: Kysely<Database>) => Promise<T>): Promise<T> =>
+    q.isTransaction ? fn(q) : q.transaction().execute(fn);
+  const lastWritten = new Map<string, number>();
+
+  /** Moves one connection past its end to `expired` (audit and event in one transaction); false if it is not due. */
+  const expire = async (id: string): Promise<boolean> => {
+    const at = now();
+    const row = await db.transaction().execute(async (trx) => {
+      const next = await trx
+        .updateTable('connections')
+        .set({
+          state: 'expired',
+          state_reason: 'Amazon ended the authorization after its 365 days.',
+          state_changed_at: at,
+          updated_at: at,
+        })
+        .where('id', '=', id)
+        .where('state', 'in', ['active', 'expiring', 'error'])
+        .where('expires_at', '<=', at)
+        .returningAll()
+        .executeTakeFirst();
+      if (!next) return null;
+      await deps.audit.record(
+        {
+          accountId: next.account_id,
+          connectionId: id,
+          actor: 'system',
+          action: 'connection.expired',
+          outcome: 'success',
+          detail: { expiresAt: next.expires_at?.toISOString() ?? null },
+        },
+        trx,
+      );
+      await recordConnectionEvent(trx, next, 'connection.expired', at, {
+        reason: 'Amazon ended the authorization after its 365 days.',
+        state: 'expired',
+      });
+      return next;
+    });
+    if (!row) return false;
+    changed({ type: 'expired', connectionId: id, accountId: row.account_id });
+    return true;
+  };
+
+  return {
+    /**
+     * Stores a fresh authorization: the same application + selling partner + region updates its
+     * existing connection (a renewal: new sealed token, new expiry, back to active), otherwise a new
+     * connection is created. Audit entry and `connection.connected`/`.renewed` in the same transaction.
+     */
+    async authorize(input: {
+      accountId: string;
+      applicationId: string;
+      sellingPartnerId: string;
+      region: RegionCode;
+      kind: 'oauth' | 'self';
+      refreshToken: Secret;
+      /** null: the authorization does not expire. */
+      expiresInDays: number | null;
+      participations: Participations | null;
+      actor: Actor;
+    }): Promise<{ row: Row; renewed: boolean }> {
+      const at = now();
+      const expiresAt =
+        input.expiresInDays === null ? null : new Date(at.getTime() + input.expiresInDays * DAY);
+      const result = await db.transaction().execute(async (trx) => {
+        const existing = await trx
+          .selectFrom('connections')
+          .select(['id', 'state', 'marketplace_ids', 'store_name'])
+          .where('application_id', '=', input.applicationId)
+          .where('selling_partner_id', '=', input.sellingPartnerId)
+          .where('region', '=', input.region)
+          .forUpdate()
+          .executeTakeFirst();
+        const id = existing?.id ?? randomUuid(deps.random);
+        const sealed = sealRefreshToken(deps.vault, id, input.refreshToken);
+        const values = {
+          account_id: input.accountId,
+          kind: input.kind,
+          refresh_token_key_id: sealed.keyId,
+          refresh_token_blob: sealed.blob,
+          authorized_at: at,
+          expires_at: expiresAt,
+          state: 'active' as const,
+          state_reason: existing ? 'renewed' : 'connected',
+          state_changed_at: at,
+          marketplace_ids: JSON.stringify(
+            input.participations?.marketplaceIds ?? existing?.marketplace_ids ?? [],
+          ),
+          store_name: input.participations?.storeName ?? existing?.store_name ?? null,
+          last_success_at: input.participations ? at : null,
+          last_error_code: null,
+          last_error_message: null,
+          last_error_at: null,
+          consecutive_failures: 0,
+          updated_at: at,
+        };
+        const row = existing
+          ? await trx
+              .updateTable('connections')
+              .set(values)
+              .where('id', '=', id)
+              .returningAll()
+              .executeTakeFirstOrThrow()
+          : await trx
+              .insertInto('connections')
+              .values({
+                id,
+                application_id: input.applicationId,
+                selling_partner_id: input.sellingPartnerId,
+                region: input.region,
+                created_at: at,
+                ...values,
+              })
+              .returningAll()
+              .executeTakeFirstOrThrow();
+        const type = existing ? 'connection.renewed' : 'connection.connected';
+        await deps.audit.record(
+          {
+            accountId: input.accountId,
+            connectionId: id,
+            actorUserId: input.actor.userId,
+            actor: input.actor.label,
+            action: type,
+            outcome: 'success',
+            detail: {
+              kind: input.kind,
+              region: input.region,
+              sellingPartnerId: input.sellingPartnerId,
+              previousState: existing?.state ?? null,
+              expiresAt: expiresAt?.toISOString() ?? null,
+              marketplaces: input.participations?.marketplaceIds.length ?? null,
+            },
+            ip: input.actor.ip,
+          },
+          trx,
+        );
+        await recordConnectionEvent(trx, row, type, at, { previousState: existing?.state ?? null });
+        return { row, renewed: Boolean(existing) };
+      });
+      changed({
+        type: result.renewed ? 'renewed' : 'connected',
+        connectionId: result.row.id,
+        accountId: result.row.account_id,
+      });
+      return result;
+    },
+
+    /** Disconnects: deletes the sealed refresh token; audit and `connection.disconnected` in one transaction. */
+    async disconnect(id: string, actor: Actor & { username: string }): Promise<Row> {
+      const at = now();
+      const row = await db.transaction().execute(async (trx) => {
+        const before = await trx
+          .selectFrom('connections')
+          .select(['state'])
+          .where('id', '=', id)
+          .forUpdate()
+          .executeTakeFirstOrThrow();
+        const next = await trx
+          .updateTable('connections')
+          .set({
+            refresh_token_key_id: null,
+            refresh_token_blob: null,
+            state: 'disconnected',
+            state_reason: `disconnected by ${actor.username}`,
+            state_changed_at: at,
+            updated_at: at,
+          })
+          .where('id', '=', id)
+          .returningAll()
+          .executeTakeFirstOrThrow();
+        await deps.audit.record(
+          {
+            accountId: next.account_id,
+            connectionId: id,
+            actorUserId: actor.userId,
+            actor: actor.label,
+            action: 'connection.disconnected',
+            outcome: 'success',
+            detail: { previousState: before.state },
+            ip: actor.ip,
+          },
+          trx,
+        );
+        await recordConnectionEvent(trx, next, 'connection.disconnected', at, {
+          previousState: before.state,
+        });
+        return next;
+      });
+      changed({ type: 'disconnected', connectionId: id, accountId: row.account_id });
+      return row;
+    },
+
+    /**
+     * Amazon refused the refresh token (invalid_grant): the connection is revoked, or expired when
+     * past its end. Audit and event in the transaction. Returns the new state and its reason.
+     */
+    async markDead(
+      q: Kysely<Database>,
+      id: string,
+      amazon: { code: string; message: string | null },
+    ): Promise<{ state: 'revoked' | 'expired'; reason: string }> {
+      const at = now();
+      const result = await inTransaction(q, async (trx) => {
+        const before = await trx
+          .selectFrom('connections')
+          .selectAll()
+          .where('id', '=', id)
+          .executeTakeFirstOrThrow();
+        const state: 'revoked' | 'expired' =
+          before.expires_at && before.expires_at.getTime() <= at.getTime() ? 'expired' : 'revoked';
+        const reason =
+          state === 'expired'
+            ? 'Amazon ended the authorization after its 365 days.'
+            : 'Amazon no longer accepts this authorization (the seller removed the app, or access changed).';
+        const row = await trx
+          .updateTable('connections')
+          .set({
+            state,
+            state_reason: reason,
+            state_changed_at: at,
+            last_error_code: amazon.code,
+            last_error_message: reason,
+            last_error_at: at,
+            updated_at: at,
+          })
+          .where('id', '=', id)
+          .returningAll()
+          .executeTakeFirstOrThrow();
+        await deps.audit.record(
+          {
+            accountId: row.account_id,
+            connectionId: id,
+            actor: 'system',
+            action: `connection.${state}`,
+            outcome: 'failure',
+            detail: { reason, amazon: amazon.message },
+          },
+          trx,
+        );
+        await recordConnectionEvent(trx, row, `connection.${state}`, at, { reason, state });
+        return { state, reason, accountId: row.account_id };
+      });
+      changed({ type: result.state, connectionId: id, accountId: result.accountId });
+      return { state: result.state, reason: result.reason };
+    },
+
+    /**
+     * A transient failure to refresh (or call): counted; after `errorAfter` in a row the connection
+     * shows `error` (paused by Amazon) and `connection.error` is recorded once for the incident.
+     */
+    async recordFailure(
+      q: Kysely<Database>,
+      id: string,
+      failure: { code: string; message: string },
+      errorAfter: number,
+    ): Promise<void> {
+      const at = now();
+      const entered = await inTransaction(q, async (trx) => {
+        const row = await trx
+          .updateTable('connections')
+          .set((eb) => ({
+            consecutive_failures: eb('consecutive_failures', '+', 1),
+            last_error_code: failure.code,
+            last_error_message: failure.message,
+            last_error_at: at,
+          }))
+          .where('id', '=', id)
+          .returningAll()
+          .executeTakeFirst();
+        if (!row || row.consecutive_failures < errorAfter || row.state !== 'active') return null;
+        const next = await trx
+          .updateTable('connections')
+          .set({
+            state: 'error',
+            state_reason: `${errorAfter} failed calls in a row (${failure.code})`,
+            state_changed_at: at,
+            updated_at: at,
+          })
+          .where('id', '=', id)
+          .returningAll()
+          .executeTakeFirstOrThrow();
+        await recordConnectionEvent(
+          trx,
+          next,
+          'connection.error',
+          at,
+          { reason: failure.message, code: failure.code },
+          `connection.error:${id}:${at.toISOString()}`,
+        );
+        return next;
+      });
+      if (entered) changed({ type: 'error', connectionId: id, accountId: entered.account_id });
+    },
+
+    /** A refresh or call worked: failures reset, and an `error` connection is active again. */
+    async recordRecovered(q: Kysely<Database>, id: string): Promise<void> {
+      const at = now();
+      const rows = await q
+        .updateTable('connections')
+        .set({
+          consecutive_failures: 0,
+          state: sql<ConnectionState>`case when state = 'error' then 'active' else state end`,
+          state_reason: sql<string | null>`case when state = 'error' then 'recovered' else state_reason end`,
+          state_changed_at: sql<Date>`case when state = 'error' then ${at} else state_changed_at end`,
+        })
+        .where('id', '=', id)
+        .where((eb) => eb.or([eb('consecutive_failures', '>', 0), eb('state', '=', 'error')]))
+        .returning(['account_id'])
+        .execute();
+      if (rows[0]) changed({ type: 'recovered', connectionId: id, accountId: rows[0].account_id });
+    },
+
+    /**
+     * Records "last successful call to Amazon", at most once a minute per connection per process,
+     * so a busy connection does not turn every SP-API call into a database write.
+     */
+    recordSuccess(id: string): void {
+      const at = clock.now();
+      if (at - (lastWritten.get(id) ?? 0) < 60_000) return;
+      lastWritten.set(id, at);
+      db.updateTable('connections')
+        .set({ last_success_at: new Date(at), consecutive_failures: 0 })
+        .where('id', '=', id)
+        .execute()
+        .catch((err: unknown) =>
+          deps.logger.warn(
+            { err: (err as Error).message, connectionId: id },
+            'could not record a successful call',
+          ),
+        );
+    },
+
+    /** Claims a health probe (conditional on the last probe time read): false when another worker has it. */
+    async claimProbe(id: string, lastProbeAt: Date | null): Promise<boolean> {
+      let claim = db
+        .updateTable('connections')
+        .set({ last_probe_at: now(), last_probe_outcome: 'running' })
+        .where('id', '=', id);
+      claim =
+        lastProbeAt === null
+          ? claim.where('last_probe_at', 'is', null)
+          : claim.where('last_probe_at', '=', lastProbeAt);
+      return Boolean(await claim.returning('id').executeTakeFirst());
+    },
+
+    /** Stores a probe's outcome, and the marketplaces it found. */
+    async finishProbe(id: string, outcome: string, participations: Participations | null): Promise<void> {
+      await db
+        .updateTable('connections')
+        .set({
+          last_probe_outcome: outcome,
+          ...(participations && participations.marketplaceIds.length > 0
+            ? {
+                marketplace_ids: JSON.stringify(participations.marketplaceIds),
+                ...(participations.storeName ? { store_name: participations.storeName } : {}),
+              }
+            : {}),
+        })
+        .where('id', '=', id)
+        .execute();
+    },
+
+    /** Stores the marketplaces (and store name) Amazon reports for a connection. */
+    async setMarketplaces(id: string, participations: Participations): Promise<void> {
+      if (participations.marketplaceIds.length === 0) return;
+      await db
+        .updateTable('connections')
+        .set({
+          marketplace_ids: JSON.stringify(participations.marketplaceIds),
+          ...(participations.storeName ? { store_name: participations.storeName } : {}),
+          updated_at: now(),
+        })
+        .where('id', '=', id)
+        .execute();
+    },
+
+    /**
+     * Moves connections past their end to `expired`, each with its audit entry and
+     * `connection.expired` in one transaction. Returns how many moved.
+     */
+    async expireDue(): Promise<number> {
+      const due = await db
+        .selectFrom('connections')
+        .select('id')
+        .where('state', 'in', ['active', 'expiring', 'error'])
+        .where('expires_at', '<=', now())
+        .execute();
+      let moved = 0;
+      for (const { id } of due) if (await expire(id)) moved++;
+      return moved;
+    },
+
+    expire,
+
+    /**
+     * Replaces a sealed refresh token with the same token sealed under a newer key, unless the row
+     * changed meanwhile (renewed, disconnected). Returns whether it moved.
+     */
+    async resealRefreshToken(id: string, from: Sealed, to: Sealed): Promise<boolean> {
+      const result = await db
+        .updateTable('connections')
+        .set({ refresh_token_key_id: to.keyId, refresh_token_blob: to.blob })
+        .where('id', '=', id)
+        .where('refresh_token_key_id', '=', from.keyId)
+        .where('refresh_token_blob', '=', from.blob)
+        .executeTakeFirst();
+      return result.numUpdatedRows > 0n;
+    },
+  };
+}
+
+export type ConnectionLifecycle = ReturnType<typeof createConnectionLifecycle>;
+
+/** The lifecycle state of a row with time applied (for readers that hold a raw row). */
+export const rowState = (
+  row: { state: ConnectionState; expires_at: Date | null },
+  now: number,
+): ConnectionState => timedState(row.state, row.expires_at, now);
