@@ -448,13 +448,26 @@ export function createApplications(deps: {
       return db.transaction().execute((trx) => recoverIn(trx, id, how));
     },
 
-    /** An automatic rotation was asked of Amazon: the new secret is awaited (notification). */
-    async rotationRequested(id: string): Promise<void> {
-      await db
+    /**
+     * A rotation is about to be asked of Amazon: the new secret is then awaited (notification).
+     * With `onlyIf`, claims it only when no other process has (state as read, and no request newer
+     * than `staleBefore`): false when someone else is already rotating.
+     */
+    async rotationRequested(id: string, onlyIf?: { staleBefore: Date }): Promise<boolean> {
+      let q = db
         .updateTable('applications')
         .set({ rotation_state: 'requested', rotation_requested_at: at(), rotation_last_error: null })
-        .where('id', '=', id)
-        .execute();
+        .where('id', '=', id);
+      if (onlyIf) {
+        q = q.where((eb) =>
+          eb.or([
+            eb('rotation_state', '!=', 'requested'),
+            eb('rotation_requested_at', 'is', null),
+            eb('rotation_requested_at', '<', onlyIf.staleBefore),
+          ]),
+        );
+      }
+      return Boolean(await q.returning('id').executeTakeFirst());
     },
 
     /** A rotation attempt failed (or its secret never arrived): retried at `nextAt`. Returns the attempts so far. */

@@ -206,7 +206,7 @@ export function createSecretRotation(deps: {
 
   const rotate = async (
     idOrAppId: string,
-    options: { region?: RegionCode; actor?: string } = {},
+    options: { region?: RegionCode; actor?: string; claimed?: boolean } = {},
   ): Promise<RotationResult> => {
     const app = await applications.get(idOrAppId);
     const region = options.region ?? deps.region ?? 'NA';
@@ -219,7 +219,7 @@ export function createSecretRotation(deps: {
         detail: { appId: app.appId, region, ...detail },
       });
     // Marked before the call: Amazon may deliver the new secret while the call is still open.
-    await applications.rotationRequested(app.id);
+    if (!options.claimed) await applications.rotationRequested(app.id);
     try {
       await deps.spApi.callGrantless(
         { applicationId: app.id, region, scope: ROTATION_SCOPE },
