@@ -36,7 +36,11 @@ export async function startSandboxSimulator(config: Readonly<Config>, logger: Lo
     ? Number((JSON.parse(readFileSync(clockFile, 'utf8')) as { offsetMs?: unknown }).offsetMs)
     : 0;
   const clock = createOffsetClock(systemClock, Number.isFinite(offset) && offset > 0 ? offset : 0);
-  const simulator = createSimulator({ clock, config: { speed: config.simulator.speed } });
+  // The toolbar's clock jumps stand for days passing, so Amazon's buckets refill as they would have.
+  const simulator = createSimulator({
+    clock,
+    config: { speed: config.simulator.speed, bucketsRefillOnClockJump: true },
+  });
   const server = await listenSimulator(simulator, { port: config.simulator.port, host: config.host });
   const callback = `${config.publicUrl}/oauth/callback`;
   if (existsSync(stateFile)) {

@@ -6,31 +6,109 @@ import type { SecretRotation } from './secrets.js';
 /** The simulated time steps the sandbox toolbar offers. */
 export const SANDBOX_STEPS_DAYS = [1, 7, 30] as const;
 
+/** How far the health probes of a running pass have got. */
+export interface MonitorProgress {
+  done: number;
+  total: number;
+}
+
+/** How a toolbar monitor pass ended; never a rejection, so nobody has to catch it. */
+export type SandboxPassResult = { ok: true; report: MonitorReport } | { ok: false; error: Error };
+
+/** The toolbar's monitor passes, as the sandbox page shows them. */
+export interface SandboxMonitorStatus {
+  /** A pass is running, or queued behind the running one. */
+  running: boolean;
+  /** The running pass's health probes, when the monitor reports them. */
+  progress: MonitorProgress | null;
+  /** The last finished pass: its report, or why it failed. */
+  last: { report: MonitorReport } | { error: string } | null;
+}
+
 /** What the sandbox toolbar can do: move simulated time (then run the monitor) and rotate secrets. */
 export interface SandboxTools {
   /** The simulated time, epoch ms. */
   now(): number;
-  /** Moves the simulator's (and so the service's) clock forward and runs the monitor at once. */
-  advanceDays(days: number): Promise<MonitorReport>;
+  /**
+   * Moves the simulator's (and so the service's) clock forward and starts a monitor pass in the
+   * background, returning at once: the pass probes every connection through the usage plans, which
+   * can take minutes. `pass` settles when a pass that started after this jump has finished.
+   */
+  advanceDays(days: number): { now: number; pass: Promise<SandboxPassResult> };
+  /** Whether a pass runs, how far it got, and how the last one ended. */
+  monitorStatus(): SandboxMonitorStatus;
+  /** Resolves once no toolbar pass is running or queued. */
+  idle(): Promise<void>;
   /** Rotates every application's client secret through Amazon's (the simulator's) rotation API. */
   rotateSecrets(): Promise<{ appId: string; received: boolean; error?: string }[]>;
 }
 
-/** Sandbox mode only: the service runs on the simulator's clock, so moving it moves "now" everywhere. */
+/**
+ * Sandbox mode only: the service runs on the simulator's clock, so moving it moves "now" everywhere.
+ * Monitor passes run one at a time; jumps made while one runs share a single follow-up pass, which
+ * sees the clock as the last of them left it.
+ */
 export function createSandboxTools(deps: {
   clock: OffsetClock;
   monitor: Monitor;
   secrets: SecretRotation;
   applications: Applications;
 }): SandboxTools {
+  let current: Promise<SandboxPassResult> | null = null;
+  let next: Promise<SandboxPassResult> | null = null;
+  let progress: MonitorProgress | null = null;
+  let last: SandboxMonitorStatus['last'] = null;
+
+  const runPass = async (): Promise<SandboxPassResult> => {
+    progress = null;
+    // A monitor that reports probe progress calls `onProgress`; one that does not ignores it.
+    const options = {
+      probe: true,
+      onProgress: (p: MonitorProgress) => {
+        progress = { done: p.done, total: p.total };
+      },
+    };
+    try {
+      const report = await deps.monitor.runMonitor(options);
+      last = { report };
+      return { ok: true, report };
+    } catch (err) {
+      const error = err instanceof Error ? err : new Error(String(err));
+      last = { error: error.message };
+      return { ok: false, error };
+    } finally {
+      progress = null;
+    }
+  };
+
+  const schedule = (): Promise<SandboxPassResult> => {
+    if (next) return next;
+    if (!current) {
+      current = runPass().finally(() => {
+        current = null;
+      });
+      return current;
+    }
+    // The running pass may have read the clock before this jump: one more pass after it.
+    next = current.then(() => {
+      next = null;
+      return schedule();
+    });
+    return next;
+  };
+
   return {
     now: () => deps.clock.now(),
-    async advanceDays(days) {
+    advanceDays(days) {
       if (!Number.isInteger(days) || days < 1 || days > 366) {
         throw new RangeError('the sandbox clock moves 1-366 whole days at a time');
       }
       deps.clock.advance(days * DAY);
-      return deps.monitor.runMonitor();
+      return { now: deps.clock.now(), pass: schedule() };
+    },
+    monitorStatus: () => ({ running: current !== null || next !== null, progress, last }),
+    async idle() {
+      while (next ?? current) await (next ?? current);
     },
     async rotateSecrets() {
       const results: { appId: string; received: boolean; error?: string }[] = [];

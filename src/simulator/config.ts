@@ -62,6 +62,13 @@ export interface SimulatorConfig {
   /** Rate reported in x-amzn-RateLimit-Limit: the model's rate times `speed` when true (what is enforced). */
   rateLimitHeaderScaled: boolean;
   /**
+   * Whether a jump of the simulated clock refills usage-plan buckets. Off: buckets refill per real
+   * second only, so a test can jump time (to expire a token, say) and still meet a throttled bucket.
+   * On (sandbox mode): they refill over whichever is longer, the real or the simulated time since the
+   * last call, as Amazon's would after that much time; without jumps the two are the same.
+   */
+  bucketsRefillOnClockJump: boolean;
+  /**
    * UNCONFIRMED (FACTS §5.1 says only that the sandbox answers "when request parameters match"): whether
    * a static sandbox request may carry parameters an `x-amzn-api-sandbox.static` entry does not name.
    * 'ignore' (default) matches on the entry's parameters alone, so the required parameters a client
@@ -114,6 +121,7 @@ export const DEFAULT_SIMULATOR_CONFIG: Readonly<SimulatorConfig> = Object.freeze
   secretExpiredStatus: 403,
   bucketsPerRegion: false,
   rateLimitHeaderScaled: true,
+  bucketsRefillOnClockJump: false,
   sandboxExtraParameters: 'ignore',
   ordersDefaultBeforeLagMs: 2 * MINUTE,
   searchOrdersRequireMarketplaceIds: false,

@@ -9,7 +9,7 @@ export interface SimContext {
   config: SimulatorConfig;
   /** Simulated time: follows the real clock and can jump forward (controls). */
   clock: OffsetClock;
-  /** Real time, for token buckets and latency, which a clock jump must not refill. */
+  /** Real time, for token buckets and latency (a clock jump refills buckets only with `bucketsRefillOnClockJump`). */
   realClock: Clock;
   random: Random;
   /** Outgoing HTTP (notification deliveries). */

@@ -196,10 +196,15 @@ export interface SimFaultRule {
   remaining?: number;
 }
 
-/** A token bucket for a (sellingPartnerId, appId, operation) triple. Uses real (not simulated) time. */
+/**
+ * A token bucket for a (sellingPartnerId, appId, operation) triple. Refills in real time, and also
+ * over simulated time when `bucketsRefillOnClockJump` is on.
+ */
 export interface SimBucket {
   tokens: number;
   updatedAtReal: number;
+  /** Simulated time of the last update (absent in state files saved before it was kept). */
+  updatedAtSim?: number;
 }
 
 export interface SimState {

@@ -124,7 +124,9 @@ describeEachDatabase('an application Amazon rejects (sandbox service)', (kind) =
     // The account is told once, by e-mail and webhook, whatever runs again.
     await svc.service.monitor.runMonitor();
     await svc.service.monitor.runMonitor();
-    await eventually(async () => receiver.received.some((r) => r.body.includes('"application.rejected"')));
+    await eventually(() =>
+      Promise.resolve(receiver.received.some((r) => r.body.includes('"application.rejected"'))),
+    );
     const mail = await eventually(async () => {
       const page = await browser.get(`${svc.url}/sandbox/mail`);
       return page.text.includes('Amazon connections paused') ? page : null;
@@ -158,7 +160,9 @@ describeEachDatabase('an application Amazon rejects (sandbox service)', (kind) =
       (after.json as { connections: { health: { state: string } }[] }).connections.map((c) => c.health.state),
     ).toEqual(['working', 'working', 'working']);
     expect((await browser.get(`${svc.url}/connections`)).text).not.toContain('data-banner="app_rejected"');
-    await eventually(async () => receiver.received.some((r) => r.body.includes('"application.recovered"')));
+    await eventually(() =>
+      Promise.resolve(receiver.received.some((r) => r.body.includes('"application.recovered"'))),
+    );
     const recovered = (
       await listEvents(svc.store.db, { types: ['application.recovered'], limit: 100 })
     ).filter((e) => e.accountId !== null);

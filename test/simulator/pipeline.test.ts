@@ -204,6 +204,29 @@ describe('SP-API pipeline: usage plans (FACTS §6)', () => {
     expect((await unscaled.call('/simtest/fast')).headers.get('x-amzn-RateLimit-Limit')).toBe('2.0');
   });
 
+  it('refills buckets on a clock jump only with bucketsRefillOnClockJump (sandbox mode)', async () => {
+    const w = createTestWorld({ bucketsRefillOnClockJump: true });
+    for (let i = 0; i < 3; i++) expect((await w.call('/simtest/fast')).status).toBe(200);
+    expect((await w.call('/simtest/fast')).status).toBe(429);
+    // Real time alone refills as usual (rate 2/s → one token per 500 ms)...
+    w.realClock.advance(500);
+    expect((await w.call('/simtest/fast')).status).toBe(200);
+    expect((await w.call('/simtest/fast')).status).toBe(429);
+    // ...and so does simulated time: the longer of the two counts, never both, up to the burst.
+    w.clock.advance(499);
+    w.realClock.advance(499);
+    expect((await w.call('/simtest/fast')).status).toBe(429);
+    w.clock.advance(30 * MINUTE);
+    for (let i = 0; i < 3; i++) expect((await w.call('/simtest/fast')).status).toBe(200);
+    expect((await w.call('/simtest/fast')).status).toBe(429);
+    // A bucket saved before simulated time was kept (no updatedAtSim) refills in real time only.
+    const key = [...w.sim.ctx.state.buckets.keys()].find((k) => k.endsWith('|simtestFast'))!;
+    const { tokens, updatedAtReal } = w.sim.ctx.state.buckets.get(key)!;
+    w.sim.ctx.state.buckets.set(key, { tokens, updatedAtReal });
+    w.clock.advance(10 * MINUTE);
+    expect((await w.call('/simtest/fast')).status).toBe(429);
+  });
+
   it('keeps separate buckets per seller, per app and per operation', async () => {
     const w = createTestWorld();
     for (let i = 0; i < 3; i++) await w.call('/simtest/fast');

@@ -65,18 +65,29 @@ export function bucketKey(owner: string, appId: string, operationId: string): st
 
 /**
  * Takes one token from a bucket (FACTS §6 token bucket): it starts full at `burst`, refills at
- * `rate × speed` per real second up to `burst`. Returns false, taking nothing, when it is empty.
+ * `rate × speed` per real second up to `burst`. With `bucketsRefillOnClockJump` the refill counts
+ * the longer of the real and the simulated time since the last call, so a clock jump of a day finds
+ * the bucket as full as Amazon's would be; in real-time use both are the same. Returns false,
+ * taking nothing, when it is empty.
  */
 export function takeToken(ctx: SimContext, key: string, plan: UsagePlan): boolean {
   const now = ctx.realClock.now();
+  const simNow = ctx.clock.now();
   const bucket = ctx.state.buckets.get(key);
   let tokens = plan.burst;
   if (bucket) {
-    const elapsedSeconds = Math.max(0, now - bucket.updatedAtReal) / 1000;
-    tokens = Math.min(plan.burst, bucket.tokens + elapsedSeconds * plan.rate * ctx.config.speed);
+    let elapsedMs = Math.max(0, now - bucket.updatedAtReal);
+    if (ctx.config.bucketsRefillOnClockJump && bucket.updatedAtSim !== undefined) {
+      elapsedMs = Math.max(elapsedMs, simNow - bucket.updatedAtSim);
+    }
+    tokens = Math.min(plan.burst, bucket.tokens + (elapsedMs / 1000) * plan.rate * ctx.config.speed);
   }
   // A hair of tolerance so float error in the refill never refuses a token that is due.
   const allowed = tokens >= 1 - 1e-9;
-  ctx.state.buckets.set(key, { tokens: allowed ? Math.max(0, tokens - 1) : tokens, updatedAtReal: now });
+  ctx.state.buckets.set(key, {
+    tokens: allowed ? Math.max(0, tokens - 1) : tokens,
+    updatedAtReal: now,
+    updatedAtSim: simNow,
+  });
   return allowed;
 }

@@ -1,10 +1,59 @@
 import type { SessionUser } from '../../accounts/service.js';
+import type { MonitorReport } from '../../monitor/monitor.js';
+import type { SandboxMonitorStatus } from '../../monitor/sandbox.js';
 import { Layout } from './layout.js';
 
 /** The outcome of the last toolbar action, in plain words. */
 export interface SandboxNotice {
   tone: 'good' | 'warn' | 'bad';
   text: string;
+}
+
+const plural = (n: number, word: string): string => `${n} ${word}${n === 1 ? '' : 's'}`;
+const minute = (d: Date): string => d.toISOString().slice(0, 16).replace('T', ' ');
+
+/** A finished monitor pass in plain words, and whether it raised anything. */
+function describeReport(report: MonitorReport): SandboxNotice {
+  const raised = [
+    report.connections.expiring ? plural(report.connections.expiring, 'expiry reminder') : null,
+    report.connections.expired ? plural(report.connections.expired, 'expiry') : null,
+    report.connections.revoked ? plural(report.connections.revoked, 'revocation') : null,
+    report.secrets.warned ? plural(report.secrets.warned, 'client-secret warning') : null,
+  ].filter(Boolean);
+  return {
+    tone: raised.length ? 'warn' : 'good',
+    text: `Monitor (run at ${minute(report.at)} UTC): ${plural(report.connections.checked, 'connection')} checked, ${plural(report.probes.probed, 'health probe')}; ${raised.length ? `raised ${raised.join(', ')}` : 'nothing new to report'}.`,
+  };
+}
+
+/** The toolbar's monitor pass: running (with probe progress when known), failed, or its report. */
+function MonitorStatus(props: { status: SandboxMonitorStatus; refreshSeconds: number }) {
+  const { running, progress, last } = props.status;
+  if (running) {
+    return (
+      <>
+        <meta http-equiv="refresh" content={String(props.refreshSeconds)} />
+        <p class="banner info" role="status" data-testid="monitor-status" data-state="running">
+          {`Checking connections…${progress ? ` (${progress.done} of ${progress.total})` : ''}`}
+          <span class="small"> This page refreshes itself until the monitor has finished.</span>
+        </p>
+      </>
+    );
+  }
+  if (!last) return null;
+  if ('error' in last) {
+    return (
+      <p class="banner bad" role="status" data-testid="monitor-status" data-state="failed">
+        {`The monitor pass failed: ${last.error}. It runs again with the next jump, and daily.`}
+      </p>
+    );
+  }
+  const notice = describeReport(last.report);
+  return (
+    <p class={`banner ${notice.tone}`} role="status" data-testid="monitor-status" data-state="finished">
+      {notice.text}
+    </p>
+  );
 }
 
 /**
@@ -17,8 +66,12 @@ export function SandboxPage(props: {
   now: Date;
   steps: readonly number[];
   notice?: SandboxNotice | null;
+  /** The monitor pass the last clock jump started. */
+  monitor: SandboxMonitorStatus;
+  /** How often the page reloads itself while that pass runs. */
+  refreshSeconds: number;
 }) {
-  const date = props.now.toISOString().slice(0, 16).replace('T', ' ');
+  const date = minute(props.now);
   return (
     <Layout title="Sandbox toolbar" user={props.user} sandbox={props.sandbox}>
       <h1>Sandbox toolbar</h1>
@@ -27,14 +80,16 @@ export function SandboxPage(props: {
           {props.notice.text}
         </p>
       ) : null}
+      <MonitorStatus status={props.monitor} refreshSeconds={props.refreshSeconds} />
       <div class="card">
         <p>
           Simulated date: <strong data-testid="sim-now">{date} UTC</strong>
         </p>
         <p class="small">
-          Sellerlink and the simulated Amazon share this clock. Moving it forward runs the expiry monitor at
-          once: reminders 30, 14, 7, 3 and 1 days before an authorization ends, expiry, revocations found by
-          the daily health probe, and client-secret warnings. Time only moves forward.
+          Sellerlink and the simulated Amazon share this clock. Moving it forward starts the expiry monitor at
+          once (it works in the background; this page shows its progress, then what it found): reminders 30,
+          14, 7, 3 and 1 days before an authorization ends, expiry, revocations found by the daily health
+          probe, and client-secret warnings. Time only moves forward.
         </p>
         <div class="actions">
           {props.steps.map((days) => (

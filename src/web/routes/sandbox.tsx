@@ -7,10 +7,14 @@ import { csrfOk, setSessionCookie } from '../session.js';
 
 const plural = (n: number, word: string): string => `${n} ${word}${n === 1 ? '' : 's'}`;
 
+/** How often the toolbar page reloads itself while a monitor pass runs. */
+const SANDBOX_REFRESH_SECONDS = 2;
+
 /**
  * The sandbox toolbar (`/sandbox`, sandbox mode only): shows the simulated date, moves it forward
- * by 1, 7 or 30 days (then runs the monitor), and rotates the demo apps' client secrets. Signed-in
- * users only; forms carry the CSRF token. Outside sandbox mode the routes do not exist.
+ * by 1, 7 or 30 days (then runs the monitor in the background, showing its progress and report), and
+ * rotates the demo apps' client secrets. Signed-in users only; forms carry the CSRF token. Outside
+ * sandbox mode the routes do not exist.
  */
 export function registerSandboxRoutes(app: Hono<WebEnv>, deps: WebDeps): void {
   const tools = deps.sandboxTools;
@@ -18,23 +22,32 @@ export function registerSandboxRoutes(app: Hono<WebEnv>, deps: WebDeps): void {
   const sandbox = deps.simulatorUrl;
 
   const secure = deps.config.publicUrl.startsWith('https://');
-  const render = (c: Context<WebEnv>, notice: SandboxNotice | null, status: 200 | 400 = 200) =>
-    c.html(
+  const render = (c: Context<WebEnv>, notice: SandboxNotice | null, status: 200 | 400 = 200) => {
+    const monitor = tools.monitorStatus();
+    // While a pass runs the page reloads itself (also with the page's meta refresh) until it ends.
+    if (monitor.running) c.header('Refresh', String(SANDBOX_REFRESH_SECONDS));
+    return c.html(
       <SandboxPage
         user={c.get('user')!}
         sandbox={sandbox}
         now={new Date(tools.now())}
         steps={SANDBOX_STEPS_DAYS}
         notice={notice}
+        monitor={monitor}
+        refreshSeconds={SANDBOX_REFRESH_SECONDS}
       />,
       status,
     );
+  };
   const back = { href: '/sandbox', label: 'Back to the sandbox toolbar' };
 
   app.get('/sandbox', (c) => {
     const user = requireUser(c);
     if (user instanceof Response) return user;
-    return render(c, null);
+    // `?moved=N`: where a clock jump redirects to (POST-redirect-GET: a reload does not jump again).
+    const moved = Number(c.req.query('moved'));
+    const offered = (SANDBOX_STEPS_DAYS as readonly number[]).includes(moved);
+    return render(c, offered ? { tone: 'good', text: `Moved forward ${plural(moved, 'day')}.` } : null);
   });
 
   app.post('/sandbox/clock', async (c) => {
@@ -46,8 +59,13 @@ export function registerSandboxRoutes(app: Hono<WebEnv>, deps: WebDeps): void {
     if (!(SANDBOX_STEPS_DAYS as readonly number[]).includes(days)) {
       return render(c, { tone: 'bad', text: `Choose one of: ${SANDBOX_STEPS_DAYS.join(', ')} days.` }, 400);
     }
-    const report = await tools.advanceDays(days);
+    // The monitor pass runs in the background: its health probes wait on Amazon's usage plans,
+    // which can take minutes. The page shows its progress and then its report.
+    const { pass } = tools.advanceDays(days);
     deps.logger.info({ days, user: user.username }, 'sandbox clock moved forward');
+    void pass.then((result) => {
+      if (!result.ok) deps.logger.error({ err: result.error }, 'sandbox monitor pass failed');
+    });
     // Sessions follow the simulated clock, so the jump would sign the user out: start a fresh one.
     const token = c.get('sessionToken');
     if (token) await deps.accounts.endSession(token);
@@ -56,18 +74,7 @@ export function registerSandboxRoutes(app: Hono<WebEnv>, deps: WebDeps): void {
       userAgent: c.req.header('user-agent') ?? null,
     });
     setSessionCookie(c, session.token, session.expiresAt, secure);
-    c.set('user', { ...user, csrfToken: session.csrfToken });
-    c.set('sessionToken', session.token);
-    const raised = [
-      report.connections.expiring ? plural(report.connections.expiring, 'expiry reminder') : null,
-      report.connections.expired ? plural(report.connections.expired, 'expiry') : null,
-      report.connections.revoked ? plural(report.connections.revoked, 'revocation') : null,
-      report.secrets.warned ? plural(report.secrets.warned, 'client-secret warning') : null,
-    ].filter(Boolean);
-    return render(c, {
-      tone: raised.length ? 'warn' : 'good',
-      text: `Moved forward ${plural(days, 'day')}. Monitor: ${plural(report.connections.checked, 'connection')} checked, ${plural(report.probes.probed, 'health probe')}; ${raised.length ? `raised ${raised.join(', ')}` : 'nothing new to report'}.`,
-    });
+    return c.redirect(`/sandbox?moved=${days}`, 303);
   });
 
   app.post('/sandbox/rotate-secrets', async (c) => {
