@@ -424,7 +424,7 @@ describeEachDatabase('operator CLI', (kind) => {
       expect(child.code).toBe(0);
       expect(child.stdout).toContain('Imported: connection');
       expect(child.stdout).toContain('ATVPDKIKX0DER');
-      expect(child.stdout).toContain('Active (does not expire)');
+      expect(child.stdout).toContain('health        Working');
       expect(child.stdout).not.toContain(token);
       ids.na = /connection ([0-9a-f-]{36})/.exec(child.stdout)![1]!;
 
@@ -433,10 +433,10 @@ describeEachDatabase('operator CLI', (kind) => {
       ids.eu = /connection ([0-9a-f-]{36})/.exec(imported)![1]!;
 
       const list = await ok(['connections', 'list']);
-      expect(list).toMatch(/REGION\s+SELLER\s+STATE\s+EXPIRES\s+LAST SUCCESS\s+LAST ERROR/);
+      expect(list).toMatch(/REGION\s+SELLER\s+HEALTH\s+EXPIRES\s+LAST SUCCESS\s+LAST ERROR/);
       const naLine = list.split('\n').find((l) => l.startsWith(ids.na))!;
       expect(naLine).toMatch(
-        /Acme Outdoor\s+NA\s+A1DEMOSELLERNA .*Active \(does not expire\)\s+never\s+\d{4}-\d{2}-\d{2} \d{2}:\d{2} UTC\s+-$/,
+        /Acme Outdoor\s+NA\s+A1DEMOSELLERNA .*Working\s+never\s+\d{4}-\d{2}-\d{2} \d{2}:\d{2} UTC\s+-$/,
       );
 
       const json = JSON.parse(await ok(['connections', 'list', '--account', 'Acme Outdoor', '--json'])) as {

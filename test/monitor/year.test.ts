@@ -15,7 +15,8 @@ import { startTestService, type TestService } from '../support/service.js';
 /**
  * The expiry monitor end to end: the whole service in sandbox mode, the simulator's clock moved a
  * day at a time through a 365-day authorization, the monitor run each simulated day (the health
- * probe every 30), client secrets rotated through Amazon's rotation API every 170 days.
+ * probe every 30), client secrets rotated through Amazon's rotation API by the operator every 170 days
+ * and by Sellerlink itself 30 days before each expiry.
  */
 
 const T = 600_000;
@@ -76,8 +77,11 @@ describeEachDatabase('expiry monitor over a simulated year', (kind) => {
           const rotated = await rotate();
           expect(rotated.received).toBe(true);
           const app = rotated.application;
-          expect(app.previousSecretExpiresAt!.getTime() - app.clientSecretIssuedAt.getTime()).toBe(7 * DAY);
-          expect(app.clientSecretExpiresAt.getTime() - app.clientSecretIssuedAt.getTime()).toBe(180 * DAY);
+          // The simulator stamps the message a moment after the rotation (its clock runs 100× here).
+          const grace = app.previousSecretExpiresAt!.getTime() - app.clientSecretIssuedAt.getTime();
+          expect(Math.abs(grace - 7 * DAY)).toBeLessThan(1000);
+          const life = app.clientSecretExpiresAt.getTime() - app.clientSecretIssuedAt.getTime();
+          expect(Math.abs(life - 180 * DAY)).toBeLessThan(1000);
         }
         const probe = day % 30 === 0 || day % 170 === 0;
         const report = await svc.service.monitor.runMonitor({ probe });
@@ -100,13 +104,14 @@ describeEachDatabase('expiry monitor over a simulated year', (kind) => {
       expect(expiring[0]!.accountId).toBeTruthy();
       expect(await ofConnection('connection.expired')).toHaveLength(1);
 
-      // Two rotations of the published app, each recorded once; its secret never got near expiry.
-      expect(await ofApp('application.secret_rotated', publishedId)).toHaveLength(2);
-      const publishedWarnings = await ofApp('application.secret_expiring', publishedId);
-      expect(publishedWarnings.map((e) => e.payload.threshold)).toEqual([30, 30]);
-      // The draft app was never rotated: 30, 7 and 1 days before its secret expired, once each.
-      const draftWarnings = await ofApp('application.secret_expiring', draftId);
-      expect(draftWarnings.map((e) => e.payload.threshold)).toEqual([30, 7, 1]);
+      // Rotations of the published app (the operator's at day 170 and 340, and Sellerlink's own
+      // 30 days before each expiry), each recorded once; the draft app rotated by itself too. No
+      // operator was warned: automatic rotation never failed.
+      expect((await ofApp('application.secret_rotated', publishedId)).length).toBeGreaterThanOrEqual(3);
+      expect((await ofApp('application.secret_rotated', draftId)).length).toBeGreaterThanOrEqual(2);
+      expect(await ofApp('application.secret_expiring', publishedId)).toEqual([]);
+      expect(await ofApp('application.secret_expiring', draftId)).toEqual([]);
+      expect(await ofApp('application.rotation_failed', publishedId)).toEqual([]);
 
       // Running again changes nothing.
       const before = (await events()).length;
