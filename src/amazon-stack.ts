@@ -84,6 +84,14 @@ export function createAmazonStack(deps: {
     random: deps.random,
     ...(deps.metrics ? { metrics: deps.metrics } : {}),
     onSuccess: (connectionId) => lifecycle.recordSuccess(connectionId),
+    // Amazon kept throttling or failing past the retries: the connection shows "paused by Amazon".
+    onFailure: (connectionId, err) => {
+      lifecycle
+        .recordFailure(store.db, connectionId, { code: err.code, message: err.message }, 5)
+        .catch((e: unknown) =>
+          logger.warn({ err: (e as Error).message, connectionId }, 'could not record a failed call'),
+        );
+    },
   });
   return { userAgent, lwa, lifecycle, tokens, spApi };
 }

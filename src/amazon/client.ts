@@ -32,6 +32,8 @@ interface Caller {
   /** Drops a token Amazon called expired or invalid; without it (an RDT) there is no replay. */
   invalidate?: () => Promise<void> | void;
   onSuccess?: () => void;
+  /** A transient failure (throttling, 5xx, network) the retries did not overcome. */
+  onFailure?: (err: AmazonError) => void;
 }
 
 /** Counters the client reports (Prometheus in production, nothing in tests unless given). */
@@ -62,6 +64,8 @@ export interface SpApiClientDeps {
   backoffCapMs?: number;
   /** Called after every successful call (the service records "last successful call"). */
   onSuccess?: (connectionId: string) => void;
+  /** Called when Amazon kept throttling or failing a call past its retries (the service records it). */
+  onFailure?: (connectionId: string, err: AmazonError) => void;
 }
 
 const RDT_MARGIN_MS = 60_000;
@@ -130,10 +134,15 @@ export function createSpApiClient(deps: SpApiClientDeps): SpApiClient {
           attempt--;
           continue;
         }
-        if (!err.retryable || err.code === 'SPAPI_ACCESS_TOKEN_EXPIRED' || attempt >= maxAttempts) throw err;
+        const giveUp = (): AmazonError => {
+          if (err.retryable && err.code !== 'SPAPI_WAIT_TOO_LONG') caller.onFailure?.(err);
+          return err;
+        };
+        if (!err.retryable || err.code === 'SPAPI_ACCESS_TOKEN_EXPIRED' || attempt >= maxAttempts)
+          throw giveUp();
         // Anything but a throttle may have been processed by Amazon: a caller that cannot repeat
         // the call blindly decides itself.
-        if (request.retryAmbiguous === false && err.code !== 'SPAPI_THROTTLED') throw err;
+        if (request.retryAmbiguous === false && err.code !== 'SPAPI_THROTTLED') throw giveUp();
         await sleep(Math.floor(deps.random.float() * Math.min(cap, base * 2 ** attempt)));
         continue;
       }
@@ -151,6 +160,7 @@ export function createSpApiClient(deps: SpApiClientDeps): SpApiClient {
     },
     ...(rdt === null ? { invalidate: () => deps.tokens.invalidate(connectionId) } : {}),
     onSuccess: () => deps.onSuccess?.(connectionId),
+    onFailure: (err) => deps.onFailure?.(connectionId, err),
   });
 
   const restrictedDataToken = async (

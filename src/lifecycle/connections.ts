@@ -320,6 +320,8 @@ export function createConnectionLifecycle(deps: ConnectionLifecycleDeps) {
       errorAfter: number,
     ): Promise<void> {
       const at = now();
+      // The next success is written at once (not held back by the once-a-minute throttle).
+      lastWritten.delete(id);
       const entered = await inTransaction(q, async (trx) => {
         const row = await trx
           .updateTable('connections')
