@@ -279,6 +279,11 @@ export async function startService(
       stack.push(() => Promise.resolve(notifyJobs?.stop()));
     }
 
+    const sandboxTools = sandbox
+      ? createSandboxTools({ clock: sandbox.clock, monitor, secrets, applications })
+      : null;
+    // Shutdown waits for a background monitor pass before the database closes.
+    if (sandboxTools) stack.push(() => sandboxTools.idle());
     let url: string | null = null;
     if (role !== 'worker') {
       const app = createWebApp({
@@ -297,9 +302,7 @@ export async function startService(
           secret: notificationSecret,
           ingest: (message, options) => secrets.ingest(message, options),
         },
-        sandboxTools: sandbox
-          ? createSandboxTools({ clock: sandbox.clock, monitor, secrets, applications })
-          : null,
+        sandboxTools,
         notify: { ...notify, nudge: async () => notifyJobs?.nudge() },
         mailCatcher,
         api: {

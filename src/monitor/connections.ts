@@ -115,6 +115,8 @@ export async function probeConnections(deps: {
   logger: Logger;
   intervalMs?: number;
   limit?: number;
+  /** Told how many probes are done of how many (the sandbox page shows it). */
+  onProgress?: (p: { done: number; total: number }) => void;
 }): Promise<ProbePass> {
   const now = deps.clock.now();
   const since = new Date(now - (deps.intervalMs ?? DAY));
@@ -141,8 +143,14 @@ export async function probeConnections(deps: {
     .limit(deps.limit ?? 1000)
     .execute();
   const pass: ProbePass = { probed: 0, ok: 0, failed: 0 };
+  let done = 0;
+  deps.onProgress?.({ done, total: rows.length });
   for (const row of rows) {
-    if (!(await deps.lifecycle.claimProbe(row.id, row.last_probe_at))) continue;
+    const claimed = await deps.lifecycle.claimProbe(row.id, row.last_probe_at);
+    if (!claimed) {
+      deps.onProgress?.({ done: ++done, total: rows.length });
+      continue;
+    }
     pass.probed++;
     let outcome = 'ok';
     let participations: Participations | null = null;
@@ -156,6 +164,7 @@ export async function probeConnections(deps: {
       deps.logger.info({ connectionId: row.id, outcome }, 'health probe failed');
     }
     await deps.lifecycle.finishProbe(row.id, outcome, participations);
+    deps.onProgress?.({ done: ++done, total: rows.length });
   }
   return pass;
 }

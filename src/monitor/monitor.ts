@@ -33,7 +33,9 @@ export function createMonitor(deps: {
   probeIntervalMs?: number;
 }) {
   return {
-    async runMonitor(options: { probe?: boolean } = {}): Promise<MonitorReport> {
+    async runMonitor(
+      options: { probe?: boolean; onProgress?: (p: { done: number; total: number }) => void } = {},
+    ): Promise<MonitorReport> {
       const at = new Date(deps.clock.now());
       // Rotation first: a secret renewed ahead of its expiry never cuts anyone off.
       const rotation = await deps.secrets.autoRotate();
@@ -47,6 +49,7 @@ export function createMonitor(deps: {
               spApi: deps.spApi,
               lifecycle: deps.lifecycle,
               logger: deps.logger,
+              ...(options.onProgress ? { onProgress: options.onProgress } : {}),
               ...(deps.probeIntervalMs === undefined ? {} : { intervalMs: deps.probeIntervalMs }),
             });
       // After the probes, so a revocation they found is reported in the same run.

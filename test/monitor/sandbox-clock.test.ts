@@ -132,90 +132,81 @@ describeEachDatabase('sandbox clock jump', (kind) => {
     // toolbar); sessions follow the simulated clock, so the user signs in again after each jump.
     await svc.sim('/_sim/clock/advance', { days: 170 });
     browser = await signedInBrowser(svc);
-    const rotated = await browser.submit(
-      await browser.get(`${svc.url}/sandbox`),
-      {},
-      {
-        action: '/sandbox/rotate-secrets',
-      },
-    );
+    const toolbar = await browser.get(`${svc.url}/sandbox`);
+    const rotated = await browser.submit(toolbar, {}, { action: '/sandbox/rotate-secrets' });
     expect(rotated.text).toContain('Rotated 2 client secrets');
     await svc.sim('/_sim/clock/advance', { days: 160 });
     browser = await signedInBrowser(svc);
   }, T);
   afterAll(async () => svc?.stop());
 
-  it(
-    'answers the jump with a redirect while the monitor pass still runs; the pass then finishes and its report shows',
-    async () => {
-      const before = passesFinished();
-      const start = await simNow();
-      gate.close();
+  it('answers the jump with a redirect while the monitor pass still runs; the pass then finishes and its report shows', async () => {
+    const before = passesFinished();
+    const start = await simNow();
+    gate.close();
 
-      const toolbar = await browser.get(`${svc.url}/sandbox`);
-      const answer = await browser.submit(
-        toolbar,
-        { days: '7' },
+    const toolbar = await browser.get(`${svc.url}/sandbox`);
+    const answer = await browser.submit(
+      toolbar,
+      { days: '7' },
+      { action: '/sandbox/clock', followRedirects: false },
+    );
+    // POST-redirect-GET, answered while a health probe is held at Amazon's door.
+    expect(answer.status).toBe(303);
+    expect(answer.location).toBe('/sandbox?moved=7');
+    await vi.waitFor(() => expect(gate.held).toBe(1));
+    expect(passesFinished()).toBe(before);
+    expect(await reminders()).toHaveLength(0);
+    expect((await simNow()) - start).toBeGreaterThanOrEqual(7 * DAY);
+
+    // The page shows the jump and the running pass, and refreshes itself; reloading it does not jump.
+    const running = await browser.get(`${svc.url}${answer.location}`);
+    expect(running.url).toBe(`${svc.url}/sandbox?moved=7`);
+    expect(running.status).toBe(200);
+    expect(running.text).toContain('Moved forward 7 days.');
+    expect(monitorState(running)).toBe('running');
+    expect(running.text).toContain('Checking connections…');
+    expect(running.text).toMatch(/<meta http-equiv="refresh" content="\d+"/);
+    expect(running.headers.get('refresh')).toMatch(/^\d+$/);
+    const reloaded = await browser.get(`${svc.url}/sandbox?moved=7`);
+    expect(monitorState(reloaded)).toBe('running');
+    expect((await simNow()) - start).toBeLessThan(8 * DAY);
+
+    // Two more jumps while the pass runs: both answered at once, sharing one follow-up pass.
+    for (let i = 0; i < 2; i++) {
+      const again = await browser.submit(
+        await browser.get(`${svc.url}/sandbox`),
+        { days: '1' },
         { action: '/sandbox/clock', followRedirects: false },
       );
-      // POST-redirect-GET, answered while a health probe is held at Amazon's door.
-      expect(answer.status).toBe(303);
-      expect(answer.location).toBe('/sandbox?moved=7');
-      await vi.waitFor(() => expect(gate.held).toBe(1));
-      expect(passesFinished()).toBe(before);
-      expect(await reminders()).toHaveLength(0);
-      expect((await simNow()) - start).toBeGreaterThanOrEqual(7 * DAY);
+      expect(again.status).toBe(303);
+      expect(again.location).toBe('/sandbox?moved=1');
+    }
+    expect(gate.held).toBe(1);
+    expect(passesFinished()).toBe(before);
+    expect((await simNow()) - start).toBeGreaterThanOrEqual(9 * DAY);
 
-      // The page shows the jump and the running pass, and refreshes itself; reloading it does not jump.
-      const running = await browser.get(`${svc.url}${answer.location}`);
-      expect(running.url).toBe(`${svc.url}/sandbox?moved=7`);
-      expect(running.status).toBe(200);
-      expect(running.text).toContain('Moved forward 7 days.');
-      expect(monitorState(running)).toBe('running');
-      expect(running.text).toContain('Checking connections…');
-      expect(running.text).toMatch(/<meta http-equiv="refresh" content="\d+"/);
-      expect(running.headers.get('refresh')).toMatch(/^\d+$/);
-      const reloaded = await browser.get(`${svc.url}/sandbox?moved=7`);
-      expect(monitorState(reloaded)).toBe('running');
-      expect((await simNow()) - start).toBeLessThan(8 * DAY);
-
-      // Two more jumps while the pass runs: both answered at once, sharing one follow-up pass.
-      for (let i = 0; i < 2; i++) {
-        const again = await browser.submit(
-          await browser.get(`${svc.url}/sandbox`),
-          { days: '1' },
-          { action: '/sandbox/clock', followRedirects: false },
-        );
-        expect(again.status).toBe(303);
-        expect(again.location).toBe('/sandbox?moved=1');
-      }
-      expect(gate.held).toBe(1);
-      expect(passesFinished()).toBe(before);
-      expect((await simNow()) - start).toBeGreaterThanOrEqual(9 * DAY);
-
-      // Let Amazon answer: the pass finishes, its follow-up runs, and the page shows the report.
-      gate.open();
-      let finished: BrowserPage | null = null;
-      await vi.waitFor(
-        async () => {
-          finished = await browser.get(`${svc.url}/sandbox`);
-          expect(monitorState(finished)).toBe('finished');
-        },
-        { timeout: 120_000, interval: 250 },
-      );
-      expect(finished!.text).toContain('3 connections checked');
-      expect(finished!.text).not.toMatch(/http-equiv="refresh"/);
-      expect(finished!.headers.get('refresh')).toBeNull();
-      expect(passesFinished()).toBe(before + 2);
-      // The effects: each connection's 30-day reminder, once.
-      const raised = await reminders();
-      expect(raised).toHaveLength(3);
-      expect(raised.map((e) => e.payload.threshold)).toEqual([30, 30, 30]);
-      const probed = await svc.store.db.selectFrom('connections').select(['last_probe_outcome']).execute();
-      expect(probed.map((r) => r.last_probe_outcome)).toEqual(['ok', 'ok', 'ok']);
-      // Still signed in: the jump renewed the session (sessions follow the simulated clock).
-      expect((await browser.get(`${svc.url}/connections`)).url).toBe(`${svc.url}/connections`);
-    },
-    120_000,
-  );
+    // Let Amazon answer: the pass finishes, its follow-up runs, and the page shows the report.
+    gate.open();
+    let finished: BrowserPage | null = null;
+    await vi.waitFor(
+      async () => {
+        finished = await browser.get(`${svc.url}/sandbox`);
+        expect(monitorState(finished)).toBe('finished');
+      },
+      { timeout: 60_000, interval: 250 },
+    );
+    expect(finished!.text).toContain('3 connections checked');
+    expect(finished!.text).not.toMatch(/http-equiv="refresh"/);
+    expect(finished!.headers.get('refresh')).toBeNull();
+    expect(passesFinished()).toBe(before + 2);
+    // The effects: each connection's 30-day reminder, once.
+    const raised = await reminders();
+    expect(raised).toHaveLength(3);
+    expect(raised.map((e) => e.payload.threshold)).toEqual([30, 30, 30]);
+    const probed = await svc.store.db.selectFrom('connections').select(['last_probe_outcome']).execute();
+    expect(probed.map((r) => r.last_probe_outcome)).toEqual(['ok', 'ok', 'ok']);
+    // Still signed in: the jump renewed the session (sessions follow the simulated clock).
+    expect((await browser.get(`${svc.url}/connections`)).url).toBe(`${svc.url}/connections`);
+  }, 120_000);
 });

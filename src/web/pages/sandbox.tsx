@@ -20,9 +20,14 @@ function describeReport(report: MonitorReport): SandboxNotice {
     report.connections.revoked ? plural(report.connections.revoked, 'revocation') : null,
     report.secrets.warned ? plural(report.secrets.warned, 'client-secret warning') : null,
   ].filter(Boolean);
+  const { received, failed } = report.rotation;
+  const rotation = [
+    received ? `rotated ${plural(received, 'client secret')}` : null,
+    failed ? `${plural(failed, 'client-secret rotation')} failed` : null,
+  ].filter(Boolean);
   return {
-    tone: raised.length ? 'warn' : 'good',
-    text: `Monitor (run at ${minute(report.at)} UTC): ${plural(report.connections.checked, 'connection')} checked, ${plural(report.probes.probed, 'health probe')}; ${raised.length ? `raised ${raised.join(', ')}` : 'nothing new to report'}.`,
+    tone: raised.length || failed ? 'warn' : 'good',
+    text: `Monitor (run at ${minute(report.at)} UTC): ${plural(report.connections.checked, 'connection')} checked, ${plural(report.probes.probed, 'health probe')}; ${raised.length ? `raised ${raised.join(', ')}` : 'nothing new to report'}${rotation.length ? `; ${rotation.join(', ')}` : ''}.`,
   };
 }
 

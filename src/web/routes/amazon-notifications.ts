@@ -9,11 +9,15 @@ export const AMAZON_NOTIFICATIONS_PATH = '/amazon/notifications';
 /** The header that carries the shared secret (AMAZON_NOTIFICATION_SECRET). */
 export const NOTIFICATION_SECRET_HEADER = 'x-sellerlink-notification-secret';
 
-const STATUS_OF: Record<string, 400 | 401 | 404 | 503> = {
+const STATUS_OF: Record<string, 400 | 401 | 404 | 422 | 503> = {
   NOTIFICATION_INVALID: 400,
   NOTIFICATION_UNAUTHORIZED: 401,
   NOTIFICATION_UNKNOWN_APPLICATION: 404,
+  // Amazon does not accept the secret in the message: refused, nothing changed.
+  NOTIFICATION_SECRET_UNVERIFIED: 422,
   NOTIFICATION_DISABLED: 503,
+  // Amazon could not be reached to verify the new secret: the sender retries.
+  SECRET_ROTATION_FAILED: 503,
 };
 
 /** Constant-time comparison of two strings of any length. */
