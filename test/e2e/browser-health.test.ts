@@ -217,7 +217,8 @@ describe.skipIf(!chromiumExe.path)(
         const banner = w.page.locator('[data-banner="paused_by_amazon"]');
         expect(await visibleText(banner)).toMatch(/^Amazon is throttling or failing for .*Sellerlink retries by itself/);
         for (const region of REGIONS) {
-          expect(await visibleText(banner)).toContain(`${demoSeller(region).sellingPartnerId} (${region})`);
+          // The banner names each connection by its store name (from Amazon) and region.
+          expect(await visibleText(banner)).toContain(`${demoSeller(region).name} (${region})`);
           const r = row(w, region);
           expect(await visibleText(r.locator('[data-status]'))).toBe('Paused by Amazon');
           expect(await visibleText(r.locator('[data-reason]'))).toMatch(
@@ -301,7 +302,7 @@ describe.skipIf(!chromiumExe.path)(
         const banner = w.page.locator('[data-banner="expiring"]');
         expect(await visibleText(banner)).toMatch(/^3 connections expire within 30 days: /);
         for (const region of REGIONS) {
-          expect(await visibleText(banner)).toContain(`${demoSeller(region).sellingPartnerId} (${region}) in 25 days`);
+          expect(await visibleText(banner)).toContain(`${demoSeller(region).name} (${region}) in 25 days`);
           const r = row(w, region);
           const day = isoDay(expires.get(w.ids[region])!);
           expect(await visibleText(r.locator('[data-status]'))).toBe(`Renew by ${day}`);
