@@ -280,7 +280,19 @@ export async function startService(
     }
 
     const sandboxTools = sandbox
-      ? createSandboxTools({ clock: sandbox.clock, monitor, secrets, applications })
+      ? createSandboxTools({
+          clock: sandbox.clock,
+          monitor,
+          secrets,
+          applications,
+          consoleRotate: async (appId) => {
+            const res = await fetchFn(
+              `${sandbox.server.url}/_sim/apps/${encodeURIComponent(appId)}/rotate-secret`,
+              { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' },
+            );
+            if (!res.ok) throw new Error(`the simulator answered ${res.status}`);
+          },
+        })
       : null;
     // Shutdown waits for a background monitor pass before the database closes.
     if (sandboxTools) stack.push(() => sandboxTools.idle());

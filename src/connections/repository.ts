@@ -95,17 +95,20 @@ export function toConnection(r: ConnectionRow, now: number): Connection {
   };
 }
 
+/** The application columns a connection's health needs, for a query joined with `applications`. */
+export const HEALTH_APPLICATION_COLUMNS = [
+  'applications.name as app_name',
+  'applications.flagged_at as app_flagged_at',
+  'applications.flagged_reason as app_flagged_reason',
+] as const;
+
 /** Connections joined with the application columns their health needs. */
 export function selectConnections(db: Kysely<Database>) {
   return db
     .selectFrom('connections')
     .leftJoin('applications', 'applications.id', 'connections.application_id')
     .selectAll('connections')
-    .select([
-      'applications.name as app_name',
-      'applications.flagged_at as app_flagged_at',
-      'applications.flagged_reason as app_flagged_reason',
-    ]);
+    .select(HEALTH_APPLICATION_COLUMNS);
 }
 
 /** A connection's health now, or undefined when there is no such connection. */

@@ -110,7 +110,9 @@ export function daysLeft(expiresAt: Date | null, now: number): number | null {
 }
 
 const plural = (n: number, one: string, many: string): string => `${n} ${n === 1 ? one : many}`;
-const day = (d: Date): string => d.toISOString().slice(0, 10);
+/** A day as people read it on the pages: "2 Dec 2027" (UTC). */
+const day = (d: Date): string =>
+  d.toLocaleDateString('en-GB', { day: 'numeric', month: 'short', year: 'numeric', timeZone: 'UTC' });
 
 /** The one rule: a connection's health from the connection, its application and Amazon's answers. */
 export function connectionHealth(c: HealthInput, now: number): Health {
@@ -193,7 +195,7 @@ export function connectionHealth(c: HealthInput, now: number): Health {
       ...base,
       state: 'paused_by_amazon',
       label: 'Paused by Amazon',
-      reason: `Amazon is throttling or failing (${c.lastError?.message ?? c.stateReason ?? 'repeated failures'}). Sellerlink retries by itself.`,
+      reason: `Amazon is throttling or failing: ${(c.lastError?.message ?? c.stateReason ?? 'repeated failures').replace(/\.$/, '')}. Sellerlink retries by itself.`,
       action: 'wait',
       advice: 'Nothing to do: calls are retried with backoff and catch up when Amazon answers again.',
       tone: 'warn',

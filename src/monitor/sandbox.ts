@@ -1,5 +1,6 @@
 import type { Applications } from '../lifecycle/applications.js';
 import { DAY, type OffsetClock } from '../kernel/clock.js';
+import { MonitorError } from './errors.js';
 import type { Monitor, MonitorReport } from './monitor.js';
 import type { SecretRotation } from './secrets.js';
 
@@ -39,7 +40,11 @@ export interface SandboxTools {
   monitorStatus(): SandboxMonitorStatus;
   /** Resolves once no toolbar pass is running or queued. */
   idle(): Promise<void>;
-  /** Rotates every application's client secret through Amazon's (the simulator's) rotation API. */
+  /**
+   * Rotates every application's client secret through Amazon's (the simulator's) rotation API; an
+   * app whose credentials Amazon already refuses gets a new secret from the simulated Developer
+   * Console instead (what an operator does at Amazon), delivered to this service and verified.
+   */
   rotateSecrets(): Promise<{ appId: string; received: boolean; error?: string }[]>;
 }
 
@@ -53,6 +58,8 @@ export function createSandboxTools(deps: {
   monitor: Monitor;
   secrets: SecretRotation;
   applications: Applications;
+  /** The simulated Developer Console's "rotate secret" for an app (its notification reaches us). */
+  consoleRotate?: (appId: string) => Promise<void>;
 }): SandboxTools {
   let current: Promise<SandboxPassResult> | null = null;
   let next: Promise<SandboxPassResult> | null = null;
@@ -113,10 +120,31 @@ export function createSandboxTools(deps: {
     async rotateSecrets() {
       const results: { appId: string; received: boolean; error?: string }[] = [];
       for (const app of await deps.applications.list()) {
+        const viaConsole = async (): Promise<void> => {
+          await deps.consoleRotate!(app.appId);
+          const after = await deps.applications.get(app.id);
+          results.push({
+            appId: app.appId,
+            received:
+              after.flaggedAt === null &&
+              after.clientSecretIssuedAt.getTime() !== app.clientSecretIssuedAt.getTime(),
+          });
+        };
         try {
+          if (app.flaggedAt && deps.consoleRotate) {
+            await viaConsole();
+            continue;
+          }
           const r = await deps.secrets.rotate(app.id, { actor: 'sandbox' });
           results.push({ appId: app.appId, received: r.received });
         } catch (err) {
+          // Amazon refuses the expired secret, so it cannot rotate it: do what an operator does.
+          if (err instanceof MonitorError && err.code === 'SECRET_ROTATION_REJECTED' && deps.consoleRotate) {
+            await viaConsole().catch((e: unknown) =>
+              results.push({ appId: app.appId, received: false, error: (e as Error).message }),
+            );
+            continue;
+          }
           results.push({ appId: app.appId, received: false, error: (err as Error).message });
         }
       }

@@ -51,6 +51,7 @@ export function createBanners(deps: { db: Kysely<Database>; clock: Clock }) {
         });
       }
       const problems: (Banner & { rank: number })[] = [];
+      const paused: string[] = [];
       for (const c of connections) {
         const h = c.health;
         const name = c.storeName ?? c.sellingPartnerId;
@@ -77,14 +78,18 @@ export function createBanners(deps: { db: Kysely<Database>; clock: Clock }) {
             link,
           });
         } else if (h.state === 'paused_by_amazon') {
-          problems.push({
-            rank: 1.5,
-            tone: 'warn',
-            kind: 'connection.error',
-            text: `Amazon is throttling or failing for ${who}; Sellerlink retries by itself. Nothing to do.`,
-            link: { href: `/connections/${c.id}`, label: 'Details' },
-          });
+          paused.push(who);
         }
+      }
+      // One banner for every connection Amazon is throttling or failing: nothing to do for any.
+      if (paused.length > 0) {
+        problems.push({
+          rank: 1.5,
+          tone: 'warn',
+          kind: 'connection.error',
+          text: `Amazon is throttling or failing for ${paused.join(', ')}; Sellerlink retries by itself. Nothing to do.`,
+          link: { href: '/connections', label: 'Connections' },
+        });
       }
       problems.sort((a, b) => a.rank - b.rank);
       for (const p of problems.slice(0, MAX_CONNECTION_BANNERS)) {

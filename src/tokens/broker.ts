@@ -1,7 +1,7 @@
 import type { Kysely } from 'kysely';
 import { AmazonError } from '../amazon/errors.js';
 import type { LwaClient, LwaCredentials, LwaTokens } from '../amazon/lwa.js';
-import { healthInputOf } from '../connections/repository.js';
+import { HEALTH_APPLICATION_COLUMNS, healthInputOf } from '../connections/repository.js';
 import type { Clock } from '../kernel/clock.js';
 import type { Logger } from '../kernel/log.js';
 import type { Secret } from '../kernel/secret.js';
@@ -60,10 +60,8 @@ export function createTokenBroker(deps: TokenBrokerDeps) {
       .leftJoin('access_tokens', 'access_tokens.connection_id', 'connections.id')
       .leftJoin('applications', 'applications.id', 'connections.application_id')
       .selectAll('connections')
+      .select(HEALTH_APPLICATION_COLUMNS)
       .select([
-        'applications.name as app_name',
-        'applications.flagged_at as app_flagged_at',
-        'applications.flagged_reason as app_flagged_reason',
         'access_tokens.token_key_id',
         'access_tokens.token_blob',
         'access_tokens.expires_at as token_expires_at',

@@ -95,7 +95,7 @@ describe('connecting sellers per region through the simulator', () => {
     await browser.submit(expired, { username: svc.demo.username, password: svc.demo.password });
     const list = await browser.get(`${svc.url}/connections`);
     expect(list.text).toContain('data-banner="expiring"');
-    expect(list.text).toMatch(/Renew by \d{4}-\d{2}-\d{2}/);
+    expect(list.text).toMatch(/Renew by \d{1,2} \w{3} \d{4}/);
     expect(list.text).toMatch(/ends in 5 days/);
     const detail = await browser.get(`${svc.url}/connections/${ids.NA}`);
     const amazon = await browser.submit(detail, {}, { action: `/connections/${ids.NA}/renew` });

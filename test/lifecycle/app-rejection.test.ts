@@ -7,6 +7,7 @@ import { describeEachDatabase } from '../support/databases.js';
 import type { HttpBrowser } from '../support/http-browser.js';
 import { connectRegion, connectionIdOf, signedInBrowser } from '../support/portal.js';
 import { startTestService, type TestService } from '../support/service.js';
+import { csrfOf, eventually } from '../support/wait.js';
 
 /**
  * An application rejection end to end: the demo app's secret is rotated elsewhere (Developer
@@ -16,17 +17,6 @@ import { startTestService, type TestService } from '../support/service.js';
  * up; once a verified secret is in place (the forwarded notification), everything recovers.
  */
 
-async function eventually<T>(check: () => Promise<T | undefined | null | false>, ms = 30_000): Promise<T> {
-  const until = Date.now() + ms;
-  for (;;) {
-    const value = await check();
-    if (value) return value;
-    if (Date.now() > until) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
-
-const csrfOf = (html: string): string => /name="_csrf" value="([^"]+)"/.exec(html)![1]!;
 const APP = DEMO.publishedApp.appId;
 
 describeEachDatabase('an application Amazon rejects (sandbox service)', (kind) => {

@@ -6,6 +6,7 @@ import { describeEachDatabase } from '../support/databases.js';
 import type { HttpBrowser } from '../support/http-browser.js';
 import { connectRegion, connectionIdOf, signedInBrowser } from '../support/portal.js';
 import { startTestService, type TestService } from '../support/service.js';
+import { csrfOf, eventually } from '../support/wait.js';
 
 /**
  * The sandbox left to itself for two simulated years, as a new user would try it: connections in
@@ -17,18 +18,6 @@ import { startTestService, type TestService } from '../support/service.js';
  */
 
 const DAY = 86_400_000;
-
-async function eventually<T>(check: () => Promise<T | undefined | null | false>, ms = 60_000): Promise<T> {
-  const until = Date.now() + ms;
-  for (;;) {
-    const value = await check();
-    if (value) return value;
-    if (Date.now() > until) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 250));
-  }
-}
-
-const csrfOf = (html: string): string => /name="_csrf" value="([^"]+)"/.exec(html)![1]!;
 
 describeEachDatabase('the sandbox over two simulated years', (kind) => {
   let svc: TestService;
@@ -123,7 +112,7 @@ describeEachDatabase('the sandbox over two simulated years', (kind) => {
         .where('event_type', '=', 'connection.expiring')
         .execute();
       return done.length === expiring.length * 2 && done.every((d) => d.status === 'delivered');
-    });
+    }, 60_000);
     const hooks = receiver.received.filter((r) => r.body.includes('"connection.expiring"'));
     expect(hooks).toHaveLength(expiring.length);
     expect(hooks.every((h) => h.signatureValid)).toBe(true);

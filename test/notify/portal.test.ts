@@ -6,26 +6,7 @@ import { connectRegion, connectionIdOf, demoSeller, signedInBrowser } from '../s
 import { startTestService, type TestService } from '../support/service.js';
 import { describeEachDatabase } from '../support/databases.js';
 import { startReceiver, type Receiver } from './support.js';
-
-/** Waits until `check` holds (the delivery job runs every second here); fails after `ms`. */
-async function eventually<T>(
-  check: () => Promise<T | undefined | null | false> | T | undefined | null | false,
-  ms = 30_000,
-): Promise<T> {
-  const until = Date.now() + ms;
-  for (;;) {
-    const value = await check();
-    if (value) return value;
-    if (Date.now() > until) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
-
-function csrfOf(html: string): string {
-  const m = /name="_csrf" value="([^"]+)"/.exec(html);
-  if (!m) throw new Error('no CSRF token on the page');
-  return m[1]!;
-}
+import { csrfOf, eventually } from '../support/wait.js';
 
 describeEachDatabase('notifications in the portal (sandbox service)', (kind) => {
   let svc: TestService;

@@ -160,7 +160,7 @@ export function ConnectionsPage(props: {
                 <td>{c.lastError ? <span class="error-text">{c.lastError.message}</span> : '—'}</td>
                 <td>
                   <div class="actions">
-                    <RenewAction connection={c} csrf={csrf} showImport />
+                    <RenewAction connection={c} csrf={csrf} showImport compact />
                   </div>
                 </td>
               </tr>

@@ -16,6 +16,7 @@ th{font-size:.85rem;color:#5a6475;font-weight:600}
 .banner.warn{border:1px solid #f0c36d}.banner.bad{border:1px solid #f2a7a3}.banner.good{border:1px solid #9fd8ad}.banner.info{background:#e6f0fb;border:1px solid #a9c8ee}
 button,.button{background:#ff9900;border:1px solid #e88b00;color:#111;border-radius:4px;padding:.4rem .9rem;font-size:.95rem;cursor:pointer;text-decoration:none;display:inline-block}
 button.secondary{background:#fff;border-color:#aab2bd} button.danger{background:#fff;border-color:#d9534f;color:#9b1c1c}
+button:disabled{background:#eef0f3;border-color:#cfd5dd;color:#7a8594;cursor:not-allowed}
 .actions{display:flex;gap:.5rem;flex-wrap:wrap} .actions form{margin:0}
 .card{background:#fff;border:1px solid #e3e6ea;border-radius:6px;padding:1rem 1.25rem;margin-bottom:1rem}
 label{display:block;margin:.6rem 0 .2rem;font-weight:600} input,select,textarea{font:inherit;padding:.4rem;width:100%;max-width:28rem;box-sizing:border-box}

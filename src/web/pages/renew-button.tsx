@@ -1,7 +1,13 @@
 import type { Connection } from '../../connections/repository.js';
 
 /** The Renew (or "Connect again") button of an OAuth connection; self-authorized ones re-import. */
-export function RenewAction(props: { connection: Connection; csrf: string; showImport?: boolean }) {
+export function RenewAction(props: {
+  connection: Connection;
+  csrf: string;
+  showImport?: boolean;
+  /** In a list: the reason a disabled button is disabled goes in its tooltip (the banner says it once). */
+  compact?: boolean;
+}) {
   const c = props.connection;
   if (c.kind !== 'oauth') {
     return props.showImport ? (
@@ -22,9 +28,11 @@ export function RenewAction(props: { connection: Connection; csrf: string; showI
         >
           Renew
         </button>
-        <div class="small" style="max-width:16rem" data-renew-blocked-reason>
-          {c.health.renewBlockedReason}
-        </div>
+        {props.compact ? null : (
+          <div class="small" style="max-width:16rem" data-renew-blocked-reason>
+            {c.health.renewBlockedReason}
+          </div>
+        )}
       </div>
     );
   }

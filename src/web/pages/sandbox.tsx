@@ -109,9 +109,11 @@ export function SandboxPage(props: {
       <div class="card">
         <h2 style="margin-top:0">Client secrets</h2>
         <p class="small">
-          Amazon's client secrets last 180 days. Rotating asks the simulated Amazon for new ones
+          Amazon's client secrets last 180 days. Sellerlink rotates them by itself 30 days before they expire;
+          this button rotates them now. Rotating asks the simulated Amazon for new ones
           (rotateApplicationClientSecret); it sends them back as APPLICATION_OAUTH_CLIENT_NEW_SECRET, which
-          Sellerlink takes into use at once.
+          Sellerlink verifies and takes into use at once. An app whose credentials Amazon already refuses gets
+          a new secret from the simulated Developer Console, as an operator would do.
         </p>
         <form method="post" action="/sandbox/rotate-secrets">
           <input type="hidden" name="_csrf" value={props.user.csrfToken} />

@@ -42,6 +42,14 @@ export function defaultApplication(apps: Application[]): Application | undefined
   );
 }
 
+/** A 409 page for a connect or renew that cannot work now, saying why in plain words. */
+function refused(c: Context<WebEnv>, user: SessionUser, title: string, err: ConnectionsError): Response {
+  return c.html(
+    <MessagePage title={title} message={err.message} user={user} code={err.code} tone="warn" />,
+    409,
+  ) as Response;
+}
+
 /** The connections portal: status page, connect, renew, disconnect, import, detail. */
 export function registerConnectionRoutes(app: Hono<WebEnv>, deps: WebDeps): void {
   const sandbox = deps.simulatorUrl;
@@ -122,18 +130,8 @@ export function registerConnectionRoutes(app: Hono<WebEnv>, deps: WebDeps): void
         },
       );
     } catch (err) {
-      if (err instanceof ConnectionsError && err.code === 'APPLICATION_REJECTED') {
-        return c.html(
-          <MessagePage
-            title="Connecting cannot work right now"
-            message={err.message}
-            user={user}
-            code={err.code}
-            tone="warn"
-          />,
-          409,
-        );
-      }
+      if (err instanceof ConnectionsError && err.code === 'APPLICATION_REJECTED')
+        return refused(c, user, 'Connecting cannot work right now', err);
       throw err;
     }
     c.header('Referrer-Policy', 'no-referrer');
@@ -243,23 +241,10 @@ export function registerConnectionRoutes(app: Hono<WebEnv>, deps: WebDeps): void
     } catch (err) {
       if (err instanceof ConnectionsError && err.code === 'CONNECTION_NOT_FOUND')
         return connectionNotFound(c, user);
-      if (
-        err instanceof ConnectionsError &&
-        (err.code === 'CONNECTION_NOT_RENEWABLE' || err.code === 'APPLICATION_REJECTED')
-      ) {
-        return c.html(
-          <MessagePage
-            title={
-              err.code === 'APPLICATION_REJECTED' ? 'Renewing cannot help right now' : 'Cannot renew here'
-            }
-            message={err.message}
-            user={user}
-            code={err.code}
-            tone="warn"
-          />,
-          409,
-        );
-      }
+      if (err instanceof ConnectionsError && err.code === 'APPLICATION_REJECTED')
+        return refused(c, user, 'Renewing cannot help right now', err);
+      if (err instanceof ConnectionsError && err.code === 'CONNECTION_NOT_RENEWABLE')
+        return refused(c, user, 'Cannot renew here', err);
       throw err;
     }
   });
