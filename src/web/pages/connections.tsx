@@ -28,8 +28,11 @@ export function ConnectionsPage(props: {
   accounts?: Account[];
 }) {
   const health = (r: ConnectionRow) => r.connection.health;
-  const who = (r: ConnectionRow) =>
-    `${r.connection.storeName ?? r.connection.sellingPartnerId} (${r.connection.region})`;
+  // Store names from Amazon often end with the region already: "Demo Outdoor Goods (EU)".
+  const who = (r: ConnectionRow) => {
+    const name = r.connection.storeName ?? r.connection.sellingPartnerId;
+    return name.endsWith(`(${r.connection.region})`) ? name : `${name} (${r.connection.region})`;
+  };
   const expiringSoon = props.rows.filter(
     (r) => health(r).state === 'renew_needed' && health(r).canCallAmazon,
   );
