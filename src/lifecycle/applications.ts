@@ -59,6 +59,10 @@ export interface SecretReplacement {
   expiresAt: Date;
   /** Until when the replaced secret keeps working (Amazon: 7 days after the rotation). */
   previousExpiresAt: Date;
+  /** Where it came from (notification, endpoint, cli): recorded on the event. */
+  source: string;
+  /** Amazon's notification id, so a redelivered message records nothing twice. */
+  notificationId?: string;
 }
 
 export interface NewApplication {
@@ -332,6 +336,21 @@ export function createApplications(deps: {
         .where('id', '=', id)
         .returningAll()
         .executeTakeFirstOrThrow();
+      await recordEvent(q, {
+        type: 'application.secret_rotated',
+        at: at(),
+        applicationId: id,
+        payload: {
+          appId: updated.app_id,
+          name: updated.name,
+          clientId: updated.lwa_client_id,
+          issuedAt: next.issuedAt.toISOString(),
+          expiresAt: next.expiresAt.toISOString(),
+          previousExpiresAt: next.previousExpiresAt.toISOString(),
+          source: next.source,
+        },
+        dedupeKey: `application.secret_rotated:${id}:${next.notificationId ?? next.issuedAt.toISOString()}`,
+      });
       if (await recoverIn(q, id, 'a new client secret was verified and put in use')) {
         return toApplication(
           await q.selectFrom('applications').selectAll().where('id', '=', id).executeTakeFirstOrThrow(),
@@ -470,20 +489,48 @@ export function createApplications(deps: {
       return Boolean(await q.returning('id').executeTakeFirst());
     },
 
-    /** A rotation attempt failed (or its secret never arrived): retried at `nextAt`. Returns the attempts so far. */
-    async rotationFailed(id: string, message: string, nextAt: Date): Promise<number> {
-      const row = await db
-        .updateTable('applications')
-        .set((eb) => ({
-          rotation_state: 'failed',
-          rotation_attempts: eb('rotation_attempts', '+', 1),
-          rotation_next_at: nextAt,
-          rotation_last_error: message,
-        }))
-        .where('id', '=', id)
-        .returning('rotation_attempts')
-        .executeTakeFirst();
-      return row?.rotation_attempts ?? 0;
+    /**
+     * A rotation attempt failed (or its secret never arrived): retried at `nextAt`. When `hopeless`
+     * says the operators must step in (given the attempts so far), `application.rotation_failed` is
+     * recorded in the same transaction, once per secret. Returns the attempts so far.
+     */
+    async rotationFailed(
+      id: string,
+      failure: { code: string; message: string; nextAt: Date },
+      hopeless: (attempts: number) => boolean,
+    ): Promise<number> {
+      return db.transaction().execute(async (trx) => {
+        const row = await trx
+          .updateTable('applications')
+          .set((eb) => ({
+            rotation_state: 'failed',
+            rotation_attempts: eb('rotation_attempts', '+', 1),
+            rotation_next_at: failure.nextAt,
+            rotation_last_error: failure.message,
+          }))
+          .where('id', '=', id)
+          .returningAll()
+          .executeTakeFirst();
+        if (!row) return 0;
+        if (hopeless(row.rotation_attempts)) {
+          const app = toApplication(row);
+          await recordEvent(trx, {
+            type: 'application.rotation_failed',
+            at: at(),
+            applicationId: id,
+            payload: {
+              appId: app.appId,
+              name: app.name,
+              code: failure.code,
+              reason: failure.message,
+              attempts: row.rotation_attempts,
+              expiresAt: app.clientSecretExpiresAt.toISOString(),
+            },
+            dedupeKey: `application.rotation_failed:${id}:${app.clientSecretExpiresAt.toISOString()}`,
+          });
+        }
+        return row.rotation_attempts;
+      });
     },
 
     /** Re-seals every client secret with the vault's current key; returns how many moved. */

@@ -177,32 +177,11 @@ export function createSecretRotation(deps: {
     }
   };
 
-  /** Whether rotation failures for this app now need an operator (alert once per secret). */
-  const alertIfHopeless = async (
-    app: Application,
-    error: MonitorError,
-    attempts: number,
-  ): Promise<boolean> => {
-    const now = deps.clock.now();
-    const hopeless =
-      !error.retryable || attempts >= 3 || app.clientSecretExpiresAt.getTime() - now <= 7 * 86_400_000;
-    if (!hopeless) return false;
-    await recordEvent(db, {
-      type: 'application.rotation_failed',
-      at: new Date(now),
-      applicationId: app.id,
-      payload: {
-        appId: app.appId,
-        name: app.name,
-        code: error.code,
-        reason: error.message,
-        attempts,
-        expiresAt: app.clientSecretExpiresAt.toISOString(),
-      },
-      dedupeKey: `application.rotation_failed:${app.id}:${app.clientSecretExpiresAt.toISOString()}`,
-    });
-    return true;
-  };
+  /** Whether rotation failures need an operator: Amazon will not rotate, 3 attempts, or 7 days left. */
+  const hopeless =
+    (app: Application, error: MonitorError) =>
+    (attempts: number): boolean =>
+      !error.retryable || attempts >= 3 || app.clientSecretExpiresAt.getTime() - deps.clock.now() <= 7 * DAY;
 
   const rotate = async (
     idOrAppId: string,
@@ -232,10 +211,15 @@ export function createSecretRotation(deps: {
       const retryAfter = err.details?.retryAfterMs;
       await applications.rotationFailed(
         app.id,
-        err.message,
-        new Date(
-          now + (typeof retryAfter === 'number' ? retryAfter : rotationBackoffMs(app.rotation.attempts + 1)),
-        ),
+        {
+          code: err.code,
+          message: err.message,
+          nextAt: new Date(
+            now +
+              (typeof retryAfter === 'number' ? retryAfter : rotationBackoffMs(app.rotation.attempts + 1)),
+          ),
+        },
+        hopeless(app, err),
       );
       throw err;
     }
@@ -314,30 +298,32 @@ export function createSecretRotation(deps: {
             "Amazon accepted the rotation but its APPLICATION_OAUTH_CLIENT_NEW_SECRET notification did not arrive: check the app's notification destination (EventBridge API destination to POST /amazon/notifications).",
             { retryable: true },
           );
-          const attempts = await applications.rotationFailed(
+          await applications.rotationFailed(
             app.id,
-            error.message,
-            new Date(now + rotationBackoffMs(app.rotation.attempts + 1)),
+            {
+              code: error.code,
+              message: error.message,
+              nextAt: new Date(now + rotationBackoffMs(app.rotation.attempts + 1)),
+            },
+            hopeless(app, error),
           );
-          await alertIfHopeless(app, error, attempts);
           pass.failed++;
           continue;
         }
         if (app.rotation.state === 'failed' && app.rotation.nextAt && app.rotation.nextAt.getTime() > now)
           continue;
+        // One process rotates: the claim is a conditional update.
+        const claimed = await applications.rotationRequested(app.id, { staleBefore: new Date(now - waitMs) });
+        if (!claimed) continue;
         pass.requested++;
         try {
-          const result = await rotate(app.id, { actor: 'system' });
+          const result = await rotate(app.id, { actor: 'system', claimed: true });
           if (result.received) pass.received++;
         } catch (err) {
-          const error =
-            err instanceof MonitorError
-              ? err
-              : new MonitorError('SECRET_ROTATION_FAILED', (err as Error).message, { retryable: true });
-          const attempts = (await applications.get(app.id)).rotation.attempts;
-          const alerted = await alertIfHopeless(app, error, attempts);
+          // rotate() recorded the failure (and alerted operators when it cannot succeed).
+          const code = err instanceof MonitorError ? err.code : 'SECRET_ROTATION_FAILED';
           deps.logger.warn(
-            { appId: app.appId, code: error.code, attempts, alerted },
+            { appId: app.appId, code, attempts: (await applications.get(app.id)).rotation.attempts },
             'automatic client-secret rotation failed; retried with backoff',
           );
           pass.failed++;
@@ -435,26 +421,19 @@ export function createSecretRotation(deps: {
         : new Date(issuedAt.getTime() + OLD_SECRET_GRACE_MS);
       const notificationId = message.notificationMetadata?.notificationId;
       const application = await db.transaction().execute(async (trx) => {
+        // The lifecycle records application.secret_rotated (and .recovered) in this transaction.
         const updated = await applications.replaceSecret(
           app.id,
-          { secret, issuedAt, expiresAt, previousExpiresAt },
+          {
+            secret,
+            issuedAt,
+            expiresAt,
+            previousExpiresAt,
+            source: options.source ?? 'notification',
+            ...(notificationId ? { notificationId } : {}),
+          },
           trx,
         );
-        await recordEvent(trx, {
-          type: 'application.secret_rotated',
-          at: new Date(deps.clock.now()),
-          applicationId: app.id,
-          payload: {
-            appId: app.appId,
-            name: app.name,
-            clientId: app.clientId,
-            issuedAt: issuedAt.toISOString(),
-            expiresAt: expiresAt.toISOString(),
-            previousExpiresAt: previousExpiresAt.toISOString(),
-            source: options.source ?? 'notification',
-          },
-          dedupeKey: `application.secret_rotated:${app.id}:${notificationId ?? issuedAt.toISOString()}`,
-        });
         await deps.audit.record(
           {
             accountId: null,

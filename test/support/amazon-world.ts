@@ -1,4 +1,5 @@
 import { createSpApiClient, type SpApiMetrics } from '../../src/amazon/client.js';
+import { createGrantlessTokens } from '../../src/amazon/grantless.js';
 import type { SpApiClient } from '../../src/amazon/client-types.js';
 import { createLwaClient } from '../../src/amazon/lwa.js';
 import { createRateLimiter } from '../../src/amazon/rate-limiter.js';
@@ -111,6 +112,11 @@ export async function createAmazonWorld(
   });
   const client = createSpApiClient({
     tokens: broker,
+    grantless: createGrantlessTokens({
+      lwa,
+      credentials: (id) => applications.credentials(id),
+      clock,
+    }),
     // Usage-plan buckets follow real time, as the simulator's do.
     limiter: createRateLimiter({ db: store.db, clock: systemClock }),
     fetch: fetchSim,
