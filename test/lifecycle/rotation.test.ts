@@ -72,7 +72,8 @@ describeEachDatabase('automatic client-secret rotation: failures and verificatio
 
   it('refuses a new secret Amazon does not accept, changing nothing; takes the real one after verifying it', async () => {
     const before = await world.applications.get(world.applicationId);
-    const { notification } = await world.control<{ notification: { body: Record<string, any> } }>(
+    type NewSecretMessage = { payload: { applicationOAuthClientNewSecret: { newClientSecret: string } } };
+    const { notification } = await world.control<{ notification: { body: NewSecretMessage } }>(
       'POST',
       `/_sim/apps/${DEMO.publishedApp.appId}/rotate-secret`,
       {},
