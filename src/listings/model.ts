@@ -4,7 +4,7 @@ import type { ChangeKind } from './validate.js';
 
 /**
  * A change's life: `queued` → `sending` → `accepted` | `rejected` | `valid` (preview) | `failed`;
- * `waiting` while the connection cannot call Amazon (shown as "waiting for renewal"); `superseded`
+ * `waiting` while the connection cannot call Amazon (shown as "waiting for the connection"); `superseded`
  * when a later change to the same SKU made it unnecessary before it was sent.
  */
 export type ChangeState =
@@ -38,7 +38,7 @@ export interface ListingChange {
   body: Record<string, unknown> | null;
   preview: boolean;
   state: ChangeState;
-  /** The state in words: "waiting for renewal", "superseded by <id>", … */
+  /** The state in words: "waiting for the connection", "superseded by <id>", … */
   stateLabel: string;
   stateReason: string | null;
   attempts: number;
@@ -59,7 +59,7 @@ export interface ListingChange {
 export function stateLabel(state: ChangeState, supersededBy: string | null): string {
   switch (state) {
     case 'waiting':
-      return 'waiting for renewal';
+      return 'waiting for the connection';
     case 'superseded':
       return `superseded by ${supersededBy ?? 'a later change'}`;
     case 'valid':

@@ -2,6 +2,7 @@ import { afterEach, beforeEach, expect, it } from 'vitest';
 import { listEvents } from '../../src/events/events.js';
 import { DEMO } from '../../src/simulator/seed.js';
 import { callApi, createKeyOnPortal } from '../api/support.js';
+import { shirt } from '../listings/support.js';
 import { startReceiver, type Receiver } from '../notify/support.js';
 import { describeEachDatabase } from '../support/databases.js';
 import type { HttpBrowser } from '../support/http-browser.js';
@@ -138,6 +139,22 @@ describeEachDatabase('an application Amazon rejects (sandbox service)', (kind) =
       (await svc.sim<{ total: number }>('/_sim/requests')).total -
       (await svc.sim<{ total: number }>('/_sim/requests?operation=lwa')).total;
     const requestsBefore = await spApiCalls();
+    // A listing change made meanwhile waits, and says why.
+    const listing = `/api/v1/connections/${ids[0]!}/listings/CUTOFF-1`;
+    const put = (
+      await callApi(svc, key, listing, {
+        method: 'PUT',
+        body: { productType: 'SHIRT', attributes: shirt() },
+      })
+    ).json as { id: string };
+    const waiting = await eventually(async () => {
+      const change = (await callApi(svc, key, `/api/v1/listing-changes/${put.id}`)).json as {
+        state: string;
+        stateReason: string | null;
+      };
+      return change.state === 'waiting' ? change : null;
+    });
+    expect(waiting.stateReason).toContain("cut off by the app's credentials");
     await svc.service.monitor.runMonitor();
     const syncs = await svc.store.db.selectFrom('order_syncs').select(['status', 'paused_reason']).execute();
     for (const s of syncs) expect(s.status === 'failed').toBe(false);
@@ -164,8 +181,13 @@ describeEachDatabase('an application Amazon rejects (sandbox service)', (kind) =
       await listEvents(svc.store.db, { types: ['application.recovered'], limit: 100 })
     ).filter((e) => e.accountId !== null);
     expect(recovered).toHaveLength(1);
-    // Calls work again.
+    // Calls work again, and the waiting listing change goes out.
     const again = await svc.service.monitor.runMonitor();
     expect(again.probes.failed).toBe(0);
+    const sent = await eventually(async () => {
+      const change = (await callApi(svc, key, `/api/v1/listing-changes/${put.id}`)).json as { state: string };
+      return change.state === 'accepted' ? change : null;
+    }, 90_000);
+    expect(sent.state).toBe('accepted');
   }, 300_000);
 });

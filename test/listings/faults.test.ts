@@ -221,7 +221,7 @@ describeEachDatabase('listings outbox: faults, crashes and outages', (kind) => {
     expect(reports.at(-1)!.waiting).toBe(true);
     for (const change of [a, b, c]) {
       const now = await listings.outbox.get(OPERATOR, change.id);
-      expect([now.state, now.stateLabel]).toEqual(['waiting', 'waiting for renewal']);
+      expect([now.state, now.stateLabel]).toEqual(['waiting', 'waiting for the connection']);
     }
     // Submitted while revoked (the connection is known revoked now): waiting from the start.
     const d = await listings.outbox.submit(

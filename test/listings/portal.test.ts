@@ -180,7 +180,7 @@ describeEachDatabase('listings in the portal and the API (whole service)', (kind
       await new Promise((r) => setTimeout(r, 200));
       change = (await callApi(svc, key, `/api/v1/listing-changes/${put.id}`)).json;
     }
-    expect(change.stateLabel).toBe('waiting for renewal');
+    expect(change.stateLabel).toBe('waiting for the connection');
     const page = await browser.get(`${svc.url}/connections/${connectionId}/listings`);
     expect(page.text).toContain('data-waiting');
     expect(await simListing('OUTAGE-1')).toBeNull();

@@ -72,7 +72,7 @@ export function registerListingsCommands(program: Command): void {
           console.log(
             `Queued ${queued.length} change${queued.length === 1 ? '' : 's'}` +
               (waiting > 0
-                ? ` (${waiting} waiting for renewal: the connection cannot call Amazon now)`
+                ? ` (${waiting} waiting for the connection: the connection cannot call Amazon now)`
                 : '') +
               '. The service sends them; follow with: sellerlink listings list --connection ' +
               connection.id,

@@ -131,8 +131,8 @@ export function ListingsPage(props: {
       </p>
       {waiting > 0 ? (
         <p class="banner warn" data-waiting>
-          {waiting} change{waiting === 1 ? ' is' : 's are'} waiting for renewal: Amazon does not accept calls
-          for this connection now. They are kept and sent in order once the seller renews it.{' '}
+          {waiting} change{waiting === 1 ? ' is' : 's are'} waiting for the connection: Amazon does not accept
+          calls for this connection now. They are kept and sent in order once the seller renews it.{' '}
           <a href={`/connections/${c.id}`}>Renew</a>
         </p>
       ) : null}
