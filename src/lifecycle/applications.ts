@@ -1,145 +1,31 @@
-import type { Kysely, Selectable } from 'kysely';
+import type { Kysely } from 'kysely';
 import type { LwaCredentials } from '../amazon/lwa.js';
 import type { Clock } from '../kernel/clock.js';
 import type { Secret } from '../kernel/secret.js';
 import { ConnectionsError } from '../connections/errors.js';
 import { recordEvent } from '../events/events.js';
-import type { ApplicationsTable, Database, RotationState } from '../store/schema.js';
+import type { Database } from '../store/schema.js';
 import type { Vault } from '../vault/envelope.js';
+import { audiences, recoverApplication } from './application-incidents.js';
+import {
+  previousSecretContext,
+  secretContext,
+  toApplication,
+  validate,
+  type Application,
+  type NewApplication,
+  type SecretReplacement,
+} from './application-model.js';
 import { incidentKey, likelyRejectionCause } from './event-keys.js';
 
-/** The vendor's SP-API application, without its secret. */
-export interface Application {
-  id: string;
-  name: string;
-  appId: string;
-  clientId: string;
-  status: 'draft' | 'published';
-  kind: 'public' | 'private';
-  redirectUri: string;
-  loginUri: string | null;
-  /** Days an authorization lasts; null: 365 for public apps, never for private (self-authorized) ones. */
-  authorizationLifetimeDays: number | null;
-  clientSecretIssuedAt: Date;
-  /** When the current client secret stops working: Amazon's word, or issued + 180 days (FACTS §4). */
-  clientSecretExpiresAt: Date;
-  /** The rotated-out secret is kept (sealed) until this time; null when there is none. */
-  previousSecretExpiresAt: Date | null;
-  /** When Amazon started refusing the app's credentials (the current incident); null: accepted. */
-  flaggedAt: Date | null;
-  flaggedReason: string | null;
-  /** Automatic client-secret rotation: idle, requested (waiting for the new secret), or failed (retried at `rotationNextAt`). */
-  rotation: {
-    state: RotationState;
-    requestedAt: Date | null;
-    attempts: number;
-    nextAt: Date | null;
-    lastError: string | null;
-  };
-}
-
-/** Where an application's credentials stand, derived from its row and the time. */
-export type ApplicationState = 'valid' | 'secret_expiring' | 'rotating' | 'rejected';
-
-/** The application's lifecycle state: rejected beats rotating beats expiring. */
-export function applicationState(app: Application, now: number, expiringDays = 30): ApplicationState {
-  if (app.flaggedAt) return 'rejected';
-  if (app.rotation.state === 'requested') return 'rotating';
-  if (app.clientSecretExpiresAt.getTime() - now <= expiringDays * 86_400_000) return 'secret_expiring';
-  return 'valid';
-}
-
-/** Amazon expires an LWA client secret 180 days after it was issued (FACTS §4). */
-export const CLIENT_SECRET_LIFETIME_MS = 180 * 86_400_000;
-
-/** A new client secret from Amazon (APPLICATION_OAUTH_CLIENT_NEW_SECRET), to replace the current one. */
-export interface SecretReplacement {
-  secret: Secret;
-  issuedAt: Date;
-  expiresAt: Date;
-  /** Until when the replaced secret keeps working (Amazon: 7 days after the rotation). */
-  previousExpiresAt: Date;
-  /** Where it came from (notification, endpoint, cli): recorded on the event. */
-  source: string;
-  /** Amazon's notification id, so a redelivered message records nothing twice. */
-  notificationId?: string;
-}
-
-export interface NewApplication {
-  name: string;
-  appId: string;
-  clientId: string;
-  clientSecret: Secret;
-  status: 'draft' | 'published';
-  kind?: 'public' | 'private';
-  redirectUri: string;
-  loginUri?: string | null;
-  authorizationLifetimeDays?: number | null;
-  clientSecretIssuedAt?: Date;
-}
-
-const secretContext = (id: string): string => `application:${id}:client_secret`;
-const previousSecretContext = (id: string): string => `application:${id}:previous_client_secret`;
-
-function toApplication(r: Selectable<ApplicationsTable>): Application {
-  return {
-    id: r.id,
-    name: r.name,
-    appId: r.app_id,
-    clientId: r.lwa_client_id,
-    status: r.status,
-    kind: r.kind,
-    redirectUri: r.redirect_uri,
-    loginUri: r.login_uri,
-    authorizationLifetimeDays: r.authorization_lifetime_days,
-    clientSecretIssuedAt: r.client_secret_issued_at,
-    clientSecretExpiresAt:
-      r.client_secret_expires_at ?? new Date(r.client_secret_issued_at.getTime() + CLIENT_SECRET_LIFETIME_MS),
-    previousSecretExpiresAt: r.previous_secret_blob ? r.previous_secret_expires_at : null,
-    flaggedAt: r.flagged_at,
-    flaggedReason: r.flagged_reason,
-    rotation: {
-      state: r.rotation_state,
-      requestedAt: r.rotation_requested_at,
-      attempts: r.rotation_attempts,
-      nextAt: r.rotation_next_at,
-      lastError: r.rotation_last_error,
-    },
-  };
-}
-
-function validate(input: NewApplication): void {
-  const fail = (field: string, message: string): never => {
-    throw new ConnectionsError('APPLICATION_INVALID', message, { details: { field } });
-  };
-  if (!input.name.trim()) fail('name', 'an application needs a name');
-  if (!/^amzn1\.(sp\.solution|sellerapps\.app)\.[\w-]+$/.test(input.appId)) {
-    fail('appId', 'the app id looks like amzn1.sp.solution.<uuid> (Developer Console → App ID)');
-  }
-  if (!/^amzn1\.application-oa2-client\.\w+$/.test(input.clientId)) {
-    fail('clientId', 'the LWA client id looks like amzn1.application-oa2-client.<hex>');
-  }
-  if (!input.clientSecret.reveal().trim()) fail('clientSecret', 'the LWA client secret is empty');
-  for (const [field, value] of [
-    ['redirectUri', input.redirectUri],
-    ['loginUri', input.loginUri],
-  ] as const) {
-    if (value === undefined || value === null) continue;
-    let url: URL | undefined;
-    try {
-      url = new URL(value);
-    } catch {
-      fail(field, `${field} must be an absolute URL`);
-    }
-    if (url && url.protocol !== 'https:' && url.hostname !== 'localhost' && url.hostname !== '127.0.0.1') {
-      fail(field, `${field} must use https (Amazon requires it), except on localhost`);
-    }
-  }
-  const days = input.authorizationLifetimeDays;
-  if (days !== undefined && days !== null && (!Number.isInteger(days) || days < 1 || days > 3650)) {
-    fail('authorizationLifetimeDays', 'authorization lifetime must be 1-3650 days, or empty');
-  }
-}
+export {
+  applicationState,
+  CLIENT_SECRET_LIFETIME_MS,
+  type Application,
+  type ApplicationState,
+  type NewApplication,
+  type SecretReplacement,
+} from './application-model.js';
 
 /**
  * The vendor's applications: registration, sealed client secrets, and the application lifecycle
@@ -155,45 +41,8 @@ export function createApplications(deps: {
   const { db, vault } = deps;
   const at = (): Date => new Date(deps.clock.now());
 
-  /** Who is told about an incident: the operators, and every account with a live connection through the app. */
-  const audiences = async (q: Kysely<Database>, id: string): Promise<(string | null)[]> => {
-    const rows = await q
-      .selectFrom('connections')
-      .select('account_id')
-      .distinct()
-      .where('application_id', '=', id)
-      .where('state', '!=', 'disconnected')
-      .orderBy('account_id')
-      .execute();
-    return [null, ...rows.map((r) => r.account_id)];
-  };
-
-  /** Clears a rejection inside `q` and records `application.recovered` for everyone who was told. */
-  const recoverIn = async (q: Kysely<Database>, id: string, how: string): Promise<boolean> => {
-    const row = await q
-      .selectFrom('applications')
-      .select(['app_id', 'name', 'flagged_at'])
-      .where('id', '=', id)
-      .forUpdate()
-      .executeTakeFirst();
-    if (!row?.flagged_at) return false;
-    await q
-      .updateTable('applications')
-      .set({ flagged_at: null, flagged_reason: null, updated_at: at() })
-      .where('id', '=', id)
-      .execute();
-    for (const accountId of await audiences(q, id)) {
-      await recordEvent(q, {
-        type: 'application.recovered',
-        at: at(),
-        accountId,
-        applicationId: id,
-        payload: { appId: row.app_id, name: row.name, how, rejectedSince: row.flagged_at.toISOString() },
-        dedupeKey: incidentKey('application.recovered', id, row.flagged_at, accountId ?? 'operators'),
-      });
-    }
-    return true;
-  };
+  const recoverIn = (q: Kysely<Database>, id: string, how: string): Promise<boolean> =>
+    recoverApplication(q, id, how, at());
 
   return {
     /** Registers an app, or updates the one with the same app id (secret replaced). */
