@@ -6,7 +6,7 @@ import { ConnectionsError } from '../connections/errors.js';
 import { recordEvent } from '../events/events.js';
 import type { Database } from '../store/schema.js';
 import type { Vault } from '../vault/envelope.js';
-import { audiences, recoverApplication } from './application-incidents.js';
+import { recoverApplication, rejectApplication } from './application-incidents.js';
 import {
   previousSecretContext,
   secretContext,
@@ -16,7 +16,6 @@ import {
   type NewApplication,
   type SecretReplacement,
 } from './application-model.js';
-import { incidentKey, likelyRejectionCause } from './event-keys.js';
 
 export {
   applicationState,
@@ -278,37 +277,7 @@ export function createApplications(deps: {
      * this started a new incident.
      */
     async reject(id: string, amazonMessage: string | null = null): Promise<boolean> {
-      return db.transaction().execute(async (trx) => {
-        const row = await trx
-          .selectFrom('applications')
-          .selectAll()
-          .where('id', '=', id)
-          .forUpdate()
-          .executeTakeFirst();
-        if (!row) throw new ConnectionsError('APPLICATION_NOT_FOUND', `no application '${id}'`);
-        if (row.flagged_at) return false;
-        const app = toApplication(row);
-        const now = at();
-        const cause = likelyRejectionCause(app, now.getTime());
-        await trx
-          .updateTable('applications')
-          .set({ flagged_at: now, flagged_reason: cause, updated_at: now })
-          .where('id', '=', id)
-          .execute();
-        for (const accountId of await audiences(trx, id)) {
-          await recordEvent(trx, {
-            type: 'application.rejected',
-            at: now,
-            accountId,
-            applicationId: id,
-            payload: accountId
-              ? { appId: app.appId, name: app.name, action: 'operator' }
-              : { appId: app.appId, name: app.name, likelyCause: cause, amazon: amazonMessage },
-            dedupeKey: incidentKey('application.rejected', id, now, accountId ?? 'operators'),
-          });
-        }
-        return true;
-      });
+      return db.transaction().execute((trx) => rejectApplication(trx, id, amazonMessage, at()));
     },
 
     /** Amazon accepts the app's credentials again: ends the incident (`application.recovered` for everyone told). */

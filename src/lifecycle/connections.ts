@@ -1,22 +1,20 @@
-import { sql, type Kysely, type Selectable } from 'kysely';
-import type { AuditLog } from '../connections/audit.js';
+import { sql, type Kysely, type Selectable, type Updateable } from 'kysely';
+import type { AuditEntry, AuditLog } from '../connections/audit.js';
+import type { EventType } from '../events/events.js';
 import type { Clock } from '../kernel/clock.js';
 import type { Logger } from '../kernel/log.js';
 import { randomUuid, type Random } from '../kernel/random.js';
 import type { Secret } from '../kernel/secret.js';
 import type { ConnectionsTable, ConnectionState, Database, RegionCode } from '../store/schema.js';
 import { sealRefreshToken } from '../tokens/sealing.js';
-import type { Sealed, Vault } from '../vault/envelope.js';
+import type { Vault } from '../vault/envelope.js';
 import { recordConnectionEvent } from './event-keys.js';
-import { timedState } from './health.js';
+import { createConnectionRecords } from './connection-records.js';
 
 const DAY = 86_400_000;
 
-/** Marketplaces a seller participates in, and the store name (Sellers API). */
-export interface Participations {
-  marketplaceIds: string[];
-  storeName: string | null;
-}
+export type { Participations } from '../amazon/operations.js';
+import type { Participations } from '../amazon/operations.js';
 
 /** Who made a change, for the audit log. */
 export interface Actor {
@@ -64,43 +62,57 @@ export function createConnectionLifecycle(deps: ConnectionLifecycleDeps) {
   /** Runs `fn` in a transaction, or inside the one `q` already is. */
   const inTransaction = <T>(q: Kysely<Database>, fn: (trx: Kysely<Database>) => Promise<T>): Promise<T> =>
     q.isTransaction ? fn(q) : q.transaction().execute(fn);
-  const lastWritten = new Map<string, number>();
+  const records = createConnectionRecords(deps);
+
+  /**
+   * One state change inside `trx`: the row's new values, its audit entry and its event, together.
+   * `onlyFrom` (and `endedBy`) guard a change that must not happen twice; null when the row is not
+   * in a state it may leave.
+   */
+  const applyTransition = async (
+    trx: Kysely<Database>,
+    id: string,
+    at: Date,
+    t: {
+      set: Updateable<ConnectionsTable>;
+      onlyFrom?: readonly ConnectionState[];
+      endedBy?: Date;
+      audit?: (row: Row) => Omit<AuditEntry, 'accountId' | 'connectionId'>;
+      event: { type: EventType; detail: Record<string, unknown>; dedupeKey?: string };
+    },
+  ): Promise<Row | null> => {
+    let update = trx
+      .updateTable('connections')
+      .set({ ...t.set, state_changed_at: at, updated_at: at })
+      .where('id', '=', id);
+    if (t.onlyFrom) update = update.where('state', 'in', t.onlyFrom);
+    if (t.endedBy) update = update.where('expires_at', '<=', t.endedBy);
+    const row = await update.returningAll().executeTakeFirst();
+    if (!row) return null;
+    if (t.audit)
+      await deps.audit.record({ ...t.audit(row), accountId: row.account_id, connectionId: id }, trx);
+    await recordConnectionEvent(trx, row, t.event.type, at, t.event.detail, t.event.dedupeKey);
+    return row;
+  };
 
   /** Moves one connection past its end to `expired` (audit and event in one transaction); false if it is not due. */
   const expire = async (id: string): Promise<boolean> => {
     const at = now();
-    const row = await db.transaction().execute(async (trx) => {
-      const next = await trx
-        .updateTable('connections')
-        .set({
-          state: 'expired',
-          state_reason: 'Amazon ended the authorization after its 365 days.',
-          state_changed_at: at,
-          updated_at: at,
-        })
-        .where('id', '=', id)
-        .where('state', 'in', ['active', 'expiring', 'error'])
-        .where('expires_at', '<=', at)
-        .returningAll()
-        .executeTakeFirst();
-      if (!next) return null;
-      await deps.audit.record(
-        {
-          accountId: next.account_id,
-          connectionId: id,
+    const ended = 'Amazon ended the authorization after its 365 days.';
+    const row = await db.transaction().execute((trx) =>
+      applyTransition(trx, id, at, {
+        set: { state: 'expired', state_reason: ended },
+        onlyFrom: ['active', 'expiring', 'error'],
+        endedBy: at,
+        audit: (r) => ({
           actor: 'system',
           action: 'connection.expired',
           outcome: 'success',
-          detail: { expiresAt: next.expires_at?.toISOString() ?? null },
-        },
-        trx,
-      );
-      await recordConnectionEvent(trx, next, 'connection.expired', at, {
-        reason: 'Amazon ended the authorization after its 365 days.',
-        state: 'expired',
-      });
-      return next;
-    });
+          detail: { expiresAt: r.expires_at?.toISOString() ?? null },
+        }),
+        event: { type: 'connection.expired', detail: { reason: ended, state: 'expired' } },
+      }),
+    );
     if (!row) return false;
     changed({ type: 'expired', connectionId: id, accountId: row.account_id });
     return true;
@@ -220,36 +232,24 @@ export function createConnectionLifecycle(deps: ConnectionLifecycleDeps) {
           .where('id', '=', id)
           .forUpdate()
           .executeTakeFirstOrThrow();
-        const next = await trx
-          .updateTable('connections')
-          .set({
+        const next = await applyTransition(trx, id, at, {
+          set: {
             refresh_token_key_id: null,
             refresh_token_blob: null,
             state: 'disconnected',
             state_reason: `disconnected by ${actor.username}`,
-            state_changed_at: at,
-            updated_at: at,
-          })
-          .where('id', '=', id)
-          .returningAll()
-          .executeTakeFirstOrThrow();
-        await deps.audit.record(
-          {
-            accountId: next.account_id,
-            connectionId: id,
+          },
+          audit: () => ({
             actorUserId: actor.userId,
             actor: actor.label,
             action: 'connection.disconnected',
             outcome: 'success',
             detail: { previousState: before.state },
             ip: actor.ip,
-          },
-          trx,
-        );
-        await recordConnectionEvent(trx, next, 'connection.disconnected', at, {
-          previousState: before.state,
+          }),
+          event: { type: 'connection.disconnected', detail: { previousState: before.state } },
         });
-        return next;
+        return next!;
       });
       changed({ type: 'disconnected', connectionId: id, accountId: row.account_id });
       return row;
@@ -277,32 +277,22 @@ export function createConnectionLifecycle(deps: ConnectionLifecycleDeps) {
           state === 'expired'
             ? 'Amazon ended the authorization after its 365 days.'
             : 'Amazon no longer accepts this authorization (the seller removed the app, or access changed).';
-        const row = await trx
-          .updateTable('connections')
-          .set({
+        const row = (await applyTransition(trx, id, at, {
+          set: {
             state,
             state_reason: reason,
-            state_changed_at: at,
             last_error_code: amazon.code,
             last_error_message: reason,
             last_error_at: at,
-            updated_at: at,
-          })
-          .where('id', '=', id)
-          .returningAll()
-          .executeTakeFirstOrThrow();
-        await deps.audit.record(
-          {
-            accountId: row.account_id,
-            connectionId: id,
+          },
+          audit: () => ({
             actor: 'system',
             action: `connection.${state}`,
             outcome: 'failure',
             detail: { reason, amazon: amazon.message },
-          },
-          trx,
-        );
-        await recordConnectionEvent(trx, row, `connection.${state}`, at, { reason, state });
+          }),
+          event: { type: `connection.${state}`, detail: { reason, state } },
+        }))!;
         return { state, reason, accountId: row.account_id };
       });
       changed({ type: result.state, connectionId: id, accountId: result.accountId });
@@ -321,7 +311,7 @@ export function createConnectionLifecycle(deps: ConnectionLifecycleDeps) {
     ): Promise<void> {
       const at = now();
       // The next success is written at once (not held back by the once-a-minute throttle).
-      lastWritten.delete(id);
+      records.forgetSuccess(id);
       const entered = await inTransaction(q, async (trx) => {
         const row = await trx
           .updateTable('connections')
@@ -335,25 +325,15 @@ export function createConnectionLifecycle(deps: ConnectionLifecycleDeps) {
           .returningAll()
           .executeTakeFirst();
         if (!row || row.consecutive_failures < errorAfter || row.state !== 'active') return null;
-        const next = await trx
-          .updateTable('connections')
-          .set({
-            state: 'error',
-            state_reason: `${errorAfter} failed calls in a row (${failure.code})`,
-            state_changed_at: at,
-            updated_at: at,
-          })
-          .where('id', '=', id)
-          .returningAll()
-          .executeTakeFirstOrThrow();
-        await recordConnectionEvent(
-          trx,
-          next,
-          'connection.error',
-          at,
-          { reason: failure.message, code: failure.code },
-          `connection.error:${id}:${at.toISOString()}`,
-        );
+        const next = await applyTransition(trx, id, at, {
+          set: { state: 'error', state_reason: `${errorAfter} failed calls in a row (${failure.code})` },
+          onlyFrom: ['active'],
+          event: {
+            type: 'connection.error',
+            detail: { reason: failure.message, code: failure.code },
+            dedupeKey: `connection.error:${id}:${at.toISOString()}`,
+          },
+        });
         return next;
       });
       if (entered) changed({ type: 'error', connectionId: id, accountId: entered.account_id });
@@ -378,70 +358,6 @@ export function createConnectionLifecycle(deps: ConnectionLifecycleDeps) {
     },
 
     /**
-     * Records "last successful call to Amazon", at most once a minute per connection per process,
-     * so a busy connection does not turn every SP-API call into a database write.
-     */
-    recordSuccess(id: string): void {
-      const at = clock.now();
-      if (at - (lastWritten.get(id) ?? 0) < 60_000) return;
-      lastWritten.set(id, at);
-      db.updateTable('connections')
-        .set({ last_success_at: new Date(at), consecutive_failures: 0 })
-        .where('id', '=', id)
-        .execute()
-        .catch((err: unknown) =>
-          deps.logger.warn(
-            { err: (err as Error).message, connectionId: id },
-            'could not record a successful call',
-          ),
-        );
-    },
-
-    /** Claims a health probe (conditional on the last probe time read): false when another worker has it. */
-    async claimProbe(id: string, lastProbeAt: Date | null): Promise<boolean> {
-      let claim = db
-        .updateTable('connections')
-        .set({ last_probe_at: now(), last_probe_outcome: 'running' })
-        .where('id', '=', id);
-      claim =
-        lastProbeAt === null
-          ? claim.where('last_probe_at', 'is', null)
-          : claim.where('last_probe_at', '=', lastProbeAt);
-      return Boolean(await claim.returning('id').executeTakeFirst());
-    },
-
-    /** Stores a probe's outcome, and the marketplaces it found. */
-    async finishProbe(id: string, outcome: string, participations: Participations | null): Promise<void> {
-      await db
-        .updateTable('connections')
-        .set({
-          last_probe_outcome: outcome,
-          ...(participations && participations.marketplaceIds.length > 0
-            ? {
-                marketplace_ids: JSON.stringify(participations.marketplaceIds),
-                ...(participations.storeName ? { store_name: participations.storeName } : {}),
-              }
-            : {}),
-        })
-        .where('id', '=', id)
-        .execute();
-    },
-
-    /** Stores the marketplaces (and store name) Amazon reports for a connection. */
-    async setMarketplaces(id: string, participations: Participations): Promise<void> {
-      if (participations.marketplaceIds.length === 0) return;
-      await db
-        .updateTable('connections')
-        .set({
-          marketplace_ids: JSON.stringify(participations.marketplaceIds),
-          ...(participations.storeName ? { store_name: participations.storeName } : {}),
-          updated_at: now(),
-        })
-        .where('id', '=', id)
-        .execute();
-    },
-
-    /**
      * Moves connections past their end to `expired`, each with its audit entry and
      * `connection.expired` in one transaction. Returns how many moved.
      */
@@ -459,27 +375,8 @@ export function createConnectionLifecycle(deps: ConnectionLifecycleDeps) {
 
     expire,
 
-    /**
-     * Replaces a sealed refresh token with the same token sealed under a newer key, unless the row
-     * changed meanwhile (renewed, disconnected). Returns whether it moved.
-     */
-    async resealRefreshToken(id: string, from: Sealed, to: Sealed): Promise<boolean> {
-      const result = await db
-        .updateTable('connections')
-        .set({ refresh_token_key_id: to.keyId, refresh_token_blob: to.blob })
-        .where('id', '=', id)
-        .where('refresh_token_key_id', '=', from.keyId)
-        .where('refresh_token_blob', '=', from.blob)
-        .executeTakeFirst();
-      return result.numUpdatedRows > 0n;
-    },
+    ...records,
   };
 }
 
 export type ConnectionLifecycle = ReturnType<typeof createConnectionLifecycle>;
-
-/** The lifecycle state of a row with time applied (for readers that hold a raw row). */
-export const rowState = (
-  row: { state: ConnectionState; expires_at: Date | null },
-  now: number,
-): ConnectionState => timedState(row.state, row.expires_at, now);

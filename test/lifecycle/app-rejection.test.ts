@@ -3,7 +3,7 @@ import { listEvents } from '../../src/events/events.js';
 import { DEMO } from '../../src/simulator/seed.js';
 import { callApi, createKeyOnPortal } from '../api/support.js';
 import { shirt } from '../listings/support.js';
-import { startReceiver, type Receiver } from '../notify/support.js';
+import { startReceiver, subscribeOnPortal, type Receiver } from '../notify/support.js';
 import { describeEachDatabase } from '../support/databases.js';
 import type { HttpBrowser } from '../support/http-browser.js';
 import { connectRegion, connectionIdOf, signedInBrowser } from '../support/portal.js';
@@ -50,12 +50,7 @@ describeEachDatabase('an application Amazon rejects (sandbox service)', (kind) =
     await browser.post(`${svc.url}/notifications/settings`, form.toString(), {
       headers: { 'content-type': 'application/x-www-form-urlencoded', origin: svc.url },
     });
-    const created = await browser.post(
-      `${svc.url}/notifications/webhooks`,
-      { _csrf: csrf, url: receiver.url, description: 'ERP' },
-      { headers: { origin: svc.url } },
-    );
-    receiver.setSecret(/data-webhook-secret[^>]*>(whsec_[A-Za-z0-9_-]+)</.exec(created.text)![1]!);
+    await subscribeOnPortal(browser, svc, receiver);
     const { key } = await createKeyOnPortal(browser, svc, 'ERP');
 
     // Working before: the list says so and the API agrees.

@@ -1,12 +1,12 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { listEvents } from '../../src/events/events.js';
 import { DEMO } from '../../src/simulator/seed.js';
-import { startReceiver, type Receiver } from '../notify/support.js';
+import { startReceiver, subscribeOnPortal, type Receiver } from '../notify/support.js';
 import { describeEachDatabase } from '../support/databases.js';
 import type { HttpBrowser } from '../support/http-browser.js';
 import { connectRegion, connectionIdOf, signedInBrowser } from '../support/portal.js';
 import { startTestService, type TestService } from '../support/service.js';
-import { csrfOf, eventually } from '../support/wait.js';
+import { eventually } from '../support/wait.js';
 
 /**
  * The sandbox left to itself for two simulated years, as a new user would try it: connections in
@@ -40,13 +40,7 @@ describeEachDatabase('the sandbox over two simulated years', (kind) => {
   it('never cuts a connection off but by its own expiry; rotates secrets by itself; one reminder per period', async () => {
     const regions = ['NA', 'EU', 'FE'] as const;
     for (const region of regions) await connectRegion(browser, svc, region);
-    const csrf = csrfOf((await browser.get(`${svc.url}/notifications`)).text);
-    const created = await browser.post(
-      `${svc.url}/notifications/webhooks`,
-      { _csrf: csrf, url: receiver.url, description: 'ERP' },
-      { headers: { origin: svc.url } },
-    );
-    receiver.setSecret(/data-webhook-secret[^>]*>(whsec_[A-Za-z0-9_-]+)</.exec(created.text)![1]!);
+    await subscribeOnPortal(browser, svc, receiver);
     const publishedId = (await svc.service.applications.get(DEMO.publishedApp.appId)).id;
     const start = svc.service.clock.now();
     const rows = () => svc.store.db.selectFrom('connections').selectAll().orderBy('region').execute();

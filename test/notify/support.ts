@@ -15,6 +15,9 @@ import type { Store } from '../../src/store/database.js';
 import { createVault } from '../../src/vault/envelope.js';
 import { createKeyRing } from '../../src/vault/keyring.js';
 import { createAmazonWorld, type AmazonWorld } from '../support/amazon-world.js';
+import type { HttpBrowser } from '../support/http-browser.js';
+import type { TestService } from '../support/service.js';
+import { csrfOf } from '../support/wait.js';
 
 /** A request the webhook receiver got, with its own verdict on the signature. */
 export interface Received {
@@ -126,4 +129,21 @@ export async function createNotifyWorld(store: Store) {
       await receiver.close();
     },
   };
+}
+
+/** Adds `receiver` as a webhook endpoint of the signed-in account on the portal and gives it the secret shown once. */
+export async function subscribeOnPortal(
+  browser: HttpBrowser,
+  svc: TestService,
+  receiver: Receiver,
+): Promise<void> {
+  const csrf = csrfOf((await browser.get(`${svc.url}/notifications`)).text);
+  const created = await browser.post(
+    `${svc.url}/notifications/webhooks`,
+    { _csrf: csrf, url: receiver.url, description: 'ERP' },
+    { headers: { origin: svc.url } },
+  );
+  const secret = /data-webhook-secret[^>]*>(whsec_[A-Za-z0-9_-]+)</.exec(created.text)?.[1];
+  if (!secret) throw new Error(`no webhook secret shown (HTTP ${created.status})`);
+  receiver.setSecret(secret);
 }
