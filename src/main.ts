@@ -62,6 +62,8 @@ export interface Service {
   /** The expiry monitor (`runMonitor()`) and client-secret rotation. */
   readonly monitor: Monitor;
   readonly secrets: SecretRotation;
+  /** The web app's handler, for in-process requests (`null` in a worker-only process). */
+  readonly fetch: ((request: Request) => Promise<Response>) | null;
   stop(): Promise<void>;
 }
 
@@ -297,6 +299,7 @@ export async function startService(
     // Shutdown waits for a background monitor pass before the database closes.
     if (sandboxTools) stack.push(() => sandboxTools.idle());
     let url: string | null = null;
+    let handler: Service['fetch'] = null;
     if (role !== 'worker') {
       const app = createWebApp({
         config,
@@ -337,6 +340,7 @@ export async function startService(
           return true;
         },
       });
+      handler = async (request) => app.fetch(request);
       const server = await listen(app.fetch, config.host, config.port);
       stack.push(() => new Promise<void>((resolve) => server.close(() => resolve())));
       const port = (server.address() as AddressInfo).port;
@@ -352,6 +356,7 @@ export async function startService(
       applications,
       monitor,
       secrets,
+      fetch: handler,
       stop: stopAll,
     };
   } catch (err) {
