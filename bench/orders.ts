@@ -152,6 +152,7 @@ export const bench = {
       const childEnv = {
         BENCH_DATABASE: database.url,
         BENCH_SIM_URL: simServer.url,
+        SIM_CONTROL_TOKEN: sim.controlToken,
         BENCH_VAULT_KEY: vaultKey,
         BENCH_REFRESH_TOKEN: world.refreshToken,
         BENCH_CLIENT_ID: DEMO.publishedApp.clientId,

@@ -15,6 +15,7 @@ const BENCHES: Record<string, () => Promise<Bench>> = {
   tokens: async () => (await import('./tokens.js')).bench,
   listings: async () => (await import('./listings.js')).bench,
   orders: async () => (await import('./orders.js')).bench,
+  shutdown: async () => (await import('./shutdown.js')).bench,
 };
 
 const names = process.argv.slice(2).filter((a) => a !== '--');

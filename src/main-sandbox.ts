@@ -1,30 +1,76 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Accounts } from './accounts/service.js';
-import type { Config } from './config/config.js';
+import type { AmazonEndpoints, Config } from './config/config.js';
 import type { Applications } from './lifecycle/applications.js';
-import { randomString, type Random } from './kernel/random.js';
+import { AppError } from './kernel/errors.js';
+import { cryptoRandom, randomString, type Random } from './kernel/random.js';
 import { Secret } from './kernel/secret.js';
 import type { Logger } from './kernel/log.js';
 import { createOffsetClock, systemClock, type OffsetClock } from './kernel/clock.js';
 import { createSimulator } from './simulator/app.js';
+import { newControlToken } from './simulator/control-auth.js';
+import {
+  controlFilePath,
+  readControlFile,
+  removeControlFile,
+  writeControlFile,
+  type ControlFile,
+} from './simulator/control-file.js';
 import { loadState, replaceState, saveState } from './simulator/persistence.js';
 import { DEMO, seedDemo } from './simulator/seed.js';
 import { listenSimulator, type SimulatorServer } from './simulator/server.js';
 
 /**
- * Sandbox mode: the built-in simulator on its own port in this process (state kept in the data
+ * Sandbox mode: the built-in simulator on its own port in the web process (state kept in the data
  * directory across restarts), the simulator's demo apps registered as our applications, and a demo
- * account with a login printed on start.
+ * account with a login printed on start. The web process writes the simulator's URL and control
+ * token (and its mail catcher's address) to the control file in the data directory; a `worker`
+ * started on its own joins that simulator through the file, so every process of one sandbox talks to
+ * the same fake Amazon and none ever calls the real one (`assertSandboxEndpoints`).
  */
 
 export interface Sandbox {
-  server: SimulatorServer;
+  /** Where the simulator listens (in this process, or in the web process a worker joined). */
+  server: Pick<SimulatorServer, 'url'>;
   /** The simulated clock: in sandbox mode the whole service runs on it. */
   clock: OffsetClock;
+  /** The token of the simulator's `/_sim/` controls (the sandbox toolbar sends it). */
+  controlToken: Secret;
+  /** A joined simulator: the web process's mail catcher (`smtp://host:port`), if it runs one. */
+  mailCatcherUrl: string | null;
   /** Where the simulated Amazon sends the demo apps' notifications (e.g. a new client secret). */
   setNotificationDestination(url: string): void;
+  /** Adds the mail catcher's address to the control file, for workers started later. */
+  share(extra: { mailCatcherUrl: string }): void;
   stop(): Promise<void>;
+}
+
+/** How often a joined worker reads the simulated clock (the toolbar moves it in the web process). */
+const CLOCK_SYNC_MS = 2_000;
+
+/** Real Amazon hosts (LWA, SP-API, Seller Central): `amazon.com`, `amazon.co.uk`, `amazon.com.au`, …. */
+const AMAZON_HOST = /(^|\.)amazon\.(com|[a-z]{2}|co\.[a-z]{2}|com\.[a-z]{2})$/i;
+
+/**
+ * Sandbox mode never calls real Amazon: refuses to go on when an endpoint is an Amazon host (a worker
+ * that found no simulator, an endpoint variable pointing at Amazon).
+ */
+export function assertSandboxEndpoints(endpoints: AmazonEndpoints): void {
+  const urls = [
+    endpoints.lwaTokenUrl,
+    ...Object.values(endpoints.spApi),
+    ...Object.values(endpoints.sellerCentral),
+  ];
+  for (const url of urls) {
+    if (AMAZON_HOST.test(new URL(url).hostname)) {
+      throw new AppError(
+        'CONFIG_INVALID',
+        `sandbox mode never calls real Amazon, but ${url} is Amazon's; set SELLERLINK_MODE=production (with AMAZON_CLIENT_ID and the vault keys) to use Amazon`,
+        { details: { problems: [`sandbox endpoint ${url} is real Amazon`] } },
+      );
+    }
+  }
 }
 
 /** Starts the in-process simulator, restoring its state from the data directory. */
@@ -37,11 +83,17 @@ export async function startSandboxSimulator(config: Readonly<Config>, logger: Lo
     : 0;
   const clock = createOffsetClock(systemClock, Number.isFinite(offset) && offset > 0 ? offset : 0);
   // The toolbar's clock jumps stand for days passing, so Amazon's buckets refill as they would have.
+  const controlToken = config.simulator.token?.reveal() ?? newControlToken(cryptoRandom);
   const simulator = createSimulator({
     clock,
     config: { speed: config.simulator.speed, bucketsRefillOnClockJump: true },
+    controlToken,
+    // State files saved through the controls stay in a folder of their own in the data directory.
+    stateDir: path.join(config.dataDir, 'simulator-states'),
   });
   const server = await listenSimulator(simulator, { port: config.simulator.port, host: config.host });
+  const advertised: ControlFile = { url: server.url, token: controlToken };
+  writeControlFile(config.dataDir, advertised);
   const callback = `${config.publicUrl}/oauth/callback`;
   if (existsSync(stateFile)) {
     replaceState(simulator.ctx.state, loadState(stateFile));
@@ -69,13 +121,102 @@ export async function startSandboxSimulator(config: Readonly<Config>, logger: Lo
   return {
     server,
     clock,
+    controlToken: new Secret(controlToken),
+    mailCatcherUrl: null,
     setNotificationDestination(url: string) {
       for (const app of simulator.ctx.state.apps.values()) app.notificationDestinationUrl = url;
+    },
+    share(extra) {
+      Object.assign(advertised, extra);
+      writeControlFile(config.dataDir, advertised);
     },
     async stop() {
       clearInterval(timer);
       save();
+      removeControlFile(config.dataDir, controlToken);
       await server.close();
+    },
+  };
+}
+
+/**
+ * A sandbox `worker` started on its own: joins the simulator of the web process through the control
+ * file (URL, control token, mail catcher), and follows its simulated clock. Refuses to start, saying
+ * what to do, when there is no such simulator: it must never fall back to real Amazon.
+ */
+export async function joinSandboxSimulator(
+  config: Readonly<Config>,
+  logger: Logger,
+  fetchFn: typeof fetch,
+): Promise<Sandbox> {
+  const file = controlFilePath(config.dataDir);
+  const howTo =
+    'start `sellerlink web` (or `sellerlink start`) first with the same SELLERLINK_DATA_DIR and DATABASE_URL; a sandbox worker uses its Amazon simulator';
+  let joined: ControlFile | null;
+  try {
+    joined = readControlFile(config.dataDir);
+  } catch (err) {
+    throw new AppError('CONFIG_INVALID', `sandbox mode: ${(err as Error).message}; ${howTo}`, { cause: err });
+  }
+  if (!joined) {
+    throw new AppError(
+      'CONFIG_INVALID',
+      `sandbox mode: no running simulator is described in ${file}; ${howTo}`,
+      {
+        details: { problems: [`${file}: missing`] },
+      },
+    );
+  }
+  const target = joined;
+  const readOffset = async (): Promise<number> => {
+    const res = await fetchFn(`${target.url}/_sim/clock`, {
+      headers: { authorization: `Bearer ${target.token}` },
+      signal: AbortSignal.timeout(5_000),
+    });
+    if (!res.ok) throw new Error(`HTTP ${res.status}`);
+    const offset = Number(((await res.json()) as { offsetMs?: unknown }).offsetMs);
+    if (!Number.isFinite(offset) || offset < 0) throw new Error('no clock offset in the answer');
+    return offset;
+  };
+  let offset: number;
+  try {
+    offset = await readOffset();
+  } catch (err) {
+    throw new AppError(
+      'CONFIG_INVALID',
+      `sandbox mode: the simulator at ${target.url} (from ${file}) does not answer (${(err as Error).message}); ${howTo}`,
+      { cause: err },
+    );
+  }
+  const clock = createOffsetClock(systemClock, offset);
+  let warned = false;
+  const sync = async (): Promise<void> => {
+    try {
+      // The web process may have restarted with a new token: the file has the current one.
+      const latest = readControlFile(config.dataDir);
+      if (latest && latest.url === target.url) target.token = latest.token;
+      const now = await readOffset();
+      if (now > clock.offset()) clock.advance(now - clock.offset());
+      warned = false;
+    } catch (err) {
+      if (!warned) logger.warn({ err: (err as Error).message }, 'cannot read the sandbox simulator clock');
+      warned = true;
+    }
+  };
+  const timer = setInterval(() => void sync(), CLOCK_SYNC_MS);
+  timer.unref();
+  logger.info({ url: target.url, file }, 'joined the sandbox simulator of the web process');
+  return {
+    server: { url: target.url },
+    clock,
+    controlToken: new Secret(target.token),
+    mailCatcherUrl: target.mailCatcherUrl ?? null,
+    // The web process owns the simulator's world: it sets the destination and advertises the catcher.
+    setNotificationDestination: () => {},
+    share: () => {},
+    stop: () => {
+      clearInterval(timer);
+      return Promise.resolve();
     },
   };
 }

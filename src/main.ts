@@ -16,9 +16,12 @@ import { createOAuthFlow } from './connections/oauth.js';
 import { startJobs, type Jobs } from './jobs/boss.js';
 import { systemClock, type Clock } from './kernel/clock.js';
 import type { Logger } from './kernel/log.js';
+import { settleWithin } from './kernel/within.js';
 import { cryptoRandom, randomString, randomUuid, type Random } from './kernel/random.js';
 import {
+  assertSandboxEndpoints,
   ensureDemoLogin,
+  joinSandboxSimulator,
   registerSandboxApplications,
   startSandboxSimulator,
   type DemoLogin,
@@ -30,7 +33,7 @@ import { createListingDrainer } from './listings/drain.js';
 import { startListingJobs } from './listings/jobs.js';
 import { createListingOutbox } from './listings/outbox.js';
 import { createWebApp } from './web/app.js';
-import { createMetrics } from './metrics.js';
+import { createMetrics, registerDeliveryBacklog } from './metrics.js';
 import { createMonitor, startMonitorJobs, type Monitor } from './monitor/monitor.js';
 import { createSandboxTools } from './monitor/sandbox.js';
 import { createSecretRotation, type SecretRotation } from './monitor/secrets.js';
@@ -44,6 +47,7 @@ import {
   type MailCatcher,
   type NotifyJobs,
 } from './notify/index.js';
+import { mailOwnerFromDeliveries } from './notify/mail-catcher.js';
 
 /** Which parts of the service this process runs. */
 export type Role = 'all' | 'web' | 'worker';
@@ -64,6 +68,8 @@ export interface Service {
   readonly secrets: SecretRotation;
   /** The web app's handler, for in-process requests (`null` in a worker-only process). */
   readonly fetch: ((request: Request) => Promise<Response>) | null;
+  /** The web app's routes and middleware as registered (method, path pattern); empty in a worker. */
+  readonly routes: readonly { method: string; path: string }[];
   stop(): Promise<void>;
 }
 
@@ -90,26 +96,39 @@ export async function startService(
   let clock = effects.clock ?? systemClock;
   const random = effects.random ?? cryptoRandom;
   const fetchFn = effects.fetch ?? globalThis.fetch.bind(globalThis);
+  // Shutdown in two phases, ≤ ~5 s in all (docs/operations.md): first stop taking work, all at
+  // once and each bounded (the web server stops accepting, pg-boss stops fetching and releases jobs
+  // still running after its timeout, a background monitor pass is waited for briefly); then close
+  // what was opened, newest first, the database last.
+  const quiesce: (() => Promise<void>)[] = [];
   const stack: (() => Promise<void>)[] = [];
   const stopAll = async (): Promise<void> => {
-    for (const stop of stack.splice(0).reverse())
-      await stop().catch((err: unknown) => logger.error({ err }, 'error while stopping'));
+    const failed = (err: unknown): void => logger.error({ err }, 'error while stopping');
+    await Promise.all(quiesce.splice(0).map((stop) => stop().catch(failed)));
+    for (const stop of stack.splice(0).reverse()) await stop().catch(failed);
   };
   try {
     const vault = openVault(config, random, systemClock, logger);
-    const store = effects.openStore ? await effects.openStore() : await openStore(config.database);
+    const store = effects.openStore
+      ? await effects.openStore()
+      : await openStore(config.database, { owner: `sellerlink ${role === 'all' ? 'start' : role}` });
     stack.push(() => store.close());
     logger.info({ database: config.database.kind }, 'database ready');
 
     let sandbox: Sandbox | null = null;
-    if (config.mode === 'sandbox' && role !== 'worker') {
-      sandbox = await startSandboxSimulator(config, logger);
+    if (config.mode === 'sandbox') {
+      // A worker on its own joins the web process's simulator (found in the data directory).
+      sandbox =
+        role === 'worker'
+          ? await joinSandboxSimulator(config, logger, fetchFn)
+          : await startSandboxSimulator(config, logger);
       stack.push(() => sandbox!.stop());
       if (!effects.clock) clock = sandbox.clock;
       logger.info({ url: sandbox.server.url }, 'Amazon simulator listening (sandbox mode)');
     }
     const endpoints = sandbox ? simulatorEndpoints(sandbox.server.url) : config.amazon;
-    const accounts = createAccounts({ db: store.db, clock, random });
+    if (config.mode === 'sandbox') assertSandboxEndpoints(endpoints);
+    const accounts = createAccounts({ db: store.db, clock, random, logger });
     const applications = createApplications({ db: store.db, vault, clock, newId: () => randomUuid(random) });
     const audit = createAuditLog(store.db, clock);
     const metrics = createMetrics();
@@ -151,25 +170,29 @@ export async function startService(
     const apiKeys = createApiKeys({ db: store.db, clock, random, audit });
     // Notifications: e-mail over SMTP_URL, else (sandbox mode) to the built-in mail catcher.
     let mailCatcher: MailCatcher | null = null;
-    if (config.mode === 'sandbox' && !config.notify.smtpUrl) {
+    if (config.mode === 'sandbox' && !config.notify.smtpUrl && role !== 'worker') {
       mailCatcher = await createMailCatcher({
         host: config.host,
         port: config.notify.mailCatcherPort,
         now: () => clock.now(),
+        // Each account sees only its own mail at /sandbox/mail (operators see all).
+        ownerOf: mailOwnerFromDeliveries(store.db),
       });
       stack.push(() => mailCatcher!.stop());
+      sandbox?.share({ mailCatcherUrl: mailCatcher.url });
       logger.info(
         { url: mailCatcher.url },
         'mail catcher listening (sandbox mode): e-mail is shown at /sandbox/mail',
       );
-    } else if (!config.notify.smtpUrl) {
+    } else if (!config.notify.smtpUrl && !sandbox?.mailCatcherUrl) {
       logger.warn(
         {},
         'SMTP_URL is not set: no notification e-mail is sent (webhooks and banners still work)',
       );
     }
-    const smtpUrl =
-      config.notify.smtpUrl ?? (mailCatcher ? new Secret(`${mailCatcher.url}?ignoreTLS=true`) : null);
+    // A sandbox worker sends its mail to the web process's catcher.
+    const catcherUrl = config.notify.smtpUrl ? null : (mailCatcher?.url ?? sandbox?.mailCatcherUrl ?? null);
+    const smtpUrl = config.notify.smtpUrl ?? (catcherUrl ? new Secret(`${catcherUrl}?ignoreTLS=true`) : null);
     const mailer = smtpUrl ? createSmtpMailer(smtpUrl) : null;
     if (mailer) stack.push(() => Promise.resolve(mailer.close()));
     const notify = createNotify({
@@ -183,12 +206,13 @@ export async function startService(
       mailer,
       mailFrom: config.notify.mailFrom,
       publicUrl: config.publicUrl,
-      fetch: fetchFn,
+      webhooks: { allowPrivate: config.notify.webhookAllowPrivate },
       operatorEmails: config.notify.operatorEmails,
       requireHttps: config.mode === 'production',
-      ...(mailCatcher ? { sandboxAddress: (username: string) => `${username}@sandbox.sellerlink.test` } : {}),
+      ...(catcherUrl ? { sandboxAddress: (username: string) => `${username}@sandbox.sellerlink.test` } : {}),
       userAgent: amazon.userAgent,
     });
+    registerDeliveryBacklog(metrics.registry, () => notify.deliveries.backlog(), logger);
     let notifyJobs: NotifyJobs | null = null;
     const listings = createListingOutbox({ db: store.db, clock, random });
     const orderImporter = createOrderImporter({
@@ -258,10 +282,16 @@ export async function startService(
         store,
         onError: (err) => logger.error({ err: err.message }, 'job system error'),
       });
-      stack.push(() => jobs!.stop());
+      quiesce.push(() => jobs!.stop(JOBS_STOP_MS));
       const listingJobs = await startListingJobs({
         boss: jobs.boss,
-        drainer: createListingDrainer({ store, spApi, clock, logger }),
+        drainer: createListingDrainer({
+          store,
+          spApi,
+          clock,
+          logger,
+          retryWindowMs: config.listings.retryWindowMs,
+        }),
         logger,
       });
       const kick = (id: string): void =>
@@ -278,7 +308,7 @@ export async function startService(
         logger,
         pollSeconds: config.notify.pollSeconds,
       });
-      stack.push(() => Promise.resolve(notifyJobs?.stop()));
+      quiesce.push(() => Promise.resolve(notifyJobs?.stop()));
     }
 
     const sandboxTools = sandbox
@@ -290,16 +320,24 @@ export async function startService(
           consoleRotate: async (appId) => {
             const res = await fetchFn(
               `${sandbox.server.url}/_sim/apps/${encodeURIComponent(appId)}/rotate-secret`,
-              { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' },
+              {
+                method: 'POST',
+                headers: {
+                  'content-type': 'application/json',
+                  authorization: `Bearer ${sandbox.controlToken.reveal()}`,
+                },
+                body: '{}',
+              },
             );
             if (!res.ok) throw new Error(`the simulator answered ${res.status}`);
           },
         })
       : null;
     // Shutdown waits for a background monitor pass before the database closes.
-    if (sandboxTools) stack.push(() => sandboxTools.idle());
+    if (sandboxTools) quiesce.push(() => settleWithin(sandboxTools.idle(), JOBS_STOP_MS).then(() => {}));
     let url: string | null = null;
     let handler: Service['fetch'] = null;
+    let routes: Service['routes'] = [];
     if (role !== 'worker') {
       const app = createWebApp({
         config,
@@ -341,8 +379,9 @@ export async function startService(
         },
       });
       handler = async (request) => app.fetch(request);
+      routes = app.routes.map(({ method, path }) => ({ method, path }));
       const server = await listen(app.fetch, config.host, config.port);
-      stack.push(() => new Promise<void>((resolve) => server.close(() => resolve())));
+      quiesce.push(() => closeServer(server, HTTP_CLOSE_MS));
       const port = (server.address() as AddressInfo).port;
       url = config.port === port ? config.publicUrl : `http://${config.host}:${port}`;
       logger.info({ url, lwa: endpoints.lwaTokenUrl }, 'sellerlink web listening');
@@ -357,12 +396,35 @@ export async function startService(
       monitor,
       secrets,
       fetch: handler,
+      routes,
       stop: stopAll,
     };
   } catch (err) {
     await stopAll();
     throw err;
   }
+}
+
+/** How long in-flight requests get at shutdown before their connections are closed. */
+const HTTP_CLOSE_MS = 1_500;
+/** How long running jobs get at shutdown before pg-boss fails them (retried on another worker). */
+const JOBS_STOP_MS = 2_500;
+
+/**
+ * Stops accepting connections, closes idle keep-alive ones at once and the rest after `graceMs`
+ * (a browser's keep-alive connection would otherwise hold `close()` open for minutes).
+ */
+function closeServer(server: ServerType, graceMs: number): Promise<void> {
+  return new Promise<void>((resolve) => {
+    const http = server as ServerType & { closeIdleConnections?(): void; closeAllConnections?(): void };
+    const timer = setTimeout(() => http.closeAllConnections?.(), graceMs);
+    timer.unref();
+    server.close(() => {
+      clearTimeout(timer);
+      resolve();
+    });
+    http.closeIdleConnections?.();
+  });
 }
 
 function listen(

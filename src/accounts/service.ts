@@ -1,5 +1,6 @@
 import type { Kysely } from 'kysely';
 import type { Clock } from '../kernel/clock.js';
+import { silentLogger, type Logger } from '../kernel/log.js';
 import type { Random } from '../kernel/random.js';
 import type { Database, UserRole } from '../store/schema.js';
 import { AccountsError } from './errors.js';
@@ -11,7 +12,7 @@ import {
   verifyPassword,
   type PasswordHashing,
 } from './passwords.js';
-import { createLoginThrottle, DEFAULT_THROTTLE, type ThrottlePolicy } from './throttle.js';
+import { createLoginThrottle, DEFAULT_THROTTLE, isRefusal, type ThrottlePolicy } from './throttle.js';
 import { hashToken, newOpaqueToken } from './tokens.js';
 
 /** Session lifetimes: idle (sliding) and absolute. */
@@ -32,6 +33,8 @@ export interface AccountsDeps {
   hashing?: PasswordHashing;
   throttle?: Partial<ThrottlePolicy>;
   sessions?: Partial<SessionPolicy>;
+  /** Failed and refused sign-ins are logged (never the password). */
+  logger?: Logger;
 }
 
 export interface Account {
@@ -63,6 +66,14 @@ export function createAccounts(deps: AccountsDeps) {
   const throttle = createLoginThrottle(db, clock, { ...DEFAULT_THROTTLE, ...deps.throttle });
   const sessionPolicy = { ...DEFAULT_SESSION_POLICY, ...deps.sessions };
   const dummy = dummyHash(hashing);
+  const logger = deps.logger ?? silentLogger;
+
+  const findLogin = (username: string) =>
+    db
+      .selectFrom('users')
+      .select(['id', 'account_id', 'username', 'role', 'email', 'password_hash'])
+      .where((eb) => eb(eb.fn('lower', ['username']), '=', username.toLowerCase()))
+      .executeTakeFirst();
 
   const toUser = (row: {
     id: string;
@@ -154,25 +165,39 @@ export function createAccounts(deps: AccountsDeps) {
       return toUser(row);
     },
 
-    /** Checks a username and password, counting failures per user and per address. */
+    /**
+     * Checks a username and password within the sign-in limits (throttle.ts): a password is checked
+     * only after the client address and the username each got a slot, so parallel attempts never
+     * check more than the limits allow; a refusal (AUTH_THROTTLED) says which limit and until when.
+     */
     async authenticate(username: string, password: string, ip: string | null): Promise<User> {
-      const lockedUntil = await throttle.lockedUntil(username, ip);
-      if (lockedUntil) {
+      const attempt = await throttle.begin(username, ip);
+      if (isRefusal(attempt)) {
+        logger.info({ ip, limit: attempt.scope }, 'sign-in refused: too many failed attempts');
         throw new AccountsError('AUTH_THROTTLED', 'too many failed sign-ins; try again later', {
-          details: { retryAfterSeconds: Math.ceil((lockedUntil.getTime() - clock.now()) / 1000) },
+          details: {
+            scope: attempt.scope,
+            retryAt: attempt.retryAt.toISOString(),
+            retryAfterSeconds: Math.max(1, Math.ceil((attempt.retryAt.getTime() - clock.now()) / 1000)),
+          },
         });
       }
-      const row = await db
-        .selectFrom('users')
-        .select(['id', 'account_id', 'username', 'role', 'email', 'password_hash'])
-        .where((eb) => eb(eb.fn('lower', ['username']), '=', username.toLowerCase()))
-        .executeTakeFirst();
-      const ok = await verifyPassword(password, row?.password_hash ?? dummy);
+      let row: Awaited<ReturnType<typeof findLogin>>;
+      let ok: boolean;
+      try {
+        row = await findLogin(username);
+        ok = await verifyPassword(password, row?.password_hash ?? dummy);
+      } catch (err) {
+        await throttle.abandoned(attempt);
+        throw err;
+      }
       if (!row || !ok) {
-        await throttle.recordFailure(username, ip);
+        await throttle.failed(attempt);
+        // One line per checked password (the username only when it exists: people type passwords there).
+        logger.warn({ user: row?.username ?? null, ip }, 'sign-in failed');
         throw new AccountsError('AUTH_INVALID_CREDENTIALS', 'wrong username or password');
       }
-      await throttle.recordSuccess(username);
+      await throttle.succeeded(attempt);
       return toUser(row);
     },
 
@@ -275,7 +300,7 @@ export function createAccounts(deps: AccountsDeps) {
       if (!row) throw new AccountsError('USER_NOT_FOUND', `no user '${username}'`);
       // A reset is a recovery: end every session and lift a sign-in lock on the username.
       await db.deleteFrom('sessions').where('user_id', '=', row.id).execute();
-      await db.deleteFrom('login_throttles').where('key', '=', `user:${username.toLowerCase()}`).execute();
+      await throttle.clearUser(username);
     },
   };
 }

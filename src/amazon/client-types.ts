@@ -1,3 +1,4 @@
+import type { Secret } from '../kernel/secret.js';
 import type { SpApiResult } from './spapi.js';
 
 /** One SP-API call for a connection, as the service's callers describe it. */
@@ -35,6 +36,17 @@ export interface GrantlessGrant {
   scope: string;
 }
 
+/**
+ * An access token Amazon has just issued for an authorization no connection holds yet (checking a
+ * seller's claim before storing it): the region whose endpoint takes the call and the rate-limit
+ * bucket to count it in.
+ */
+export interface TokenGrant {
+  accessToken: Secret;
+  region: 'NA' | 'EU' | 'FE';
+  bucket: string;
+}
+
 /** Calls SP-API for connections: auth, rate limits shared across processes, retries, timeouts. */
 export interface SpApiClient {
   /** Sends one call for a connection and returns the parsed answer (throws AmazonError/TokenError). */
@@ -44,6 +56,11 @@ export interface SpApiClient {
    * same limiter, retries, timeout and metrics as `call`; throws AmazonError.
    */
   callGrantless<T = unknown>(grant: GrantlessGrant, request: SpApiRequest): Promise<SpApiResult<T>>;
+  /**
+   * Sends one call with a given access token (no connection yet): the same limiter, retries,
+   * deadline and metrics, but no refresh and no replay when Amazon refuses the token.
+   */
+  callWithToken<T = unknown>(grant: TokenGrant, request: SpApiRequest): Promise<SpApiResult<T>>;
   /** Mints a Restricted Data Token for a connection (FACTS §8). */
   restrictedDataToken(
     connectionId: string,

@@ -1,7 +1,8 @@
 import type { Clock } from '../kernel/clock.js';
 import type { Random } from '../kernel/random.js';
 import { Secret } from '../kernel/secret.js';
-import type { GrantlessGrant, SpApiClient, SpApiRequest } from './client-types.js';
+import type { GrantlessGrant, SpApiClient, SpApiRequest, TokenGrant } from './client-types.js';
+import { exchangeWithDeadline, isDeadlineError } from './deadline.js';
 import { AmazonError } from './errors.js';
 import type { RateLimiter } from './rate-limiter.js';
 import { buildSpApiRequest, processSpApiResponse, type SpApiResult } from './spapi.js';
@@ -55,7 +56,7 @@ export interface SpApiClientDeps {
   random: Random;
   sleep?: (ms: number) => Promise<void>;
   metrics?: SpApiMetrics;
-  /** Per-attempt timeout. */
+  /** Per-attempt deadline over the whole exchange, response body included (default 30 s). */
   timeoutMs?: number;
   /** Attempts for retryable failures (429, 500, 503, network), including the first. */
   maxAttempts?: number;
@@ -100,21 +101,33 @@ export function createSpApiClient(deps: SpApiClientDeps): SpApiClient {
       );
       if (waited > 0) deps.metrics?.waited(operation, waited);
       let result: SpApiResult<T>;
+      // x-amzn-RateLimit-Limit, learned once whether the call succeeded or not.
+      const seen: { limit: string | null } = { limit: null };
+      const learnRate = async (): Promise<void> => {
+        const limit = seen.limit;
+        seen.limit = null;
+        if (limit !== null) await deps.limiter.learnRate(bucket, Number(limit));
+      };
       try {
-        const response = await deps.fetch(
+        // One deadline over the whole exchange, body included (deadline.ts).
+        result = await exchangeWithDeadline(
+          deps.fetch,
           buildSpApiRequest({
             endpoint: deps.endpoints[region],
             call: request,
             accessToken: token,
             userAgent: deps.userAgent,
-            signal: AbortSignal.timeout(timeoutMs),
           }),
+          timeoutMs,
+          (response) => {
+            seen.limit = response.headers.get('x-amzn-ratelimit-limit');
+            return processSpApiResponse<T>(response);
+          },
         );
-        const limit = response.headers.get('x-amzn-ratelimit-limit');
-        if (limit !== null) await deps.limiter.learnRate(bucket, Number(limit));
-        result = await processSpApiResponse<T>(response);
+        await learnRate();
         deps.metrics?.call(operation, result.status);
       } catch (raw) {
+        await learnRate();
         const err = toAmazonError(raw, timeoutMs);
         deps.metrics?.call(operation, err.info.status ?? 'error');
         if (err.code === 'SPAPI_THROTTLED') {
@@ -228,14 +241,23 @@ export function createSpApiClient(deps: SpApiClientDeps): SpApiClient {
         request,
       );
     },
+    callWithToken<T>(grant: TokenGrant, request: SpApiRequest): Promise<SpApiResult<T>> {
+      // No refresh and no replay: a token Amazon refuses is the answer the caller wants to see.
+      return send<T>(
+        {
+          bucket: grant.bucket,
+          token: () => Promise.resolve({ token: grant.accessToken, region: grant.region }),
+        },
+        request,
+      );
+    },
     restrictedDataToken,
   };
 }
 
 function toAmazonError(raw: unknown, timeoutMs: number): AmazonError {
   if (raw instanceof AmazonError) return raw;
-  const timedOut = raw instanceof DOMException && (raw.name === 'TimeoutError' || raw.name === 'AbortError');
-  if (timedOut)
+  if (isDeadlineError(raw))
     return new AmazonError('AMAZON_TIMEOUT', `SP-API did not answer within ${timeoutMs / 1000} s`, {
       retryable: true,
     });

@@ -1,5 +1,6 @@
 import type { Clock } from '../kernel/clock.js';
 import { Secret } from '../kernel/secret.js';
+import { exchangeWithDeadline, isDeadlineError, type WireRequest } from './deadline.js';
 import { AmazonError, type AmazonErrorCode } from './errors.js';
 
 /** The app's LWA credentials. */
@@ -24,13 +25,16 @@ export interface LwaTokens {
   refreshToken?: Secret;
 }
 
-/** Builds the token request: form-encoded as Amazon documents (FACTS §2). */
+/**
+ * Builds the token request: form-encoded as Amazon documents. A plain URL and init, not a Request:
+ * the deadline's signal is given to `fetch` itself (deadline.ts).
+ * @see https://developer-docs.amazon.com/sp-api/docs/connecting-to-the-selling-partner-api
+ */
 export function buildLwaTokenRequest(
   endpoint: string,
   credentials: LwaCredentials,
   grant: LwaGrant,
-  signal?: AbortSignal,
-): Request {
+): WireRequest {
   const body = new URLSearchParams({ grant_type: grant.grantType });
   if (grant.grantType === 'authorization_code') {
     body.set('code', grant.code);
@@ -42,15 +46,17 @@ export function buildLwaTokenRequest(
   }
   body.set('client_id', credentials.clientId);
   body.set('client_secret', credentials.clientSecret.reveal());
-  return new Request(endpoint, {
-    method: 'POST',
-    headers: {
-      'content-type': 'application/x-www-form-urlencoded;charset=UTF-8',
-      accept: 'application/json',
+  return {
+    url: endpoint,
+    init: {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/x-www-form-urlencoded;charset=UTF-8',
+        accept: 'application/json',
+      },
+      body: body.toString(),
     },
-    body: body.toString(),
-    ...(signal ? { signal } : {}),
-  });
+  };
 }
 
 const LWA_ERRORS: Record<string, { code: AmazonErrorCode; retryable: boolean; plain: string }> = {
@@ -162,34 +168,88 @@ export interface LwaClientDeps {
   fetch: typeof fetch;
   endpoint: string;
   clock: Clock;
+  /** Deadline of one token call, response body included (default 15 s). */
   timeoutMs?: number;
+  /** Waits between code-exchange attempts (default: a real timer). */
+  sleep?: (ms: number) => Promise<void>;
+  /** Waits before the 2nd, 3rd, ... code-exchange attempt; its length + 1 is the attempt count. */
+  exchangeRetryDelaysMs?: readonly number[];
+}
+
+/**
+ * Waits before retrying a code exchange: 3 attempts within about 2 s of the first failure answer,
+ * far inside the code's 5-minute life.
+ */
+const EXCHANGE_RETRY_DELAYS_MS: readonly number[] = [500, 1_500];
+
+/**
+ * Whether a failed authorization_code exchange may be sent again with the same code. The code is
+ * single use, so only when Amazon did not consume it: it answered 5xx or 429 (no grant was
+ * processed), or no answer came at all (a dropped connection or our deadline; if Amazon did take
+ * the code then, the retry gets invalid_grant, the same outcome as not retrying). Never after a
+ * 4xx such as invalid_grant, nor after a 2xx whose body was unusable: that code is spent.
+ */
+function mayRetryExchange(err: AmazonError): boolean {
+  const status = err.info.status;
+  if (status !== undefined) return status >= 500 || status === 429;
+  return err.code === 'AMAZON_NETWORK' || err.code === 'AMAZON_TIMEOUT';
 }
 
 /** A client for the LWA token endpoint. Network failures and timeouts become AmazonErrors. */
 export function createLwaClient(deps: LwaClientDeps) {
   const timeoutMs = deps.timeoutMs ?? 15_000;
+  const sleep = deps.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
+  const retryDelays = deps.exchangeRetryDelaysMs ?? EXCHANGE_RETRY_DELAYS_MS;
   const call = async (credentials: LwaCredentials, grant: LwaGrant): Promise<LwaTokens> => {
-    const request = buildLwaTokenRequest(deps.endpoint, credentials, grant, AbortSignal.timeout(timeoutMs));
-    let response: Response;
+    // The status, once the headers arrived: a body that then stalls or breaks keeps it.
+    const answered: { status?: number } = {};
     try {
-      response = await deps.fetch(request);
+      // One deadline over the whole exchange, body included (deadline.ts).
+      return await exchangeWithDeadline(
+        deps.fetch,
+        buildLwaTokenRequest(deps.endpoint, credentials, grant),
+        timeoutMs,
+        (response) => {
+          answered.status = response.status;
+          return processLwaTokenResponse(response, deps.clock.now());
+        },
+      );
     } catch (cause) {
-      const timedOut =
-        cause instanceof DOMException && (cause.name === 'TimeoutError' || cause.name === 'AbortError');
+      if (cause instanceof AmazonError) throw cause;
+      const timedOut = isDeadlineError(cause);
+      const what = answered.status === undefined ? 'answer' : `finish its HTTP ${answered.status} answer`;
       throw new AmazonError(
         timedOut ? 'AMAZON_TIMEOUT' : 'AMAZON_NETWORK',
         timedOut
-          ? `Amazon's token endpoint did not answer within ${timeoutMs / 1000} s`
-          : "could not reach Amazon's token endpoint",
-        { retryable: true, cause: timedOut ? undefined : new Error((cause as Error).message) },
+          ? `Amazon's token endpoint did not ${what} within ${timeoutMs / 1000} s`
+          : answered.status === undefined
+            ? "could not reach Amazon's token endpoint"
+            : `the connection to Amazon's token endpoint broke during its HTTP ${answered.status} answer`,
+        {
+          ...answered,
+          retryable: true,
+          cause: timedOut ? undefined : new Error((cause as Error).message),
+        },
       );
     }
-    return processLwaTokenResponse(response, deps.clock.now());
   };
   return {
-    /** Exchanges an `spapi_oauth_code` for tokens (FACTS §1.3: do it at once, codes live 5 minutes). */
-    exchangeCode: (credentials: LwaCredentials, code: string, redirectUri: string) =>
-      call(credentials, { grantType: 'authorization_code', code, redirectUri }),
+    /**
+     * Exchanges an `spapi_oauth_code` for tokens at once: codes live 5 minutes and are single use.
+     * A transient failure Amazon did not consume the code in is retried (`mayRetryExchange`).
+     * @see https://developer-docs.amazon.com/sp-api/docs/website-authorization-workflow
+     */
+    async exchangeCode(credentials: LwaCredentials, code: string, redirectUri: string): Promise<LwaTokens> {
+      for (let attempt = 0; ; attempt++) {
+        try {
+          return await call(credentials, { grantType: 'authorization_code', code, redirectUri });
+        } catch (err) {
+          const delay = retryDelays[attempt];
+          if (delay === undefined || !(err instanceof AmazonError) || !mayRetryExchange(err)) throw err;
+          await sleep(delay);
+        }
+      }
+    },
     /** Mints an access token from a refresh token. */
     refresh: (credentials: LwaCredentials, refreshToken: Secret) =>
       call(credentials, { grantType: 'refresh_token', refreshToken }),

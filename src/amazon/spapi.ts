@@ -1,4 +1,5 @@
 import type { Secret } from '../kernel/secret.js';
+import type { WireRequest } from './deadline.js';
 import { AmazonError, type AmazonErrorCode } from './errors.js';
 
 /** One SP-API call, before it goes on the wire. */
@@ -10,14 +11,17 @@ export interface SpApiCall {
   body?: unknown;
 }
 
-/** Builds the HTTP request: region endpoint + path, `x-amz-access-token`, User-Agent (FACTS §5.2). */
+/**
+ * Builds the HTTP request: region endpoint + path, `x-amz-access-token`, User-Agent.
+ * A plain URL and init, not a Request: the deadline's signal is given to `fetch` itself (deadline.ts).
+ * @see https://developer-docs.amazon.com/sp-api/docs/connecting-to-the-selling-partner-api
+ */
 export function buildSpApiRequest(input: {
   endpoint: string;
   call: SpApiCall;
   accessToken: Secret;
   userAgent: string;
-  signal?: AbortSignal;
-}): Request {
+}): WireRequest {
   const url = new URL(`${input.endpoint.replace(/\/$/, '')}${input.call.path}`);
   for (const [key, value] of Object.entries(input.call.query ?? {})) {
     if (value === undefined) continue;
@@ -33,8 +37,7 @@ export function buildSpApiRequest(input: {
     headers['content-type'] = 'application/json';
     init.body = JSON.stringify(input.call.body);
   }
-  if (input.signal) init.signal = input.signal;
-  return new Request(url, init);
+  return { url: url.toString(), init };
 }
 
 /** A successful SP-API response: body parsed, with the rate Amazon reported when it did. */

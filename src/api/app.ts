@@ -1,6 +1,5 @@
 import { OpenAPIHono } from '@hono/zod-openapi';
 import type { Context, MiddlewareHandler } from 'hono';
-import { bodyLimit } from 'hono/body-limit';
 import { ApiDocsPage } from './docs-page.js';
 import type { ApiDeps, ApiEnv } from './context.js';
 import { ApiError, ApiKeyError, toApiFailure, zodFailure, type ApiFailure } from './errors.js';
@@ -65,14 +64,8 @@ export function createApiApp(deps: ApiDeps): OpenAPIHono<ApiEnv> {
       'api request',
     );
   });
-  app.use(
-    bodyLimit({
-      maxSize: deps.bodyLimitBytes ?? 1024 * 1024,
-      onError: () => {
-        throw new ApiError(413, 'PAYLOAD_TOO_LARGE', 'The request body is too large.');
-      },
-    }),
-  );
+  // Body size (deps.bodyLimitBytes) and input checks: the web app's input guard, which runs before
+  // every route (web/input-guard.tsx); a second limit here would find the body already read.
 
   let document: OpenApiDocument | null = null;
   const openApi = (): OpenApiDocument => (document ??= buildOpenApiDocument(app, deps.publicUrl));

@@ -25,7 +25,7 @@ export interface ApiDeps {
   publicUrl: string;
   /** SP-API endpoint per region, returned with access tokens. */
   spApiEndpoints: Record<RegionCode, string>;
-  /** Largest request body accepted, in bytes (default 1 MiB). */
+  /** Largest request body accepted, in bytes (default 1 MiB); enforced by the web app's input guard. */
   bodyLimitBytes?: number;
 }
 

@@ -115,6 +115,16 @@ function sandboxClock(dataDir: string): Clock {
   }
 }
 
+/** `sellerlink orders backfill`: the command words of `argv` (no options or values), for lock messages. */
+export function commandLine(argv: readonly string[]): string {
+  const words: string[] = [];
+  for (const word of argv.slice(2)) {
+    if (word.startsWith('-') || words.length === 2) break;
+    words.push(word);
+  }
+  return ['sellerlink', ...words].join(' ');
+}
+
 /**
  * Opens configuration, vault and database, runs `body` with the use cases, and closes the database
  * (also when `body` fails). The vault is opened first, so a bad key stops before anything else.
@@ -130,7 +140,7 @@ export async function withCliContext<T>(body: (ctx: CliContext) => Promise<T>): 
     config.mode === 'sandbox'
       ? simulatorEndpoints(`http://${config.host}:${config.simulator.port}`)
       : config.amazon;
-  const store: Store = await openStore(config.database);
+  const store: Store = await openStore(config.database, { owner: commandLine(process.argv) });
   try {
     const fetchFn = globalThis.fetch.bind(globalThis);
     const applications = createApplications({

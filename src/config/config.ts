@@ -1,3 +1,4 @@
+import { isIPv4, isIPv6 } from 'node:net';
 import path from 'node:path';
 import { z } from 'zod';
 import { AppError } from '../kernel/errors.js';
@@ -25,8 +26,14 @@ const schema = z
       .optional(),
     SELLERLINK_DATA_DIR: z.string().min(1).default('.sellerlink'),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    TRUST_PROXY: z.string().optional(),
+    METRICS_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
     SIMULATOR_PORT: port.optional(),
     SIMULATOR_SPEED: z.coerce.number().positive().default(1),
+    SIMULATOR_TOKEN: z
+      .string()
+      .regex(/^\S{32,}$/, 'must be at least 32 characters without spaces')
+      .optional(),
     LWA_TOKEN_URL: url.default('https://api.amazon.com/auth/o2/token'),
     SPAPI_URL_NA: url.default('https://sellingpartnerapi-na.amazon.com'),
     SPAPI_URL_EU: url.default('https://sellingpartnerapi-eu.amazon.com'),
@@ -48,11 +55,13 @@ const schema = z
     NOTIFY_OPERATOR_EMAILS: z.string().optional(),
     NOTIFY_POLL_SECONDS: z.coerce.number().min(0).max(3600).default(5),
     MAIL_CATCHER_PORT: port.optional(),
+    WEBHOOK_ALLOW_PRIVATE: z.enum(['true', 'false']).optional(),
     AMAZON_NOTIFICATION_SECRET: z.string().min(16, 'must be at least 16 characters').optional(),
     SECRET_ROTATE_AHEAD_DAYS: z.coerce.number().int().min(0).max(170).default(30),
     ORDERS_IMPORT_INTERVAL_SECONDS: z.coerce.number().int().min(60).max(86_400).default(300),
     ORDERS_OVERLAP_SECONDS: z.coerce.number().int().min(0).max(86_400).default(300),
     ORDERS_INITIAL_LOOKBACK_DAYS: z.coerce.number().int().min(1).max(730).default(30),
+    LISTINGS_RETRY_HOURS: z.coerce.number().min(1).max(720).default(24),
     ORDERS_INCLUDED_DATA: z
       .string()
       .regex(
@@ -79,7 +88,12 @@ export interface Config {
   database: { kind: 'pglite'; dataDir: string } | { kind: 'postgres'; url: string };
   dataDir: string;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
-  simulator: { port: number; speed: number };
+  /** Which proxies in front of the web app are trusted to say the client's address (X-Forwarded-For). */
+  trustProxy: TrustProxy;
+  /** Bearer token that `GET /metrics` requires; null: `/metrics` answers 404. */
+  metricsToken: Secret | null;
+  /** Sandbox mode: the simulator's port, speed and control token (null: a fresh one per start). */
+  simulator: { port: number; speed: number; token: Secret | null };
   amazon: AmazonEndpoints;
   /** `id:base64` pairs, newest first; null in sandbox mode means the local key file. */
   vaultKeys: string | null;
@@ -103,6 +117,11 @@ export interface Config {
     initialLookbackMs: number;
     includedData: string[];
   };
+  /** Listings delivery (docs/listings.md). */
+  listings: {
+    /** How long a change Amazon keeps failing transiently (5xx, network) is retried before it fails. */
+    retryWindowMs: number;
+  };
   /** The monitor (docs/monitor.md). */
   monitor: {
     /** Days before a client secret expires that automatic rotation starts; 0: off (operators are warned instead). */
@@ -119,6 +138,11 @@ export interface Config {
     pollSeconds: number;
     /** Sandbox mode: the mail catcher's SMTP port. */
     mailCatcherPort: number;
+    /**
+     * Webhooks may go to loopback and private (RFC 1918, fc00::/7) addresses: sandbox only
+     * (WEBHOOK_ALLOW_PRIVATE, default true there); production always refuses them.
+     */
+    webhookAllowPrivate: boolean;
   };
 }
 
@@ -151,6 +175,13 @@ export function loadConfig(
       { details: { problems: ['SELLERLINK_VAULT_KEYS: required in production mode'] } },
     );
   }
+  if (mode === 'production' && e.WEBHOOK_ALLOW_PRIVATE === 'true') {
+    throw new AppError(
+      'CONFIG_INVALID',
+      'invalid configuration: WEBHOOK_ALLOW_PRIVATE: only sandbox mode may send webhooks to loopback or private addresses',
+      { details: { problems: ['WEBHOOK_ALLOW_PRIVATE: sandbox mode only'] } },
+    );
+  }
   const config: Config = {
     mode,
     host: e.HOST,
@@ -161,7 +192,13 @@ export function loadConfig(
       : { kind: 'pglite', dataDir: path.join(dataDir, 'db') },
     dataDir,
     logLevel: e.LOG_LEVEL,
-    simulator: { port: e.SIMULATOR_PORT ?? (e.PORT === 0 ? 0 : e.PORT + 1), speed: e.SIMULATOR_SPEED },
+    trustProxy: parseTrustProxy(e.TRUST_PROXY),
+    metricsToken: e.METRICS_TOKEN ? new Secret(e.METRICS_TOKEN) : null,
+    simulator: {
+      port: e.SIMULATOR_PORT ?? (e.PORT === 0 ? 0 : e.PORT + 1),
+      speed: e.SIMULATOR_SPEED,
+      token: e.SIMULATOR_TOKEN ? new Secret(e.SIMULATOR_TOKEN) : null,
+    },
     amazon: {
       lwaTokenUrl: e.LWA_TOKEN_URL,
       spApi: { NA: e.SPAPI_URL_NA, EU: e.SPAPI_URL_EU, FE: e.SPAPI_URL_FE },
@@ -174,6 +211,7 @@ export function loadConfig(
     vaultKeys: e.SELLERLINK_VAULT_KEYS ?? null,
     application: configuredApplication(e),
     notificationSecret: e.AMAZON_NOTIFICATION_SECRET ? new Secret(e.AMAZON_NOTIFICATION_SECRET) : null,
+    listings: { retryWindowMs: e.LISTINGS_RETRY_HOURS * 3_600_000 },
     orders: {
       intervalMs: e.ORDERS_IMPORT_INTERVAL_SECONDS * 1000,
       overlapMs: e.ORDERS_OVERLAP_SECONDS * 1000,
@@ -192,9 +230,50 @@ export function loadConfig(
         .filter(Boolean),
       pollSeconds: e.NOTIFY_POLL_SECONDS,
       mailCatcherPort: e.MAIL_CATCHER_PORT ?? 0,
+      webhookAllowPrivate: mode === 'sandbox' && e.WEBHOOK_ALLOW_PRIVATE !== 'false',
     },
   };
   return deepFreeze(config);
+}
+
+/**
+ * Who may say the client's address: `none` (default) uses the socket's peer; `hops` trusts that many
+ * proxies (each appends the address it saw to X-Forwarded-For); `ranges` trusts peers in these
+ * addresses or CIDR ranges. The web layer applies it (src/web/client-address.ts).
+ */
+export type TrustProxy =
+  | { kind: 'none' }
+  | { kind: 'hops'; hops: number }
+  | { kind: 'ranges'; ranges: { address: string; prefix: number; family: 'ipv4' | 'ipv6' }[] };
+
+/** Parses TRUST_PROXY: unset/`false`/`0`, a hop count 1-10, or comma-separated IPs and CIDR ranges. */
+export function parseTrustProxy(value: string | undefined): TrustProxy {
+  const text = (value ?? '').trim();
+  if (text === '' || text === 'false' || text === '0') return { kind: 'none' };
+  const refuse = (why: string): never => {
+    throw new AppError('CONFIG_INVALID', `invalid configuration: TRUST_PROXY: ${why}`, {
+      details: { problems: [`TRUST_PROXY: ${why}`] },
+    });
+  };
+  if (/^\d+$/.test(text)) {
+    const hops = Number(text);
+    if (hops > 10) refuse('a hop count must be 0-10');
+    return hops === 0 ? { kind: 'none' } : { kind: 'hops', hops };
+  }
+  if (text === 'true')
+    refuse(
+      "'true' would trust any X-Forwarded-For a client sends; give the number of proxies or their addresses",
+    );
+  const ranges = text.split(',').map((part) => {
+    const [address = '', bits, ...extra] = part.trim().split('/');
+    const family: 'ipv4' | 'ipv6' | null = isIPv4(address) ? 'ipv4' : isIPv6(address) ? 'ipv6' : null;
+    const max = family === 'ipv4' ? 32 : 128;
+    const prefix = bits === undefined ? max : /^\d{1,3}$/.test(bits) ? Number(bits) : NaN;
+    if (!family || extra.length > 0 || !(prefix >= 0 && prefix <= max))
+      refuse(`'${part.trim()}' is not an IP address or CIDR range (e.g. 10.0.0.0/8, 127.0.0.1, ::1)`);
+    return { address, prefix, family: family! };
+  });
+  return { kind: 'ranges', ranges };
 }
 
 /** The app from AMAZON_APP_ID / AMAZON_CLIENT_ID / AMAZON_CLIENT_SECRET: all three or none. */

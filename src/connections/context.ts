@@ -9,6 +9,7 @@ import type { Applications } from '../lifecycle/applications.js';
 import type { Actor, ConnectionLifecycle } from '../lifecycle/connections.js';
 import type { Database, RegionCode } from '../store/schema.js';
 import type { AuditLog } from './audit.js';
+import type { ClaimCheck } from './claims.js';
 import { refreshParticipations } from './participations.js';
 import { healthOfConnection, type Connection } from './repository.js';
 
@@ -33,23 +34,34 @@ export interface ConnectionsDeps {
   stateTtlMs?: number;
 }
 
+/** A claim check that allows storing the authorization (confirmed, or unconfirmed because Amazon did not answer). */
+export type AcceptedClaim = Exclude<ClaimCheck, { outcome: 'refused' }>;
+
 /**
- * Stores a fresh authorization through the lifecycle (event in the same transaction), caches the
- * access token Amazon just gave, then asks Amazon for the seller's marketplaces through the SP-API
- * client. A failed marketplaces call does not undo the connection: the health probe asks again.
+ * Stores a fresh authorization through the lifecycle (event in the same transaction) with what the
+ * claim check learned (marketplaces, store name, whether Amazon confirmed the seller id), then caches
+ * the access token Amazon just gave. When Amazon did not list the marketplaces during the check, it
+ * is asked once more through the SP-API client; if that fails too the health probe asks again.
  */
 export async function finishAuthorization(
   deps: ConnectionsDeps,
-  input: Omit<Parameters<ConnectionLifecycle['authorize']>[0], 'participations'> & { tokens: LwaTokens },
+  input: Omit<Parameters<ConnectionLifecycle['authorize']>[0], 'participations' | 'claim'> & {
+    tokens: LwaTokens;
+    check: AcceptedClaim;
+  },
 ): Promise<Connection> {
-  const { tokens, ...authorization } = input;
-  const { row } = await deps.lifecycle.authorize({ ...authorization, participations: null });
+  const { tokens, check, ...authorization } = input;
+  const { row } = await deps.lifecycle.authorize({
+    ...authorization,
+    participations: check.participations,
+    claim: { status: check.outcome, note: check.note, mismatch: check.mismatch },
+  });
   await deps
     .primeAccessToken(row.id, tokens)
     .catch((err: unknown) =>
       deps.logger.warn({ err: (err as Error).message }, 'could not cache the new access token'),
     );
-  await refreshParticipations(deps, row.id);
+  if (!check.participations) await refreshParticipations(deps, row.id);
   return (await healthOfConnection(deps.db, row.id, deps.clock.now()))!.connection;
 }
 

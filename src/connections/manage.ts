@@ -2,6 +2,7 @@ import { AmazonError } from '../amazon/errors.js';
 import type { Secret } from '../kernel/secret.js';
 import type { RegionCode } from '../store/schema.js';
 import type { AuditRecord } from './audit.js';
+import { checkSellerClaim, reportRefusedClaim } from './claims.js';
 import { finishAuthorization, type ConnectionsDeps } from './context.js';
 import { ConnectionsError } from './errors.js';
 import {
@@ -47,8 +48,9 @@ export function createConnectionManager(deps: ConnectionsDeps) {
     },
 
     /**
-     * Imports a refresh token from self-authorization (FACTS §3): verified with one refresh call
-     * before anything is stored. Expiry follows the app's rule (private apps: none by default).
+     * Imports a refresh token from self-authorization (FACTS §3): verified with one refresh call,
+     * and the seller id and region checked with Amazon (connections/claims.ts), before anything is
+     * stored. Expiry follows the app's rule (private apps: none by default).
      */
     async importSelfAuthorized(
       viewer: Viewer,
@@ -64,9 +66,10 @@ export function createConnectionManager(deps: ConnectionsDeps) {
       const accountId = viewer.role === 'operator' ? input.accountId : viewer.accountId;
       /** Audits a refused import (nothing stored) and throws. */
       const refuse = async (
-        code: 'SELF_AUTH_REJECTED' | 'OAUTH_CONNECTION_TAKEN',
+        code: 'SELF_AUTH_REJECTED',
         message: string,
         field?: string,
+        extra: Record<string, unknown> = {},
       ): Promise<never> => {
         await deps.audit.record({
           accountId: accountId ?? null,
@@ -74,7 +77,7 @@ export function createConnectionManager(deps: ConnectionsDeps) {
           actor: actor(viewer),
           action: 'connection.self_authorize',
           outcome: 'failure',
-          detail: { code, reason: message, region: input.region, ...(field ? { field } : {}) },
+          detail: { code, reason: message, region: input.region, ...(field ? { field } : {}), ...extra },
           ip,
         });
         throw new ConnectionsError(code, message, field ? { details: { field } } : {});
@@ -97,20 +100,8 @@ export function createConnectionManager(deps: ConnectionsDeps) {
         );
       }
       const app = await deps.applications.get(input.applicationId);
-      const taken = await deps.db
-        .selectFrom('connections')
-        .select(['account_id', 'state'])
-        .where('application_id', '=', app.id)
-        .where('selling_partner_id', '=', input.sellingPartnerId)
-        .where('region', '=', input.region)
-        .executeTakeFirst();
-      // A disconnected connection holds no token: another account may claim the seller.
-      if (taken && taken.account_id !== accountId && taken.state !== 'disconnected') {
-        return refuse(
-          'OAUTH_CONNECTION_TAKEN',
-          `seller ${input.sellingPartnerId} (${input.region}) is already connected to another account`,
-        );
-      }
+      // Another account's connection of this seller does not block this one: the claim is checked
+      // with Amazon below, and two accounts holding one seller are flagged for operator review.
       let access;
       try {
         access = await deps.lwa.refresh(await deps.applications.credentials(app.id), input.refreshToken);
@@ -134,6 +125,34 @@ export function createConnectionManager(deps: ConnectionsDeps) {
           details: { field: 'refreshToken' },
         });
       }
+      const check = await checkSellerClaim(deps, {
+        applicationId: app.id,
+        region: input.region,
+        sellingPartnerId: input.sellingPartnerId,
+        accessToken: access.accessToken,
+      });
+      if (check.outcome === 'refused') {
+        if (check.reason === 'seller') {
+          await reportRefusedClaim(
+            deps.db,
+            new Date(deps.clock.now()),
+            {
+              applicationId: app.id,
+              region: input.region,
+              sellingPartnerId: input.sellingPartnerId,
+              accountId,
+              via: 'self',
+            },
+            check,
+          );
+        }
+        return refuse(
+          'SELF_AUTH_REJECTED',
+          `${check.message}${check.reason === 'region' ? ' Choose the region the token was created in.' : ''} Nothing was stored.`,
+          check.reason === 'region' ? 'region' : 'sellingPartnerId',
+          { claimed: input.sellingPartnerId, amazon: check.amazon },
+        );
+      }
       const lifetime =
         app.authorizationLifetimeDays ??
         (app.kind === 'private' ? null : (deps.authorizationLifetimeDays ?? 365));
@@ -145,6 +164,7 @@ export function createConnectionManager(deps: ConnectionsDeps) {
         kind: 'self',
         refreshToken: input.refreshToken,
         tokens: access,
+        check,
         expiresInDays: lifetime,
         actor: { userId: actorUserId(viewer), label: actor(viewer), ip },
       });

@@ -3,6 +3,7 @@ import { AmazonError } from '../amazon/errors.js';
 import { newOpaqueToken, hashToken } from '../accounts/tokens.js';
 import type { RegionCode } from '../store/schema.js';
 import type { Application } from '../lifecycle/applications.js';
+import { checkSellerClaim, reportRefusedClaim } from './claims.js';
 import { finishAuthorization, type ConnectionsDeps } from './context.js';
 import { ConnectionsError, type ConnectionsErrorCode } from './errors.js';
 import type { Connection, Viewer } from './repository.js';
@@ -215,21 +216,22 @@ export function createOAuthFlow(deps: ConnectionsDeps) {
       const app = await deps.applications.get(appId).catch(() => null);
       if (!app) return invalid('The sign-in link is for an app this Sellerlink does not manage.');
       const owner = accountFor(origin.viewer, accountId);
+      // Only this account's own connection of the seller is renewed; the callback checks the claim.
       const existing = await deps.db
         .selectFrom('connections')
-        .select(['id', 'account_id'])
+        .select(['id'])
         .where('application_id', '=', app.id)
         .where('selling_partner_id', '=', spid)
         .where('region', '=', region)
+        .where('account_id', '=', owner)
         .executeTakeFirst();
-      const renewing = existing && existing.account_id === owner;
       const state = await createState(
         origin,
         owner,
         app,
         region,
-        renewing ? 'renew' : 'connect',
-        renewing ? existing.id : null,
+        existing ? 'renew' : 'connect',
+        existing?.id ?? null,
       );
       return buildAmazonCallbackUrl({
         amazonCallbackUri: callback,
@@ -242,8 +244,9 @@ export function createOAuthFlow(deps: ConnectionsDeps) {
 
     /**
      * Handles the redirect URI (FACTS §1.3). Checks every parameter and the state, exchanges the
-     * code at once, fetches marketplaces, and stores the sealed token. On any failure nothing is
-     * stored, an audit entry is written, and a CallbackFailure explains it.
+     * code at once, checks the claimed seller id and region with Amazon (connections/claims.ts),
+     * and stores the sealed token with the marketplaces. On any failure nothing is stored, an audit
+     * entry is written, and a CallbackFailure explains it.
      */
     async completeCallback(
       origin: FlowOrigin | null,
@@ -372,23 +375,9 @@ export function createOAuthFlow(deps: ConnectionsDeps) {
             { ...auditBase, detail: { expected: target.selling_partner_id, got: spid } },
           );
         }
-      } else {
-        const taken = await deps.db
-          .selectFrom('connections')
-          .select(['account_id', 'state'])
-          .where('application_id', '=', state.application_id)
-          .where('selling_partner_id', '=', spid)
-          .where('region', '=', region)
-          .executeTakeFirst();
-        // A disconnected connection holds no token: another account may claim the seller.
-        if (taken && taken.account_id !== state.account_id && taken.state !== 'disconnected') {
-          return fail(
-            'OAUTH_CONNECTION_TAKEN',
-            `Seller ${spid} (${region}) is already connected to another account here. Nothing was changed.`,
-            auditBase,
-          );
-        }
       }
+      // Another account's connection of this seller does not block this one: the claim is checked
+      // with Amazon below, and two accounts holding one seller are flagged for operator review.
       const app = await deps.applications.get(state.application_id);
       const credentials = await deps.applications.credentials(app.id);
       let tokens;
@@ -420,6 +409,33 @@ export function createOAuthFlow(deps: ConnectionsDeps) {
           auditBase,
         );
       }
+      const check = await checkSellerClaim(deps, {
+        applicationId: app.id,
+        region,
+        sellingPartnerId: spid,
+        accessToken: tokens.accessToken,
+      });
+      if (check.outcome === 'refused') {
+        if (check.reason === 'seller') {
+          await reportRefusedClaim(
+            deps.db,
+            new Date(deps.clock.now()),
+            {
+              applicationId: app.id,
+              region,
+              sellingPartnerId: spid,
+              accountId: state.account_id,
+              via: 'oauth',
+            },
+            check,
+          );
+        }
+        return fail(
+          check.reason === 'region' ? 'OAUTH_REGION_MISMATCH' : 'OAUTH_SELLER_MISMATCH',
+          `${check.message}${check.reason === 'region' ? " Start again with the button of the seller's region, signed in to that region's Seller Central." : ''} Nothing was ${state.purpose === 'renew' ? 'changed' : 'connected'}.`,
+          { ...auditBase, detail: { claimed: spid, region, amazon: check.amazon } },
+        );
+      }
       const connection = await finishAuthorization(deps, {
         accountId: state.account_id,
         applicationId: app.id,
@@ -428,6 +444,7 @@ export function createOAuthFlow(deps: ConnectionsDeps) {
         kind: 'oauth',
         refreshToken: tokens.refreshToken,
         tokens,
+        check,
         expiresInDays: app.authorizationLifetimeDays ?? lifetimeDays,
         actor: { userId: origin.viewer.userId, label: actor(origin.viewer), ip: origin.ip },
       });

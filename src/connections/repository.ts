@@ -1,6 +1,12 @@
 import type { Kysely, Selectable } from 'kysely';
 import { connectionHealth, type Health, type HealthInput } from '../lifecycle/health.js';
-import type { ConnectionsTable, ConnectionState, Database, RegionCode } from '../store/schema.js';
+import type {
+  ClaimStatus,
+  ConnectionsTable,
+  ConnectionState,
+  Database,
+  RegionCode,
+} from '../store/schema.js';
 import { ConnectionsError } from './errors.js';
 
 /** A connection as the rest of the service sees it (never the token itself). */
@@ -23,6 +29,20 @@ export interface Connection {
   hasToken: boolean;
   /** The one answer to "can it call Amazon, and who acts" (lifecycle/health.ts), as of the read. */
   health: Health;
+  /** Whether Amazon confirmed the seller id, and whether operators should review the claim. */
+  claim: SellerClaimView;
+}
+
+/** What Amazon confirmed about the seller id a connection claims (connections/claims.ts). */
+export interface SellerClaimView {
+  status: ClaimStatus;
+  checkedAt: Date | null;
+  /** Why the seller id could not be confirmed. */
+  note: string | null;
+  /** Other accounts with a live connection of the same application + seller + region. */
+  otherAccounts: number;
+  /** Why operators review this connection (another account holds the seller, or Amazon's data differs), or null. */
+  review: string | null;
 }
 
 /** Who is asking: operators see every account, others only their own. */
@@ -45,7 +65,28 @@ export interface HealthApplication {
   app_flagged_reason: string | null;
 }
 
-type ConnectionRow = Selectable<ConnectionsTable> & HealthApplication;
+type ConnectionRow = Selectable<ConnectionsTable> &
+  HealthApplication & { claim_other_accounts: string | number | bigint | null };
+
+/** The claim as the pages show it; the review reason is derived, so it ends when the duplicate does. */
+function claimOf(r: ConnectionRow): SellerClaimView {
+  const otherAccounts = Number(r.claim_other_accounts ?? 0);
+  const review = [
+    otherAccounts > 0
+      ? `Seller ${r.selling_partner_id} (${r.region}) is also connected to ${otherAccounts === 1 ? 'another account' : `${otherAccounts} other accounts`} through this application.`
+      : '',
+    r.claim_mismatch ?? '',
+  ]
+    .filter(Boolean)
+    .join(' ');
+  return {
+    status: r.claim_status,
+    checkedAt: r.claim_checked_at,
+    note: r.claim_note,
+    otherAccounts,
+    review: review === '' ? null : review,
+  };
+}
 
 /** The inputs of `connectionHealth` from a connection row joined with its application. */
 export function healthInputOf(r: Selectable<ConnectionsTable> & HealthApplication): HealthInput {
@@ -92,6 +133,7 @@ export function toConnection(r: ConnectionRow, now: number): Connection {
         : null,
     hasToken: r.refresh_token_blob !== null,
     health: connectionHealth(healthInputOf(r), now),
+    claim: claimOf(r),
   };
 }
 
@@ -102,13 +144,28 @@ export const HEALTH_APPLICATION_COLUMNS = [
   'applications.flagged_reason as app_flagged_reason',
 ] as const;
 
-/** Connections joined with the application columns their health needs. */
+/**
+ * Connections joined with the application columns their health needs, and how many other accounts
+ * hold a live connection of the same application + seller + region (operator review).
+ */
 export function selectConnections(db: Kysely<Database>) {
   return db
     .selectFrom('connections')
     .leftJoin('applications', 'applications.id', 'connections.application_id')
     .selectAll('connections')
-    .select(HEALTH_APPLICATION_COLUMNS);
+    .select(HEALTH_APPLICATION_COLUMNS)
+    .select((eb) =>
+      eb
+        .selectFrom('connections as other')
+        .select((o) => o.fn.countAll().as('n'))
+        .whereRef('other.application_id', '=', 'connections.application_id')
+        .whereRef('other.selling_partner_id', '=', 'connections.selling_partner_id')
+        .whereRef('other.region', '=', 'connections.region')
+        .whereRef('other.account_id', '!=', 'connections.account_id')
+        .where('other.state', '!=', 'disconnected')
+        .where('other.refresh_token_blob', 'is not', null)
+        .as('claim_other_accounts'),
+    );
 }
 
 /** A connection's health now, or undefined when there is no such connection. */

@@ -10,6 +10,7 @@ export const EVENT_TYPES = [
   'connection.expired',
   'connection.revoked',
   'connection.error',
+  'connection.claim_review',
   'application.rejected',
   'application.recovered',
   'application.rotation_failed',

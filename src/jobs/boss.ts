@@ -1,12 +1,43 @@
 import PgBoss from 'pg-boss';
 import type { Store } from '../store/database.js';
 
+/**
+ * How long jobs may run, and how soon a dead worker's job is taken over.
+ *
+ * pg-boss 10 has no heartbeat (its newer majors need Node 22): a job is known to be abandoned only
+ * when it has been `active` longer than its expiry, and maintenance (run by one supervising process
+ * every `maintenanceIntervalSeconds`) then fails it and queues its retry. So every handler here
+ * does a bounded amount of work (`workBudgetMs`, then it commits and queues its follow-up), every
+ * queue expires its jobs after `expireInSeconds`, and a killed worker's job is retried by another
+ * worker within expiry + maintenance interval + a poll (≤ 2 minutes with the defaults). A handler
+ * that overruns its expiry is failed by pg-boss while it goes on; each handler is safe to run twice
+ * at once (per-connection locks, claimed rows), so the overlap costs only time.
+ * @see https://github.com/timgit/pg-boss/blob/10.4.2/docs/readme.md (expireInSeconds, maintenance)
+ */
+export interface JobTiming {
+  /** An active job older than this is presumed dead: failed and retried (seconds). */
+  expireInSeconds: number;
+  /** How often a supervising process expires, archives and drops jobs (seconds). */
+  maintenanceIntervalSeconds: number;
+  /** A handler starts no new unit of work (an Amazon call, a page) after this (ms). */
+  workBudgetMs: number;
+}
+
+/** Production timing: a dead worker's job is taken over within 90 + 20 + 2 s. */
+export const DEFAULT_JOB_TIMING: Readonly<JobTiming> = Object.freeze({
+  expireInSeconds: 90,
+  maintenanceIntervalSeconds: 20,
+  workBudgetMs: 45_000,
+});
+
 /** How the job system runs in this process. */
 export interface JobsOptions {
   store: Store;
   /** Postgres schema holding pg-boss's tables. */
   schema?: string;
-  /** How often expired jobs are failed and retried (seconds). pg-boss's default is 120. */
+  /** Expiry, maintenance and work budget (default DEFAULT_JOB_TIMING); tests shorten them. */
+  timing?: Partial<JobTiming>;
+  /** How often expired jobs are failed and retried (seconds); overrides `timing`. */
   maintenanceIntervalSeconds?: number;
   /** How often cron schedules are checked (seconds, 1–45). pg-boss's default is 30. */
   cronMonitorIntervalSeconds?: number;
@@ -19,6 +50,8 @@ export interface JobsOptions {
 /** A started pg-boss on our database connection. */
 export interface Jobs {
   readonly boss: PgBoss;
+  /** The timing this process's queues and handlers use. */
+  readonly timing: Readonly<JobTiming>;
   /** Stops fetching new jobs, waits for running ones up to `timeoutMs`, then returns. */
   stop(timeoutMs?: number): Promise<void>;
 }
@@ -29,15 +62,20 @@ export interface Jobs {
  */
 export async function startJobs(options: JobsOptions): Promise<Jobs> {
   const supervise = options.supervise ?? true;
+  const timing: JobTiming = Object.freeze({
+    ...DEFAULT_JOB_TIMING,
+    ...options.timing,
+    ...(options.maintenanceIntervalSeconds === undefined
+      ? {}
+      : { maintenanceIntervalSeconds: options.maintenanceIntervalSeconds }),
+  });
   const boss = new PgBoss({
     db: options.store.sql,
     schema: options.schema ?? 'pgboss',
     supervise,
     schedule: supervise,
     migrate: true,
-    ...(options.maintenanceIntervalSeconds === undefined
-      ? {}
-      : { maintenanceIntervalSeconds: options.maintenanceIntervalSeconds }),
+    maintenanceIntervalSeconds: timing.maintenanceIntervalSeconds,
     ...(options.cronMonitorIntervalSeconds === undefined
       ? {}
       : { cronMonitorIntervalSeconds: options.cronMonitorIntervalSeconds }),
@@ -48,8 +86,23 @@ export async function startJobs(options: JobsOptions): Promise<Jobs> {
   await boss.start();
   return {
     boss,
+    timing,
     async stop(timeoutMs = 10_000) {
       await boss.stop({ graceful: true, close: false, wait: true, timeout: timeoutMs });
     },
   };
+}
+
+/** A queue's settings (pg-boss `Queue` without its name). */
+export type QueueSettings = Omit<PgBoss.Queue, 'name'>;
+
+/**
+ * Creates a queue, or brings an existing one to `settings`: pg-boss's createQueue leaves an
+ * existing queue as it was, so a deployment would otherwise keep the settings of its first start
+ * (e.g. a policy or an expiry since changed). Jobs already queued keep their own.
+ */
+export async function ensureQueue(boss: PgBoss, name: string, settings: QueueSettings): Promise<void> {
+  const full = { policy: 'standard' as const, ...settings, name };
+  await boss.createQueue(name, full);
+  await boss.updateQueue(name, full);
 }

@@ -1,6 +1,6 @@
 import { sql, type Kysely, type Selectable, type Updateable } from 'kysely';
 import type { AuditEntry, AuditLog } from '../connections/audit.js';
-import type { EventType } from '../events/events.js';
+import { recordEvent, type EventType } from '../events/events.js';
 import type { Clock } from '../kernel/clock.js';
 import type { Logger } from '../kernel/log.js';
 import { randomUuid, type Random } from '../kernel/random.js';
@@ -8,13 +8,22 @@ import type { Secret } from '../kernel/secret.js';
 import type { ConnectionsTable, ConnectionState, Database, RegionCode } from '../store/schema.js';
 import { sealRefreshToken } from '../tokens/sealing.js';
 import type { Vault } from '../vault/envelope.js';
-import { recordConnectionEvent } from './event-keys.js';
+import { connectionPeriodKey, periodOf, recordConnectionEvent } from './event-keys.js';
 import { createConnectionRecords } from './connection-records.js';
 
 const DAY = 86_400_000;
 
 export type { Participations } from '../amazon/operations.js';
 import type { Participations } from '../amazon/operations.js';
+
+/** What a claim check concluded, as stored on the connection (connections/claims.ts). */
+export interface ClaimRecord {
+  status: 'confirmed' | 'unconfirmed';
+  /** Why the seller id could not be confirmed. */
+  note: string | null;
+  /** What Amazon's answer contradicts among the seller's other connections. */
+  mismatch: string | null;
+}
 
 /** Who made a change, for the audit log. */
 export interface Actor {
@@ -63,6 +72,84 @@ export function createConnectionLifecycle(deps: ConnectionLifecycleDeps) {
   const inTransaction = <T>(q: Kysely<Database>, fn: (trx: Kysely<Database>) => Promise<T>): Promise<T> =>
     q.isTransaction ? fn(q) : q.transaction().execute(fn);
   const records = createConnectionRecords(deps);
+
+  /**
+   * Flags a fresh authorization for operator review when another account holds a live connection of
+   * the same application + seller + region, or Amazon's answer contradicts the seller's other
+   * connections: an audit entry on each connection involved and `connection.claim_review` for the
+   * operators (once per authorization period), in the transaction of the authorization.
+   */
+  const flagForReview = async (
+    trx: Kysely<Database>,
+    row: Row,
+    claim: ClaimRecord,
+    actor: Actor,
+    at: Date,
+  ): Promise<void> => {
+    const others = await trx
+      .selectFrom('connections')
+      .select(['id', 'account_id', 'claim_status'])
+      .where('application_id', '=', row.application_id)
+      .where('selling_partner_id', '=', row.selling_partner_id)
+      .where('region', '=', row.region)
+      .where('account_id', '!=', row.account_id)
+      .where('state', '!=', 'disconnected')
+      .where('refresh_token_blob', 'is not', null)
+      .orderBy('created_at')
+      .execute();
+    if (others.length === 0 && claim.mismatch === null) return;
+    const reasons = [
+      others.length
+        ? `Seller ${row.selling_partner_id} (${row.region}) is also connected to ${others.length === 1 ? 'another account' : `${others.length} other accounts`} through this application; this claim was ${claim.status === 'confirmed' ? 'confirmed' : 'not confirmed'} by Amazon.`
+        : '',
+      claim.mismatch ?? '',
+    ].filter(Boolean);
+    const reason = reasons.join(' ');
+    await deps.audit.record(
+      {
+        accountId: row.account_id,
+        connectionId: row.id,
+        actorUserId: actor.userId,
+        actor: actor.label,
+        action: 'connection.claim_review',
+        outcome: 'success',
+        detail: { reason: `Flagged for operator review: ${reason}`, claim: claim.status },
+        ip: actor.ip,
+      },
+      trx,
+    );
+    for (const other of others) {
+      await deps.audit.record(
+        {
+          accountId: other.account_id,
+          connectionId: other.id,
+          actor: 'system',
+          action: 'connection.claim_review',
+          outcome: 'success',
+          detail: {
+            reason: `Flagged for operator review: another account connected seller ${row.selling_partner_id} (${row.region}) through this application.`,
+          },
+        },
+        trx,
+      );
+    }
+    // For the operators only: no account or connection on the event, so no account is told about another.
+    await recordEvent(trx, {
+      type: 'connection.claim_review',
+      at,
+      applicationId: row.application_id,
+      payload: {
+        sellingPartnerId: row.selling_partner_id,
+        region: row.region,
+        reason,
+        connections: [
+          { id: row.id, accountId: row.account_id, claim: claim.status, flaggedBy: 'this authorization' },
+          ...others.map((o) => ({ id: o.id, accountId: o.account_id, claim: o.claim_status })),
+        ],
+      },
+      dedupeKey: connectionPeriodKey('connection.claim_review', row.id, periodOf(row)),
+    });
+  };
 
   /**
    * One state change inside `trx`: the row's new values, its audit entry and its event, together.
@@ -134,18 +221,23 @@ export function createConnectionLifecycle(deps: ConnectionLifecycleDeps) {
       /** null: the authorization does not expire. */
       expiresInDays: number | null;
       participations: Participations | null;
+      /** What Amazon's answers for the new token said about the claimed seller id (connections/claims.ts). */
+      claim: ClaimRecord;
       actor: Actor;
     }): Promise<{ row: Row; renewed: boolean }> {
       const at = now();
       const expiresAt =
         input.expiresInDays === null ? null : new Date(at.getTime() + input.expiresInDays * DAY);
       const result = await db.transaction().execute(async (trx) => {
+        // One connection per application + seller + region *per account*: another account's claim
+        // on the same seller never blocks this one (both are flagged for review below).
         const existing = await trx
           .selectFrom('connections')
           .select(['id', 'state', 'marketplace_ids', 'store_name'])
           .where('application_id', '=', input.applicationId)
           .where('selling_partner_id', '=', input.sellingPartnerId)
           .where('region', '=', input.region)
+          .where('account_id', '=', input.accountId)
           .forUpdate()
           .executeTakeFirst();
         const id = existing?.id ?? randomUuid(deps.random);
@@ -169,6 +261,10 @@ export function createConnectionLifecycle(deps: ConnectionLifecycleDeps) {
           last_error_message: null,
           last_error_at: null,
           consecutive_failures: 0,
+          claim_status: input.claim.status,
+          claim_checked_at: at,
+          claim_note: input.claim.note,
+          claim_mismatch: input.claim.mismatch,
           updated_at: at,
         };
         const row = existing
@@ -206,12 +302,14 @@ export function createConnectionLifecycle(deps: ConnectionLifecycleDeps) {
               previousState: existing?.state ?? null,
               expiresAt: expiresAt?.toISOString() ?? null,
               marketplaces: input.participations?.marketplaceIds.length ?? null,
+              claim: input.claim.status,
             },
             ip: input.actor.ip,
           },
           trx,
         );
         await recordConnectionEvent(trx, row, type, at, { previousState: existing?.state ?? null });
+        await flagForReview(trx, row, input.claim, input.actor, at);
         return { row, renewed: Boolean(existing) };
       });
       changed({

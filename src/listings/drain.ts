@@ -1,12 +1,12 @@
-import type { Selectable } from 'kysely';
+import { expressionBuilder, sql, type Selectable } from 'kysely';
 import type { SpApiClient } from '../amazon/client-types.js';
 import { AmazonError } from '../amazon/errors.js';
 import { healthOfConnection, selectConnections, toConnection } from '../connections/repository.js';
 import { recordEvent } from '../events/events.js';
-import type { Clock } from '../kernel/clock.js';
+import { HOUR, MINUTE, type Clock } from '../kernel/clock.js';
 import type { Logger } from '../kernel/log.js';
 import type { Store } from '../store/database.js';
-import type { ListingChangesTable } from '../store/schema.js';
+import type { Database, ListingChangesTable } from '../store/schema.js';
 import { TokenError } from '../tokens/errors.js';
 import { toIssues, type ChangeState, type ListingIssue } from './model.js';
 import { listingShowsChange, type LiveAttributes } from './readback.js';
@@ -16,13 +16,16 @@ type Row = Selectable<ListingChangesTable>;
 
 /** What one drain of a connection did, and when the job system should come back. */
 export interface DrainReport {
-  /** Changes that reached a final result (sent, confirmed by read-back, superseded or failed). */
+  /** Changes that reached a final result (sent, confirmed by read-back, or failed). */
   finished: number;
-  /** Changes still queued (the batch limit was reached). */
+  /** Changes due now and still queued (the batch limit or the work budget was reached). */
   remaining: number;
   /** Set when the connection cannot call Amazon: changes wait for renewal. */
   waiting: boolean;
-  /** Set when Amazon failed in a way worth retrying: come back after this many ms. */
+  /**
+   * When queued changes are not due now (Amazon failed or throttled and they back off): come back
+   * after this many ms. null when nothing waits for a retry.
+   */
   retryAfterMs: number | null;
 }
 
@@ -34,10 +37,21 @@ export interface ListingDrainerDeps {
   logger: Logger;
   /** Most changes one drain sends before handing back to the job system (default 200). */
   batchLimit?: number;
-  /** Sends of one change before it fails for good (default 8). */
-  maxAttempts?: number;
-  /** Wait before retrying after Amazon failed or throttled (default 30 s). */
+  /**
+   * How long a change that Amazon keeps failing transiently (5xx, network, timeout) is retried,
+   * counted from its first failure in a row, before it fails for good (default 24 h).
+   */
+  retryWindowMs?: number;
+  /** First wait before retrying after Amazon failed or throttled; doubled per attempt (default 30 s). */
   retryDelayMs?: number;
+  /** Longest wait between retries of one change (default 30 minutes). */
+  maxRetryDelayMs?: number;
+}
+
+/** What a drain may do this time (the job system bounds each run). */
+export interface DrainOptions {
+  /** Start no new send after this many ms (a call already started is finished). Default: no limit. */
+  budgetMs?: number;
 }
 
 const LISTINGS_PATH = '/listings/2021-08-01/items';
@@ -51,8 +65,15 @@ const BLOCKED_CODES = new Set([
 
 /**
  * Delivers a connection's outbox to Amazon, one drainer per connection across processes
- * (`store.withLock('listings:<id>')`), in `seq` order, at the usage-plan bound (the SP-API
- * client's shared limiter waits instead of being throttled).
+ * (`store.withLock('listings:<id>')`), at the usage-plan bound (the SP-API client's shared limiter
+ * waits instead of being throttled).
+ *
+ * Never lost: every change is sent, in `seq` order for its SKU; no change replaces an earlier one
+ * before it is sent, so a later change that Amazon refuses never costs an earlier valid one (Amazon
+ * applies each accepted submission in turn, so the last accepted one decides). A change that Amazon
+ * failed transiently (5xx, network, timeout) backs off on its own (`next_attempt_at`): later changes
+ * of its SKU wait with it, other SKUs go on; it is retried for `retryWindowMs` from its first
+ * failure in a row before it fails for good.
  *
  * Send once: a change is marked `sending` in a committed write before its call and gets its result
  * in one transaction with its event. A change found `sending` when a drainer takes the lock was
@@ -62,53 +83,25 @@ const BLOCKED_CODES = new Set([
  */
 export function createListingDrainer(deps: ListingDrainerDeps) {
   const batchLimit = deps.batchLimit ?? 200;
-  const maxAttempts = deps.maxAttempts ?? 8;
+  const retryWindowMs = deps.retryWindowMs ?? 24 * HOUR;
   const retryDelayMs = deps.retryDelayMs ?? 30_000;
+  const maxRetryDelayMs = deps.maxRetryDelayMs ?? 30 * MINUTE;
   const db = deps.store.db;
   const now = (): Date => new Date(deps.clock.now());
 
-  /** Coalesces unsent changes per SKU: a later PUT or DELETE supersedes earlier puts, patches, deletes. */
-  const coalesce = async (connectionId: string): Promise<number> => {
-    const rows = await db
-      .selectFrom('listing_changes')
-      .select(['id', 'sku', 'marketplace_id', 'kind', 'preview', 'uncertain'])
-      .where('connection_id', '=', connectionId)
-      .where('state', '=', 'queued')
-      .orderBy('seq')
-      .execute();
-    const groups = new Map<string, typeof rows>();
-    for (const row of rows) {
-      // Previews change nothing and an uncertain change may have reached Amazon: neither is coalesced.
-      if (row.preview || row.uncertain) continue;
-      const key = `${row.marketplace_id}\u0000${row.sku}`;
-      groups.set(key, [...(groups.get(key) ?? []), row]);
-    }
-    let superseded = 0;
-    for (const group of groups.values()) {
-      let last = -1;
-      group.forEach((row, i) => {
-        if (row.kind === 'put' || row.kind === 'delete') last = i;
-      });
-      if (last <= 0) continue;
-      const winner = group[last]!.id;
-      const losers = group.slice(0, last).map((r) => r.id);
-      const at = now();
-      const result = await db
-        .updateTable('listing_changes')
-        .set({
-          state: 'superseded',
-          superseded_by: winner,
-          state_reason: `superseded by ${winner} before it was sent`,
-          finished_at: at,
-          updated_at: at,
-        })
-        .where('id', 'in', losers)
-        .where('state', '=', 'queued')
-        .executeTakeFirst();
-      superseded += Number(result.numUpdatedRows);
-    }
-    return superseded;
-  };
+  /** Queued changes that may go now: due, and the oldest open change of their SKU. */
+  const isDue = (at: Date) =>
+    expressionBuilder<Database, 'listing_changes'>().and([
+      sql<boolean>`listing_changes.state = 'queued'`,
+      sql<boolean>`(listing_changes.next_attempt_at is null or listing_changes.next_attempt_at <= ${at})`,
+      sql<boolean>`not exists (select 1 from listing_changes e
+        where e.connection_id = listing_changes.connection_id and e.sku = listing_changes.sku
+          and e.seq < listing_changes.seq and e.state in ('queued', 'waiting', 'sending'))`,
+    ]);
+
+  /** A connection's changes that may go now (see isDue). */
+  const dueChanges = (connectionId: string, at: Date) =>
+    db.selectFrom('listing_changes').where('connection_id', '=', connectionId).where(isDue(at));
 
   const setQueuedState = async (
     connectionId: string,
@@ -118,7 +111,13 @@ export function createListingDrainer(deps: ListingDrainerDeps) {
   ): Promise<void> => {
     await db
       .updateTable('listing_changes')
-      .set({ state: to, state_reason: reason, updated_at: now() })
+      .set({
+        state: to,
+        state_reason: reason,
+        updated_at: now(),
+        // Time spent waiting for the connection is no failure of Amazon's: the retry window restarts.
+        ...(to === 'waiting' ? { next_attempt_at: null, retrying_since: null } : {}),
+      })
       .where('connection_id', '=', connectionId)
       .where('state', 'in', from)
       .execute();
@@ -149,6 +148,7 @@ export function createListingDrainer(deps: ListingDrainerDeps) {
           error_code: result.error?.code ?? null,
           error_message: result.error?.message ?? null,
           uncertain: false,
+          next_attempt_at: null,
           finished_at: at,
           updated_at: at,
         })
@@ -176,9 +176,66 @@ export function createListingDrainer(deps: ListingDrainerDeps) {
     });
   };
 
-  type Step = { next: 'continue' } | { next: 'stop'; report: Partial<DrainReport> };
+  /** `done`: the change got a final result; `later`: it backs off; `stop`: the drain ends now. */
+  type Step = { next: 'done' } | { next: 'later' } | { next: 'stop'; report: Partial<DrainReport> };
 
-  /** Handles an error of a call for `row` (already back in an open state or still `sending`). */
+  /** Back to `queued` (from `sending`), to be sent again by a later drain. */
+  const requeue = async (
+    row: Row,
+    options: { uncertain: boolean; reason: string; nextAttemptAt?: Date; retryingSince?: Date },
+  ): Promise<void> => {
+    await db
+      .updateTable('listing_changes')
+      .set({
+        state: 'queued',
+        uncertain: options.uncertain,
+        state_reason: options.reason,
+        updated_at: now(),
+        ...(options.nextAttemptAt ? { next_attempt_at: options.nextAttemptAt } : {}),
+        ...(options.retryingSince ? { retrying_since: options.retryingSince } : {}),
+      })
+      .where('id', '=', row.id)
+      .where('state', 'in', ['queued', 'sending'])
+      .execute();
+  };
+
+  /**
+   * Amazon failed this change transiently: it backs off (doubling from `retryDelayMs`, at most
+   * `maxRetryDelayMs`, at least Amazon's Retry-After), or fails for good once it has been failing
+   * for the retry window.
+   */
+  const backOff = async (row: Row, err: AmazonError, uncertain: boolean): Promise<Step> => {
+    const at = deps.clock.now();
+    const since = row.retrying_since?.getTime() ?? at;
+    if (at - since >= retryWindowMs) {
+      await finish(row, {
+        state: 'failed',
+        amazonStatus: null,
+        submissionId: null,
+        issues: [],
+        reason: `Amazon kept failing for ${Math.round((at - since) / MINUTE)} minutes (${row.attempts} attempts); given up`,
+        error: { code: err.code, message: err.message },
+      });
+      return { next: 'done' };
+    }
+    const delay = Math.max(
+      Math.min(maxRetryDelayMs, retryDelayMs * 2 ** Math.min(20, Math.max(0, row.attempts - 1))),
+      err.info.retryAfterMs ?? 0,
+    );
+    await requeue(row, {
+      uncertain,
+      reason: `Amazon failed (${err.code}); retried from ${new Date(at + delay).toISOString()}`,
+      nextAttemptAt: new Date(at + delay),
+      retryingSince: new Date(since),
+    });
+    deps.logger.warn(
+      { connectionId: row.connection_id, changeId: row.id, code: err.code, retryInMs: delay },
+      'listing change not delivered; retrying later',
+    );
+    return { next: 'later' };
+  };
+
+  /** Handles an error of a call for `row` (`sent`: the change itself was on the wire). */
   const onError = async (row: Row, err: unknown, sent: boolean): Promise<Step> => {
     const at = now();
     if (err instanceof TokenError) {
@@ -207,38 +264,28 @@ export function createListingDrainer(deps: ListingDrainerDeps) {
           reason: 'the connection no longer exists',
           error: { code: err.code, message: err.message },
         });
-        return { next: 'continue' };
+        return { next: 'done' };
       }
+      // LWA unreachable: nothing was sent, and every change of the connection would fail alike.
       await requeue(row, { uncertain: row.uncertain, reason: `token refresh failed: ${err.message}` });
       return { next: 'stop', report: { retryAfterMs: retryDelayMs } };
     }
     if (err instanceof AmazonError) {
-      const definitelyNotApplied =
-        !sent ||
+      // Throttling and refused credentials concern the whole connection, and Amazon took nothing.
+      if (
         err.code === 'SPAPI_THROTTLED' ||
         err.code === 'SPAPI_WAIT_TOO_LONG' ||
         err.code === 'SPAPI_ACCESS_TOKEN_EXPIRED' ||
-        err.code === 'SPAPI_CLIENT_SECRET_EXPIRED';
-      if (err.retryable || definitelyNotApplied) {
-        const uncertain = row.uncertain || !definitelyNotApplied;
-        if (row.attempts >= maxAttempts) {
-          await finish(row, {
-            state: 'failed',
-            amazonStatus: null,
-            submissionId: null,
-            issues: [],
-            reason: `gave up after ${row.attempts} attempts`,
-            error: { code: err.code, message: err.message },
-          });
-          return { next: 'continue' };
-        }
-        await requeue(row, { uncertain, reason: `Amazon failed (${err.code}); retried later` });
-        deps.logger.warn(
-          { connectionId: row.connection_id, changeId: row.id, code: err.code },
-          'listing change not delivered; retrying later',
-        );
+        err.code === 'SPAPI_CLIENT_SECRET_EXPIRED'
+      ) {
+        await requeue(row, {
+          uncertain: row.uncertain,
+          reason: `Amazon failed (${err.code}); retried later`,
+        });
         return { next: 'stop', report: { retryAfterMs: err.info.retryAfterMs ?? retryDelayMs } };
       }
+      // A read-back that failed sent nothing; a send that failed transiently may have arrived.
+      if (err.retryable || !sent) return backOff(row, err, row.uncertain || sent);
       // Amazon refused the request itself (400 InvalidInput, 403, 404): a final answer.
       const issue: ListingIssue = {
         code: err.info.amazonCode ?? err.code,
@@ -254,19 +301,10 @@ export function createListingDrainer(deps: ListingDrainerDeps) {
         reason: `Amazon refused the request (${err.code})`,
         error: { code: err.code, message: err.message },
       });
-      return { next: 'continue' };
+      return { next: 'done' };
     }
     // Anything else is a bug or a crash: leave the row as it is (a `sending` row is read back later).
     throw err;
-  };
-
-  const requeue = async (row: Row, options: { uncertain: boolean; reason: string }): Promise<void> => {
-    await db
-      .updateTable('listing_changes')
-      .set({ state: 'queued', uncertain: options.uncertain, state_reason: options.reason, updated_at: now() })
-      .where('id', '=', row.id)
-      .where('state', 'in', ['queued', 'sending'])
-      .execute();
   };
 
   const itemPath = (sellerId: string, sku: string): string =>
@@ -307,7 +345,7 @@ export function createListingDrainer(deps: ListingDrainerDeps) {
           reason:
             'an earlier send was interrupted; the listing already shows this change, so it was not sent again',
         });
-        return { next: 'continue' };
+        return { next: 'done' };
       }
     }
     const at = now();
@@ -318,7 +356,7 @@ export function createListingDrainer(deps: ListingDrainerDeps) {
       .where('state', '=', 'queued')
       .returningAll()
       .executeTakeFirst();
-    if (!claimed) return { next: 'continue' };
+    if (!claimed) return { next: 'later' };
     let body: { status?: unknown; submissionId?: unknown; issues?: unknown };
     try {
       const result = await deps.spApi.call<typeof body>(row.connection_id, {
@@ -355,12 +393,16 @@ export function createListingDrainer(deps: ListingDrainerDeps) {
       reason: state ? null : 'Amazon answered without a known status',
       ...(state ? {} : { error: { code: 'SPAPI_BAD_RESPONSE', message: `status ${String(status)}` } }),
     });
-    return { next: 'continue' };
+    return { next: 'done' };
   };
 
   return {
-    /** Delivers queued changes of one connection (see above); safe to call from any process. */
-    drain(connectionId: string): Promise<DrainReport> {
+    /**
+     * Delivers due changes of one connection (see above); safe to call from any process. With a
+     * budget it starts no send after `budgetMs` and reports what is left for its follow-up.
+     */
+    drain(connectionId: string, options: DrainOptions = {}): Promise<DrainReport> {
+      const deadline = options.budgetMs === undefined ? Infinity : deps.clock.now() + options.budgetMs;
       return deps.store.withLock(`listings:${connectionId}`, async () => {
         const report: DrainReport = { finished: 0, remaining: 0, waiting: false, retryAfterMs: null };
         const found = await healthOfConnection(db, connectionId, deps.clock.now());
@@ -390,13 +432,9 @@ export function createListingDrainer(deps: ListingDrainerDeps) {
           return report;
         }
         await setQueuedState(connectionId, ['waiting'], 'queued', null);
-        report.finished += await coalesce(connectionId);
-        for (let sent = 0; sent < batchLimit; sent++) {
-          const row = await db
-            .selectFrom('listing_changes')
+        for (let tried = 0; tried < batchLimit && deps.clock.now() < deadline; tried++) {
+          const row = await dueChanges(connectionId, now())
             .selectAll()
-            .where('connection_id', '=', connectionId)
-            .where('state', '=', 'queued')
             .orderBy('seq')
             .limit(1)
             .executeTakeFirst();
@@ -406,40 +444,46 @@ export function createListingDrainer(deps: ListingDrainerDeps) {
             Object.assign(report, step.report);
             break;
           }
-          report.finished++;
+          if (step.next === 'done') report.finished++;
         }
-        if (!report.waiting) {
-          const left = await db
+        if (report.waiting) return report;
+        const at = now();
+        const left = await dueChanges(connectionId, at)
+          .select(db.fn.countAll<string | number>().as('n'))
+          .executeTakeFirstOrThrow();
+        report.remaining = Number(left.n);
+        if (report.remaining === 0 && report.retryAfterMs === null) {
+          const next = await db
             .selectFrom('listing_changes')
-            .select(db.fn.countAll<string | number>().as('n'))
+            .select(db.fn.min('next_attempt_at').as('at'))
             .where('connection_id', '=', connectionId)
             .where('state', '=', 'queued')
             .executeTakeFirstOrThrow();
-          report.remaining = Number(left.n);
+          if (next.at !== null) report.retryAfterMs = Math.max(0, new Date(next.at).getTime() - at.getTime());
         }
         return report;
       });
     },
 
     /**
-     * Connections with changes to deliver now: queued or interrupted ones, and waiting ones whose
-     * connection can call Amazon again (renewed). The periodic sweep drains these.
+     * Connections with changes to deliver now: queued ones that are due, interrupted ones, and
+     * waiting ones whose connection can call Amazon again (renewed). The periodic sweep drains these.
      */
     async pendingConnections(): Promise<string[]> {
+      const at = now();
       const rows = await selectConnections(db)
         .where((eb) =>
           eb.exists(
             eb
-              .selectFrom('listing_changes as l')
-              .select('l.id')
-              .whereRef('l.connection_id', '=', 'connections.id')
-              .where('l.state', 'in', ['queued', 'waiting', 'sending']),
+              .selectFrom('listing_changes')
+              .select('listing_changes.id')
+              .whereRef('listing_changes.connection_id', '=', 'connections.id')
+              .where((w) => w.or([w('listing_changes.state', 'in', ['waiting', 'sending']), isDue(at)])),
           ),
         )
         .execute();
-      const at = deps.clock.now();
       return rows
-        .map((r) => toConnection(r, at))
+        .map((r) => toConnection(r, at.getTime()))
         .filter((c) => c.health.canCallAmazon)
         .map((c) => c.id);
     },

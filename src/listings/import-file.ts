@@ -1,4 +1,11 @@
 import { ValidationError } from '../kernel/errors.js';
+import {
+  describeProblem,
+  findTextProblem,
+  jsonNestingExceeds,
+  parseJsonSafely,
+  textProblem,
+} from '../kernel/input.js';
 import type { ChangeInput } from './outbox.js';
 import { quickEditPatch } from './quick-edit.js';
 
@@ -19,6 +26,8 @@ export function parseChangesFile(
   format: 'json' | 'csv',
   defaults: { marketplaceId: string },
 ): ChangeInput[] {
+  const problem = textProblem(text);
+  if (problem) throw new ValidationError(`file: ${describeProblem(problem)}`, 'file');
   return format === 'json' ? fromJson(text) : fromCsv(text, defaults);
 }
 
@@ -27,12 +36,15 @@ function isObject(v: unknown): v is Record<string, unknown> {
 }
 
 function fromJson(text: string): ChangeInput[] {
+  if (jsonNestingExceeds(text)) throw new ValidationError(`file: ${describeProblem('TOO_DEEP')}`, 'file');
   let parsed: unknown;
   try {
     parsed = JSON.parse(text);
   } catch (err) {
     throw new ValidationError(`file: not valid JSON (${(err as Error).message})`, 'file');
   }
+  const found = findTextProblem(parsed);
+  if (found) throw new ValidationError(`file: ${found.path} ${describeProblem(found.problem)}`, 'file');
   const list = Array.isArray(parsed) ? parsed : isObject(parsed) ? parsed.changes : undefined;
   if (!Array.isArray(list))
     throw new ValidationError('file: expected an array of changes or {"changes": [...]}', 'file');
@@ -137,11 +149,10 @@ function fromCsv(text: string, defaults: { marketplaceId: string }): ChangeInput
     const json = (name: string): unknown => {
       const v = get(name);
       if (v === undefined) return undefined;
-      try {
-        return JSON.parse(v);
-      } catch {
-        throw new ValidationError(`line ${line}: column '${name}' is not valid JSON`, `line ${line}.${name}`);
-      }
+      const safe = parseJsonSafely(v);
+      if (safe.ok) return safe.value;
+      const what = safe.problem === 'INVALID_JSON' ? 'is not valid JSON' : describeProblem(safe.problem);
+      throw new ValidationError(`line ${line}: column '${name}' ${what}`, `line ${line}.${name}`);
     };
     const preview = get('preview');
     if (preview !== undefined && !['true', 'false'].includes(preview.toLowerCase()))

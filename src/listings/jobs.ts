@@ -1,24 +1,31 @@
 import type PgBoss from 'pg-boss';
 import type { Logger } from '../kernel/log.js';
+import { DEFAULT_JOB_TIMING, ensureQueue, type JobTiming } from '../jobs/boss.js';
 import type { ListingDrainer } from './drain.js';
 
 export const LISTINGS_DRAIN_QUEUE = 'listings-drain';
 export const LISTINGS_SWEEP_QUEUE = 'listings-sweep';
 
+/** A follow-up further away than this is left to the sweep (a queued one would hold back kicks). */
+const MAX_FOLLOW_UP_DELAY_MS = 60_000;
+
 /** The listings delivery running on pg-boss in this process. */
 export interface ListingJobs {
-  /** Queues a drain of one connection (at most one queued and one running per connection). */
+  /** Queues a drain of one connection (at most one queued per connection). */
   kick(connectionId: string): Promise<void>;
   /** Queues a drain of every connection with changes to deliver now; returns how many. */
   sweep(): Promise<number>;
 }
 
 /**
- * Listings delivery on pg-boss: one `listings-drain` job per connection (queue policy `stately`
- * with the connection id as singletonKey: one queued and one active at a time; the drainer's lock
- * makes it one drainer across processes in any case). A drain that stops early (batch limit,
- * Amazon failing) queues its own follow-up; a sweep every minute drains connections whose changes
- * waited for renewal and picks up anything a dead worker left behind.
+ * Listings delivery on pg-boss: `listings-drain` jobs per connection (policy `short` with the
+ * connection id as singletonKey: at most one queued per connection, however many kicks). Not
+ * `stately`: there, a job left `active` by a killed worker blocks every later job of its key until it
+ * expires. Here a later job runs at once and the drainer's lock (a PostgreSQL advisory lock, freed
+ * when the dead worker's session ends) keeps one drainer per connection. A drain works for at most
+ * the work budget and queues its own follow-up when changes are due; `listings-sweep` (every
+ * minute) queues a drain for every connection with changes due (retries whose backoff ended,
+ * changes that waited for the connection, anything a dead worker left).
  */
 export async function startListingJobs(deps: {
   boss: PgBoss;
@@ -28,20 +35,20 @@ export async function startListingJobs(deps: {
   concurrency?: number;
   /** Poll interval for new jobs, seconds (pg-boss default 2). */
   pollingIntervalSeconds?: number;
+  timing?: Readonly<JobTiming>;
 }): Promise<ListingJobs> {
   const { boss, drainer, logger } = deps;
-  await boss.createQueue(LISTINGS_DRAIN_QUEUE, {
-    name: LISTINGS_DRAIN_QUEUE,
-    policy: 'stately',
+  const timing = deps.timing ?? DEFAULT_JOB_TIMING;
+  await ensureQueue(boss, LISTINGS_DRAIN_QUEUE, {
+    policy: 'short',
     retryLimit: 5,
-    retryDelay: 10,
+    retryDelay: 5,
     retryBackoff: true,
-    expireInSeconds: 3600,
+    expireInSeconds: timing.expireInSeconds,
   });
-  await boss.createQueue(LISTINGS_SWEEP_QUEUE, {
-    name: LISTINGS_SWEEP_QUEUE,
+  await ensureQueue(boss, LISTINGS_SWEEP_QUEUE, {
     retryLimit: 0,
-    expireInSeconds: 300,
+    expireInSeconds: timing.expireInSeconds,
   });
 
   const queue = async (connectionId: string, startAfterSeconds?: number): Promise<string | null> =>
@@ -66,11 +73,14 @@ export async function startListingJobs(deps: {
     await boss.work<{ connectionId: string }>(LISTINGS_DRAIN_QUEUE, polling, async ([job]) => {
       if (!job) return;
       const { connectionId } = job.data;
-      const report = await drainer.drain(connectionId);
+      const report = await drainer.drain(connectionId, { budgetMs: timing.workBudgetMs });
       if (report.finished > 0 || report.waiting)
         logger.info({ connectionId, ...report }, 'listing changes delivered');
-      if (report.retryAfterMs !== null) await queue(connectionId, Math.ceil(report.retryAfterMs / 1000));
-      else if (report.remaining > 0) await queue(connectionId);
+      // A drain stopped by throttling or an unreachable LWA comes back later, even with changes due.
+      if (report.retryAfterMs !== null) {
+        if (report.retryAfterMs <= MAX_FOLLOW_UP_DELAY_MS)
+          await queue(connectionId, Math.max(1, Math.ceil(report.retryAfterMs / 1000)));
+      } else if (report.remaining > 0) await queue(connectionId);
     });
   }
   await boss.work(LISTINGS_SWEEP_QUEUE, polling, async () => {

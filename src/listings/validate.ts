@@ -46,6 +46,9 @@ const MAX_SKU = 40;
 const MAX_ATTRIBUTES = 500;
 const MAX_PATCHES = 500;
 
+/** A UTF-16 surrogate without its pair: encodeURIComponent throws on it. */
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
 function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
@@ -54,13 +57,26 @@ function fail(field: string, message: string): never {
   throw new ValidationError(`${field}: ${message}`, field);
 }
 
-/** Seller SKUs: 1–40 characters, no control characters, no leading or trailing spaces. */
+/**
+ * Seller SKUs as the Listings Items path `/listings/2021-08-01/items/{sellerId}/{sku}` can carry
+ * them: 1–40 characters, no control characters (C0, DEL, C1), no leading or trailing spaces, text
+ * that can be URL-encoded (no lone UTF-16 surrogates), and not `.` or `..`. Amazon asks for the SKU
+ * URL-encoded, but a dot segment stays a dot segment encoded or not (`%2E` too): URL parsers remove
+ * it, so `.` and `..` would address the seller's items collection or another path instead of a SKU.
+ * Every way in (portal, API, CLI import file) reaches this check through the outbox.
+ * @see https://developer-docs.amazon.com/sp-api/docs/url-encoding
+ * @see https://developer-docs.amazon.com/sp-api/docs/listings-items-api-v2021-08-01-reference
+ * @see https://url.spec.whatwg.org/#double-dot-path-segment
+ */
 export function checkSku(sku: unknown, field = 'sku'): string {
   if (typeof sku !== 'string' || sku.length === 0) fail(field, 'is required');
   if (sku.length > MAX_SKU) fail(field, `must be at most ${MAX_SKU} characters`);
   // eslint-disable-next-line no-control-regex
-  if (/[\u0000-\u001f\u007f]/.test(sku)) fail(field, 'must not contain control characters');
+  if (/[\u0000-\u001f\u007f-\u009f]/.test(sku)) fail(field, 'must not contain control characters');
   if (sku.trim() !== sku) fail(field, 'must not start or end with spaces');
+  if (LONE_SURROGATE.test(sku)) fail(field, 'must be valid Unicode text (it has a broken character)');
+  if (sku === '.' || sku === '..')
+    fail(field, `'${sku}' cannot be a SKU: Amazon's URL for it would name a different path`);
   return sku;
 }
 

@@ -2,6 +2,7 @@ import type { Kysely } from 'kysely';
 import type PgBoss from 'pg-boss';
 import type { SpApiClient } from '../amazon/client-types.js';
 import type { Clock } from '../kernel/clock.js';
+import { DEFAULT_JOB_TIMING, ensureQueue, type JobTiming } from '../jobs/boss.js';
 import type { Logger } from '../kernel/log.js';
 import type { ConnectionLifecycle } from '../lifecycle/connections.js';
 import type { Database } from '../store/schema.js';
@@ -86,16 +87,22 @@ export const MONITOR_QUEUE = 'monitor-run';
 
 /**
  * Registers the monitor's queue and worker on pg-boss, schedules it daily (06:00 UTC) and sends one
- * run now (at start). Runs are idempotent (dedupe keys, claimed probes), so an overlap is harmless.
+ * run now (at start). Runs are idempotent (dedupe keys, claimed probes), so an overlap is harmless:
+ * a run whose worker died expires after the job timing's expiry and is retried on another worker.
  */
 export async function startMonitorJobs(deps: {
   boss: PgBoss;
   monitor: Monitor;
   logger: Logger;
   cron?: string;
+  timing?: Readonly<JobTiming>;
 }): Promise<void> {
   const { boss } = deps;
-  await boss.createQueue(MONITOR_QUEUE, { name: MONITOR_QUEUE, retryLimit: 2, expireInSeconds: 3600 });
+  await ensureQueue(boss, MONITOR_QUEUE, {
+    retryLimit: 3,
+    retryDelay: 0,
+    expireInSeconds: (deps.timing ?? DEFAULT_JOB_TIMING).expireInSeconds,
+  });
   await boss.work(MONITOR_QUEUE, async () => {
     await deps.monitor.runMonitor();
   });

@@ -30,6 +30,11 @@ export function renewUrl(publicUrl: string, connectionId: string): string {
   return `${publicUrl}/connections/${connectionId}`;
 }
 
+/** The stable id of an event as receivers see it (`evt_<n>`): the body's `id` and the `Sellerlink-Event-Id` header. */
+export function publicEventId(eventId: string | number): string {
+  return `evt_${eventId}`;
+}
+
 /**
  * The webhook body: stable for an event (a redelivery sends the same bytes with a new signature),
  * with enough context that a receiver need not call back.
@@ -37,7 +42,7 @@ export function renewUrl(publicUrl: string, connectionId: string): string {
 export function webhookBody(event: StoredEvent, subject: EventSubject, publicUrl: string): string {
   const c = subject.connection;
   return JSON.stringify({
-    id: `evt_${event.id}`,
+    id: publicEventId(event.id),
     type: event.type,
     occurredAt: event.at.toISOString(),
     accountId: event.accountId,
@@ -129,6 +134,40 @@ export function emailContent(event: StoredEvent, subject: EventSubject, publicUr
           `${who} keeps failing${reason ? `: ${reason}` : ''}. Sellerlink retries on its own.\n\n` +
           `If it does not recover, orders arrive late and listing changes wait. Details:\n${link}${sign}`,
       };
+    case 'connection.claim_review': {
+      // For the operators only (lifecycle/connections.ts, connections/claims.ts).
+      const p = event.payload;
+      const seller = `seller ${typeof p.sellingPartnerId === 'string' ? p.sellingPartnerId : '?'} (${typeof p.region === 'string' ? p.region : '?'})`;
+      const ids = Array.isArray(p.connections)
+        ? p.connections.flatMap((x: unknown) =>
+            x && typeof x === 'object' && typeof (x as { id?: unknown }).id === 'string'
+              ? [`${publicUrl}/connections/${(x as { id: string }).id}`]
+              : [],
+          )
+        : [];
+      return p.refused === true
+        ? {
+            subject: `Refused: a seller claim for ${seller} that Amazon contradicts`,
+            text:
+              `An account tried to connect ${seller}, but Amazon refused that seller id for the token it had just issued: ` +
+              `the seller id was most likely edited on the way back from Amazon. Nothing was stored.
+
+${reason ?? ''}
+
+` +
+              `Account: ${typeof p.claimedByAccountId === 'string' ? p.claimedByAccountId : 'unknown'}${sign}`,
+          }
+        : {
+            subject: `Review needed: ${seller} is claimed by more than one account, or Amazon's data differs`,
+            text:
+              `${reason ?? 'A seller claim needs review.'}
+
+Nothing was blocked: each account keeps its own connection. ` +
+              `Decide which account should hold the seller and disconnect the other connection.
+
+${ids.join('\n')}${sign}`,
+          };
+    }
     case 'connection.renewed':
       return {
         subject: `Amazon authorization for ${short} renewed`,

@@ -7,10 +7,11 @@ import type { Random } from '../kernel/random.js';
 import type { Store } from '../store/database.js';
 import type { NotificationDeliveriesTable } from '../store/schema.js';
 import { NotifyError } from './errors.js';
-import { createFanOut } from './fan-out.js';
+import { createFanOut, eventsAwaitingFanOut } from './fan-out.js';
 import type { Mailer } from './mailer.js';
 import { createSender } from './send.js';
 import type { NotificationSettingsService } from './settings.js';
+import type { WebhookPost } from './webhook-post.js';
 
 const HOUR = 3_600_000;
 
@@ -37,6 +38,13 @@ export interface Delivery {
   summary: string;
 }
 
+/** Work not yet done, for /metrics: deliveries pending per channel and the oldest one's age. */
+export interface DeliveryBacklog {
+  channels: { channel: 'email' | 'webhook'; pending: number; oldestAgeSeconds: number }[];
+  /** Events recorded but not yet fanned out into deliveries. */
+  eventsAwaitingFanOut: number;
+}
+
 /** What one delivery run did. */
 export interface RunResult {
   eventsScanned: number;
@@ -58,7 +66,8 @@ export interface DeliveryDeps {
   mailer: Mailer | null;
   mailFrom: string;
   publicUrl: string;
-  fetch: typeof fetch;
+  /** The webhook transport: public addresses only (webhook-post.ts). */
+  post: WebhookPost;
   userAgent?: string;
   /** How long a delivery is retried (default 24 h). */
   retryWindowMs?: number;
@@ -109,7 +118,7 @@ export function createDeliveries(deps: DeliveryDeps) {
     settings,
     mailer: deps.mailer,
     mailFrom: deps.mailFrom,
-    fetch: deps.fetch,
+    post: deps.post,
     ...(deps.userAgent === undefined ? {} : { userAgent: deps.userAgent }),
     timeoutMs,
   });
@@ -160,8 +169,17 @@ export function createDeliveries(deps: DeliveryDeps) {
         })
         .where('id', '=', row.id)
         .execute();
+      // The operator's log also gets the cause (address rule, DNS or socket error) the tenant's log does not show.
+      const detail = err instanceof NotifyError ? err.details.detail : undefined;
       logger.warn(
-        { delivery: Number(row.id), channel: row.channel, attempts, giveUp, error: message },
+        {
+          delivery: Number(row.id),
+          channel: row.channel,
+          attempts,
+          giveUp,
+          error: message,
+          ...(typeof detail === 'string' ? { detail } : {}),
+        },
         'notification delivery failed',
       );
       return giveUp ? 'failed' : 'retry';
@@ -252,10 +270,36 @@ export function createDeliveries(deps: DeliveryDeps) {
     return (await q.execute()).map(toDelivery);
   };
 
+  /** Pending (or in-flight) deliveries per channel and the age of the oldest, by the service's clock. */
+  const backlog = async (): Promise<DeliveryBacklog> => {
+    const rows = await store.db
+      .selectFrom('notification_deliveries')
+      .select([
+        'channel',
+        (eb) => eb.fn.countAll<string>().as('n'),
+        (eb) => eb.fn.min('created_at').as('oldest'),
+      ])
+      .where('status', 'in', ['pending', 'sending'])
+      .groupBy('channel')
+      .execute();
+    const now = clock.now();
+    const channels = (['email', 'webhook'] as const).map((channel) => {
+      const r = rows.find((x) => x.channel === channel);
+      const oldest = r?.oldest ? new Date(r.oldest).getTime() : now;
+      return {
+        channel,
+        pending: Number(r?.n ?? 0),
+        oldestAgeSeconds: Math.max(0, Math.round((now - oldest) / 1000)),
+      };
+    });
+    return { channels, eventsAwaitingFanOut: await eventsAwaitingFanOut(store.db) };
+  };
+
   return {
     fanOut,
     sendDue,
     list,
+    backlog,
 
     /** One pass: fan out new events, then send what is due. */
     async runOnce(): Promise<RunResult> {

@@ -23,6 +23,17 @@ type PlannedRow = {
   created_at: Date;
 };
 
+/** How many recorded events fan-out has not taken yet (a backlog gauge in /metrics). */
+export async function eventsAwaitingFanOut(db: Kysely<Database>): Promise<number> {
+  const cursor = await db.selectFrom('meta').select('value').where('key', '=', CURSOR_KEY).executeTakeFirst();
+  const row = await db
+    .selectFrom('events')
+    .select((eb) => eb.fn.countAll<string>().as('n'))
+    .where('id', '>', cursor ? cursor.value : '0')
+    .executeTakeFirstOrThrow();
+  return Number(row.n);
+}
+
 /**
  * Fan-out of the event log: new events after a stored cursor become one delivery row per event and
  * e-mail address or webhook endpoint (unique, so a rerun adds nothing), per the settings of the

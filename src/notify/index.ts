@@ -6,14 +6,24 @@ import type { Vault } from '../vault/envelope.js';
 import { createBanners } from './banners.js';
 import { createDeliveries, type DeliveryDeps } from './delivery.js';
 import type { Mailer } from './mailer.js';
+import { createPublicAddressGuard, type Resolve } from './public-address.js';
 import { createNotificationSettings } from './settings.js';
+import { createWebhookPost } from './webhook-post.js';
 
 export { createMailCatcher, type CaughtMail, type MailCatcher } from './mail-catcher.js';
 export { createSmtpMailer, type Mailer } from './mailer.js';
 export { verifySignature, signatureHeader, SIGNATURE_HEADER } from './signature.js';
 export { startNotifyJobs, type NotifyJobs } from './jobs.js';
 export { OPERATORS_SCOPE, type NotificationSettings, type WebhookEndpoint } from './settings.js';
-export type { Delivery, RunResult } from './delivery.js';
+export type { Delivery, DeliveryBacklog, RunResult } from './delivery.js';
+export {
+  classifyAddress,
+  createPublicAddressGuard,
+  type AddressRule,
+  type Resolve,
+} from './public-address.js';
+export { EVENT_ID_HEADER } from './send.js';
+export { COULD_NOT_CONNECT } from './webhook-post.js';
 export type { Banner } from './banners.js';
 
 /** Everything notify/ offers: settings, endpoints, deliveries, banners. */
@@ -28,14 +38,23 @@ export function createNotify(deps: {
   mailer: Mailer | null;
   mailFrom: string;
   publicUrl: string;
-  fetch: typeof fetch;
+  /**
+   * Where webhooks may go: public addresses only, unless `allowPrivate` (sandbox only: loopback and
+   * private networks too). `resolve` replaces the system resolver (tests).
+   */
+  webhooks?: { allowPrivate?: boolean; resolve?: Resolve };
   operatorEmails?: readonly string[];
   requireHttps?: boolean;
   sandboxAddress?: (username: string) => string;
   userAgent?: string;
   delivery?: Pick<DeliveryDeps, 'retryWindowMs' | 'baseDelayMs' | 'maxDelayMs' | 'timeoutMs' | 'gapGraceMs'>;
 }) {
+  const addressGuard = createPublicAddressGuard({
+    allowPrivate: deps.webhooks?.allowPrivate ?? false,
+    ...(deps.webhooks?.resolve ? { resolve: deps.webhooks.resolve } : {}),
+  });
   const settings = createNotificationSettings({
+    addressGuard,
     db: deps.store.db,
     vault: deps.vault,
     clock: deps.clock,
@@ -55,7 +74,7 @@ export function createNotify(deps: {
     mailer: deps.mailer,
     mailFrom: deps.mailFrom,
     publicUrl: deps.publicUrl,
-    fetch: deps.fetch,
+    post: createWebhookPost(addressGuard),
     ...(deps.userAgent ? { userAgent: deps.userAgent } : {}),
     ...deps.delivery,
   });

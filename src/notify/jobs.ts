@@ -1,4 +1,5 @@
 import type PgBoss from 'pg-boss';
+import { DEFAULT_JOB_TIMING, ensureQueue, type JobTiming } from '../jobs/boss.js';
 import type { Logger } from '../kernel/log.js';
 import type { Deliveries } from './delivery.js';
 
@@ -12,9 +13,12 @@ export interface NotifyJobs {
 }
 
 /**
- * Delivery on pg-boss: a `stately` queue (one queued + one active job across every process), run by
- * a cron schedule each minute and nudged every `pollSeconds` by this process, so new events go out
- * within seconds and retries when due. Each run fans out and sends (see delivery.ts).
+ * Delivery on pg-boss: a `short` queue (at most one run queued across every process), run by a
+ * cron schedule each minute and nudged every `pollSeconds` by this process, so new events go out
+ * within seconds and retries when due. Each run fans out and sends (see delivery.ts); runs may
+ * overlap (fan-out rows are unique, each attempt is claimed), so a run left `active` by a killed
+ * worker never holds back the next one (with `stately` it did, until it expired), and it expires
+ * within the job timing's expiry.
  */
 export async function startNotifyJobs(deps: {
   boss: PgBoss;
@@ -23,13 +27,13 @@ export async function startNotifyJobs(deps: {
   /** Seconds between nudges (default 5); 0 turns the timer off (the cron schedule still runs). */
   pollSeconds?: number;
   pollingIntervalSeconds?: number;
+  timing?: Readonly<JobTiming>;
 }): Promise<NotifyJobs> {
   const { boss, deliveries, logger } = deps;
-  await boss.createQueue(NOTIFY_QUEUE, {
-    name: NOTIFY_QUEUE,
-    policy: 'stately',
+  await ensureQueue(boss, NOTIFY_QUEUE, {
+    policy: 'short',
     retryLimit: 0,
-    expireInSeconds: 900,
+    expireInSeconds: (deps.timing ?? DEFAULT_JOB_TIMING).expireInSeconds,
   });
   await boss.work(
     NOTIFY_QUEUE,

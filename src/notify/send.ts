@@ -2,10 +2,15 @@ import type { Selectable } from 'kysely';
 import type { Clock } from '../kernel/clock.js';
 import type { Store } from '../store/database.js';
 import type { NotificationDeliveriesTable } from '../store/schema.js';
+import { publicEventId } from './content.js';
 import { NotifyError } from './errors.js';
 import type { Mailer } from './mailer.js';
 import type { NotificationSettingsService } from './settings.js';
 import { SIGNATURE_HEADER, signatureHeader } from './signature.js';
+import type { WebhookPost } from './webhook-post.js';
+
+/** The header carrying the event id (`evt_<n>`, also the body's `id`): the same on every retry and redelivery. */
+export const EVENT_ID_HEADER = 'Sellerlink-Event-Id';
 
 /** Short, secret-free words for a failed attempt. */
 function describeFailure(err: unknown): string {
@@ -23,7 +28,8 @@ export function createSender(deps: {
   settings: NotificationSettingsService;
   mailer: Mailer | null;
   mailFrom: string;
-  fetch: typeof fetch;
+  /** The guarded webhook transport (public addresses only, see webhook-post.ts). */
+  post: WebhookPost;
   userAgent?: string;
   timeoutMs: number;
 }): (row: Selectable<NotificationDeliveriesTable>) => Promise<number | null> {
@@ -39,7 +45,11 @@ export function createSender(deps: {
           to: row.target,
           subject: content.subject,
           text: content.text,
-          headers: { 'X-Sellerlink-Event': row.event_type, 'X-Sellerlink-Delivery': String(row.id) },
+          headers: {
+            'X-Sellerlink-Event': row.event_type,
+            'X-Sellerlink-Event-Id': publicEventId(row.event_id),
+            'X-Sellerlink-Delivery': String(row.id),
+          },
         });
       } catch (err) {
         throw new NotifyError('NOTIFY_EMAIL_FAILED', `the mail server refused: ${describeFailure(err)}`, {
@@ -58,33 +68,25 @@ export function createSender(deps: {
     const secret = await settings.endpointSecret(endpoint.id);
     const body = (row.content as { body: string }).body;
     const timestamp = Math.floor(deps.wallClock.now() / 1000);
-    let response: Response;
-    try {
-      response = await deps.fetch(endpoint.url, {
-        method: 'POST',
-        headers: {
-          'content-type': 'application/json',
-          'user-agent': deps.userAgent ?? 'Sellerlink-Webhooks',
-          [SIGNATURE_HEADER]: signatureHeader(secret.reveal(), timestamp, body),
-          'Sellerlink-Event': row.event_type,
-          'Sellerlink-Delivery': String(row.id),
-        },
-        body,
-        redirect: 'manual',
-        signal: AbortSignal.timeout(timeoutMs),
-      });
-      await response.body?.cancel().catch(() => {});
-    } catch (err) {
-      throw new NotifyError('NOTIFY_WEBHOOK_FAILED', `the request failed: ${describeFailure(err)}`, {
-        cause: err,
+    const status = await deps.post(endpoint.url, {
+      headers: {
+        'content-type': 'application/json',
+        'user-agent': deps.userAgent ?? 'Sellerlink-Webhooks',
+        [SIGNATURE_HEADER]: signatureHeader(secret.reveal(), timestamp, body),
+        'Sellerlink-Event': row.event_type,
+        [EVENT_ID_HEADER]: publicEventId(row.event_id),
+        'Sellerlink-Delivery': String(row.id),
+      },
+      body,
+      timeoutMs,
+    });
+    if (status < 200 || status >= 300) {
+      const note = status >= 300 && status < 400 ? ' (redirects are not followed)' : '';
+      throw new NotifyError('NOTIFY_WEBHOOK_FAILED', `the endpoint answered HTTP ${status}${note}`, {
+        details: { status },
       });
     }
-    if (response.status < 200 || response.status >= 300) {
-      throw new NotifyError('NOTIFY_WEBHOOK_FAILED', `the endpoint answered HTTP ${response.status}`, {
-        details: { status: response.status },
-      });
-    }
-    return response.status;
+    return status;
   };
 
   return send;

@@ -8,6 +8,7 @@ import { Secret } from '../kernel/secret.js';
 import type { Database, WebhookEndpointsTable } from '../store/schema.js';
 import type { Vault } from '../vault/envelope.js';
 import { NotifyError } from './errors.js';
+import { createPublicAddressGuard, type PublicAddressGuard } from './public-address.js';
 
 /** The scope of operators' notifications (application.* events, and any others they choose). */
 export const OPERATORS_SCOPE = 'operators';
@@ -26,6 +27,7 @@ export const DEFAULT_ACCOUNT_EMAIL_TYPES: readonly EventType[] = [
 
 /** What operators are e-mailed about until they choose otherwise. */
 export const DEFAULT_OPERATOR_EMAIL_TYPES: readonly EventType[] = [
+  'connection.claim_review',
   'application.rejected',
   'application.recovered',
   'application.rotation_failed',
@@ -71,6 +73,8 @@ export interface SettingsDeps {
   operatorEmails?: readonly string[];
   /** Production: webhook URLs must use https. */
   requireHttps?: boolean;
+  /** Which hosts webhooks may go to (default: public addresses only, the system resolver). */
+  addressGuard?: PublicAddressGuard;
   /**
    * Sandbox mode: an address for users without one (`demo` → `demo@sandbox.sellerlink.test`), so the
    * mail catcher shows reminders before anyone saves settings.
@@ -133,6 +137,7 @@ function parseEventTypes(input: readonly string[]): EventType[] {
 /** Settings and webhook endpoints per scope, with the viewer's rights checked. */
 export function createNotificationSettings(deps: SettingsDeps) {
   const { db } = deps;
+  const addressGuard = deps.addressGuard ?? createPublicAddressGuard();
   const actor = (viewer: Viewer): string => viewer.actor ?? `user:${viewer.username}`;
 
   /** The scope a viewer acts on: operators choose (default: operators), others their account. */
@@ -299,6 +304,8 @@ export function createNotificationSettings(deps: SettingsDeps) {
         throw new ValidationError('the URL must use https', 'url');
       if (url.username || url.password)
         throw new ValidationError('put no credentials in the URL: verify the signature instead', 'url');
+      // Loopback, private, link-local, metadata … hosts are refused here and again at every delivery.
+      await addressGuard.checkUrl(url);
       const description = input.description?.trim() ?? '';
       if (description.length > 200) throw new ValidationError('at most 200 characters', 'description');
       const eventTypes = parseEventTypes(input.eventTypes ?? []);

@@ -2,7 +2,7 @@ import type { Kysely } from 'kysely';
 import type { SpApiClient } from '../amazon/client-types.js';
 import type { Order, SearchOrdersResponse } from '../amazon/generated/orders_2026-01-01.js';
 import { USAGE_PLANS } from '../amazon/usage-plans.js';
-import { DAY, MINUTE, type Clock } from '../kernel/clock.js';
+import { DAY, HOUR, MINUTE, type Clock } from '../kernel/clock.js';
 import { AppError } from '../kernel/errors.js';
 import type { Logger } from '../kernel/log.js';
 import { refreshParticipations } from '../connections/participations.js';
@@ -10,6 +10,7 @@ import { healthOfConnection } from '../connections/repository.js';
 import type { ConnectionLifecycle } from '../lifecycle/connections.js';
 import type { Store } from '../store/database.js';
 import type { Database } from '../store/schema.js';
+import { AmazonError } from '../amazon/errors.js';
 import { TokenError } from '../tokens/errors.js';
 import { OrdersError } from './errors.js';
 import { upsertOrders } from './order-rows.js';
@@ -60,6 +61,29 @@ export type ImportOutcome =
   | { status: 'paused'; reason: string }
   | { status: 'busy' };
 
+/**
+ * A bounded run (`importSome`) may also stop early: its time budget ran out, or the usage plan
+ * allows the next page only later (`retryAfterMs`). Its resume point is saved; the next run goes on
+ * from the next page.
+ */
+export type BoundedImportOutcome =
+  | ImportOutcome
+  | {
+      status: 'partial';
+      pages: number;
+      ordersSeen: number;
+      ordersChanged: number;
+      watermark: Date;
+      retryAfterMs: number | null;
+    };
+
+/**
+ * A saved walk is resumed with its pagination token only this long: Amazon's token expires after
+ * 24 hours (searchOrders, `pagination.nextToken`).
+ * @see https://github.com/amzn/selling-partner-api-models/blob/main/models/orders-api-model/orders_2026-01-01.json
+ */
+const RESUME_TOKEN_TTL_MS = 23 * HOUR;
+
 const PAUSING_TOKEN_ERRORS = new Set([
   'TOKEN_CONNECTION_REVOKED',
   'TOKEN_CONNECTION_EXPIRED',
@@ -80,10 +104,11 @@ export interface OrderImporterDeps {
 
 /**
  * Imports a connection's orders with Orders 2026-01-01 searchOrders: lastUpdatedAfter = watermark −
- * overlap, lastUpdatedBefore = now − lag, following paginationToken. Each page is upserted and the
- * watermark moved in one transaction, so a crash at any moment loses nothing: the next run starts
- * from the last committed page. One run per connection at a time across processes (a try-lock: a
- * second caller gets `busy`, it never waits).
+ * overlap, lastUpdatedBefore = now − lag, following paginationToken. Each page is upserted, the
+ * watermark moved and the walk's resume point (window + next page's token) saved in one
+ * transaction, so a crash at any moment loses nothing and repeats nothing: the next run goes on at
+ * the next page of the same walk; only a new walk starts with the overlap. One run per connection
+ * at a time across processes (a try-lock: a second caller gets `busy`, it never waits).
  */
 export function createOrderImporter(deps: OrderImporterDeps) {
   const settings: OrderImportSettings = { ...DEFAULT_ORDER_IMPORT_SETTINGS, ...deps.settings };
@@ -121,8 +146,8 @@ export function createOrderImporter(deps: OrderImporterDeps) {
 
   const run = async (
     connectionId: string,
-    options: { since?: Date; onProgress?: (progress: ImportProgress) => void },
-  ): Promise<ImportOutcome> => {
+    options: { since?: Date; onProgress?: (progress: ImportProgress) => void; deadline?: number },
+  ): Promise<BoundedImportOutcome> => {
     const found = await healthOfConnection(db, connectionId, deps.clock.now());
     if (!found)
       throw new OrdersError('ORDERS_CONNECTION_NOT_FOUND', `no connection ${connectionId}`, {
@@ -136,7 +161,7 @@ export function createOrderImporter(deps: OrderImporterDeps) {
       .execute();
     const sync = await db
       .selectFrom('order_syncs')
-      .select(['watermark'])
+      .select(['watermark', 'resume_window_start', 'resume_window_end', 'resume_token', 'resume_saved_at'])
       .where('connection_id', '=', connectionId)
       .executeTakeFirstOrThrow();
 
@@ -159,22 +184,59 @@ export function createOrderImporter(deps: OrderImporterDeps) {
       }
     }
 
-    const windowStart = options.since ?? new Date(sync.watermark.getTime() - settings.overlapMs);
-    // The watermark may only move if this walk starts at or before it (no gap is skipped).
-    const contiguous = windowStart.getTime() <= sync.watermark.getTime();
+    // An incremental run goes on with the walk a previous run left (it died, or ran out of time).
+    const incremental = options.since === undefined;
+    let resumed =
+      incremental &&
+      sync.resume_token !== null &&
+      sync.resume_window_start !== null &&
+      sync.resume_window_end !== null &&
+      sync.resume_saved_at !== null &&
+      now - sync.resume_saved_at.getTime() < RESUME_TOKEN_TTL_MS;
     // Whole seconds: Amazon echoes the bound at second precision.
-    const windowEnd = new Date(Math.floor((now - settings.beforeLagMs) / 1000) * 1000);
+    const freshEnd = (): Date =>
+      new Date(Math.floor((deps.clock.now() - settings.beforeLagMs) / 1000) * 1000);
+    let windowStart = resumed
+      ? sync.resume_window_start!
+      : (options.since ?? new Date(sync.watermark.getTime() - settings.overlapMs));
+    let windowEnd = resumed ? sync.resume_window_end! : freshEnd();
+    let paginationToken: string | undefined = resumed ? sync.resume_token! : undefined;
+    // The watermark may only move if this walk starts at or before it (no gap is skipped); a
+    // resumed walk did, and has committed everything up to its resume point.
+    let contiguous = resumed || windowStart.getTime() <= sync.watermark.getTime();
     let echoedEnd = windowEnd;
     await setSync(connectionId, { status: 'running', paused_reason: null, last_started_at: new Date(now) });
     let pages = 0;
+    let walkPages = 0;
     let ordersSeen = 0;
     let ordersChanged = 0;
     let watermark = sync.watermark;
-    let paginationToken: string | undefined;
+    const partial = (retryAfterMs: number | null): BoundedImportOutcome => ({
+      status: 'partial',
+      pages,
+      ordersSeen,
+      ordersChanged,
+      watermark,
+      retryAfterMs,
+    });
     try {
-      if (windowStart.getTime() < windowEnd.getTime()) {
-        for (;;) {
-          const result = await deps.spApi.call<SearchOrdersResponse>(connectionId, {
+      for (;;) {
+        if (windowStart.getTime() >= windowEnd.getTime()) {
+          // This walk is done (or empty). A resumed one is followed by a new walk up to now − lag.
+          if (!resumed) break;
+          resumed = false;
+          windowStart = new Date(watermark.getTime() - settings.overlapMs);
+          windowEnd = echoedEnd = freshEnd();
+          paginationToken = undefined;
+          contiguous = true;
+          walkPages = 0;
+          continue;
+        }
+        if (options.deadline !== undefined && pages > 0 && deps.clock.now() >= options.deadline)
+          return partial(null);
+        let result;
+        try {
+          result = await deps.spApi.call<SearchOrdersResponse>(connectionId, {
             operationId: 'searchOrders',
             method: 'GET',
             path: '/orders/2026-01-01/orders',
@@ -186,67 +248,110 @@ export function createOrderImporter(deps: OrderImporterDeps) {
               ...(settings.includedData.length > 0 ? { includedData: settings.includedData } : {}),
               ...(paginationToken ? { paginationToken } : {}),
             },
+            // A bounded run does not wait for the usage plan past its budget.
+            ...(options.deadline === undefined
+              ? {}
+              : { maxWaitMs: Math.max(0, options.deadline - deps.clock.now()) }),
           });
-          const body = result.body;
-          if (!body || !Array.isArray(body.orders))
-            throw new OrdersError('ORDERS_BAD_RESPONSE', 'searchOrders answered without an orders array');
-          const echoed = body.lastUpdatedBefore ? Date.parse(body.lastUpdatedBefore) : NaN;
-          // The watermark never passes the bound Amazon applied (every page repeats the same query).
-          if (pages === 0 && !Number.isNaN(echoed) && echoed < windowEnd.getTime())
-            echoedEnd = new Date(echoed);
-          const next = body.pagination?.nextToken;
-          const last: Order | undefined = body.orders[body.orders.length - 1];
-          // Orders come oldest update first: everything before the page's last update is stored.
-          const reached = next && last ? new Date(Date.parse(last.lastUpdatedTime)) : echoedEnd;
-          const outcome = await db.transaction().execute(async (trx: Kysely<Database>) => {
-            const upserted = await upsertOrders(
-              trx,
-              { id: connectionId, accountId: connection.accountId },
-              body.orders,
-              new Date(deps.clock.now()),
+        } catch (err) {
+          if (
+            options.deadline !== undefined &&
+            err instanceof AmazonError &&
+            err.code === 'SPAPI_WAIT_TOO_LONG'
+          )
+            return partial(err.info.retryAfterMs ?? null);
+          if (resumed && pages === 0 && err instanceof AmazonError && !err.retryable) {
+            // The saved token was refused (expired, or the walk's parameters changed): start a new walk.
+            deps.logger.info(
+              { connectionId, code: err.code },
+              'the saved import page could not be resumed; starting again from the watermark',
             );
-            const row = await trx
+            await db
               .updateTable('order_syncs')
-              .set((eb) => ({
-                ...(contiguous
-                  ? { watermark: eb.fn('greatest', [eb.ref('watermark'), eb.val(reached)]) }
-                  : {}),
-                pages_total: eb('pages_total', '+', 1),
-                orders_upserted_total: eb('orders_upserted_total', '+', upserted.changed),
-                updated_at: new Date(deps.clock.now()),
-              }))
+              .set({
+                resume_window_start: null,
+                resume_window_end: null,
+                resume_token: null,
+                resume_saved_at: null,
+              })
               .where('connection_id', '=', connectionId)
-              .returning('watermark')
-              .executeTakeFirstOrThrow();
-            return { ...upserted, watermark: row.watermark };
-          });
-          pages++;
-          ordersSeen += body.orders.length;
-          ordersChanged += outcome.changed;
-          watermark = outcome.watermark;
-          if (options.onProgress) {
-            const span = windowEnd.getTime() - windowStart.getTime();
-            const fraction = span > 0 ? Math.min(1, (reached.getTime() - windowStart.getTime()) / span) : 1;
-            const remainingPages = next
-              ? fraction > 0
-                ? Math.ceil((pages / fraction) * (1 - fraction))
-                : null
-              : 0;
-            options.onProgress({
-              connectionId,
-              pages,
-              ordersSeen,
-              ordersChanged,
-              windowStart,
-              windowEnd,
-              reached,
-              fraction: next ? fraction : 1,
-              etaSeconds: remainingPages === null ? null : await etaFor(connectionId, remainingPages),
-            });
+              .execute();
+            resumed = false;
+            windowStart = new Date(sync.watermark.getTime() - settings.overlapMs);
+            windowEnd = echoedEnd = freshEnd();
+            paginationToken = undefined;
+            contiguous = true;
+            continue;
           }
-          if (!next) break;
-          paginationToken = next;
+          throw err;
         }
+        const body = result.body;
+        if (!body || !Array.isArray(body.orders))
+          throw new OrdersError('ORDERS_BAD_RESPONSE', 'searchOrders answered without an orders array');
+        const echoed = body.lastUpdatedBefore ? Date.parse(body.lastUpdatedBefore) : NaN;
+        // The watermark never passes the bound Amazon applied (every page repeats the same query).
+        if (pages === 0 && !Number.isNaN(echoed) && echoed < windowEnd.getTime())
+          echoedEnd = new Date(echoed);
+        const next = body.pagination?.nextToken;
+        const last: Order | undefined = body.orders[body.orders.length - 1];
+        // Orders come oldest update first: everything before the page's last update is stored.
+        const reached = next && last ? new Date(Date.parse(last.lastUpdatedTime)) : echoedEnd;
+        const at = new Date(deps.clock.now());
+        const outcome = await db.transaction().execute(async (trx: Kysely<Database>) => {
+          const upserted = await upsertOrders(
+            trx,
+            { id: connectionId, accountId: connection.accountId },
+            body.orders,
+            at,
+          );
+          const row = await trx
+            .updateTable('order_syncs')
+            .set((eb) => ({
+              ...(contiguous ? { watermark: eb.fn('greatest', [eb.ref('watermark'), eb.val(reached)]) } : {}),
+              // Where the next run goes on: this walk's next page, or (walk done) a new walk.
+              ...(incremental
+                ? {
+                    resume_window_start: next ? windowStart : null,
+                    resume_window_end: next ? windowEnd : null,
+                    resume_token: next ?? null,
+                    resume_saved_at: next ? at : null,
+                  }
+                : {}),
+              pages_total: eb('pages_total', '+', 1),
+              orders_upserted_total: eb('orders_upserted_total', '+', upserted.changed),
+              updated_at: at,
+            }))
+            .where('connection_id', '=', connectionId)
+            .returning('watermark')
+            .executeTakeFirstOrThrow();
+          return { ...upserted, watermark: row.watermark };
+        });
+        pages++;
+        ordersSeen += body.orders.length;
+        ordersChanged += outcome.changed;
+        watermark = outcome.watermark;
+        if (options.onProgress) {
+          const span = windowEnd.getTime() - windowStart.getTime();
+          const fraction = span > 0 ? Math.min(1, (reached.getTime() - windowStart.getTime()) / span) : 1;
+          const remainingPages = next
+            ? fraction > 0
+              ? Math.ceil((pages / fraction) * (1 - fraction))
+              : null
+            : 0;
+          options.onProgress({
+            connectionId,
+            pages,
+            ordersSeen,
+            ordersChanged,
+            windowStart,
+            windowEnd,
+            reached,
+            fraction: next ? fraction : 1,
+            etaSeconds: remainingPages === null ? null : await etaFor(connectionId, remainingPages),
+          });
+        }
+        if (!next) break;
+        paginationToken = next;
       }
     } catch (err) {
       if (err instanceof TokenError && PAUSING_TOKEN_ERRORS.has(err.code)) {
@@ -262,7 +367,7 @@ export function createOrderImporter(deps: OrderImporterDeps) {
       });
       deps.logger.warn(
         { connectionId, error: message, pages },
-        'order import failed; it resumes from the watermark',
+        'order import failed; it resumes at its next page',
       );
       throw err;
     }
@@ -285,6 +390,19 @@ export function createOrderImporter(deps: OrderImporterDeps) {
       const locked = await deps.store.tryLock(`orders-import:${connectionId}`, () =>
         run(connectionId, options),
       );
+      // Without a deadline a run never stops early.
+      return locked.acquired ? (locked.value as ImportOutcome) : { status: 'busy' };
+    },
+    /**
+     * Runs an incremental import for at most `budgetMs` (the job system bounds each job): it starts
+     * no page after the budget and does not wait for the usage plan past it, and then ends
+     * `partial` with its resume point saved.
+     */
+    async importSome(connectionId: string, options: { budgetMs: number }): Promise<BoundedImportOutcome> {
+      const deadline = deps.clock.now() + options.budgetMs;
+      const locked = await deps.store.tryLock(`orders-import:${connectionId}`, () =>
+        run(connectionId, { deadline }),
+      );
       return locked.acquired ? locked.value : { status: 'busy' };
     },
     /** Connections whose import is due: not paused by state, last started ≥ interval ago (or never). */
@@ -302,8 +420,9 @@ export function createOrderImporter(deps: OrderImporterDeps) {
             r.last_started_at === null ||
             now - r.last_started_at.getTime() >= settings.intervalMs ||
             // Paused: re-checked every tick, so renewal resumes it within a minute. Running or
-            // failed: a run that died with its process, or failed, resumes at once (a run still
-            // going elsewhere holds the lock, and the new job finds it busy and ends).
+            // failed: a run that died with its process, stopped for its time budget or the usage
+            // plan, or failed, goes on at its next page at once (a run still going elsewhere holds
+            // the lock, and the new job finds it busy and ends).
             r.status === 'paused' ||
             r.status === 'running' ||
             r.status === 'failed',

@@ -1,4 +1,5 @@
 import type PgBoss from 'pg-boss';
+import { DEFAULT_JOB_TIMING, ensureQueue, type JobTiming } from '../jobs/boss.js';
 import type { Logger } from '../kernel/log.js';
 import type { OrderImporter } from './import.js';
 
@@ -9,8 +10,11 @@ export const ORDERS_IMPORT_QUEUE = 'orders-import';
  * The order import on pg-boss: a cron schedule (every minute, deduplicated across processes by
  * pg-boss) runs the dispatcher, which queues one import job per connection that is due (one per
  * connection per minute slot: singletonKey + singletonSeconds). Import jobs run on any worker; the
- * importer's try-lock keeps one run per connection at a time, and its per-page commits make a
- * retried or killed job resume where it stopped.
+ * importer's try-lock keeps one run per connection at a time. Each job imports for at most the work
+ * budget (an import waits on the usage plan, searchOrders refills one call per ~3 minutes, so a
+ * big one takes hours) and saves its resume point with every page: a job that ran out of time
+ * queues its follow-up at once; one that waits for the plan, one killed with its worker (expired
+ * and retried, or found by the next dispatch) goes on at the next page.
  */
 export async function startOrderJobs(deps: {
   boss: PgBoss;
@@ -20,21 +24,19 @@ export async function startOrderJobs(deps: {
   concurrency?: number;
   /** Poll interval for new jobs, seconds (pg-boss default 2). */
   pollingIntervalSeconds?: number;
+  timing?: Readonly<JobTiming>;
 }): Promise<{ dispatch(): Promise<number> }> {
   const { boss, importer, logger } = deps;
-  await boss.createQueue(ORDERS_DISPATCH_QUEUE, {
-    name: ORDERS_DISPATCH_QUEUE,
+  const timing = deps.timing ?? DEFAULT_JOB_TIMING;
+  await ensureQueue(boss, ORDERS_DISPATCH_QUEUE, {
     retryLimit: 0,
-    expireInSeconds: 300,
+    expireInSeconds: timing.expireInSeconds,
   });
-  await boss.createQueue(ORDERS_IMPORT_QUEUE, {
-    name: ORDERS_IMPORT_QUEUE,
+  await ensureQueue(boss, ORDERS_IMPORT_QUEUE, {
     retryLimit: 5,
     retryDelay: 30,
     retryBackoff: true,
-    // An import waits on the usage plan (searchOrders refills one call per ~3 minutes), so a big
-    // one can take hours; a killed worker's job is re-run by the next dispatch anyway.
-    expireInSeconds: 12 * 3600,
+    expireInSeconds: timing.expireInSeconds,
   });
 
   const dispatch = async (): Promise<number> => {
@@ -60,14 +62,18 @@ export async function startOrderJobs(deps: {
   for (let i = 0; i < (deps.concurrency ?? 2); i++) {
     await boss.work<{ connectionId: string }>(ORDERS_IMPORT_QUEUE, polling, async ([job]) => {
       if (!job) return;
-      const outcome = await importer.sync(job.data.connectionId);
-      if (outcome.status === 'done' && outcome.ordersChanged > 0)
+      const { connectionId } = job.data;
+      const outcome = await importer.importSome(connectionId, { budgetMs: timing.workBudgetMs });
+      if ((outcome.status === 'done' || outcome.status === 'partial') && outcome.ordersChanged > 0)
         logger.info(
-          { connectionId: job.data.connectionId, pages: outcome.pages, changed: outcome.ordersChanged },
+          { connectionId, pages: outcome.pages, changed: outcome.ordersChanged, status: outcome.status },
           'orders imported',
         );
       if (outcome.status === 'paused')
-        logger.info({ connectionId: job.data.connectionId, reason: outcome.reason }, 'order import paused');
+        logger.info({ connectionId, reason: outcome.reason }, 'order import paused');
+      // Out of time with pages to go: go on now (the lock makes a duplicate find it busy).
+      if (outcome.status === 'partial' && outcome.retryAfterMs === null)
+        await boss.send(ORDERS_IMPORT_QUEUE, { connectionId });
     });
   }
   await boss.schedule(ORDERS_DISPATCH_QUEUE, '* * * * *');

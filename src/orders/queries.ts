@@ -1,5 +1,6 @@
 import type { Kysely, Selectable } from 'kysely';
 import type { Viewer } from '../connections/repository.js';
+import { isStorableDate, isUuid, textProblem } from '../kernel/input.js';
 import type { Database, OrdersTable } from '../store/schema.js';
 import { OrdersError } from './errors.js';
 
@@ -56,7 +57,6 @@ export const ORDER_STATUSES = [
 
 /** Matches no account: a non-operator viewer without an account sees nothing. */
 const NO_ACCOUNT = '00000000-0000-0000-0000-000000000000';
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 function toSummary(r: Selectable<OrdersTable>): OrderSummary {
   return {
@@ -87,7 +87,8 @@ function decodeCursor(cursor: string): [Date, string, string] {
     if (Array.isArray(value) && value.length === 3 && value.every((v) => typeof v === 'string')) {
       const [at, connectionId, orderId] = value as [string, string, string];
       const date = new Date(at);
-      if (!Number.isNaN(date.getTime()) && UUID.test(connectionId)) return [date, connectionId, orderId];
+      if (isStorableDate(date) && isUuid(connectionId) && textProblem(orderId) === null)
+        return [date, connectionId, orderId];
     }
   } catch {
     // fall through
@@ -99,7 +100,7 @@ function decodeCursor(cursor: string): [Date, string, string] {
 
 /** Checks filter values; throws ORDERS_INVALID_FILTER naming the field. */
 export function checkOrderFilter(filter: OrderFilter): void {
-  if (filter.connectionId !== undefined && !UUID.test(filter.connectionId))
+  if (filter.connectionId !== undefined && !isUuid(filter.connectionId))
     throw new OrdersError('ORDERS_INVALID_FILTER', 'connection must be a connection id (a UUID)', {
       details: { field: 'connection' },
     });
@@ -119,6 +120,10 @@ export function checkOrderFilter(filter: OrderFilter): void {
     const value = filter[field];
     if (value !== undefined && Number.isNaN(value.getTime()))
       throw new OrdersError('ORDERS_INVALID_FILTER', `${field} must be an ISO 8601 date`, {
+        details: { field },
+      });
+    if (value !== undefined && !isStorableDate(value))
+      throw new OrdersError('ORDERS_INVALID_FILTER', `${field} must be a date in the years 1 to 9999`, {
         details: { field },
       });
   }
@@ -179,6 +184,9 @@ export function createOrderQueries(db: Kysely<Database>) {
     /** One order by Amazon order id (and connection, when the same order is visible through two). */
     async get(viewer: Viewer, orderId: string, connectionId?: string): Promise<OrderDetail> {
       if (connectionId !== undefined) checkOrderFilter({ connectionId });
+      // No order id holds a NUL or a lone surrogate, and the database could not compare one.
+      if (textProblem(orderId) !== null)
+        throw new OrdersError('ORDERS_NOT_FOUND', 'no such order', { details: { field: 'orderId' } });
       let q = db.selectFrom('orders').selectAll().where('order_id', '=', orderId);
       if (viewer.role !== 'operator') q = q.where('account_id', '=', viewer.accountId ?? NO_ACCOUNT);
       if (connectionId) q = q.where('connection_id', '=', connectionId);

@@ -1,8 +1,9 @@
 import { Hono } from 'hono';
 import { createOffsetClock, systemClock, type Clock, type OffsetClock } from '../kernel/clock.js';
-import { createSeededRandom, randomUuid, type Random } from '../kernel/random.js';
+import { createSeededRandom, cryptoRandom, randomUuid, type Random } from '../kernel/random.js';
 import { resolveSimulatorConfig, type SimulatorConfig } from './config.js';
 import type { SimContext, SimEnv } from './context.js';
+import { MIN_CONTROL_TOKEN_LENGTH, newControlToken, registerControlGuard } from './control-auth.js';
 import { registerControls } from './controls.js';
 import { SimulatedDrop } from './http.js';
 import { registerListingControls } from './listings-controls.js';
@@ -33,12 +34,26 @@ export interface SimulatorOptions {
   /** Outgoing HTTP for notification deliveries. */
   fetch?: typeof fetch;
   state?: SimState;
+  /**
+   * The token the `/_sim/` controls demand (at least 32 characters); default a fresh 256-bit token
+   * drawn from `secretRandom`.
+   */
+  controlToken?: string;
+  /** Randomness for the control token; defaults to node:crypto (never the seeded `random`). */
+  secretRandom?: Random;
+  /**
+   * The only directory `POST /_sim/state/save|load` read and write (plain file names inside it);
+   * absent: those two controls are refused.
+   */
+  stateDir?: string;
 }
 
 /** A running simulator: a web-standard `fetch` that serves all of Amazon, and its controls. */
 export interface Simulator {
   readonly app: Hono<SimEnv>;
   readonly ctx: SimContext;
+  /** The token of the `/_sim/` controls (`Authorization: Bearer <token>`): a secret, never logged. */
+  readonly controlToken: string;
   /**
    * Handles one request. `onDrop`, when given, is called instead of rejecting when a fault drops
    * the connection (the HTTP server destroys the socket there).
@@ -61,6 +76,12 @@ export const ALL_OPERATIONS = [
 /** Builds the simulator. Nothing listens on a port: see server.ts for that. */
 export function createSimulator(options: SimulatorOptions = {}): Simulator {
   const config = resolveSimulatorConfig(options.config);
+  const controlToken = options.controlToken ?? newControlToken(options.secretRandom ?? cryptoRandom);
+  if (controlToken.length < MIN_CONTROL_TOKEN_LENGTH || /\s/.test(controlToken)) {
+    throw new RangeError(
+      `the simulator's control token must be at least ${MIN_CONTROL_TOKEN_LENGTH} characters without spaces`,
+    );
+  }
   const stopHooks: (() => void)[] = [];
   const ctx: SimContext = {
     state: options.state ?? createEmptyState(),
@@ -84,8 +105,9 @@ export function createSimulator(options: SimulatorOptions = {}): Simulator {
       500,
     );
   });
+  registerControlGuard(app, controlToken);
   registerIndexPage(app, ctx);
-  registerControls(app, ctx);
+  registerControls(app, ctx, { stateDir: options.stateDir ?? null });
   registerOrderControls(app, ctx);
   registerListingControls(app, ctx);
   registerNotificationControls(app, ctx);
@@ -107,6 +129,7 @@ export function createSimulator(options: SimulatorOptions = {}): Simulator {
   return {
     app,
     ctx,
+    controlToken,
     async fetch(request, onDrop) {
       const url = new URL(request.url);
       const route = routeRegion(request.headers.get('host') ?? url.host, url.pathname);

@@ -1,5 +1,6 @@
-import { resolve } from 'node:path';
-import type { Hono } from 'hono';
+import { existsSync, lstatSync, mkdirSync, realpathSync } from 'node:fs';
+import { join, sep } from 'node:path';
+import type { Context, Hono } from 'hono';
 import { z } from 'zod';
 import { DAY, HOUR, MINUTE, SECOND, iso } from '../kernel/clock.js';
 import type { SimContext, SimEnv } from './context.js';
@@ -37,7 +38,32 @@ const seedSchema = z.strictObject({
   notificationDestinationUrl: httpUrl.exactOptional(),
 });
 
-const pathSchema = z.strictObject({ path: z.string().trim().min(1, 'must not be empty') });
+/**
+ * A state file is named by a plain file name inside the simulator's state directory: no directory
+ * parts, no `..`, nothing absolute, so a control can never write (or read) a file elsewhere.
+ */
+const STATE_FILE_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/;
+const pathSchema = z.strictObject({
+  path: z
+    .string()
+    .trim()
+    .min(1, 'must not be empty')
+    .regex(
+      STATE_FILE_NAME,
+      "must be a plain file name (letters, digits, '.', '_', '-'), saved in the simulator's state directory",
+    ),
+});
+
+/** The state file `name` inside `stateDir` (created if needed), refusing anything that leads out of it. */
+function stateFilePath(stateDir: string, name: string): string {
+  mkdirSync(stateDir, { recursive: true, mode: 0o700 });
+  const dir = realpathSync(stateDir);
+  const path = join(dir, name);
+  if (!path.startsWith(dir + sep)) throw new Error('outside the state directory');
+  // A link planted in the directory could lead anywhere: only regular files are read or replaced.
+  if (existsSync(path) && !lstatSync(path).isFile()) throw new Error('not a regular file');
+  return path;
+}
 
 /** The simulated clock as controls show it. */
 function clockView(ctx: SimContext): Record<string, unknown> {
@@ -55,8 +81,23 @@ export function stateSummary(state: SimState): Record<string, number> {
   return counts;
 }
 
-/** Registers the generic `/_sim/` controls and the request-log middleware. */
-export function registerControls(app: Hono<SimEnv>, ctx: SimContext): void {
+/**
+ * Registers the generic `/_sim/` controls and the request-log middleware. `stateDir` is where state
+ * save/load files live (null: those controls answer 409).
+ */
+export function registerControls(
+  app: Hono<SimEnv>,
+  ctx: SimContext,
+  options: { stateDir: string | null } = { stateDir: null },
+): void {
+  const noStateDir = (c: Context<SimEnv>): Response =>
+    controlError(
+      c,
+      409,
+      'conflict',
+      'this simulator has no state directory (start it with a data directory to save and load state files)',
+    );
+
   app.use('*', requestLogging(ctx));
 
   app.get('/_sim/clock', (c) => c.json(clockView(ctx)));
@@ -115,11 +156,13 @@ export function registerControls(app: Hono<SimEnv>, ctx: SimContext): void {
   app.post('/_sim/state/save', async (c) => {
     const body = await readJson(c, pathSchema);
     if (!body.ok) return body.response;
-    const path = resolve(body.value.path);
+    if (options.stateDir === null) return noStateDir(c);
+    let path: string;
     try {
+      path = stateFilePath(options.stateDir, body.value.path);
       saveState(ctx.state, path);
     } catch (err) {
-      return badInput(c, 'path', `cannot write ${path}: ${(err as Error).message}`);
+      return badInput(c, 'path', `cannot write ${body.value.path}: ${(err as Error).message}`);
     }
     return c.json({ saved: path, counts: stateSummary(ctx.state) });
   });
@@ -127,12 +170,14 @@ export function registerControls(app: Hono<SimEnv>, ctx: SimContext): void {
   app.post('/_sim/state/load', async (c) => {
     const body = await readJson(c, pathSchema);
     if (!body.ok) return body.response;
-    const path = resolve(body.value.path);
+    if (options.stateDir === null) return noStateDir(c);
+    let path: string;
     let loaded: SimState;
     try {
+      path = stateFilePath(options.stateDir, body.value.path);
       loaded = loadState(path);
     } catch (err) {
-      return badInput(c, 'path', `cannot load ${path}: ${(err as Error).message}`);
+      return badInput(c, 'path', `cannot load ${body.value.path}: ${(err as Error).message}`);
     }
     replaceState(ctx.state, loaded);
     return c.json({ loaded: path, counts: stateSummary(ctx.state) });

@@ -16,7 +16,11 @@ const CONTROLS: [string, string][] = [
   ['GET /_sim/state', 'counts of everything'],
 ];
 
-/** `GET /_sim/`: a page for people, listing the simulator's pages and controls (docs/simulator.md has all). */
+/**
+ * `GET /_sim/`: a page for people, listing the simulator's pages and controls (docs/simulator.md has
+ * all). Like every control it needs the control token (control-auth.ts): opened through the link
+ * printed at start, a cookie lets the browser follow the links to the JSON controls below.
+ */
 export function registerIndexPage(app: Hono<SimEnv>, ctx: SimContext): void {
   app.get('/_sim/', (c) => {
     const summary = stateSummary(ctx.state);
@@ -53,14 +57,25 @@ export function registerIndexPage(app: Hono<SimEnv>, ctx: SimContext): void {
           </ul>
           <h2>Controls (JSON)</h2>
           <ul>
-            {CONTROLS.map(([route, what]) => (
-              <li>
-                <code>{route}</code>: {what}
-              </li>
-            ))}
+            {CONTROLS.map(([route, what]) => {
+              const [method, path] = route.split(' ') as [string, string];
+              return (
+                <li>
+                  {method === 'GET' && !path.includes('…') ? (
+                    <a href={`${c.env.prefix}${path}`}>
+                      <code>{route}</code>
+                    </a>
+                  ) : (
+                    <code>{route}</code>
+                  )}
+                  : {what}
+                </li>
+              );
+            })}
           </ul>
           <p>
-            The CLI drives the same controls: <code>sellerlink sim --help</code>.
+            The CLI drives the same controls: <code>sellerlink sim --help</code>. Scripts send the control
+            token printed at start as <code>Authorization: Bearer …</code>; POSTs take JSON.
           </p>
         </body>
       </html>,

@@ -62,7 +62,9 @@ export function saveState(state: SimState, path: string): void {
   mkdirSync(dirname(path), { recursive: true });
   const temp = `${path}.${process.pid}.tmp`;
   try {
-    writeFileSync(temp, JSON.stringify(serializeState(state)), { mode: 0o600 });
+    // A fresh temp file ('wx' never follows a link left at that name), then an atomic rename.
+    rmSync(temp, { force: true });
+    writeFileSync(temp, JSON.stringify(serializeState(state)), { mode: 0o600, flag: 'wx' });
     renameSync(temp, path);
   } catch (err) {
     rmSync(temp, { force: true });

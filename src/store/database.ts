@@ -3,7 +3,9 @@ import { Kysely, PostgresDialect, sql } from 'kysely';
 import { mkdirSync } from 'node:fs';
 import pg from 'pg';
 import { AppError } from '../kernel/errors.js';
+import { settleWithin } from '../kernel/within.js';
 import { createGate, createKeyedGate } from './dialects/gate.js';
+import { lockDataDir } from './data-dir-lock.js';
 import { createPgliteDialect } from './dialects/pglite.js';
 import { migrateToLatest } from './migrate.js';
 import type { Database } from './schema.js';
@@ -42,9 +44,26 @@ export interface Store {
   close(): Promise<void>;
 }
 
-/** Opens the database and runs migrations (unless `migrate: false`). */
-export async function openStore(target: DatabaseTarget, options: { migrate?: boolean } = {}): Promise<Store> {
-  const store = target.kind === 'pglite' ? await openPglite(target) : await openPostgres(target);
+/** How a store is opened. */
+export interface OpenStoreOptions {
+  /** Run migrations (default true). */
+  migrate?: boolean;
+  /**
+   * Who opens it, named in the refusal another process gets while this one holds an embedded data
+   * directory (see data-dir-lock.ts), e.g. `sellerlink start`.
+   */
+  owner?: string;
+}
+
+/**
+ * Opens the database and runs migrations (unless `migrate: false`). An embedded data directory is
+ * locked for this process until `close()`; another process gets `STORE_IN_USE`.
+ */
+export async function openStore(target: DatabaseTarget, options: OpenStoreOptions = {}): Promise<Store> {
+  const store =
+    target.kind === 'pglite'
+      ? await openPglite(target, options.owner ?? 'sellerlink')
+      : await openPostgres(target);
   if (options.migrate !== false) {
     try {
       await migrateToLatest(store.db as Kysely<unknown>);
@@ -56,8 +75,10 @@ export async function openStore(target: DatabaseTarget, options: { migrate?: boo
   return store;
 }
 
-async function openPglite(target: Extract<DatabaseTarget, { kind: 'pglite' }>): Promise<Store> {
-  if (!target.dataDir.startsWith('memory://')) mkdirSync(target.dataDir, { recursive: true });
+async function openPglite(target: Extract<DatabaseTarget, { kind: 'pglite' }>, owner: string): Promise<Store> {
+  const inMemory = target.dataDir.startsWith('memory://');
+  if (!inMemory) mkdirSync(target.dataDir, { recursive: true });
+  const lock = inMemory ? null : lockDataDir(target.dataDir, owner);
   let pglite: PGlite;
   try {
     pglite = await PGlite.create(
@@ -65,6 +86,7 @@ async function openPglite(target: Extract<DatabaseTarget, { kind: 'pglite' }>): 
       target.loadDataDir ? { loadDataDir: target.loadDataDir } : {},
     );
   } catch (err) {
+    lock?.release();
     throw new AppError('STORE_OPEN_FAILED', `could not open the embedded database at ${target.dataDir}`, {
       cause: err,
       details: { dataDir: target.dataDir },
@@ -93,15 +115,26 @@ async function openPglite(target: Extract<DatabaseTarget, { kind: 'pglite' }>): 
     tryLock: (key, fn) => locks.tryRun(key, () => fn(db)),
     dump: () => gate.run(() => pglite.dumpDataDir('none')),
     async close() {
-      await db.destroy();
-      await gate.run(() => pglite.close());
+      try {
+        await db.destroy();
+        await gate.run(() => pglite.close());
+      } finally {
+        lock?.release();
+      }
     },
   };
 }
 
 async function openPostgres(target: Extract<DatabaseTarget, { kind: 'postgres' }>): Promise<Store> {
   const pool = new pg.Pool({ connectionString: target.url, max: target.poolSize ?? 10 });
-  pool.on('error', (err) => console.error('postgres pool error (connection dropped):', err.message));
+  // A dropped connection (server restart, pg_terminate_backend: 57P01) is reported, never fatal: an
+  // idle client's error reaches the pool's listener; a checked-out client's (one held across Amazon
+  // calls under an advisory lock) reaches its own, and the query in progress rejects as usual. Without
+  // a listener, Node turns the `error` event into an uncaught exception.
+  // https://node-postgres.com/apis/pool#error
+  const dropped = (err: Error): void => console.error('postgres connection dropped:', err.message);
+  pool.on('error', dropped);
+  pool.on('connect', (client) => client.on('error', dropped));
   try {
     const client = await pool.connect();
     client.release();
@@ -145,10 +178,16 @@ async function openPostgres(target: Extract<DatabaseTarget, { kind: 'postgres' }
       }),
     dump: () => Promise.reject(new Error('dump is only available on PGlite')),
     async close() {
-      await db.destroy(); // ends the pool
+      // Ends the pool. pool.end() waits for checked-out clients; one held by work that outlives
+      // shutdown (waiting on Amazon's rate limit) must not hold the process: its lock is released
+      // when the process exits and its connection closes.
+      await settleWithin(db.destroy(), CLOSE_WAIT_MS);
     },
   };
 }
+
+/** How long closing a PostgreSQL pool waits for connections still in use. */
+const CLOSE_WAIT_MS = 2_000;
 
 /** A database URL with its password removed: safe for messages and logs. */
 export function redactUrl(url: string): string {

@@ -145,7 +145,15 @@ export interface ConnectionsTable {
   /** Migration 0010: the monitor's last health probe of this connection. */
   last_probe_at: ColumnType<Date | null, Date | null | undefined, Date | null>;
   last_probe_outcome: ColumnType<string | null, string | null | undefined, string | null>;
+  /** Migration 0015: whether Amazon confirmed the claimed seller id, when, why not, and what contradicts it. */
+  claim_status: ColumnType<ClaimStatus, ClaimStatus | undefined, ClaimStatus>;
+  claim_checked_at: ColumnType<Date | null, Date | null | undefined, Date | null>;
+  claim_note: ColumnType<string | null, string | null | undefined, string | null>;
+  claim_mismatch: ColumnType<string | null, string | null | undefined, string | null>;
 }
+
+/** Whether Amazon confirmed a connection's seller id (unchecked: made before claims were checked). */
+export type ClaimStatus = 'confirmed' | 'unconfirmed' | 'unchecked';
 
 export interface OauthStatesTable {
   state_hash: string;
@@ -253,6 +261,11 @@ export interface OrderSyncsTable {
   pages_total: ColumnType<string | number, number | undefined, number | string>;
   orders_upserted_total: ColumnType<string | number, number | undefined, number | string>;
   updated_at: DefaultedTimestamp;
+  /** The walk in progress (migration 0014): its window and the next page's token, or null. */
+  resume_window_start: Timestamp | null;
+  resume_window_end: Timestamp | null;
+  resume_token: string | null;
+  resume_saved_at: Timestamp | null;
 }
 
 /** Notification settings per scope: an account id, or `operators` (migration 0009). */
@@ -327,6 +340,10 @@ export interface ListingChangesTable {
   uncertain: ColumnType<boolean, boolean | undefined, boolean>;
   attempts: ColumnType<number, number | undefined, number>;
   superseded_by: string | null;
+  /** After a transient failure: not sent again before this (migration 0014). */
+  next_attempt_at: Timestamp | null;
+  /** When the current run of transient failures began; given up after the retry window. */
+  retrying_since: Timestamp | null;
   amazon_status: string | null;
   submission_id: string | null;
   issues: ColumnType<unknown[], string | undefined, string>;

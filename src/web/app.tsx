@@ -4,10 +4,14 @@ import { HTTPException } from 'hono/http-exception';
 import { secureHeaders } from 'hono/secure-headers';
 import { createApiApp, type ApiDeps } from '../api/app.js';
 import type { WebDeps, WebEnv } from './context.js';
-import { MessagePage } from './pages/layout.js';
+import { MessagePage, PAGE_CSP } from './pages/layout.js';
 import { registerApiKeyRoutes } from './routes/api-keys.js';
 import { registerAuthRoutes } from './routes/auth.js';
-import { registerAmazonNotificationRoutes } from './routes/amazon-notifications.js';
+import {
+  AMAZON_NOTIFICATIONS_PATH,
+  registerAmazonNotificationRoutes,
+} from './routes/amazon-notifications.js';
+import { answerRefusal, bodyLimitFor, inputGuard } from './input-guard.js';
 import { registerSandboxRoutes } from './routes/sandbox.js';
 import { registerConnectionRoutes } from './routes/connections.js';
 import { registerListingRoutes } from './routes/listings.js';
@@ -15,14 +19,24 @@ import { registerOrderRoutes } from './routes/orders.js';
 import { registerOAuthRoutes } from './routes/oauth.js';
 import { notificationBanners, registerNotificationRoutes } from './routes/notifications.js';
 import { contextStorage } from 'hono/context-storage';
-import { loadSession } from './session.js';
+import { loadSession, sameToken } from './session.js';
+import { createClientAddressResolver } from './client-address.js';
 
 export type { WebDeps } from './context.js';
 
 /** Builds the service's Hono app: portal pages, OAuth endpoints and health. */
 export function createWebApp(deps: WebDeps & { demoHint?: string | null; api?: ApiDeps }): Hono<WebEnv> {
   const app = new Hono<WebEnv>();
-  app.use(secureHeaders({ referrerPolicy: 'no-referrer' }));
+  app.use(secureHeaders({ referrerPolicy: 'no-referrer', contentSecurityPolicy: PAGE_CSP }));
+  // Before every route, the API's included: body limits (413 before reading) and input checks (400).
+  const guardPaths = { amazonNotifications: AMAZON_NOTIFICATIONS_PATH, apiLimit: deps.api?.bodyLimitBytes };
+  app.use(
+    inputGuard({
+      limitFor: (path) => bodyLimitFor(path, guardPaths),
+      answer: (c, refusal) => answerRefusal(c, refusal, guardPaths),
+      logger: deps.logger,
+    }),
+  );
   // The REST API (API keys, JSON errors) is mounted before the portal's CSRF and session middleware.
   if (deps.api) app.route('/api', createApiApp(deps.api));
   // Server-to-server (shared-secret checked), so also before the portal's CSRF and session middleware.
@@ -35,7 +49,7 @@ export function createWebApp(deps: WebDeps & { demoHint?: string | null; api?: A
         (deps.config.mode === 'sandbox' && isLoopback(origin)),
     }),
   );
-  app.use(loadSession(deps.accounts));
+  app.use(loadSession(deps.accounts, createClientAddressResolver(deps.config.trustProxy)));
   // The layout reads the request's banners through the context storage (no prop threading).
   app.use(contextStorage());
   app.use(notificationBanners(deps.notify));
@@ -47,8 +61,16 @@ export function createWebApp(deps: WebDeps & { demoHint?: string | null; api?: A
       database ? 200 : 503,
     );
   });
+  // Only with METRICS_TOKEN set, and only for its bearer (docs/operations.md#metrics).
   app.get('/metrics', async (c) => {
-    if (!deps.metrics) return c.text('metrics are not enabled\n', 404);
+    const token = deps.config.metricsToken;
+    if (!deps.metrics || !token) return c.text('not found\n', 404);
+    const presented = /^Bearer\s+(\S+)\s*$/i.exec(c.req.header('authorization') ?? '')?.[1];
+    if (!sameToken(presented, token.reveal())) {
+      return c.text('send Authorization: Bearer <METRICS_TOKEN>\n', 401, {
+        'WWW-Authenticate': 'Bearer realm="sellerlink-metrics"',
+      });
+    }
     return c.text(await deps.metrics.metrics(), 200, { 'content-type': deps.metrics.contentType });
   });
   app.get('/', (c) => c.redirect(c.get('user') ? '/connections' : '/login'));

@@ -44,7 +44,11 @@ export interface WebDeps {
   /** Notifications (issue 7): settings, webhook endpoints, delivery log, banners. */
   notify?: WebNotify;
   /** Sandbox mode only: the built-in mail catcher (page /sandbox/mail). */
-  mailCatcher?: { url: string; messages(): CaughtMail[] } | null;
+  mailCatcher?: {
+    url: string;
+    /** What one reader may see: an account its own mail, operators all. */
+    messagesFor(viewer: { role: 'owner' | 'member' | 'operator'; accountId: string | null }): CaughtMail[];
+  } | null;
 }
 
 /** The notify use cases the portal uses; `nudge` asks the delivery job to run soon. */

@@ -3,25 +3,32 @@ import { getConnInfo } from '@hono/node-server/conninfo';
 import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
 import { timingSafeEqual } from 'node:crypto';
 import type { Accounts, SessionUser } from '../accounts/service.js';
+import { createClientAddressResolver, type ClientAddressResolver } from './client-address.js';
 import type { WebEnv } from './context.js';
 
 export const SESSION_COOKIE = 'sl_session';
 export const LOGIN_CSRF_COOKIE = 'sl_login_csrf';
 
-/** Loads the signed-in user (if any) and the client address for every request. */
-export function loadSession(accounts: Accounts): MiddlewareHandler<WebEnv> {
+/**
+ * Loads the signed-in user (if any) and the client address for every request; the address comes
+ * from the socket, or from X-Forwarded-For as far as `TRUST_PROXY` trusts it (client-address.ts).
+ */
+export function loadSession(
+  accounts: Accounts,
+  clientAddress: ClientAddressResolver = createClientAddressResolver({ kind: 'none' }),
+): MiddlewareHandler<WebEnv> {
   return async (c, next) => {
     const token = getCookie(c, SESSION_COOKIE) ?? null;
     const user = token ? await accounts.resolveSession(token) : null;
     c.set('user', user);
     c.set('sessionToken', user ? token : null);
-    let ip: string | null = null;
+    let socket: string | null = null;
     try {
-      ip = getConnInfo(c).remote.address ?? null;
+      socket = getConnInfo(c).remote.address ?? null;
     } catch {
-      ip = null; // in-process requests (tests) have no socket
+      socket = null; // in-process requests (tests) have no socket
     }
-    c.set('ip', ip);
+    c.set('ip', clientAddress(socket, c.req.header('x-forwarded-for')));
     await next();
   };
 }

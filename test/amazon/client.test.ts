@@ -2,6 +2,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { Store } from '../../src/store/database.js';
 import { createAmazonWorld, type AmazonWorld } from '../support/amazon-world.js';
 import { describeEachDatabase, openTestStore } from '../support/databases.js';
+import { controlRequest } from '../support/sim-control.js';
 
 describeEachDatabase('SP-API client', (kind) => {
   let store: Store;
@@ -178,7 +179,7 @@ describeEachDatabase('SP-API client', (kind) => {
   it('mints a Restricted Data Token for PII calls and reuses it while valid', async () => {
     const { id, sellingPartnerId } = await world.newConnection();
     await world.sim.fetch(
-      new Request('http://sim.test/_sim/orders/generate', {
+      controlRequest(world.sim, 'http://sim.test/_sim/orders/generate', {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
         body: JSON.stringify({

@@ -554,7 +554,8 @@ describe('REST API', () => {
 
     it('a connection disconnected on the portal answers 409 TOKEN_CONNECTION_DISCONNECTED', async () => {
       const detail = await owner.get(`${svc.url}/connections/${ids.EU}`);
-      await owner.submit(detail, {}, { action: `/connections/${ids.EU}/disconnect` });
+      const confirm = await owner.submit(detail, {}, { action: `/connections/${ids.EU}/disconnect` });
+      await owner.submit(confirm, {}, { action: `/connections/${ids.EU}/disconnect` });
       const answer = await callApi(svc, key, `/api/v1/connections/${ids.EU}/access-token`, {
         method: 'POST',
       });

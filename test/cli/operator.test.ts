@@ -14,6 +14,7 @@ import { cryptoRandom, randomUuid } from '../../src/kernel/random.js';
 import { createSimulator } from '../../src/simulator/app.js';
 import { DEMO, seedDemo } from '../../src/simulator/seed.js';
 import { listenSimulator, type SimulatorServer } from '../../src/simulator/server.js';
+import { simControlFetch } from '../support/sim-control.js';
 import type { DatabaseTarget } from '../../src/store/database.js';
 import { createRefreshTokenResealer } from '../../src/tokens/reseal.js';
 import { createVault } from '../../src/vault/envelope.js';
@@ -46,6 +47,7 @@ describeEachDatabase('operator CLI', (kind) => {
   let target: DatabaseTarget;
   let dropDatabase: (() => Promise<void>) | null = null;
   let sim: SimulatorServer;
+  let simToken = '';
   let env: CliEnv;
   const ids = { account: '', na: '', eu: '' };
 
@@ -109,7 +111,7 @@ describeEachDatabase('operator CLI', (kind) => {
         expect((await broker.accessToken(id)).token.reveal()).toMatch(/^Atza\|/);
     });
   const selfAuthorize = async (sellingPartnerId: string): Promise<string> => {
-    const res = await fetch(`${sim.url}/_sim/apps/${DRAFT.appId}/self-authorize`, {
+    const res = await simControlFetch(simToken)(`${sim.url}/_sim/apps/${DRAFT.appId}/self-authorize`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ sellingPartnerId }),
@@ -144,6 +146,7 @@ describeEachDatabase('operator CLI', (kind) => {
       target = { kind: 'postgres', url: db.url };
     }
     const simulator = createSimulator({ clock: createOffsetClock(systemClock) });
+    simToken = simulator.controlToken;
     sim = await listenSimulator(simulator, { port: 0 });
     seedDemo(simulator.ctx, { redirectUris: ['https://sellerlink.example/oauth/callback'] });
     env = {

@@ -209,7 +209,8 @@ describe('connecting sellers per region through the simulator', () => {
 
   it('disconnects: deletes the sealed token, marks it disconnected, says to remove the app in Seller Central', async () => {
     const detail = await browser.get(`${svc.url}/connections/${ids.FE}`);
-    const page = await browser.submit(detail, {}, { action: `/connections/${ids.FE}/disconnect` });
+    const confirm = await browser.submit(detail, {}, { action: `/connections/${ids.FE}/disconnect` });
+    const page = await browser.submit(confirm, {}, { action: `/connections/${ids.FE}/disconnect` });
     expect(page.text).toContain('Seller Central');
     expect(page.text).toContain('Disconnected');
     const row = await svc.store.db

@@ -268,6 +268,7 @@ describe.skipIf(!chromiumExe.path)(
         const w = world();
         await open(w, `/connections/${w.ids.FE}`);
         await card(w).getByRole('button', { name: 'Disconnect' }).click();
+        await w.page.getByRole('button', { name: 'Yes, disconnect' }).click();
         await w.page.waitForURL(`${w.svc.url}/connections/${w.ids.FE}?notice=disconnected`);
         expect(await visibleText(w.page.locator('.banner.good'))).toMatch(
           /^Disconnected: the stored token was deleted\./,

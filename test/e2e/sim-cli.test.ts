@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, realpathSync, rmSync, statSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -8,7 +8,9 @@ import { Command } from 'commander';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { registerSimCommand } from '../../src/cli/commands/sim.js';
 import { createSimulator } from '../../src/simulator/app.js';
+import { readControlFile } from '../../src/simulator/control-file.js';
 import { DEMO, seedDemo } from '../../src/simulator/seed.js';
+import { simControlFetch } from '../support/sim-control.js';
 
 /**
  * `sellerlink sim ...` against a simulator started with `sellerlink simulator` in a child process:
@@ -25,9 +27,9 @@ interface Run {
   stderr: string;
 }
 
-/** Runs the CLI as a child process (no SIMULATOR_URL unless given). */
+/** Runs the CLI as a child process (no SIMULATOR_URL or SIMULATOR_TOKEN unless given). */
 function cli(args: string[], env: Record<string, string> = {}): Promise<Run> {
-  const { SIMULATOR_URL: _ignored, ...rest } = process.env;
+  const { SIMULATOR_URL: _url, SIMULATOR_TOKEN: _token, ...rest } = process.env;
   const child = spawn(process.execPath, ['bin/sellerlink.js', ...args], {
     cwd: ROOT,
     env: { ...rest, ...env },
@@ -40,10 +42,18 @@ function cli(args: string[], env: Record<string, string> = {}): Promise<Run> {
   return new Promise((resolve) => child.once('close', (code) => resolve({ code, stdout, stderr })));
 }
 
-/** Starts `sellerlink simulator` and resolves with the child and its URL once the banner is out. */
-function startSimulator(args: string[]): Promise<{ child: ChildProcess; url: string; output: string }> {
+/**
+ * Starts `sellerlink simulator` with its data directory (control file, state files) in `dataDir` and
+ * resolves with the child and its URL once the banner is out.
+ */
+function startSimulator(
+  args: string[],
+  dataDir: string,
+): Promise<{ child: ChildProcess; url: string; output: string }> {
+  const { SIMULATOR_TOKEN: _token, ...rest } = process.env;
   const child = spawn(process.execPath, ['bin/sellerlink.js', 'simulator', ...args], {
     cwd: ROOT,
+    env: { ...rest, SELLERLINK_DATA_DIR: dataDir },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
@@ -80,9 +90,15 @@ describe('sellerlink sim against a spawned simulator', { timeout: 120_000 }, () 
   let url = '';
   const dir = mkdtempSync(join(tmpdir(), 'sellerlink-sim-cli-'));
 
+  // The CLI finds the control token in the simulator's data directory, as an operator's would.
+  const run = (args: string[], env: Record<string, string> = {}): Promise<Run> =>
+    cli(args, { SELLERLINK_DATA_DIR: dir, ...env });
+  let control: typeof fetch = fetch;
+
   beforeAll(async () => {
-    sim = await startSimulator(['--seed', 'demo', '--port', '0']);
+    sim = await startSimulator(['--seed', 'demo', '--port', '0'], dir);
     url = sim.url;
+    control = simControlFetch(readControlFile(dir)!.token);
   });
 
   afterAll(async () => {
@@ -97,9 +113,9 @@ describe('sellerlink sim against a spawned simulator', { timeout: 120_000 }, () 
 
   it('reads the clock, apps and sellers (text, --json, SIMULATOR_URL)', async () => {
     const [clock, apps, sellers] = await Promise.all([
-      cli(['sim', 'clock'], { SIMULATOR_URL: url }),
-      cli(['sim', '--url', url, 'apps', 'list']),
-      cli(['sim', 'sellers', 'list', '--json', '--url', url]),
+      run(['sim', 'clock'], { SIMULATOR_URL: url }),
+      run(['sim', '--url', url, 'apps', 'list']),
+      run(['sim', 'sellers', 'list', '--json', '--url', url]),
     ]);
     expect(clock).toMatchObject({ code: 0, stderr: '' });
     expect(clock.stdout).toMatch(/^Simulated now: \d{4}-\d\d-\d\dT[\d:.]+Z \(real time\)/);
@@ -119,9 +135,9 @@ describe('sellerlink sim against a spawned simulator', { timeout: 120_000 }, () 
 
   it('generates orders, and prints the control message for bad input with exit code 1', async () => {
     const [made, unknownSeller, zero] = await Promise.all([
-      cli(['sim', '--url', url, 'orders', 'generate', '--seller', NA, '--count', '3']),
-      cli(['sim', '--url', url, 'orders', 'generate', '--seller', 'NOPE', '--count', '2']),
-      cli(['sim', '--url', url, 'orders', 'generate', '--seller', NA, '--count', '0']),
+      run(['sim', '--url', url, 'orders', 'generate', '--seller', NA, '--count', '3']),
+      run(['sim', '--url', url, 'orders', 'generate', '--seller', 'NOPE', '--count', '2']),
+      run(['sim', '--url', url, 'orders', 'generate', '--seller', NA, '--count', '0']),
     ]);
     expect(made.code).toBe(0);
     expect(made.stdout).toContain(`Created 3 orders for ${NA}.`);
@@ -134,14 +150,14 @@ describe('sellerlink sim against a spawned simulator', { timeout: 120_000 }, () 
     expect(zero.code).toBe(1);
     expect(zero.stderr).toContain('count: must be at least 1');
 
-    const truth = (await (await fetch(`${url}/_sim/orders?sellingPartnerId=${NA}`)).json()) as {
+    const truth = (await (await control(`${url}/_sim/orders?sellingPartnerId=${NA}`)).json()) as {
       count: number;
     };
     expect(truth.count).toBe(3);
   });
 
   it('adds, lists and clears faults; an unknown operation is refused by the control', async () => {
-    const added = await cli([
+    const added = await run([
       'sim',
       '--url',
       url,
@@ -160,8 +176,8 @@ describe('sellerlink sim against a spawned simulator', { timeout: 120_000 }, () 
     expect(added.stdout).toMatch(/^Added fault \S+: 25% of searchOrders calls answer 429 \(2 more times\)/);
 
     const [listed, bad] = await Promise.all([
-      cli(['sim', '--url', url, '--json', 'faults', 'list']),
-      cli(['sim', '--url', url, 'faults', 'add', '--operation', 'nope', '--kind', '500']),
+      run(['sim', '--url', url, '--json', 'faults', 'list']),
+      run(['sim', '--url', url, 'faults', 'add', '--operation', 'nope', '--kind', '500']),
     ]);
     expect(JSON.parse(listed.stdout)).toMatchObject({
       faults: [{ operation: 'searchOrders', kind: '429', share: 0.25, remaining: 2 }],
@@ -169,17 +185,17 @@ describe('sellerlink sim against a spawned simulator', { timeout: 120_000 }, () 
     expect(bad.code).toBe(1);
     expect(bad.stderr).toContain('operation: unknown operation nope');
 
-    const cleared = await cli(['sim', '--url', url, 'faults', 'clear']);
+    const cleared = await run(['sim', '--url', url, 'faults', 'clear']);
     expect(cleared).toMatchObject({ code: 0, stdout: 'Removed 1 fault.\n' });
   });
 
   it('self-authorizes, lists and revokes; advances the clock; saves the state', async () => {
-    const authorized = await cli(['sim', '--url', url, 'self-authorize', DEMO.publishedApp.appId]);
+    const authorized = await run(['sim', '--url', url, 'self-authorize', DEMO.publishedApp.appId]);
     expect(authorized.code).toBe(0);
     const refreshToken = /refresh token: (Atzr\|\S+)/.exec(authorized.stdout)?.[1];
     expect(refreshToken).toBeDefined();
 
-    const list = await cli([
+    const list = await run([
       'sim',
       '--url',
       url,
@@ -195,12 +211,12 @@ describe('sellerlink sim against a spawned simulator', { timeout: 120_000 }, () 
     expect(authorizations).toHaveLength(1);
     expect(authorizations[0]!.status).toBe('active');
 
-    const statePath = join(dir, 'world.json');
+    const statePath = join(realpathSync(dir), 'simulator-states', 'world.json');
     const [revoked, advanced, saved, missing] = await Promise.all([
-      cli(['sim', '--url', url, 'revoke', authorizations[0]!.id]),
-      cli(['sim', '--url', url, 'clock', 'advance', '--days', '2', '--hours', '3']),
-      cli(['sim', '--url', url, 'state', 'save', statePath]),
-      cli(['sim', '--url', url, 'revoke', 'no-such-authorization']),
+      run(['sim', '--url', url, 'revoke', authorizations[0]!.id]),
+      run(['sim', '--url', url, 'clock', 'advance', '--days', '2', '--hours', '3']),
+      run(['sim', '--url', url, 'state', 'save', 'world.json']),
+      run(['sim', '--url', url, 'revoke', 'no-such-authorization']),
     ]);
     expect(revoked.code).toBe(0);
     expect(revoked.stdout).toContain(`Revoked authorization ${authorizations[0]!.id}`);
@@ -227,18 +243,41 @@ describe('sellerlink sim against a spawned simulator', { timeout: 120_000 }, () 
       }).toString(),
     });
     expect(lwa.status).toBe(400);
-    const requests = await cli(['sim', '--url', url, 'requests', '--operation', 'lwa', '--limit', '5']);
+    const requests = await run(['sim', '--url', url, 'requests', '--operation', 'lwa', '--limit', '5']);
     expect(requests.code).toBe(0);
     expect(requests.stdout).toMatch(
       /POST\s+\/auth\/o2\/token\s+lwa\s+400\s+A1DEMOSELLERNA\s+refresh:revoked/,
     );
   });
 
+  it('finds the simulator and its control token in the data directory; without them says how', async () => {
+    const outside = join(dir, 'stolen.json');
+    const [found, noToken, wrongToken, absolute] = await Promise.all([
+      // No --url and no SIMULATOR_URL: the simulator the control file describes.
+      run(['sim', 'clock']),
+      cli(['sim', '--url', url, 'clock'], { SELLERLINK_DATA_DIR: join(dir, 'elsewhere') }),
+      run(['sim', '--url', url, 'clock'], { SIMULATOR_TOKEN: 'x'.repeat(43) }),
+      run(['sim', '--url', url, 'state', 'save', outside]),
+    ]);
+    expect(found).toMatchObject({ code: 0, stderr: '' });
+    expect(found.stdout).toMatch(/^Simulated now: /);
+    expect(noToken.code).toBe(1);
+    expect(noToken.stderr).toContain(`the simulator at ${url} needs its control token (HTTP 401)`);
+    expect(noToken.stderr).toContain('SIMULATOR_TOKEN');
+    expect(wrongToken.code).toBe(1);
+    expect(wrongToken.stderr).toContain('refused the control token');
+    expect(absolute.code).toBe(1);
+    expect(absolute.stderr).toContain('path: must be a plain file name');
+    expect(existsSync(outside)).toBe(false);
+    // The control file holds the token: readable by its owner only.
+    expect(statSync(join(dir, 'simulator-control.json')).mode & 0o777).toBe(0o600);
+  });
+
   it('says clearly when no simulator answers, and rejects a bad --url', async () => {
     const port = await closedPort();
     const [down, badUrl] = await Promise.all([
-      cli(['sim', 'clock'], { SIMULATOR_URL: `http://127.0.0.1:${port}` }),
-      cli(['sim', '--url', 'not a url', 'clock']),
+      run(['sim', 'clock'], { SIMULATOR_URL: `http://127.0.0.1:${port}` }),
+      run(['sim', '--url', 'not a url', 'clock']),
     ]);
     expect(down.code).toBe(1);
     expect(down.stdout).toBe('');
@@ -267,27 +306,29 @@ describe('sellerlink simulator --state-file', { timeout: 120_000 }, () => {
 
   it('starts empty, saves on shutdown, and loads the saved world on the next start', async () => {
     const file = join(dir, 'nested', 'state.json');
-    const first = await startSimulator(['--seed', 'demo', '--port', '0', '--state-file', file]);
+    const first = await startSimulator(['--seed', 'demo', '--port', '0', '--state-file', file], dir);
     expect(first.output).toContain(`State file: ${file}\n  not found: starting empty`);
-    const made = await cli(['sim', '--url', first.url, 'orders', 'generate', '--seller', NA, '--count', '4']);
+    const run = (args: string[]): Promise<Run> => cli(args, { SELLERLINK_DATA_DIR: dir });
+    const made = await run(['sim', '--url', first.url, 'orders', 'generate', '--seller', NA, '--count', '4']);
     expect(made.code).toBe(0);
-    const advanced = await cli(['sim', '--url', first.url, 'clock', 'advance', '--days', '3']);
+    const advanced = await run(['sim', '--url', first.url, 'clock', 'advance', '--days', '3']);
     expect(advanced.code).toBe(0);
     expect(existsSync(file)).toBe(false);
     expect(await stop(first.child)).toContain(`State saved to ${file}`);
     expect(existsSync(file)).toBe(true);
 
-    const second = await startSimulator(['--seed', 'demo', '--port', '0', '--state-file', file]);
+    const second = await startSimulator(['--seed', 'demo', '--port', '0', '--state-file', file], dir);
+    const control = simControlFetch(readControlFile(dir)!.token);
     try {
       expect(second.output).toContain('loaded (2 apps, 3 sellers, 0 authorizations, 4 orders)');
       expect(second.output).toContain('already holds the demo seed');
       expect(second.output).toContain('simulated clock restored: real time + 259200 s');
-      const clock = (await (await fetch(`${second.url}/_sim/clock`)).json()) as { offsetMs: number };
+      const clock = (await (await control(`${second.url}/_sim/clock`)).json()) as { offsetMs: number };
       expect(clock.offsetMs).toBe(3 * 86_400_000);
-      const truth = (await (await fetch(`${second.url}/_sim/orders`)).json()) as { count: number };
+      const truth = (await (await control(`${second.url}/_sim/orders`)).json()) as { count: number };
       expect(truth.count).toBe(4);
       // The demo apps' landing page follows the new port.
-      const apps = (await (await fetch(`${second.url}/_sim/apps`)).json()) as {
+      const apps = (await (await control(`${second.url}/_sim/apps`)).json()) as {
         apps: { redirectUris: string[] }[];
       };
       for (const app of apps.apps) expect(app.redirectUris[0]).toBe(`${second.url}/_sim/landing`);
@@ -306,7 +347,11 @@ describe('sellerlink sim in-process with the simulator fetch injected', () => {
   async function run(...args: string[]): Promise<{ lines: string[]; error?: Error }> {
     const lines: string[] = [];
     const program = new Command('sellerlink').exitOverride();
-    registerSimCommand(program, { fetch: simFetch, env: {}, print: (text) => lines.push(text) });
+    registerSimCommand(program, {
+      fetch: simFetch,
+      env: { SIMULATOR_TOKEN: sim.controlToken },
+      print: (text) => lines.push(text),
+    });
     try {
       await program.parseAsync(['node', 'sellerlink', 'sim', '--url', 'http://sim.test', ...args]);
       return { lines };

@@ -1,4 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEMO } from '../../src/simulator/seed.js';
@@ -19,9 +22,11 @@ interface Spawned {
 }
 
 /** Starts the CLI simulator and resolves with its full banner (printed in one piece). */
-function startSimulator(args: string[]): Promise<Spawned> {
+function startSimulator(args: string[], dataDir: string): Promise<Spawned> {
+  const { SIMULATOR_TOKEN: _token, ...rest } = process.env;
   const child = spawn(process.execPath, ['bin/sellerlink.js', 'simulator', ...args], {
     cwd: ROOT,
+    env: { ...rest, SELLERLINK_DATA_DIR: dataDir },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
@@ -67,14 +72,19 @@ async function lwaToken(base: string, fields: Record<string, string>): Promise<R
 describe('newcomer walk-through over real HTTP (docs/simulator.md)', { timeout: 120_000 }, () => {
   let sim: Spawned | undefined;
   let base = '';
+  /** The control token, as the banner prints it. */
+  let token = '';
+  const dataDir = mkdtempSync(join(tmpdir(), 'sellerlink-newcomer-'));
 
   beforeAll(async () => {
-    sim = await startSimulator(['--seed', 'demo', '--port', '0']);
+    sim = await startSimulator(['--seed', 'demo', '--port', '0'], dataDir);
     base = /listening on (http:\/\/\S+)/.exec(sim.output)?.[1] ?? '';
+    token = /Control token: (\S+)/.exec(sim.output)?.[1] ?? '';
   });
 
   afterAll(async () => {
     await stopSimulator(sim?.child);
+    rmSync(dataDir, { recursive: true, force: true });
   });
 
   it('prints the actual port and the demo seed', () => {
@@ -170,11 +180,14 @@ describe('newcomer walk-through over real HTTP (docs/simulator.md)', { timeout: 
     expect(accessToken).toMatch(/^Atza\|/);
 
     // Some orders to find: created 50 to 10 minutes ago in the US marketplace.
-    const clock = (await (await fetch(`${base}/_sim/clock`)).json()) as { nowMs: number };
+    const control = { authorization: `Bearer ${token}` };
+    const clock = (await (await fetch(`${base}/_sim/clock`, { headers: control })).json()) as {
+      nowMs: number;
+    };
     const minute = 60_000;
     const generated = await fetch(`${base}/_sim/orders/generate`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
+      headers: { ...control, 'content-type': 'application/json' },
       body: JSON.stringify({
         sellingPartnerId: NA_SELLER.sellingPartnerId,
         count: 5,

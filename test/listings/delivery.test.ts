@@ -221,62 +221,93 @@ describeEachDatabase('listings outbox: accept and deliver', (kind) => {
       ).toEqual([]);
     });
 
-    it('coalesces unsent changes: a later PUT supersedes earlier ones; patches after it keep their order', async () => {
+    it('sends every change of a SKU in order: none is replaced before Amazon has answered it', async () => {
       const { id, sellingPartnerId } = await world.newConnection();
-      const first = await listings.outbox.submit(
-        OPERATOR,
-        id,
-        { sku: 'CO-1', kind: 'put', body: { productType: 'SHIRT', attributes: shirt() } },
-        META,
-      );
-      const p1 = await listings.outbox.submit(
-        OPERATOR,
-        id,
+      const put = (color: string) => ({
+        sku: 'CO-1',
+        kind: 'put',
+        body: {
+          productType: 'SHIRT',
+          attributes: shirt({ color: [{ value: color, language_tag: 'en_US' }] }),
+        },
+      });
+      const changes = [];
+      for (const input of [
+        put('Red'),
         { sku: 'CO-1', kind: 'patch', body: pricePatch(30) },
-        META,
+        put('Blue'),
+        { sku: 'CO-1', kind: 'patch', body: pricePatch(31) },
+        { sku: 'CO-1', kind: 'patch', body: pricePatch(32) },
+      ])
+        changes.push(await listings.outbox.submit(OPERATOR, id, input, META));
+      await listings.drainAll(id);
+
+      const results = await Promise.all(changes.map((c) => listings.outbox.get(OPERATOR, c.id)));
+      expect(results.map((r) => r.state)).toEqual([
+        'accepted',
+        'accepted',
+        'accepted',
+        'accepted',
+        'accepted',
+      ]);
+      const listing = await simListing(world, sellingPartnerId, 'CO-1');
+      expect(submissionsOf(listing).map((s: any) => s.method)).toEqual([
+        'PUT',
+        'PATCH',
+        'PUT',
+        'PATCH',
+        'PATCH',
+      ]);
+      expect(submissionsOf(listing).map((s: any) => s.submissionId)).toEqual(
+        results.map((r) => r.submissionId),
       );
-      const second = await listings.outbox.submit(
+      expect(listing.attributes.color[0].value).toBe('Blue');
+      expect(listing.attributes.purchasable_offer[0].our_price).toEqual(price(32)[0]!.our_price);
+    });
+
+    it('a later change Amazon refuses does not cost the earlier valid one', async () => {
+      const { id, sellingPartnerId } = await world.newConnection();
+      const valid = await listings.outbox.submit(
         OPERATOR,
         id,
         {
-          sku: 'CO-1',
+          sku: 'KEEP-1',
           kind: 'put',
           body: {
             productType: 'SHIRT',
-            attributes: shirt({ color: [{ value: 'Blue', language_tag: 'en_US' }] }),
+            attributes: shirt({ color: [{ value: 'Green', language_tag: 'en_US' }] }),
           },
         },
         META,
       );
-      const p2 = await listings.outbox.submit(
+      // Queued before anything is sent: the later full listing lacks its brand, so Amazon refuses it.
+      const refused = await listings.outbox.submit(
         OPERATOR,
         id,
-        { sku: 'CO-1', kind: 'patch', body: pricePatch(31) },
+        {
+          sku: 'KEEP-1',
+          kind: 'put',
+          body: { productType: 'SHIRT', attributes: shirt({ brand: undefined }) },
+        },
         META,
       );
-      const p3 = await listings.outbox.submit(
+      const patch = await listings.outbox.submit(
         OPERATOR,
         id,
-        { sku: 'CO-1', kind: 'patch', body: pricePatch(32) },
+        { sku: 'KEEP-1', kind: 'patch', body: pricePatch(44) },
         META,
       );
       await listings.drainAll(id);
 
       const results = await Promise.all(
-        [first, p1, second, p2, p3].map((c) => listings.outbox.get(OPERATOR, c.id)),
+        [valid, refused, patch].map((c) => listings.outbox.get(OPERATOR, c.id)),
       );
-      expect(results.map((r) => r.state)).toEqual([
-        'superseded',
-        'superseded',
-        'accepted',
-        'accepted',
-        'accepted',
-      ]);
-      expect(results[0]!.stateLabel).toBe(`superseded by ${second.id}`);
-      const listing = await simListing(world, sellingPartnerId, 'CO-1');
-      expect(submissionsOf(listing).map((s: any) => s.method)).toEqual(['PUT', 'PATCH', 'PATCH']);
-      expect(listing.attributes.color[0].value).toBe('Blue');
-      expect(listing.attributes.purchasable_offer[0].our_price).toEqual(price(32)[0]!.our_price);
+      expect(results.map((r) => r.state)).toEqual(['accepted', 'rejected', 'accepted']);
+      const listing = await simListing(world, sellingPartnerId, 'KEEP-1');
+      expect(listing.state).toBe('live');
+      expect(listing.attributes.color[0].value).toBe('Green');
+      expect(listing.attributes.purchasable_offer[0].our_price).toEqual(price(44)[0]!.our_price);
+      expect(submissionsOf(listing).map((s: any) => s.method)).toEqual(['PUT', 'PUT', 'PATCH']);
     });
   });
 });

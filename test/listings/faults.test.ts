@@ -3,6 +3,10 @@
    @typescript-eslint/no-unsafe-return --
    simulator control answers, API bodies and CLI --json output are parsed JSON the tests inspect freely. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { listEvents } from '../../src/events/events.js';
+import { HOUR } from '../../src/kernel/clock.js';
+import { silentLogger } from '../../src/kernel/log.js';
+import { createListingDrainer } from '../../src/listings/drain.js';
 import { FINAL_STATES, type ListingChange } from '../../src/listings/model.js';
 import type { Store } from '../../src/store/database.js';
 import { createAmazonWorld, type AmazonWorld } from '../support/amazon-world.js';
@@ -194,6 +198,83 @@ describeEachDatabase('listings outbox: faults, crashes and outages', (kind) => {
         expect((await listings.outbox.get(OPERATOR, later.id)).state).toBe('accepted');
       },
     );
+  });
+
+  describe('transient failures are retried for hours, not a number of attempts', () => {
+    const drainerWith = (retryDelayMs: number) =>
+      createListingDrainer({
+        store,
+        spApi: world.client,
+        clock: world.clock,
+        logger: silentLogger,
+        retryDelayMs,
+      });
+    const put = (sku: string) => ({ sku, kind: 'put', body: { productType: 'SHIRT', attributes: shirt() } });
+
+    it('a change facing more 503s than 8 attempts is delivered once Amazon recovers, once', async () => {
+      const { id, sellingPartnerId } = await world.newConnection();
+      const change = await listings.outbox.submit(OPERATOR, id, put('R503'), META);
+      await simControl(world, '/_sim/faults', { operation: 'putListingsItem', kind: '503', remaining: 12 });
+      await listings.drainAll(id, drainerWith(0));
+
+      const done = await listings.outbox.get(OPERATOR, change.id);
+      expect([done.state, done.attempts]).toEqual(['accepted', 13]);
+      expect(submissionsOf(await simListing(world, sellingPartnerId, 'R503'))).toHaveLength(1);
+    });
+
+    it('a failing change backs off alone: other SKUs go on, later changes of its SKU wait in order', async () => {
+      const { id, sellingPartnerId } = await world.newConnection();
+      const drainer = drainerWith(60_000);
+      await simControl(world, '/_sim/faults', { operation: 'putListingsItem', kind: '503', remaining: 1 });
+      const a = await listings.outbox.submit(OPERATOR, id, put('SLOW-A'), META);
+      const a2 = await listings.outbox.submit(
+        OPERATOR,
+        id,
+        { sku: 'SLOW-A', kind: 'patch', body: pricePatch(61) },
+        META,
+      );
+      const b = await listings.outbox.submit(OPERATOR, id, put('FAST-B'), META);
+
+      const first = await drainer.drain(id);
+      expect(first).toMatchObject({ finished: 1, remaining: 0, waiting: false });
+      expect(first.retryAfterMs).toBeGreaterThan(55_000);
+      const states = async () =>
+        (await Promise.all([a, a2, b].map((c) => listings.outbox.get(OPERATOR, c.id)))).map((c) => c.state);
+      expect(await states()).toEqual(['queued', 'queued', 'accepted']);
+      // Not due yet: the sweep leaves the connection alone until the backoff ends.
+      expect(await drainer.pendingConnections()).not.toContain(id);
+
+      world.clock.advance(61_000);
+      expect(await drainer.pendingConnections()).toContain(id);
+      await listings.drainAll(id, drainer);
+      expect(await states()).toEqual(['accepted', 'accepted', 'accepted']);
+      const slow = await simListing(world, sellingPartnerId, 'SLOW-A');
+      expect(submissionsOf(slow).map((s: any) => s.method)).toEqual(['PUT', 'PATCH']);
+      expect(slow.attributes.purchasable_offer[0].our_price).toEqual(price(61)[0]!.our_price);
+    });
+
+    it('a change Amazon keeps failing fails for good after the retry window, with its event', async () => {
+      const { id } = await world.newConnection();
+      const drainer = drainerWith(1000);
+      const rule = await simControl(world, '/_sim/faults', { operation: 'putListingsItem', kind: '503' });
+      try {
+        const change = await listings.outbox.submit(OPERATOR, id, put('DOWN-1'), META);
+        await drainer.drain(id);
+        expect((await listings.outbox.get(OPERATOR, change.id)).state).toBe('queued');
+        world.clock.advance(23 * HOUR);
+        await drainer.drain(id);
+        expect((await listings.outbox.get(OPERATOR, change.id)).state).toBe('queued');
+        world.clock.advance(HOUR);
+        await drainer.drain(id);
+        const failed = await listings.outbox.get(OPERATOR, change.id);
+        expect([failed.state, failed.attempts]).toEqual(['failed', 3]);
+        expect(failed.stateReason).toMatch(/kept failing for 1440 minutes/);
+        const events = await listEvents(store.db, { connectionId: id, types: ['listing.rejected'] });
+        expect(events.map((e) => e.payload.changeId)).toEqual([change.id]);
+      } finally {
+        await simControl(world, `/_sim/faults/${rule.id}`, undefined, 'DELETE');
+      }
+    });
   });
 
   it('while the connection cannot call Amazon, changes wait for renewal; after renewal they go out in order', async () => {

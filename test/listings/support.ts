@@ -14,6 +14,7 @@ import { createListingDrainer, type DrainReport, type ListingDrainer } from '../
 import { createListingOutbox, type ListingOutbox } from '../../src/listings/outbox.js';
 import type { Store } from '../../src/store/database.js';
 import type { AmazonWorld } from '../support/amazon-world.js';
+import { controlRequest } from '../support/sim-control.js';
 
 export const US = 'ATVPDKIKX0DER';
 export const OPERATOR: Viewer = {
@@ -94,7 +95,6 @@ export function createListings(store: Store, world: AmazonWorld): Listings {
       clock: world.clock,
       logger: silentLogger,
       retryDelayMs: 0,
-      maxAttempts: 50,
     });
   const drainer = make(world.client);
   return {
@@ -117,7 +117,8 @@ export function createListings(store: Store, world: AmazonWorld): Listings {
 /** Simulator ground truth for one SKU: state, attributes and every submission it took. */
 export async function simListing(world: AmazonWorld, sellingPartnerId: string, sku: string): Promise<any> {
   const res = await world.sim.fetch(
-    new Request(
+    controlRequest(
+      world.sim,
       `http://sim.test/_sim/listings?sellingPartnerId=${sellingPartnerId}&sku=${encodeURIComponent(sku)}`,
     ),
   );
@@ -133,7 +134,7 @@ export async function simControl(
   method = 'POST',
 ): Promise<any> {
   const res = await world.sim.fetch(
-    new Request(`http://sim.test${path}`, {
+    controlRequest(world.sim, `http://sim.test${path}`, {
       method,
       headers: { 'content-type': 'application/json' },
       ...(body === undefined ? {} : { body: JSON.stringify(body) }),

@@ -20,6 +20,7 @@ import {
   type CliRun,
 } from '../cli/harness.js';
 import { createPostgresDatabase, describeEachDatabase } from '../support/databases.js';
+import { simControlFetch } from '../support/sim-control.js';
 
 /**
  * `sellerlink applications rotate-secret` and `ingest-secret` in production mode against a
@@ -41,6 +42,7 @@ describeEachDatabase('client secret rotation from the CLI', (kind) => {
   let target: DatabaseTarget;
   let dropDatabase: (() => Promise<void>) | null = null;
   let sim: SimulatorServer;
+  let simToken = '';
   let env: CliEnv;
 
   const cli = (args: string[], stdin?: string): Promise<CliRun> => runInProcess(env, args, stdin);
@@ -53,7 +55,7 @@ describeEachDatabase('client secret rotation from the CLI', (kind) => {
     }
   };
   const simCall = async <R>(p: string, body?: unknown, method = 'POST'): Promise<R> => {
-    const res = await fetch(`${sim.url}${p}`, {
+    const res = await simControlFetch(simToken)(`${sim.url}${p}`, {
       method: body === undefined ? 'GET' : method,
       headers: { 'content-type': 'application/json' },
       ...(body === undefined ? {} : { body: JSON.stringify(body) }),
@@ -89,6 +91,7 @@ describeEachDatabase('client secret rotation from the CLI', (kind) => {
       target = { kind: 'postgres', url: db.url };
     }
     const simulator = createSimulator({ clock: createOffsetClock(systemClock), config: { speed: 100 } });
+    simToken = simulator.controlToken;
     sim = await listenSimulator(simulator, { port: 0 });
     seedDemo(simulator.ctx, { redirectUris: ['https://sellerlink.example/oauth/callback'] });
     env = {

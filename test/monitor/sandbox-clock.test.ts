@@ -12,6 +12,8 @@ import { createPostgresDatabase, describeEachDatabase, type DatabaseKind } from 
 import type { BrowserPage, HttpBrowser } from '../support/http-browser.js';
 import { connectRegion, signedInBrowser } from '../support/portal.js';
 import { freePort, type TestService } from '../support/service.js';
+import { simControlFetch } from '../support/sim-control.js';
+import { readControlFile } from '../../src/simulator/control-file.js';
 
 /**
  * The sandbox toolbar's clock jump answers at once: it moves the clock, starts the monitor pass in
@@ -82,6 +84,8 @@ async function startGatedService(kind: DatabaseKind, gate: ReturnType<typeof cre
     fetch: gate.fetch,
   });
   const simUrl = service.simulatorUrl!;
+  const simToken = readControlFile(dataDir)!.token;
+  const simFetch = simControlFetch(simToken);
   const svc: TestService = {
     url: service.url!,
     simUrl,
@@ -90,8 +94,10 @@ async function startGatedService(kind: DatabaseKind, gate: ReturnType<typeof cre
     demo: { username: service.demoLogin!.username, password: service.demoLogin!.password },
     dataDir,
     logs,
+    simToken,
+    simFetch,
     async sim<R>(controlPath: string, body?: unknown): Promise<R> {
-      const res = await fetch(`${simUrl}${controlPath}`, {
+      const res = await simFetch(`${simUrl}${controlPath}`, {
         method: body === undefined ? 'GET' : 'POST',
         headers: { 'content-type': 'application/json' },
         ...(body === undefined ? {} : { body: JSON.stringify(body) }),

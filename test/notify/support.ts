@@ -10,6 +10,7 @@ import {
   createNotify,
   createSmtpMailer,
   type MailCatcher,
+  type Resolve,
 } from '../../src/notify/index.js';
 import type { Store } from '../../src/store/database.js';
 import { createVault } from '../../src/vault/envelope.js';
@@ -80,8 +81,14 @@ export async function startReceiver() {
 
 export type Receiver = Awaited<ReturnType<typeof startReceiver>>;
 
-/** The simulator world, notify over it, an SMTP catcher and a webhook receiver. */
-export async function createNotifyWorld(store: Store) {
+/**
+ * The simulator world, notify over it, an SMTP catcher and a webhook receiver (on loopback, so
+ * webhooks may go to private addresses unless `webhooks` says otherwise).
+ */
+export async function createNotifyWorld(
+  store: Store,
+  options: { webhooks?: { allowPrivate?: boolean; resolve?: Resolve } } = {},
+) {
   const world: AmazonWorld = await createAmazonWorld(store);
   const catcher: MailCatcher = await createMailCatcher();
   const receiver = await startReceiver();
@@ -101,7 +108,7 @@ export async function createNotifyWorld(store: Store) {
     mailer,
     mailFrom: 'Sellerlink <alerts@sellerlink.test>',
     publicUrl: 'https://portal.example',
-    fetch: globalThis.fetch.bind(globalThis),
+    webhooks: options.webhooks ?? { allowPrivate: true },
     delivery: { timeoutMs: 5_000 },
   });
   const owner = {

@@ -8,6 +8,7 @@ import { DEMO, seedDemo } from '../../src/simulator/seed.js';
 import { listenSimulator, type SimulatorServer } from '../../src/simulator/server.js';
 import { authorize } from '../../src/simulator/world.js';
 import { preparePgliteDir, runInProcess, type CliEnv, type CliRun } from '../cli/harness.js';
+import { simControlFetch } from '../support/sim-control.js';
 
 const T = 240_000;
 const APP = DEMO.draftApp;
@@ -98,7 +99,7 @@ describe('orders from the CLI', () => {
   it(
     'sync imports new orders with progress on stderr and a summary on stdout',
     async () => {
-      await fetch(`${sim.url}/_sim/orders/generate`, {
+      await simControlFetch(simulator.controlToken)(`${sim.url}/_sim/orders/generate`, {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
         body: JSON.stringify({ sellingPartnerId: SELLER, count: 250 }),

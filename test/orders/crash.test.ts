@@ -51,7 +51,10 @@ describe.runIf(postgresAvailable || process.env.CI === 'true')(
       const child = spawn(
         process.execPath,
         ['bin/sellerlink-dev.js', 'test/orders/crash-worker.ts', url, server.url, connectionId],
-        { stdio: ['ignore', 'pipe', 'pipe'] },
+        {
+          stdio: ['ignore', 'pipe', 'pipe'],
+          env: { ...process.env, SIM_CONTROL_TOKEN: world.sim.controlToken },
+        },
       );
       children.add(child);
       const output: string[] = [];

@@ -137,16 +137,20 @@ describe('accounts are isolated from each other, and forms from other sites', ()
     expect(row.refresh_token_blob).not.toBeNull();
   });
 
-  it("an account cannot take over another account's seller: connecting it is refused (409), importing it too", async () => {
-    const before = await connectionRows(svc);
+  it("an account cannot take over another account's connection: Amazon's own seller gets its own, flagged for review; a bad token is refused", async () => {
+    const before = (await connectionRows(svc)).find((r) => r.id === ids.demoNA);
     // This browser's simulated Seller Central session is the other seller's: sign in to Amazon afresh.
     other.clearCookies(svc.simUrl);
     const amazon = await pressConnect(other, svc, 'NA');
     expect(amazon.text).toContain('name="password"');
+    // Amazon confirms the token is A1DEMOSELLERNA's: not a 409, but a connection of this account that
+    // operators review (test/connections/seller-claims.test.ts). The demo account's is untouched.
     const page = await approveOnAmazon(other, amazon, 'demo-na@example.com');
-    expect(page.status).toBe(409);
-    expect(messageOf(page).code).toBe('OAUTH_CONNECTION_TAKEN');
-    expect(await connectionRows(svc)).toEqual(before);
+    expect(page.url).toContain('notice=connected');
+    expect(connectionIdOf(page.url)).not.toBe(ids.demoNA);
+    expect(page.text).toContain('data-claim-review');
+    expect((await connectionRows(svc)).find((r) => r.id === ids.demoNA)).toEqual(before);
+    const rows = await connectionRows(svc);
 
     const apps = await svc.store.db.selectFrom('applications').select(['id', 'app_id']).execute();
     const form = await other.get(`${svc.url}/connections/import`);
@@ -161,9 +165,9 @@ describe('accounts are isolated from each other, and forms from other sites', ()
       },
       { action: '/connections/import' },
     );
-    expect(refused.status).toBe(409);
-    expect(refused.text).toContain('already connected to another account');
-    expect(await connectionRows(svc)).toEqual(before);
+    expect(refused.status).toBe(400);
+    expect(refused.text).toContain('Nothing was stored');
+    expect(await connectionRows(svc)).toEqual(rows);
     // The refusal itself is audited, against the refused account, and nothing else is written.
     const entries = await auditSince(svc, audit);
     expect(entries).toHaveLength(1);
@@ -172,7 +176,7 @@ describe('accounts are isolated from each other, and forms from other sites', ()
       outcome: 'failure',
       account_id: accountIds.other,
     });
-    expect(entries[0]!.detail.code).toBe('OAUTH_CONNECTION_TAKEN');
+    expect(entries[0]!.detail.code).toBe('LWA_INVALID_GRANT');
   });
 
   it('an accountId smuggled into the connect form by a non-operator is ignored', async () => {
@@ -185,7 +189,7 @@ describe('accounts are isolated from each other, and forms from other sites', ()
     const page = await approveOnAmazon(demo, amazon, 'demo-fe@example.com');
     const row = (await connectionRows(svc)).find((r) => r.id === connectionIdOf(page.url))!;
     expect(row).toMatchObject({ region: 'FE', account_id: accountIds.demo });
-    expect(listed(await other.get(`${svc.url}/connections`))).toEqual([ids.otherNA]);
+    expect(listed(await other.get(`${svc.url}/connections`))).not.toContain(row.id);
   });
 
   describe('CSRF', () => {
@@ -291,17 +295,21 @@ describe('accounts are isolated from each other, and forms from other sites', ()
       refused403(page);
       expect(fresh.cookies(svc.url).sl_session).toBeUndefined();
       // The same token and fields from the portal's own origin work: the refusals were about the origin.
-      const ok = await postForm(demo, `/connections/${ids.demoEU}/disconnect`, { _csrf: token });
+      const ok = await postForm(demo, `/connections/${ids.demoEU}/disconnect`, {
+        _csrf: token,
+        confirm: 'yes',
+      });
       expect(ok.status).toBe(303);
       const row = (await connectionRows(svc)).find((r) => r.id === ids.demoEU)!;
       expect(row.state).toBe('disconnected');
     });
   });
-  it('once the holding account disconnects a seller, another account may connect it, and the connection moves', async () => {
+  it('once the holding account disconnects a seller, another account connects it as its own connection', async () => {
     const detail = await demo.get(`${svc.url}/connections/${ids.demoEU}`);
     // Earlier tests may have disconnected it already.
     if (detail.text.includes(`/connections/${ids.demoEU}/disconnect`)) {
-      await demo.submit(detail, {}, { action: `/connections/${ids.demoEU}/disconnect` });
+      const confirm = await demo.submit(detail, {}, { action: `/connections/${ids.demoEU}/disconnect` });
+      await demo.submit(confirm, {}, { action: `/connections/${ids.demoEU}/disconnect` });
     }
     expect((await connectionRows(svc)).find((r) => r.id === ids.demoEU)).toMatchObject({
       state: 'disconnected',
@@ -309,9 +317,18 @@ describe('accounts are isolated from each other, and forms from other sites', ()
     other.clearCookies(svc.simUrl);
     const amazon = await pressConnect(other, svc, 'EU');
     const page = await approveOnAmazon(other, amazon, 'demo-eu@example.com');
-    expect(page.url).toContain(`/connections/${ids.demoEU}?notice=connected`);
-    const row = (await connectionRows(svc)).find((r) => r.id === ids.demoEU)!;
-    expect(row).toMatchObject({ account_id: accountIds.other, state: 'active' });
-    expect(listed(await demo.get(`${svc.url}/connections`))).not.toContain(ids.demoEU);
+    expect(page.url).toContain('notice=connected');
+    // A connection never moves between accounts (nor its history): the other account gets its own,
+    // and a disconnected one does not put it under review.
+    const id = connectionIdOf(page.url);
+    expect(id).not.toBe(ids.demoEU);
+    const rows = await connectionRows(svc);
+    expect(rows.find((r) => r.id === id)).toMatchObject({ account_id: accountIds.other, state: 'active' });
+    expect(rows.find((r) => r.id === ids.demoEU)).toMatchObject({
+      account_id: accountIds.demo,
+      state: 'disconnected',
+    });
+    expect(page.text).not.toContain('data-claim-review');
+    expect(listed(await demo.get(`${svc.url}/connections`))).not.toContain(id);
   });
 });

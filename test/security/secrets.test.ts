@@ -172,7 +172,8 @@ async function runFlows(svc: TestService, browser: HttpBrowser, errorsShown: str
 
   // Disconnect Europe.
   const euPage = await browser.get(`${svc.url}/connections/${eu}`);
-  const gone = await browser.submit(euPage, {}, { action: `/connections/${eu}/disconnect` });
+  const confirm = await browser.submit(euPage, {}, { action: `/connections/${eu}/disconnect` });
+  const gone = await browser.submit(confirm, {}, { action: `/connections/${eu}/disconnect` });
   expect(gone.url).toContain('notice=disconnected');
 
   // Every page that shows connections and their history.

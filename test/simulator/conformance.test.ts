@@ -3,6 +3,7 @@ import { HOUR } from '../../src/kernel/clock.js';
 import { DEMO } from '../../src/simulator/seed.js';
 import { addApp, issueAccessToken, revokeAuthorization } from '../../src/simulator/world.js';
 import { createConformanceRecorder, type CheckedResponse } from '../support/spapi-schemas.js';
+import { controlRequest } from '../support/sim-control.js';
 import {
   createConformanceWorld,
   describeCall,
@@ -171,7 +172,7 @@ describe('conformance: 429, 500 and 503 on every operation', () => {
 
     for (const kind of ['500', '503'] as const) {
       const rule = await w.sim.fetch(
-        new Request('http://sim.test/_sim/faults', {
+        controlRequest(w.sim, 'http://sim.test/_sim/faults', {
           method: 'POST',
           headers: { 'content-type': 'application/json' },
           body: JSON.stringify({ operation: operationId, kind, share: 1, remaining: 1 }),

@@ -1,10 +1,11 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createManualClock, DAY, HOUR, iso } from '../../src/kernel/clock.js';
 import { createSimulator, type Simulator } from '../../src/simulator/app.js';
 import { DEMO } from '../../src/simulator/seed.js';
+import { controlRequest } from '../support/sim-control.js';
 import { createTestWorld } from './pipeline-fixtures.js';
 
 const START = Date.UTC(2026, 10, 1, 12, 0, 0);
@@ -28,7 +29,7 @@ async function control(
     init.body = typeof body === 'string' ? body : JSON.stringify(body);
     init.headers = { 'content-type': 'application/json' };
   }
-  const res = await sim.fetch(new Request(`http://sim.test${path}`, init));
+  const res = await sim.fetch(controlRequest(sim, `http://sim.test${path}`, init));
   expect(res.headers.get('content-type')).toMatch(/application\/json/);
   return { status: res.status, json: (await res.json()) as Json };
 }
@@ -385,28 +386,27 @@ describe('/_sim/state/save and /_sim/state/load', () => {
   const dir = mkdtempSync(join(tmpdir(), 'sim-controls-'));
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-  it('saves the world to a file and loads it back in place', async () => {
-    const w = createTestWorld();
+  it('saves the world to a file in its state directory and loads it back in place', async () => {
+    const w = createTestWorld({}, { stateDir: join(dir, 'states') });
     await w.call('/simtest/seller');
-    const path = join(dir, 'nested', 'world.json');
-    const saved = await control(w.sim, 'POST', '/_sim/state/save', { path });
+    const path = join(realpathSync(dir), 'states', 'world.json');
+    const saved = await control(w.sim, 'POST', '/_sim/state/save', { path: 'world.json' });
     expect(saved.status).toBe(200);
     expect(saved.json).toMatchObject({ saved: path, counts: { apps: 1, sellers: 1, authorizations: 1 } });
     await control(w.sim, 'POST', '/_sim/reset');
     expect((await w.call('/simtest/seller')).status).toBe(403);
-    const loaded = await control(w.sim, 'POST', '/_sim/state/load', { path });
+    const loaded = await control(w.sim, 'POST', '/_sim/state/load', { path: 'world.json' });
     expect(loaded.json).toMatchObject({ loaded: path, counts: { apps: 1, sellers: 1, authorizations: 1 } });
     // The loaded world is live: the old access token works again.
     expect((await w.call('/simtest/seller')).status).toBe(200);
   });
 
   it('refuses missing paths and unreadable files, keeping the world', async () => {
-    const w = createTestWorld();
+    const w = createTestWorld({}, { stateDir: dir });
     await expectBadInput(w.sim, 'POST', '/_sim/state/load', {}, 'path');
-    await expectBadInput(w.sim, 'POST', '/_sim/state/load', { path: join(dir, 'absent.json') }, 'path');
-    const junk = join(dir, 'junk.json');
-    writeFileSync(junk, '{"format":"something-else"}');
-    await expectBadInput(w.sim, 'POST', '/_sim/state/load', { path: junk }, 'path');
+    await expectBadInput(w.sim, 'POST', '/_sim/state/load', { path: 'absent.json' }, 'path');
+    writeFileSync(join(dir, 'junk.json'), '{"format":"something-else"}');
+    await expectBadInput(w.sim, 'POST', '/_sim/state/load', { path: 'junk.json' }, 'path');
     await expectBadInput(w.sim, 'POST', '/_sim/state/save', { path: '' }, 'path');
     expect(w.sim.ctx.state.apps.size).toBe(1);
   });
@@ -461,7 +461,7 @@ describe('/_sim/apps/:appId/rotate-secret', () => {
 describe('the /_sim/ index page', () => {
   it('lists the pages, the world and the controls', async () => {
     const sim = createSimulator();
-    const res = await sim.fetch(new Request('http://sim.test/_sim/'));
+    const res = await sim.fetch(controlRequest(sim, 'http://sim.test/_sim/'));
     expect(res.status).toBe(200);
     const html = await res.text();
     expect(html).toContain('Manage Your Apps (EU)');

@@ -94,6 +94,8 @@ export async function send(
 ): Promise<Reply> {
   const headers: Record<string, string> = {};
   if (token !== undefined) headers['x-amz-access-token'] = token;
+  // The simulator's own controls need its control token (test/support/sim-control.ts).
+  if (path.startsWith('/_sim/')) headers.authorization = `Bearer ${sim.controlToken}`;
   let payload: string | undefined;
   if (body !== undefined) {
     headers['content-type'] = 'application/json';

@@ -5,6 +5,7 @@ import { MARKETPLACES } from '../../src/simulator/orders-catalog.js';
 import { orderData, type FulfillmentStatus } from '../../src/simulator/orders-data.js';
 import { seedDemo } from '../../src/simulator/seed.js';
 import { EU, FE, JP, NA, START, UK, US, createOrdersWorld, expectConforms, qs } from './orders-support.js';
+import { controlRequest } from '../support/sim-control.js';
 
 type Summary = {
   orderId: string;
@@ -271,13 +272,7 @@ describe('/_sim/orders/stream', () => {
     const sim = createSimulator({ clock, realClock, config: { speed: 2 } });
     seedDemo(sim.ctx, { redirectUris: ['https://app.test/cb'] });
     const post = (path: string, body: unknown, method = 'POST') =>
-      sim.fetch(
-        new Request(`http://sim.test${path}`, {
-          method,
-          body: JSON.stringify(body),
-          headers: { 'content-type': 'application/json' },
-        }),
-      );
+      sim.fetch(controlRequest(sim, `http://sim.test${path}`, { method, body: JSON.stringify(body) }));
 
     const bad = await post('/_sim/orders/stream', {
       sellingPartnerId: NA,
@@ -302,7 +297,9 @@ describe('/_sim/orders/stream', () => {
     expect(sim.ctx.state.orders.size).toBe(60);
     const updated = [...sim.ctx.state.orders.values()].filter((o) => o.version > 1);
     expect(updated.length).toBeGreaterThan(0);
-    const list = (await (await sim.fetch(new Request('http://sim.test/_sim/orders/stream'))).json()) as {
+    const list = (await (
+      await sim.fetch(controlRequest(sim, 'http://sim.test/_sim/orders/stream'))
+    ).json()) as {
       streams: { created: number; updated: number }[];
     };
     expect(list.streams).toEqual([
@@ -310,7 +307,7 @@ describe('/_sim/orders/stream', () => {
     ]);
 
     const stopped = await sim.fetch(
-      new Request(`http://sim.test/_sim/orders/stream?sellingPartnerId=${NA}`, { method: 'DELETE' }),
+      controlRequest(sim, `http://sim.test/_sim/orders/stream?sellingPartnerId=${NA}`, { method: 'DELETE' }),
     );
     expect(((await stopped.json()) as { stopped: unknown[] }).stopped).toHaveLength(1);
     realClock.advance(60_000);

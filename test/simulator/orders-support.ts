@@ -5,6 +5,7 @@ import type { SimulatorConfig } from '../../src/simulator/config.js';
 import { DEMO, seedDemo } from '../../src/simulator/seed.js';
 import type { SimAccessToken } from '../../src/simulator/state.js';
 import { authorize, issueAccessToken } from '../../src/simulator/world.js';
+import { controlRequest } from '../support/sim-control.js';
 import { loadSpApiSchemas, type OperationRef } from '../support/spapi-schemas.js';
 
 /**
@@ -90,11 +91,9 @@ export function createOrdersWorld(config: Partial<SimulatorConfig> = {}): Orders
     },
     control(method, path, body) {
       return sim.fetch(
-        new Request(`http://sim.test${path}`, {
+        controlRequest(sim, `http://sim.test${path}`, {
           method,
-          ...(body === undefined
-            ? {}
-            : { body: JSON.stringify(body), headers: { 'content-type': 'application/json' } }),
+          ...(body === undefined ? {} : { body: JSON.stringify(body) }),
         }),
       );
     },

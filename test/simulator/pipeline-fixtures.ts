@@ -93,10 +93,13 @@ export interface TestWorld {
 }
 
 /** A simulator with the test operations, one app, one NA seller authorized, and a user token. */
-export function createTestWorld(config: Partial<SimulatorConfig> = {}): TestWorld {
+export function createTestWorld(
+  config: Partial<SimulatorConfig> = {},
+  options: { stateDir?: string } = {},
+): TestWorld {
   const clock = createManualClock(START);
   const realClock = createManualClock(1_000_000);
-  const sim = createSimulator({ clock, realClock, config });
+  const sim = createSimulator({ clock, realClock, config, ...options });
   registerOperations(sim.app, sim.ctx, TEST_OPERATIONS);
   const { ctx } = sim;
   const app = addApp(ctx, { name: 'Test app', status: 'published', redirectUris: ['https://app.test/cb'] });

@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { listenSimulator, type SimulatorServer } from '../../src/simulator/server.js';
+import { simControlFetch } from '../support/sim-control.js';
 import { createTestWorld } from './pipeline-fixtures.js';
 
 describe('simulator over real HTTP', () => {
@@ -14,11 +15,12 @@ describe('simulator over real HTTP', () => {
     server = await listenSimulator(w.sim, { port: 0 });
     const headers = { 'x-amz-access-token': w.token.token };
     expect(server.port).toBeGreaterThan(0);
-    const clock = await fetch(`${server.url}/_sim/clock`);
+    const control = simControlFetch(w.sim.controlToken);
+    const clock = await control(`${server.url}/_sim/clock`);
     expect(clock.status).toBe(200);
     expect(await clock.json()).toHaveProperty('now');
 
-    const added = await fetch(`${server.url}/_sim/faults`, {
+    const added = await control(`${server.url}/_sim/faults`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ operation: 'getMarketplaceParticipations', kind: 'drop', remaining: 1 }),
@@ -36,7 +38,7 @@ describe('simulator over real HTTP', () => {
     const after = await fetch(`${server.url}/simtest/seller`, { headers });
     expect(after.status).toBe(200);
     expect(await after.json()).toMatchObject({ sellingPartnerId: 'ASELLERNA' });
-    const log = (await (await fetch(`${server.url}/_sim/requests`)).json()) as {
+    const log = (await (await control(`${server.url}/_sim/requests`)).json()) as {
       requests: { status: number; note?: string }[];
     };
     expect(log.requests.map((r) => [r.status, r.note])).toEqual([

@@ -4,6 +4,7 @@ import { createSimulator, type Simulator } from '../../src/simulator/app.js';
 import { DEMO, seedDemo } from '../../src/simulator/seed.js';
 import { addApp, addSeller } from '../../src/simulator/world.js';
 import { Browser } from './sim-browser.js';
+import { controlRequest } from '../support/sim-control.js';
 
 const START = Date.UTC(2026, 10, 1, 12, 0, 0);
 const ORIGIN = 'http://sim.test';
@@ -244,7 +245,9 @@ describe('Manage Your Apps', () => {
     await signIn(browser, NA.email);
     await consent(browser, DEMO.draftApp.appId, { version: 'beta' });
     const self = await sim.fetch(
-      new Request(`${ORIGIN}/_sim/apps/${DEMO.publishedApp.appId}/self-authorize`, { method: 'POST' }),
+      controlRequest(sim, `${ORIGIN}/_sim/apps/${DEMO.publishedApp.appId}/self-authorize`, {
+        method: 'POST',
+      }),
     );
     expect(self.status).toBe(200);
     clock.advance(365 * DAY);
@@ -296,7 +299,7 @@ describe('Developer Console self-authorization', () => {
     const { sim, ctx } = setup();
     const call = (appId: string, body?: unknown) =>
       sim.fetch(
-        new Request(`${ORIGIN}/_sim/apps/${appId}/self-authorize`, {
+        controlRequest(sim, `${ORIGIN}/_sim/apps/${appId}/self-authorize`, {
           method: 'POST',
           ...(body === undefined
             ? {}

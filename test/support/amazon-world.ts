@@ -18,6 +18,7 @@ import type { SimulatorConfig } from '../../src/simulator/config.js';
 import { DEMO, seedDemo } from '../../src/simulator/seed.js';
 import { authorize } from '../../src/simulator/world.js';
 import type { Store } from '../../src/store/database.js';
+import { controlRequest } from './sim-control.js';
 import { createTokenBroker, type TokenBroker } from '../../src/tokens/broker.js';
 import { createVault } from '../../src/vault/envelope.js';
 import { createKeyRing } from '../../src/vault/keyring.js';
@@ -181,11 +182,9 @@ export async function createAmazonWorld(
     },
     async control<T>(method: 'GET' | 'POST' | 'DELETE', path: string, body?: unknown): Promise<T> {
       const response = await sim.fetch(
-        new Request(`${ORIGIN}${path}`, {
+        controlRequest(sim, `${ORIGIN}${path}`, {
           method,
-          ...(body === undefined
-            ? {}
-            : { body: JSON.stringify(body), headers: { 'content-type': 'application/json' } }),
+          ...(body === undefined ? {} : { body: JSON.stringify(body) }),
         }),
       );
       const text = await response.text();

@@ -202,3 +202,31 @@ export async function allRowsAsText(db: Kysely<Database>): Promise<string> {
   }
   return out.join('\n');
 }
+
+/**
+ * One digest per application table (schema `public`), over every row, to compare before and after
+ * steps that must store nothing; per table, so a difference names it. `skip.tables` leaves whole
+ * tables out, `skip.columns` (`table.column`) single columns that move on their own.
+ */
+export async function tableDigests(
+  db: Kysely<Database>,
+  skip: { tables?: string[]; columns?: string[] } = {},
+): Promise<Record<string, string>> {
+  const { rows: tables } = await sql<{ name: string }>`
+    select table_name as name from information_schema.tables
+    where table_schema = 'public' and table_type = 'BASE TABLE' order by 1`.execute(db);
+  const out: Record<string, string> = {};
+  for (const { name } of tables) {
+    if (skip.tables?.includes(name)) continue;
+    const columns = (skip.columns ?? [])
+      .filter((c) => c.startsWith(`${name}.`))
+      .map((c) => c.slice(name.length + 1));
+    const { rows } = await sql<{ digest: string; n: string }>`
+      select md5(coalesce(string_agg(r, E'\n' order by r), '')) as digest, count(*)::text as n
+      from (select (to_jsonb(t) - ${columns}::text[])::text as r from ${sql.table(`public.${name}`)} t) x`.execute(
+      db,
+    );
+    out[name] = `${rows[0]!.n} rows ${rows[0]!.digest}`;
+  }
+  return out;
+}

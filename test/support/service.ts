@@ -9,7 +9,9 @@ import { createLogger } from '../../src/logging.js';
 import { Secret } from '../../src/kernel/secret.js';
 import { startService, type Service } from '../../src/main.js';
 import { openStore, type Store } from '../../src/store/database.js';
+import { readControlFile } from '../../src/simulator/control-file.js';
 import { createPostgresDatabase } from './databases.js';
+import { simControlFetch } from './sim-control.js';
 
 /** The whole service in sandbox mode, on real loopback ports, for end-to-end tests. */
 export interface TestService {
@@ -23,8 +25,12 @@ export interface TestService {
   logs: string[];
   /** Rotates an app's client secret in the simulator and gives Sellerlink the new one (operator's job). */
   rotateSecret(appId: string): Promise<void>;
-  /** POSTs a JSON control to the simulator and returns the parsed answer. */
+  /** POSTs a JSON control to the simulator (with its control token) and returns the parsed answer. */
   sim<T = unknown>(path: string, body?: unknown, method?: string): Promise<T>;
+  /** The simulator's control token (read from the data directory, as the CLI does). */
+  simToken: string;
+  /** A fetch that sends the control token: for control calls that check the raw answer. */
+  simFetch: typeof fetch;
   stop(): Promise<void>;
 }
 
@@ -79,6 +85,8 @@ export async function startTestService(
   };
   const service = await startService(config, createLogger('debug', sink), 'all', { openStore: open });
   const simUrl = service.simulatorUrl!;
+  const simToken = readControlFile(dataDir)!.token;
+  const simFetch = simControlFetch(simToken);
   const svc: TestService = {
     url: service.url!,
     simUrl,
@@ -87,12 +95,14 @@ export async function startTestService(
     demo: { username: service.demoLogin!.username, password: service.demoLogin!.password },
     dataDir,
     logs,
+    simToken,
+    simFetch,
     async sim<T>(
       controlPath: string,
       body?: unknown,
       method = body === undefined ? 'GET' : 'POST',
     ): Promise<T> {
-      const res = await fetch(`${simUrl}${controlPath}`, {
+      const res = await simFetch(`${simUrl}${controlPath}`, {
         method,
         headers: { 'content-type': 'application/json' },
         ...(body === undefined ? {} : { body: JSON.stringify(body) }),

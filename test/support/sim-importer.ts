@@ -25,8 +25,16 @@ export async function openSimulatorImporter(options: {
   vaultKey: { id: string; base64: string };
   settings?: Partial<OrderImportSettings>;
   migrate?: boolean;
+  /** The simulator's control token; default the SIM_CONTROL_TOKEN environment variable. */
+  controlToken?: string;
 }): Promise<{ store: Store; clock: Clock; amazon: AmazonStack; importer: OrderImporter }> {
-  const { offsetMs } = (await (await fetch(`${options.origin}/_sim/clock`)).json()) as { offsetMs: number };
+  const token = options.controlToken ?? process.env.SIM_CONTROL_TOKEN ?? '';
+  const answer = await fetch(`${options.origin}/_sim/clock`, {
+    headers: { authorization: `Bearer ${token}` },
+  });
+  if (!answer.ok)
+    throw new Error(`the simulator's /_sim/clock answered ${answer.status} (SIM_CONTROL_TOKEN?)`);
+  const { offsetMs } = (await answer.json()) as { offsetMs: number };
   const clock = createOffsetClock(systemClock, offsetMs);
   const store = await openStore(
     { kind: 'postgres', url: options.databaseUrl, poolSize: 4 },

@@ -91,7 +91,7 @@ export const ListingChangeSchema = z
       .enum(['queued', 'waiting', 'sending', 'accepted', 'rejected', 'valid', 'failed', 'superseded'])
       .openapi({
         description:
-          'queued → sending → accepted | rejected (INVALID) | valid (preview) | failed; waiting = waiting for the connection; superseded = a later change to the SKU made it unnecessary before it was sent',
+          'queued → sending → accepted | rejected (INVALID) | valid (preview) | failed; waiting = waiting for the connection; superseded = made unnecessary by a later change before it was sent (only changes recorded by earlier versions)',
       }),
     stateLabel: z.string().openapi({ example: 'waiting for the connection' }),
     stateReason: z.string().nullable(),
@@ -156,7 +156,7 @@ const changeList = {
 } as const;
 
 const describe = (what: string) =>
-  `${what} Sellerlink stores the change in its outbox and answers at once (202) with its id; a worker sends it to Amazon at the Listings usage-plan bound, per connection in order. Unsent changes to one SKU are coalesced (a later PUT or DELETE supersedes them). While the connection cannot call Amazon (renewal needed, or the app's credentials refused) the change waits ("waiting for the connection") and goes out once it works again. Follow the result with GET /v1/listing-changes/{changeId}.`;
+  `${what} Sellerlink stores the change in its outbox and answers at once (202) with its id; a worker sends it to Amazon at the Listings usage-plan bound, per connection in order. Every change is sent, in order for its SKU (none is replaced unsent); transient Amazon failures are retried for hours. While the connection cannot call Amazon (renewal needed, or the app's credentials refused) the change waits ("waiting for the connection") and goes out once it works again. Follow the result with GET /v1/listing-changes/{changeId}.`;
 
 /** PUT and PATCH of one SKU: the same path, parameters and answers; `schema` is the request body. */
 const submitRoute = <M extends 'put' | 'patch', S extends z.ZodType>(

@@ -1,4 +1,5 @@
 import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
+import { isStorableDate } from '../../kernel/input.js';
 import type { Orders } from '../../orders/orders.js';
 import { ORDER_STATUSES, type OrderSummary } from '../../orders/queries.js';
 import type { ApiEnv } from '../context.js';
@@ -7,6 +8,7 @@ import { commonErrors, errorResponse } from '../schemas.js';
 const isoDate = z
   .string()
   .refine((v) => !Number.isNaN(Date.parse(v)), 'must be an ISO 8601 date or date-time')
+  .refine((v) => isStorableDate(new Date(v)), 'must be a date in the years 1 to 9999')
   .transform((v) => new Date(v));
 
 const ListOrdersQuery = z

@@ -9,7 +9,7 @@ export function registerMigrateCommand(program: Command): void {
     .description('apply database migrations (also done automatically on start)')
     .action(async () => {
       const config = loadConfig(process.env);
-      const store = await openStore(config.database);
+      const store = await openStore(config.database, { owner: 'sellerlink migrate' });
       await store.close();
       console.log(`database is up to date (${config.database.kind})`);
     });

@@ -1,5 +1,5 @@
 import { InvalidArgumentError, type Command } from 'commander';
-import { createSimClient, resolveSimulatorUrl, type SimClient } from './sim-client.js';
+import { createSimClient, resolveSimulatorTarget, type SimClient } from './sim-client.js';
 import type { Print } from './sim-format.js';
 
 /** Plumbing shared by the `sellerlink sim` subcommands: options, the client, and output. */
@@ -8,7 +8,7 @@ import type { Print } from './sim-format.js';
 export interface SimCommandDeps {
   /** HTTP transport; default global fetch (a simulator's own `fetch` works too). */
   fetch?: typeof fetch;
-  /** Environment for SIMULATOR_URL; default process.env. */
+  /** Environment for SIMULATOR_URL, SIMULATOR_TOKEN and SELLERLINK_DATA_DIR; default process.env. */
   env?: NodeJS.ProcessEnv;
   /** Where output goes; default console.log. */
   print?: Print;
@@ -42,11 +42,11 @@ export function simAction<O extends object>(
     const command = args[args.length - 1] as Command;
     const options = command.optsWithGlobals<O & GlobalOptions>();
     const positional = args.slice(0, -2).map(String);
-    const baseUrl = resolveSimulatorUrl(options.url, deps.env ?? process.env);
+    const target = resolveSimulatorTarget(options.url, deps.env ?? process.env);
     const print = deps.print ?? ((text: string) => console.log(text));
     const json = options.json === true;
     const io: SimIo = {
-      client: createSimClient(baseUrl, deps.fetch),
+      client: createSimClient(target.url, deps.fetch, target.token),
       json,
       print,
       show(data, render) {

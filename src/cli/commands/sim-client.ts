@@ -1,7 +1,11 @@
+import path from 'node:path';
+import { readControlFile } from '../../simulator/control-file.js';
+
 /**
- * The HTTP side of `sellerlink sim`: calls the simulator's `/_sim/` controls and turns every failure
- * into one plain sentence (unreachable simulator, refused input with the control's own message, a URL
- * that is not a simulator), so the command prints it and exits with 1.
+ * The HTTP side of `sellerlink sim`: calls the simulator's `/_sim/` controls with its control token
+ * and turns every failure into one plain sentence (unreachable simulator, missing or wrong token,
+ * refused input with the control's own message, a URL that is not a simulator), so the command
+ * prints it and exits with 1.
  */
 
 /** Where the CLI finds the simulator when neither --url nor SIMULATOR_URL says. */
@@ -24,6 +28,39 @@ export interface SimClient {
   delete<T = Record<string, unknown>>(path: string): Promise<T>;
 }
 
+/** Which simulator a `sim` command talks to, and the control token it sends. */
+export interface SimTarget {
+  url: string;
+  /** undefined: none found (the simulator will answer 401, explained to the user). */
+  token: string | undefined;
+}
+
+/**
+ * The simulator to use: the --url option, else SIMULATOR_URL, else the one described by the control
+ * file in the data directory (SELLERLINK_DATA_DIR, default `.sellerlink`), else the default URL. The
+ * token: SIMULATOR_TOKEN, else the control file's when it describes that same simulator (a token is
+ * never sent to another origin).
+ */
+export function resolveSimulatorTarget(option: string | undefined, env: NodeJS.ProcessEnv): SimTarget {
+  let file: ReturnType<typeof readControlFile> = null;
+  try {
+    file = readControlFile(path.resolve(env.SELLERLINK_DATA_DIR ?? '.sellerlink'));
+  } catch (err) {
+    throw new SimCliError((err as Error).message);
+  }
+  const url = resolveSimulatorUrl(option ?? env.SIMULATOR_URL ?? file?.url, {});
+  const token = env.SIMULATOR_TOKEN ?? (file !== null && sameOrigin(file.url, url) ? file.token : undefined);
+  return { url, token };
+}
+
+function sameOrigin(a: string, b: string): boolean {
+  try {
+    return new URL(a).origin === new URL(b).origin;
+  } catch {
+    return false;
+  }
+}
+
 /** The simulator URL to use: the --url option, else SIMULATOR_URL, else the default; checked. */
 export function resolveSimulatorUrl(option: string | undefined, env: NodeJS.ProcessEnv): string {
   const raw = option ?? env.SIMULATOR_URL ?? DEFAULT_SIMULATOR_URL;
@@ -39,15 +76,25 @@ export function resolveSimulatorUrl(option: string | undefined, env: NodeJS.Proc
   return raw.replace(/\/+$/, '');
 }
 
-/** Creates a client; `fetchFn` is injectable so tests can pass a simulator's own fetch. */
-export function createSimClient(baseUrl: string, fetchFn: typeof fetch = globalThis.fetch): SimClient {
+/**
+ * Creates a client sending `token` as `Authorization: Bearer`; `fetchFn` is injectable so tests can
+ * pass a simulator's own fetch.
+ */
+export function createSimClient(
+  baseUrl: string,
+  fetchFn: typeof fetch = globalThis.fetch,
+  token?: string,
+): SimClient {
   const call = async <T>(method: string, path: string, body?: unknown): Promise<T> => {
     const url = `${baseUrl}${path}`;
+    const headers: Record<string, string> = {};
+    if (token !== undefined) headers.authorization = `Bearer ${token}`;
+    if (body !== undefined) headers['content-type'] = 'application/json';
     let response: Response;
     try {
       response = await fetchFn(url, {
         method,
-        headers: body === undefined ? {} : { 'content-type': 'application/json' },
+        headers,
         ...(body === undefined ? {} : { body: JSON.stringify(body) }),
         signal: AbortSignal.timeout(30_000),
       });
@@ -67,6 +114,7 @@ export function createSimClient(baseUrl: string, fetchFn: typeof fetch = globalT
           `not JSON: is ${baseUrl} a Sellerlink simulator?`,
       );
     }
+    if (response.status === 401) throw new SimCliError(unauthorized(baseUrl, token !== undefined));
     if (!response.ok) throw new SimCliError(refusal(method, path, response.status, data));
     return data as T;
   };
@@ -81,6 +129,16 @@ export function createSimClient(baseUrl: string, fetchFn: typeof fetch = globalT
     post: (path, body) => call('POST', path, body ?? {}),
     delete: (path) => call('DELETE', path),
   };
+}
+
+/** The sentence for a 401: the control token is missing or wrong, and where to get it. */
+function unauthorized(baseUrl: string, sent: boolean): string {
+  const problem = sent ? 'refused the control token' : 'needs its control token';
+  return (
+    `the simulator at ${baseUrl} ${problem} (HTTP 401). Run this command with SELLERLINK_DATA_DIR ` +
+    `pointing at the simulator's data directory (its control file simulator-control.json), or set ` +
+    `SIMULATOR_TOKEN to the token it printed at start.`
+  );
 }
 
 /** The sentence for a non-2xx control answer, quoting the control's own message. */

@@ -1,4 +1,3 @@
-import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { integerArg, numberArg, simAction, type SimCommandDeps } from './sim-action.js';
 import { DEFAULT_SIMULATOR_URL, SimCliError } from './sim-client.js';
@@ -8,8 +7,9 @@ import { registerSimWorldCommands } from './sim-world.js';
 
 /**
  * `sellerlink sim ...`: a command line over a running simulator's `/_sim/` controls (see
- * docs/simulator.md). Readable text by default, the controls' raw JSON with --json; any failure is
- * one line on stderr and exit code 1.
+ * docs/simulator.md), sending the control token it finds in the data directory's control file (or
+ * SIMULATOR_TOKEN). Readable text by default, the controls' raw JSON with --json; any failure is one
+ * line on stderr and exit code 1.
  */
 
 interface ClockView {
@@ -47,7 +47,10 @@ export function registerSimCommand(program: Command, deps: SimCommandDeps = {}):
   const sim = program
     .command('sim')
     .description('control a running Amazon simulator (clock, apps, sellers, faults, orders, logs, state)')
-    .option('--url <url>', `simulator base URL (default: $SIMULATOR_URL or ${DEFAULT_SIMULATOR_URL})`)
+    .option(
+      '--url <url>',
+      `simulator base URL (default: $SIMULATOR_URL, else the simulator of the data directory, else ${DEFAULT_SIMULATOR_URL})`,
+    )
     .option('--json', 'print the raw JSON the simulator answers');
 
   registerClockCommands(sim, deps);
@@ -187,27 +190,28 @@ function registerStateCommands(sim: Command, deps: SimCommandDeps): void {
         io.show(data, (d) => `${clockLine(d.clock)}\n${countsLine(d.counts)}`);
       }),
     );
-  // Paths are resolved here, against the caller's directory; the simulator process writes the file.
+  // A plain file name: the simulator keeps state files in its own state directory and writes
+  // nowhere else (it answers with the full path).
   state
-    .command('save <path>')
-    .description("save the world to a JSON file (on the simulator's machine)")
+    .command('save <name>')
+    .description("save the world to a JSON file in the simulator's state directory")
     .action(
-      simAction(deps, async (io, _o, [path]) => {
+      simAction(deps, async (io, _o, [name]) => {
         const data = await io.client.post<{ saved: string; counts: Record<string, number> }>(
           '/_sim/state/save',
-          { path: resolve(path!) },
+          { path: name! },
         );
         io.show(data, (d) => `Saved the simulator state to ${d.saved} (${countsLine(d.counts)})`);
       }),
     );
   state
-    .command('load <path>')
-    .description('replace the world with one saved before')
+    .command('load <name>')
+    .description("replace the world with one saved before (a file in the simulator's state directory)")
     .action(
-      simAction(deps, async (io, _o, [path]) => {
+      simAction(deps, async (io, _o, [name]) => {
         const data = await io.client.post<{ loaded: string; counts: Record<string, number> }>(
           '/_sim/state/load',
-          { path: resolve(path!) },
+          { path: name! },
         );
         io.show(data, (d) => `Loaded the simulator state from ${d.loaded} (${countsLine(d.counts)})`);
       }),

@@ -1,9 +1,12 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { createOffsetClock, systemClock } from '../../kernel/clock.js';
+import { cryptoRandom } from '../../kernel/random.js';
 import { createSimulator } from '../../simulator/app.js';
 import type { SimContext } from '../../simulator/context.js';
+import { newControlToken } from '../../simulator/control-auth.js';
+import { controlFilePath, removeControlFile, writeControlFile } from '../../simulator/control-file.js';
 import { loadState, saveState } from '../../simulator/persistence.js';
 import { DEMO, seedDemo } from '../../simulator/seed.js';
 import { listenSimulator } from '../../simulator/server.js';
@@ -18,6 +21,7 @@ interface SimulatorOptions {
   redirectUri: string[];
   loginUri: string;
   stateFile?: string;
+  dataDir?: string;
 }
 
 /** How often a `--state-file` is written while the simulator runs. */
@@ -46,6 +50,10 @@ export function registerSimulatorCommand(program: Command): void {
       '--state-file <path>',
       'load the world from this file if it exists; save it every 60 s and on exit',
     )
+    .option(
+      '--data-dir <dir>',
+      'where the control file (URL and control token, for `sellerlink sim`) and state files saved through the controls go (default: $SELLERLINK_DATA_DIR or .sellerlink)',
+    )
     .action(async (options: SimulatorOptions) => {
       const port = Number(options.port);
       const speed = Number(options.speed);
@@ -61,8 +69,19 @@ export function registerSimulatorCommand(program: Command): void {
       // Simulated time only moves forward, also across restarts: the offset is kept beside the state.
       const offsetMs = clockFile !== undefined && loaded ? readOffset(clockFile) : 0;
       const clock = createOffsetClock(systemClock, offsetMs);
-      const simulator = createSimulator({ clock, config: { speed }, ...(loaded ? { state: loaded } : {}) });
+      const dataDir = resolve(options.dataDir ?? process.env.SELLERLINK_DATA_DIR ?? '.sellerlink');
+      // The controls' token: SIMULATOR_TOKEN (an environment variable, never an argument that `ps`
+      // would show), else a fresh 256-bit one for this run.
+      const controlToken = process.env.SIMULATOR_TOKEN || newControlToken(cryptoRandom);
+      const simulator = createSimulator({
+        clock,
+        config: { speed },
+        controlToken,
+        stateDir: join(dataDir, 'simulator-states'),
+        ...(loaded ? { state: loaded } : {}),
+      });
       const server = await listenSimulator(simulator, { port, host: options.host });
+      writeControlFile(dataDir, { url: server.url, token: controlToken });
       const landing = `${server.url}/_sim/landing`;
       const notes: string[] = [];
       if (options.seed === 'demo') {
@@ -77,7 +96,15 @@ export function registerSimulatorCommand(program: Command): void {
         }
       }
 
-      const lines = [describe(server.url, options.seed === 'demo' ? simulator.ctx : null)];
+      const lines = [
+        describe(server.url, options.seed === 'demo' ? simulator.ctx : null),
+        '',
+        `Control token: ${controlToken}`,
+        `  the /_sim/ controls need it (Authorization: Bearer <token>); 'sellerlink sim' reads it from`,
+        `  ${controlFilePath(dataDir)} (mode 0600, removed on exit)`,
+        `  browse the controls: ${server.url}/_sim/?token=${controlToken}`,
+        `  state files saved through the controls go to ${join(dataDir, 'simulator-states')}`,
+      ];
       if (stateFile !== undefined) {
         lines.push(
           '',
@@ -110,6 +137,7 @@ export function registerSimulatorCommand(program: Command): void {
       timer?.unref();
       await waitForShutdown(async () => {
         if (timer) clearInterval(timer);
+        removeControlFile(dataDir, controlToken);
         await server.close();
         if (save()) console.log(`State saved to ${stateFile}`);
       });
@@ -188,7 +216,7 @@ function describe(url: string, demo: SimContext | null): string {
     `  LWA token endpoint: ${url}/auth/o2/token`,
     `  SP-API endpoints:   ${url}/na  ${url}/eu  ${url}/fe`,
     `  Seller Central:     ${url}/na/apps/manage  (and /eu, /fe)`,
-    `  Controls:           ${url}/_sim/...  (sellerlink sim --url ${url} --help)`,
+    `  Controls:           ${url}/_sim/...  (sellerlink sim --help; they need the control token below)`,
   ];
   if (demo) {
     lines.push('', 'Demo seed (docs/simulator.md):');

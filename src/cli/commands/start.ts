@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { loadConfig } from '../../config/config.js';
 import { createLogger } from '../../logging.js';
 import { startService, type Role } from '../../main.js';
+import { controlFilePath, readControlFile } from '../../simulator/control-file.js';
 import { waitForShutdown } from '../shutdown.js';
 
 /** `start`, `web`, `worker`: run the service (all roles, or one for scaling out). */
@@ -25,7 +26,18 @@ export function registerStartCommands(program: Command): void {
         const logger = createLogger(config.logLevel);
         const service = await startService(config, logger, role);
         printBanner(config.mode, service.url, service.simulatorUrl, service.demoLogin);
-        await waitForShutdown(() => service.stop());
+        // Sandbox: the simulator's controls need its per-run token (kept in the data directory).
+        const control = service.simulatorUrl && role !== 'worker' ? readControlFile(config.dataDir) : null;
+        if (control) {
+          console.log(
+            `  Simulator controls (token in ${controlFilePath(config.dataDir)}, read by 'sellerlink sim'):\n` +
+              `    ${control.url}/_sim/?token=${control.token}\n`,
+          );
+        }
+        const code = await waitForShutdown(() => service.stop());
+        // Everything this process opened is closed; timers or sockets left by work that was still
+        // running must not keep it alive (or let it fail) after a clean stop.
+        process.exit(code);
       });
   }
 }

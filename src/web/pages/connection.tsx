@@ -35,6 +35,12 @@ export function ConnectionPage(props: {
         {c.sellingPartnerId} · {REGION_NAMES[c.region]}
       </h1>
       {props.notice ? <p class="banner good">{props.notice}</p> : null}
+      {c.claim.review ? (
+        <p class="banner warn" data-claim-review>
+          Operator review: {c.claim.review} Sellerlink’s operators have been told; nothing is blocked
+          meanwhile.
+        </p>
+      ) : null}
       <div class="card" data-connection={c.id} data-state={c.health.lifecycle} data-health={c.health.state}>
         <p>
           <span class={`badge ${c.health.tone}`} data-status>
@@ -58,6 +64,16 @@ export function ConnectionPage(props: {
             <tr>
               <th>Store</th>
               <td>{c.storeName ?? '—'}</td>
+            </tr>
+            <tr>
+              <th>Seller id</th>
+              <td data-claim={c.claim.status}>
+                {c.claim.status === 'confirmed'
+                  ? `Confirmed by Amazon (${formatDateTime(c.claim.checkedAt)})`
+                  : c.claim.status === 'unconfirmed'
+                    ? `Not confirmed by Amazon: ${c.claim.note ?? 'Amazon did not answer'} Checked again at the next renewal.`
+                    : 'Not checked (connected before Sellerlink checked seller ids); checked at the next renewal.'}
+              </td>
             </tr>
             <tr>
               <th>Marketplaces</th>
@@ -87,10 +103,9 @@ export function ConnectionPage(props: {
         <div class="actions" style="margin-top:1rem">
           <RenewAction connection={c} csrf={csrf} />
           {c.state !== 'disconnected' ? (
-            <form method="post" action={`/connections/${c.id}/disconnect`}>
-              <input type="hidden" name="_csrf" value={csrf} />
+            <form method="get" action={`/connections/${c.id}/disconnect`}>
               <button type="submit" class="danger" data-disconnect={c.id}>
-                Disconnect
+                Disconnect…
               </button>
             </form>
           ) : null}
@@ -126,6 +141,52 @@ export function ConnectionPage(props: {
         Dates are in UTC. Authorizations last{' '}
         {c.kind === 'oauth' ? '365 days (Amazon’s rule for public apps)' : 'as configured for this app'}.
       </p>
+    </Layout>
+  );
+}
+
+/**
+ * The confirmation step before Disconnect deletes the stored token: says what happens, and posts
+ * `confirm=yes` with the form token. Without that field the POST changes nothing and shows this page.
+ */
+export function DisconnectPage(props: {
+  user: SessionUser;
+  connection: Connection;
+  applicationName: string;
+  sandbox: string | null;
+}) {
+  const c = props.connection;
+  const name = `${c.storeName ? `${c.storeName} (${c.sellingPartnerId})` : c.sellingPartnerId} · ${REGION_NAMES[c.region]}`;
+  return (
+    <Layout title={`Disconnect ${c.sellingPartnerId}?`} user={props.user} sandbox={props.sandbox}>
+      <p>
+        <a href={`/connections/${c.id}`}>← Back to the connection</a>
+      </p>
+      <h1>Disconnect {name}?</h1>
+      <div class="card" data-confirm-disconnect={c.id}>
+        <p>
+          Sellerlink deletes this connection's stored refresh token at once. It then stops importing orders
+          and sending listing changes for this seller (unsent changes wait); to start again, the seller must
+          connect and consent on Amazon again.
+        </p>
+        <p>
+          This does not remove the authorization on Amazon's side: the seller removes{' '}
+          <strong>{props.applicationName}</strong> in Seller Central → Settings → User Permissions / Manage
+          Your Apps.
+        </p>
+        <div class="actions">
+          <form method="post" action={`/connections/${c.id}/disconnect`}>
+            <input type="hidden" name="_csrf" value={props.user.csrfToken} />
+            <input type="hidden" name="confirm" value="yes" />
+            <button type="submit" class="danger" data-confirm-disconnect-button>
+              Yes, disconnect
+            </button>
+          </form>
+          <a class="button" href={`/connections/${c.id}`}>
+            Cancel
+          </a>
+        </div>
+      </div>
     </Layout>
   );
 }

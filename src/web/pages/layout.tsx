@@ -1,4 +1,5 @@
 import type { Child } from 'hono/jsx';
+import { NONCE } from 'hono/secure-headers';
 import type { SessionUser } from '../../accounts/service.js';
 import { NotificationBanners } from './notification-banners.js';
 
@@ -22,6 +23,24 @@ button:disabled{background:#eef0f3;border-color:#cfd5dd;color:#7a8594;cursor:not
 label{display:block;margin:.6rem 0 .2rem;font-weight:600} input,select,textarea{font:inherit;padding:.4rem;width:100%;max-width:28rem;box-sizing:border-box}
 .small{font-size:.85rem;color:#5a6475} .error-text{color:#9b1c1c} code{background:#eef0f3;padding:0 .25rem;border-radius:3px}
 `;
+
+/**
+ * The Content-Security-Policy of every page the service answers (portal, API docs, errors): nothing
+ * loads from elsewhere, and no script runs unless it carries the request's nonce (none does today;
+ * an inline script would read `c.get('secureHeadersNonce')`). Styles may be inline: pages use
+ * `<style>` and style attributes, and CSS cannot run script. No `form-action`: Connect and Renew
+ * answer a form with a redirect to Amazon's consent page, which that directive would block.
+ * @see https://developer.mozilla.org/en-US/docs/Web/HTTP/Reference/Headers/Content-Security-Policy
+ * @see https://hono.dev/docs/middleware/builtin/secure-headers#setting-content-security-policy
+ */
+export const PAGE_CSP = {
+  defaultSrc: ["'none'"],
+  scriptSrc: [NONCE],
+  styleSrc: ["'self'", "'unsafe-inline'"],
+  imgSrc: ["'self'", 'data:'],
+  baseUri: ["'none'"],
+  frameAncestors: ["'none'"],
+};
 
 /** The page frame: header with navigation for signed-in users, then the content. */
 export function Layout(props: {

@@ -13,6 +13,7 @@ export const EVENT_LABELS: Record<EventType, string> = {
   'connection.expired': 'An authorization has ended',
   'connection.revoked': 'Amazon revoked an authorization',
   'connection.error': 'A connection keeps failing',
+  'connection.claim_review': 'A seller claim needs review or was refused (operators)',
   'application.rejected': "Amazon rejected the app's credentials (connections through it are cut off)",
   'application.recovered': "Amazon accepts the app's credentials again",
   'application.rotation_failed': 'Automatic client-secret rotation cannot succeed (operators)',
@@ -217,6 +218,13 @@ export function NotificationsPage(props: {
               required
               placeholder="https://erp.example.com/hooks/sellerlink"
             />
+            <p class="small">
+              Public hosts only: addresses on loopback, private, link-local or cloud-metadata networks are
+              refused, also when a name resolves to one at delivery time. Redirects are not followed.
+              {props.sandbox
+                ? ' Sandbox mode also allows this machine and private networks, unless WEBHOOK_ALLOW_PRIVATE=false.'
+                : ''}
+            </p>
             <label for="description">Description (optional)</label>
             <input id="description" name="description" maxlength={200} />
             <label>Events (none ticked: every event)</label>

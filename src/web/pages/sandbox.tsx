@@ -127,7 +127,8 @@ export function SandboxPage(props: {
         {props.sandbox ? (
           <>
             {' · '}
-            <a href={`${props.sandbox}/_sim/`}>Simulator controls</a>
+            <a href={`${props.sandbox}/_sim/`}>Simulator controls</a> (they need the control token: open the
+            link printed where Sellerlink started, or use <code>sellerlink sim</code>)
           </>
         ) : null}
       </p>

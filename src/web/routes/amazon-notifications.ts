@@ -1,6 +1,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { Hono } from 'hono';
 import { AppError } from '../../kernel/errors.js';
+import { describeProblem, parseJsonSafely } from '../../kernel/input.js';
 import type { WebDeps, WebEnv } from '../context.js';
 
 /** Where the forwarder of Amazon's notifications (SQS → here) posts each message. */
@@ -28,6 +29,26 @@ function same(a: string, b: string): boolean {
 }
 
 /**
+ * The problem of a JSON layer nested in a string (an SQS `Body`, an SNS `Message`, as the monitor
+ * unwraps them), or null: each layer gets the input guard's checks for JSON (depth, NUL, surrogates).
+ */
+function nestedProblem(text: string): string | null {
+  let value: unknown = text;
+  for (let layer = 0; layer < 4; layer++) {
+    if (typeof value === 'string') {
+      const parsed = parseJsonSafely(value);
+      // Not JSON: the monitor says so in its own words.
+      if (!parsed.ok)
+        return parsed.problem === 'INVALID_JSON' ? null : `the message ${describeProblem(parsed.problem)}`;
+      value = parsed.value;
+    } else if (value && typeof value === 'object' && !('notificationType' in value)) {
+      value = (value as { Body?: unknown }).Body ?? (value as { Message?: unknown }).Message;
+    } else break;
+  }
+  return null;
+}
+
+/**
  * `POST /amazon/notifications`: accepts a forwarded Amazon notification (the message JSON, an SQS
  * message with `Body`, or an SNS envelope with `Message`). The sender proves it knows
  * AMAZON_NOTIFICATION_SECRET in the `x-sellerlink-notification-secret` header, as a bearer token, or
@@ -48,8 +69,10 @@ export function registerAmazonNotificationRoutes(app: Hono<WebEnv>, deps: WebDep
       deps.logger.warn({ ip: c.get('ip') ?? null }, 'Amazon notification with a wrong shared secret refused');
       return fail('NOTIFICATION_UNAUTHORIZED', 'wrong or missing shared secret');
     }
+    // The body's size (256 KiB) and its outer JSON were checked by the input guard (web/input-guard.tsx).
     const text = await c.req.text();
-    if (text.length > 256 * 1024) return fail('NOTIFICATION_INVALID', 'the message is larger than 256 KiB');
+    const nested = nestedProblem(text);
+    if (nested) return fail('NOTIFICATION_INVALID', nested);
     try {
       const result = await target.ingest(text, { source: 'endpoint' });
       deps.logger.info(

@@ -4,6 +4,7 @@ import { AccountsError } from '../../accounts/errors.js';
 import { newOpaqueToken } from '../../accounts/tokens.js';
 import { cryptoRandom } from '../../kernel/random.js';
 import type { WebDeps, WebEnv } from '../context.js';
+import { formatDateTime } from '../format.js';
 import { AccountPage } from '../pages/account.js';
 import { LoginPage } from '../pages/login.js';
 import { MessagePage } from '../pages/layout.js';
@@ -12,6 +13,20 @@ import { LOGIN_CSRF_COOKIE, clearSessionCookie, csrfOk, sameToken, setSessionCoo
 /** Only same-site paths are followed after sign-in. */
 export function safeNext(value: unknown): string {
   return typeof value === 'string' && /^\/(?!\/)[^\s\\]*$/.test(value) ? value : '/connections';
+}
+
+/** What a refused sign-in tells the person: which limit, and when to try again. */
+function throttledMessage(details: Record<string, unknown>, seconds: number): string {
+  const minutes = Math.max(1, Math.ceil(seconds / 60));
+  const wait = `${minutes} minute${minutes === 1 ? '' : 's'}`;
+  if (details.scope === 'address') {
+    return `Too many failed sign-ins from your network address. Sign-in from it is paused; try again in ${wait}.`;
+  }
+  const until = typeof details.retryAt === 'string' ? formatDateTime(new Date(details.retryAt)) : null;
+  return (
+    `Too many failed sign-ins for this username, so its sign-in is paused${until ? ` until ${until}` : ''} ` +
+    `(about ${wait}); the password was not checked. If you forgot it, an operator can reset it, which also ends the pause.`
+  );
 }
 
 /** Sign-in, sign-out and password change. */
@@ -71,12 +86,9 @@ export function registerAuthRoutes(
       return c.redirect(next, 303);
     } catch (err) {
       if (err instanceof AccountsError && err.code === 'AUTH_THROTTLED') {
-        const minutes = Math.ceil(Number(err.details.retryAfterSeconds ?? 900) / 60);
-        return loginForm(c, 429, {
-          error: `Too many failed sign-ins. Try again in ${minutes} minutes.`,
-          username,
-          next,
-        });
+        const seconds = Number(err.details.retryAfterSeconds ?? 900);
+        c.header('Retry-After', String(seconds));
+        return loginForm(c, 429, { error: throttledMessage(err.details, seconds), username, next });
       }
       if (err instanceof AccountsError && err.code === 'AUTH_INVALID_CREDENTIALS') {
         return loginForm(c, 400, { error: 'Wrong username or password.', username, next });

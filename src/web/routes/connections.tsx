@@ -7,7 +7,7 @@ import type { Connection, Viewer } from '../../connections/repository.js';
 import { Secret } from '../../kernel/secret.js';
 import type { WebDeps, WebEnv } from '../context.js';
 import { notFoundPage, refuseForm, requireUser } from '../guards.js';
-import { ConnectionPage } from '../pages/connection.js';
+import { ConnectionPage, DisconnectPage } from '../pages/connection.js';
 import { ConnectionsPage, type ConnectionRow } from '../pages/connections.js';
 import { ImportPage } from '../pages/import.js';
 import { MessagePage } from '../pages/layout.js';
@@ -193,7 +193,7 @@ export function registerConnectionRoutes(app: Hono<WebEnv>, deps: WebDeps): void
       return c.redirect(`/connections/${connection.id}?notice=imported`, 303);
     } catch (err) {
       if (err instanceof ConnectionsError) {
-        const page = await again(err.message, err.code === 'OAUTH_CONNECTION_TAKEN' ? 409 : 400);
+        const page = await again(err.message, 400);
         return page;
       }
       throw err;
@@ -249,11 +249,40 @@ export function registerConnectionRoutes(app: Hono<WebEnv>, deps: WebDeps): void
     }
   });
 
+  /** The confirmation page, or the detail page when there is nothing left to disconnect. */
+  const confirmDisconnect = async (c: Context<WebEnv>, user: SessionUser): Promise<Response> => {
+    try {
+      const connection = await deps.connections.get(viewerOf(user), c.req.param('id') ?? '');
+      if (connection.state === 'disconnected') return c.redirect(`/connections/${connection.id}`, 303);
+      const [row] = await rowsFor([connection]);
+      return await c.html(
+        <DisconnectPage
+          user={user}
+          connection={connection}
+          applicationName={row!.applicationName}
+          sandbox={sandbox}
+        />,
+      );
+    } catch (err) {
+      if (err instanceof ConnectionsError && err.code === 'CONNECTION_NOT_FOUND')
+        return connectionNotFound(c, user);
+      throw err;
+    }
+  };
+
+  app.get('/connections/:id/disconnect', async (c) => {
+    const user = requireUser(c);
+    if (user instanceof Response) return user;
+    return confirmDisconnect(c, user);
+  });
+
   app.post('/connections/:id/disconnect', async (c) => {
     const user = requireUser(c);
     if (user instanceof Response) return user;
     const form = await c.req.parseBody();
     if (!csrfOk(user, form._csrf)) return refuseForm(c, user, deps.logger);
+    // Deleting the token cannot be undone: without the confirmation step's field, ask first.
+    if (form.confirm !== 'yes') return confirmDisconnect(c, user);
     try {
       const connection = await deps.connections.disconnect(viewerOf(user), c.req.param('id'), c.get('ip'));
       return c.redirect(`/connections/${connection.id}?notice=disconnected`, 303);

@@ -3,6 +3,7 @@ import type { SessionUser } from '../../accounts/service.js';
 import { ConnectionsError } from '../../connections/errors.js';
 import type { Connection } from '../../connections/repository.js';
 import { ValidationError } from '../../kernel/errors.js';
+import { describeProblem, parseJsonSafely } from '../../kernel/input.js';
 import type { ListingOutbox } from '../../listings/outbox.js';
 import { quickEditPatch } from '../../listings/quick-edit.js';
 import type { WebDeps, WebEnv } from '../context.js';
@@ -171,15 +172,16 @@ export function registerListingRoutes(app: Hono<WebEnv>, deps: WebDeps, listings
     });
 
   submitRoute('/connections/:id/listings', 'put', (values) => {
-    let attributes: unknown;
-    try {
-      attributes = JSON.parse(values.attributes ?? '');
-    } catch {
+    const parsed = parseJsonSafely(values.attributes ?? '', 'attributes');
+    if (!parsed.ok) {
       throw new ValidationError(
-        'attributes: not valid JSON (an object of attribute name → array of values)',
-        'attributes',
+        parsed.problem === 'INVALID_JSON'
+          ? 'attributes: not valid JSON (an object of attribute name → array of values)'
+          : `${parsed.path}: ${describeProblem(parsed.problem)}`,
+        parsed.path,
       );
     }
+    const attributes = parsed.value;
     return {
       kind: 'put',
       body: {

@@ -214,7 +214,7 @@ export function registerNotificationRoutes(app: Hono<WebEnv>, deps: WebDeps): vo
           user={user}
           sandbox={sandbox}
           catcherUrl={catcher.url}
-          messages={catcher.messages()}
+          messages={catcher.messagesFor(viewerOf(user))}
         />,
       );
     });

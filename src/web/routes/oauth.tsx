@@ -10,7 +10,8 @@ const TITLES: Record<string, string> = {
   OAUTH_STATE_REPLAYED: 'Link already used',
   OAUTH_STATE_OTHER_SESSION: 'Started in another session',
   OAUTH_PARTNER_MISMATCH: 'Different seller account',
-  OAUTH_CONNECTION_TAKEN: 'Seller already connected',
+  OAUTH_REGION_MISMATCH: 'Authorized for another region',
+  OAUTH_SELLER_MISMATCH: 'Seller id not confirmed by Amazon',
   OAUTH_CODE_REJECTED: 'Authorization code not accepted',
   OAUTH_EXCHANGE_FAILED: 'Amazon did not complete the authorization',
 };
@@ -39,8 +40,7 @@ export function registerOAuthRoutes(app: Hono<WebEnv>, deps: WebDeps): void {
           { code: err.code, ip: c.get('ip'), user: user?.username ?? null },
           'OAuth callback refused',
         );
-        const status =
-          err.code === 'OAUTH_EXCHANGE_FAILED' ? 502 : err.code === 'OAUTH_CONNECTION_TAKEN' ? 409 : 400;
+        const status = err.code === 'OAUTH_EXCHANGE_FAILED' ? 502 : 400;
         return c.html(
           <MessagePage
             title={TITLES[err.code] ?? 'Could not connect'}

@@ -1,5 +1,6 @@
 import type { Context, Hono } from 'hono';
 import { AppError } from '../../kernel/errors.js';
+import { isStorableDate } from '../../kernel/input.js';
 import { OrdersError } from '../../orders/errors.js';
 import type { OrderFilter } from '../../orders/queries.js';
 import type { Orders } from '../../orders/orders.js';
@@ -10,6 +11,7 @@ import { csrfOk } from '../session.js';
 import { viewerOf } from './connections.js';
 
 const DATE = /^\d{4}-\d{2}-\d{2}$/;
+const LAST_INSTANT = Date.parse('9999-12-31T23:59:59.999Z');
 
 /** Reads the filter form; a bad value becomes a message naming the field (nothing is filtered by it). */
 function readFilter(c: Context<WebEnv>): {
@@ -36,8 +38,11 @@ function readFilter(c: Context<WebEnv>): {
     if (!value) continue;
     if (!DATE.test(value) || Number.isNaN(Date.parse(value)))
       return { form, filter: {}, error: `Created ${field}: enter a date as YYYY-MM-DD.` };
-    // "to" includes the whole day.
-    filter[key] = new Date(Date.parse(value) + (field === 'to' ? 86_400_000 : 0));
+    const day = new Date(Date.parse(value));
+    if (!isStorableDate(day))
+      return { form, filter: {}, error: `Created ${field}: enter a date from 0001-01-01 to 9999-12-31.` };
+    // "to" includes the whole day (up to the last storable instant).
+    filter[key] = field === 'to' ? new Date(Math.min(day.getTime() + 86_400_000, LAST_INSTANT)) : day;
   }
   return { form, filter, error: null };
 }
