@@ -37,7 +37,7 @@ const options: ChaosOptions = {
   adminUrl,
   seed,
   workDir: mkdtempSync(path.join(os.tmpdir(), 'sellerlink-chaos-')),
-  log: (line) => console.log(`${new Date().toISOString().slice(11, 19)} ${line}`),
+  log: (line) => console.log(line),
 };
 
 const result = await runChaos(options);

@@ -14,6 +14,7 @@ import {
 } from './passwords.js';
 import { createLoginThrottle, DEFAULT_THROTTLE, isRefusal, type ThrottlePolicy } from './throttle.js';
 import { hashToken, newOpaqueToken } from './tokens.js';
+import { isUuid } from '../kernel/input.js';
 
 /** Session lifetimes: idle (sliding) and absolute. */
 export interface SessionPolicy {
@@ -111,12 +112,12 @@ export function createAccounts(deps: AccountsDeps) {
 
     /** Finds an account by id or exact name. */
     async findAccount(idOrName: string): Promise<Account | null> {
-      const isUuid = /^[0-9a-f-]{36}$/i.test(idOrName);
+      const byId = isUuid(idOrName);
       const row = await db
         .selectFrom('accounts')
         .selectAll()
         .where((eb) =>
-          isUuid ? eb.or([eb('id', '=', idOrName), eb('name', '=', idOrName)]) : eb('name', '=', idOrName),
+          byId ? eb.or([eb('id', '=', idOrName), eb('name', '=', idOrName)]) : eb('name', '=', idOrName),
         )
         .executeTakeFirst();
       return row ? { id: row.id, name: row.name, createdAt: row.created_at } : null;

@@ -99,10 +99,15 @@ export type QueueSettings = Omit<PgBoss.Queue, 'name'>;
 /**
  * Creates a queue, or brings an existing one to `settings`: pg-boss's createQueue leaves an
  * existing queue as it was, so a deployment would otherwise keep the settings of its first start
- * (e.g. a policy or an expiry since changed). Jobs already queued keep their own.
+ * (e.g. a policy or an expiry since changed). Jobs already queued keep their own settings, except
+ * when the policy changes: then they are dropped, because a job queued under `stately` could be held
+ * back by a dead worker's job still marked active (every queue here is refilled by its schedule,
+ * sweep or nudges within a minute).
  */
 export async function ensureQueue(boss: PgBoss, name: string, settings: QueueSettings): Promise<void> {
   const full = { policy: 'standard' as const, ...settings, name };
+  const before = await boss.getQueue(name);
   await boss.createQueue(name, full);
   await boss.updateQueue(name, full);
+  if (before && (before.policy ?? 'standard') !== full.policy) await boss.purgeQueue(name);
 }

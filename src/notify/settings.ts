@@ -3,6 +3,7 @@ import type { Viewer } from '../connections/repository.js';
 import { EVENT_TYPES, type EventType } from '../events/events.js';
 import type { Clock } from '../kernel/clock.js';
 import { ValidationError } from '../kernel/errors.js';
+import { isUuid } from '../kernel/input.js';
 import { randomToken, type Random } from '../kernel/random.js';
 import { Secret } from '../kernel/secret.js';
 import type { Database, WebhookEndpointsTable } from '../store/schema.js';
@@ -149,7 +150,7 @@ export function createNotificationSettings(deps: SettingsDeps) {
       return viewer.accountId;
     }
     if (!requested || requested === OPERATORS_SCOPE) return OPERATORS_SCOPE;
-    const account = /^[0-9a-f-]{36}$/i.test(requested)
+    const account = isUuid(requested)
       ? await db.selectFrom('accounts').select('id').where('id', '=', requested).executeTakeFirst()
       : undefined;
     if (!account) throw new ValidationError('no such account', 'scope');
@@ -224,8 +225,7 @@ export function createNotificationSettings(deps: SettingsDeps) {
   };
 
   const visibleEndpoint = async (viewer: Viewer, id: string) => {
-    if (!/^[0-9a-f-]{36}$/i.test(id))
-      throw new NotifyError('NOTIFY_ENDPOINT_NOT_FOUND', 'no such webhook endpoint');
+    if (!isUuid(id)) throw new NotifyError('NOTIFY_ENDPOINT_NOT_FOUND', 'no such webhook endpoint');
     let q = db.selectFrom('webhook_endpoints').selectAll().where('id', '=', id);
     if (viewer.role !== 'operator') q = q.where('account_id', '=', viewer.accountId ?? '');
     const row = await q.executeTakeFirst();

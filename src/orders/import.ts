@@ -107,8 +107,9 @@ export interface OrderImporterDeps {
  * overlap, lastUpdatedBefore = now − lag, following paginationToken. Each page is upserted, the
  * watermark moved and the walk's resume point (window + next page's token) saved in one
  * transaction, so a crash at any moment loses nothing and repeats nothing: the next run goes on at
- * the next page of the same walk; only a new walk starts with the overlap. One run per connection
- * at a time across processes (a try-lock: a second caller gets `busy`, it never waits).
+ * the next page of the same walk, then walks on up to now; only a new walk starts with the
+ * overlap. One run per connection at a time across processes (a try-lock: a second caller gets
+ * `busy`, it never waits).
  */
 export function createOrderImporter(deps: OrderImporterDeps) {
   const settings: OrderImportSettings = { ...DEFAULT_ORDER_IMPORT_SETTINGS, ...deps.settings };
@@ -208,6 +209,7 @@ export function createOrderImporter(deps: OrderImporterDeps) {
     await setSync(connectionId, { status: 'running', paused_reason: null, last_started_at: new Date(now) });
     let pages = 0;
     let walkPages = 0;
+    let walkDone = false;
     let ordersSeen = 0;
     let ordersChanged = 0;
     let watermark = sync.watermark;
@@ -221,10 +223,11 @@ export function createOrderImporter(deps: OrderImporterDeps) {
     });
     try {
       for (;;) {
-        if (windowStart.getTime() >= windowEnd.getTime()) {
+        if (walkDone || windowStart.getTime() >= windowEnd.getTime()) {
           // This walk is done (or empty). A resumed one is followed by a new walk up to now − lag.
           if (!resumed) break;
           resumed = false;
+          walkDone = false;
           windowStart = new Date(watermark.getTime() - settings.overlapMs);
           windowEnd = echoedEnd = freshEnd();
           paginationToken = undefined;
@@ -260,7 +263,7 @@ export function createOrderImporter(deps: OrderImporterDeps) {
             err.code === 'SPAPI_WAIT_TOO_LONG'
           )
             return partial(err.info.retryAfterMs ?? null);
-          if (resumed && pages === 0 && err instanceof AmazonError && !err.retryable) {
+          if (resumed && walkPages === 0 && err instanceof AmazonError && !err.retryable) {
             // The saved token was refused (expired, or the walk's parameters changed): start a new walk.
             deps.logger.info(
               { connectionId, code: err.code },
@@ -290,7 +293,7 @@ export function createOrderImporter(deps: OrderImporterDeps) {
           throw new OrdersError('ORDERS_BAD_RESPONSE', 'searchOrders answered without an orders array');
         const echoed = body.lastUpdatedBefore ? Date.parse(body.lastUpdatedBefore) : NaN;
         // The watermark never passes the bound Amazon applied (every page repeats the same query).
-        if (pages === 0 && !Number.isNaN(echoed) && echoed < windowEnd.getTime())
+        if (walkPages === 0 && !Number.isNaN(echoed) && echoed < windowEnd.getTime())
           echoedEnd = new Date(echoed);
         const next = body.pagination?.nextToken;
         const last: Order | undefined = body.orders[body.orders.length - 1];
@@ -327,6 +330,7 @@ export function createOrderImporter(deps: OrderImporterDeps) {
           return { ...upserted, watermark: row.watermark };
         });
         pages++;
+        walkPages++;
         ordersSeen += body.orders.length;
         ordersChanged += outcome.changed;
         watermark = outcome.watermark;
@@ -350,8 +354,8 @@ export function createOrderImporter(deps: OrderImporterDeps) {
             etaSeconds: remainingPages === null ? null : await etaFor(connectionId, remainingPages),
           });
         }
-        if (!next) break;
-        paginationToken = next;
+        if (next) paginationToken = next;
+        else walkDone = true;
       }
     } catch (err) {
       if (err instanceof TokenError && PAUSING_TOKEN_ERRORS.has(err.code)) {

@@ -22,7 +22,8 @@ import { MessagePage } from './pages/layout.js';
  *   and values) or JSON bodies (strings and keys, escaped or not).
  * - JSON bodies nested at most MAX_JSON_DEPTH (kernel/input.ts) deep; forms (URL-encoded or
  *   multipart) must parse.
- * - Id fields (`accountId`, `scope`) in the query or a form hold ids (UUIDs) or their named values.
+ * - Id fields (`accountId`, `scope`, `endpoint`) in the query or a form hold ids (UUIDs) or their
+ *   named values.
  *
  * Route-specific rules (date ranges, JSON inside a form field) stay with the routes.
  */
@@ -53,6 +54,8 @@ const ID_FIELDS = new Map<string, { what: string; also: readonly string[] }>([
   ['accountId', { what: 'an account id', also: [] }],
   // API keys: an account or "all"; notification settings: an account or "operators".
   ['scope', { what: 'an account id', also: ['all', 'operators'] }],
+  // The delivery log's filter by webhook endpoint.
+  ['endpoint', { what: 'a webhook endpoint id', also: [] }],
 ]);
 
 /** How the guard is set up for an app. */

@@ -113,8 +113,8 @@ export function createProcessPool(options: {
         markReady();
       }
     };
-    child.stdout!.on('data', onText);
-    child.stderr!.on('data', onText);
+    child.stdout.on('data', onText);
+    child.stderr.on('data', onText);
     const timer = setTimeout(
       () => failStart(new Error(`${role.name} did not start within ${startTimeoutMs} ms`)),
       startTimeoutMs,

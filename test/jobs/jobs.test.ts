@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { startJobs, type Jobs } from '../../src/jobs/boss.js';
+import { ensureQueue, startJobs, type Jobs } from '../../src/jobs/boss.js';
 import type { Store } from '../../src/store/database.js';
 import { describeEachDatabase, openTestStore } from '../support/databases.js';
 
@@ -46,5 +46,27 @@ describeEachDatabase('jobs on pg-boss', (kind) => {
       .poll(async () => (await jobs.boss.getJobById('flaky', id!))?.state, { timeout: 20_000, interval: 200 })
       .toBe('completed');
     expect(attempts).toBe(2);
+  });
+
+  it('brings a queue created by an earlier version to the current settings', async () => {
+    // An existing deployment's listings-drain queue was `stately` with a one-hour expiry; pg-boss's
+    // createQueue alone would keep that.
+    await jobs.boss.createQueue('legacy-drain', {
+      name: 'legacy-drain',
+      policy: 'stately',
+      expireInSeconds: 3600,
+    });
+    const legacy = await jobs.boss.send('legacy-drain', {}, { singletonKey: 'c1' });
+    await ensureQueue(jobs.boss, 'legacy-drain', { policy: 'short', retryLimit: 5, expireInSeconds: 90 });
+    // Queued under the old policy: dropped (the schedules queue such work again).
+    expect(await jobs.boss.getJobById('legacy-drain', legacy!)).toBeNull();
+    expect(await jobs.boss.getQueue('legacy-drain')).toMatchObject({
+      policy: 'short',
+      retryLimit: 5,
+      expireInSeconds: 90,
+    });
+    const id = await jobs.boss.send('legacy-drain', {}, { singletonKey: 'c1' });
+    expect(await jobs.boss.send('legacy-drain', {}, { singletonKey: 'c1' })).toBeNull();
+    expect(Number((await jobs.boss.getJobById('legacy-drain', id!))?.expireInSeconds)).toBe(90);
   });
 });

@@ -157,9 +157,13 @@ describe.skipIf(!postgresAvailable)('a dead worker’s job is taken over [postgr
     const { store, world, server, url } = await setUp();
     const connection = await world.newConnection();
     const seller = connection.sellingPartnerId;
-    await world.control('POST', '/_sim/orders/generate', { sellingPartnerId: seller, count: 300 });
-    world.clock.advance(3 * MINUTE);
-    // 300 orders in pages of 20 (work-worker.ts): 15 pages, each 700 ms inside the simulator.
+    // 15 batches of one page each (work-worker.ts: pages of 20): 13 of them 30 s apart, then two 10
+    // minutes apart, so a new walk's 5-minute overlap before its end holds one page. Each page
+    // spends 700 ms inside the simulator.
+    for (let batch = 0; batch < 15; batch++) {
+      await world.control('POST', '/_sim/orders/generate', { sellingPartnerId: seller, count: 20 });
+      world.clock.advance(batch < 12 ? 30_000 : batch < 14 ? 10 * MINUTE : 3 * MINUTE);
+    }
     await world.control('POST', '/_sim/faults', {
       operation: 'searchOrders',
       kind: 'latency',
@@ -188,9 +192,10 @@ describe.skipIf(!postgresAvailable)('a dead worker’s job is taken over [postgr
 
     await startWorker(url, server.url, 'orders');
     await expect.poll(async () => (await sync())?.status, { timeout: 120_000, interval: 250 }).toBe('idle');
-    // The run resumed at the first page not committed: no page was read twice.
-    expect(searches() - before).toBe(15 - committed);
-    expect(Number((await sync())!.pages_total)).toBe(15);
+    // The walk went on at the first page not committed (none read twice), then a new walk up to now
+    // read its overlap: one page. (Restarting at the watermark minus 5 minutes re-reads them all.)
+    expect(searches() - before).toBe(15 - committed + 1);
+    expect(Number((await sync())!.pages_total)).toBe(16);
     const imported = await store.db
       .selectFrom('orders')
       .select(store.db.fn.countAll<string>().as('n'))

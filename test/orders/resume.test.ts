@@ -42,14 +42,20 @@ describeEachDatabase('order import resumes at its next page', (kind) => {
       settings: { initialLookbackMs: 12 * HOUR, pageSize: PAGE },
     });
 
-  /** A connection whose seller has ORDERS orders, all updated within the overlap of each other. */
+  /**
+   * A connection whose seller has ORDERS orders in batches of one page: the first 8 batches 30 s
+   * apart (well within the 5-minute overlap of each other), the last two 10 minutes apart, so a new
+   * walk's overlap before the end reaches one page only.
+   */
   const seller = async () => {
     const connection = await world.newConnection();
-    await world.control('POST', '/_sim/orders/generate', {
-      sellingPartnerId: connection.sellingPartnerId,
-      count: ORDERS,
-    });
-    world.clock.advance(3 * MINUTE);
+    for (let batch = 0; batch < PAGES; batch++) {
+      await world.control('POST', '/_sim/orders/generate', {
+        sellingPartnerId: connection.sellingPartnerId,
+        count: PAGE,
+      });
+      world.clock.advance(batch < 7 ? 30_000 : batch < PAGES - 1 ? 10 * MINUTE : 3 * MINUTE);
+    }
     return connection;
   };
   const searches = (sellerId: string) =>
@@ -69,7 +75,7 @@ describeEachDatabase('order import resumes at its next page', (kind) => {
     expect(created).toHaveLength(ORDERS);
   };
 
-  it('a run that dies after 4 pages: the next one reads only the 6 pages left', async () => {
+  it('a run that dies after 4 pages: the next one reads only the 6 pages left, then a new walk', async () => {
     const connection = await seller();
     let calls = 0;
     const inner = simFetch(world);
@@ -85,8 +91,10 @@ describeEachDatabase('order import resumes at its next page', (kind) => {
 
     const before = searches(connection.sellingPartnerId);
     const outcome = await importerWith(world.client).sync(connection.id);
-    expect(outcome).toMatchObject({ status: 'done', pages: PAGES - 4 });
-    expect(searches(connection.sellingPartnerId) - before).toBe(PAGES - 4);
+    // The 6 pages left of the walk, then a new walk up to now: its overlap holds the last page only.
+    // (Restarting at the watermark minus the overlap would have read all 10 pages again.)
+    expect(outcome).toMatchObject({ status: 'done', pages: PAGES - 4 + 1 });
+    expect(searches(connection.sellingPartnerId) - before).toBe(PAGES - 4 + 1);
     expect((await syncRow(connection.id)).resume_token).toBeNull();
     await expectAllOnce(connection.id);
   });
@@ -118,8 +126,8 @@ describeEachDatabase('order import resumes at its next page', (kind) => {
       .execute();
     const before = searches(connection.sellingPartnerId);
     const second = await importer.importSome(connection.id, { budgetMs: 60_000 });
-    expect(second).toMatchObject({ status: 'done', pages: PAGES - 2 });
-    expect(searches(connection.sellingPartnerId) - before).toBe(PAGES - 2);
+    expect(second).toMatchObject({ status: 'done', pages: PAGES - 2 + 1 });
+    expect(searches(connection.sellingPartnerId) - before).toBe(PAGES - 2 + 1);
     await expectAllOnce(connection.id);
   });
 
@@ -144,7 +152,8 @@ describeEachDatabase('order import resumes at its next page', (kind) => {
     const before = searches(connection.sellingPartnerId);
     const outcome = await importer.sync(connection.id);
     expect(outcome.status).toBe('done');
-    // One refused call with the saved token, then the whole window again (all within the overlap).
+    // One refused call with the saved token, then a new walk from the watermark (page 2) minus the
+    // overlap: all 10 pages (the first 8 lie within 5 minutes).
     expect(searches(connection.sellingPartnerId) - before).toBe(1 + PAGES);
     expect((await syncRow(connection.id)).resume_token).toBeNull();
     await expectAllOnce(connection.id);

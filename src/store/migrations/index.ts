@@ -10,8 +10,8 @@ import * as m0009 from './0009_notify.js';
 import * as m0007 from './0007_orders.js';
 import * as m0010 from './0010_monitor.js';
 import * as m0011 from './0011_lifecycle.js';
-import * as m0014 from './0014_resumable_work.js';
-import * as m0015 from './0015_seller_claims.js';
+import * as m0012 from './0012_resumable_work.js';
+import * as m0013 from './0013_seller_claims.js';
 
 /**
  * Every migration, in order. The same list runs on PGlite and PostgreSQL. Names are fixed forever
@@ -29,6 +29,6 @@ export const migrations: Record<string, Migration> = {
   '0009_notify': m0009,
   '0010_monitor': m0010,
   '0011_lifecycle': m0011,
-  '0014_resumable_work': m0014,
-  '0015_seller_claims': m0015,
+  '0012_resumable_work': m0012,
+  '0013_seller_claims': m0013,
 };

@@ -6,6 +6,7 @@ import type { WebDeps, WebEnv, WebNotify } from '../context.js';
 import { notAllowedPage, notFoundPage, refuseForm, requireUser } from '../guards.js';
 import { CaughtMailPage, DeliveriesPage } from '../pages/notification-deliveries.js';
 import { NotificationsPage } from '../pages/notifications.js';
+import { isUuid } from '../../kernel/input.js';
 import { csrfOk } from '../session.js';
 import { viewerOf } from './connections.js';
 
@@ -169,7 +170,7 @@ export function registerNotificationRoutes(app: Hono<WebEnv>, deps: WebDeps): vo
       const deliveries = await notify.deliveries.list(viewerOf(user), {
         ...(status === 'pending' || status === 'delivered' || status === 'failed' ? { status } : {}),
         ...(channel === 'email' || channel === 'webhook' ? { channel } : {}),
-        ...(endpoint && /^[0-9a-f-]{36}$/i.test(endpoint) ? { endpointId: endpoint } : {}),
+        ...(endpoint && isUuid(endpoint) ? { endpointId: endpoint } : {}),
         ...(scope ? { scope } : {}),
       });
       return c.html(
