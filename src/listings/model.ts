@@ -6,7 +6,7 @@ import type { ChangeKind } from './validate.js';
  * A change's life: `queued` → `sending` → `accepted` | `rejected` | `valid` (preview) | `failed`;
  * `queued` again after a transient failure (until its next attempt); `waiting` while the connection
  * cannot call Amazon (shown as "waiting for the connection"). `superseded` is only found on changes
- * recorded before migration 0014, when a later change to the same SKU replaced unsent ones.
+ * recorded before migration 0012, when a later change to the same SKU replaced unsent ones.
  */
 export type ChangeState =
   'queued' | 'waiting' | 'sending' | 'accepted' | 'rejected' | 'valid' | 'failed' | 'superseded';

@@ -261,7 +261,7 @@ export interface OrderSyncsTable {
   pages_total: ColumnType<string | number, number | undefined, number | string>;
   orders_upserted_total: ColumnType<string | number, number | undefined, number | string>;
   updated_at: DefaultedTimestamp;
-  /** The walk in progress (migration 0014): its window and the next page's token, or null. */
+  /** The walk in progress (migration 0012): its window and the next page's token, or null. */
   resume_window_start: Timestamp | null;
   resume_window_end: Timestamp | null;
   resume_token: string | null;
@@ -340,7 +340,7 @@ export interface ListingChangesTable {
   uncertain: ColumnType<boolean, boolean | undefined, boolean>;
   attempts: ColumnType<number, number | undefined, number>;
   superseded_by: string | null;
-  /** After a transient failure: not sent again before this (migration 0014). */
+  /** After a transient failure: not sent again before this (migration 0012). */
   next_attempt_at: Timestamp | null;
   /** When the current run of transient failures began; given up after the retry window. */
   retrying_since: Timestamp | null;
