@@ -198,3 +198,20 @@ export async function reportRefusedClaim(
     },
   });
 }
+
+/**
+ * Checks a claim (checkSellerClaim) and, when Amazon contradicts its seller id, tells the operators
+ * (reportRefusedClaim): the one entry point for the OAuth callback and the self-authorization import.
+ */
+export async function verifySellerClaim(
+  deps: { spApi: SpApiClient; db: Kysely<Database>; clock: { now(): number } },
+  claim: SellerClaim & { accountId: string; via: 'oauth' | 'self' },
+): Promise<ClaimCheck> {
+  const { accountId, via, ...checked } = claim;
+  const check = await checkSellerClaim(deps, checked);
+  if (check.outcome === 'refused' && check.reason === 'seller') {
+    const { accessToken: _token, ...reported } = checked;
+    await reportRefusedClaim(deps.db, new Date(deps.clock.now()), { ...reported, accountId, via }, check);
+  }
+  return check;
+}

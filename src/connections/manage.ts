@@ -2,7 +2,7 @@ import { AmazonError } from '../amazon/errors.js';
 import type { Secret } from '../kernel/secret.js';
 import type { RegionCode } from '../store/schema.js';
 import type { AuditRecord } from './audit.js';
-import { checkSellerClaim, reportRefusedClaim } from './claims.js';
+import { verifySellerClaim } from './claims.js';
 import { finishAuthorization, type ConnectionsDeps } from './context.js';
 import { ConnectionsError } from './errors.js';
 import {
@@ -125,27 +125,15 @@ export function createConnectionManager(deps: ConnectionsDeps) {
           details: { field: 'refreshToken' },
         });
       }
-      const check = await checkSellerClaim(deps, {
+      const check = await verifySellerClaim(deps, {
         applicationId: app.id,
         region: input.region,
         sellingPartnerId: input.sellingPartnerId,
         accessToken: access.accessToken,
+        accountId,
+        via: 'self',
       });
       if (check.outcome === 'refused') {
-        if (check.reason === 'seller') {
-          await reportRefusedClaim(
-            deps.db,
-            new Date(deps.clock.now()),
-            {
-              applicationId: app.id,
-              region: input.region,
-              sellingPartnerId: input.sellingPartnerId,
-              accountId,
-              via: 'self',
-            },
-            check,
-          );
-        }
         return refuse(
           'SELF_AUTH_REJECTED',
           `${check.message}${check.reason === 'region' ? ' Choose the region the token was created in.' : ''} Nothing was stored.`,

@@ -3,7 +3,7 @@ import { AmazonError } from '../amazon/errors.js';
 import { newOpaqueToken, hashToken } from '../accounts/tokens.js';
 import type { RegionCode } from '../store/schema.js';
 import type { Application } from '../lifecycle/applications.js';
-import { checkSellerClaim, reportRefusedClaim } from './claims.js';
+import { verifySellerClaim } from './claims.js';
 import { finishAuthorization, type ConnectionsDeps } from './context.js';
 import { ConnectionsError, type ConnectionsErrorCode } from './errors.js';
 import type { Connection, Viewer } from './repository.js';
@@ -409,27 +409,15 @@ export function createOAuthFlow(deps: ConnectionsDeps) {
           auditBase,
         );
       }
-      const check = await checkSellerClaim(deps, {
+      const check = await verifySellerClaim(deps, {
         applicationId: app.id,
         region,
         sellingPartnerId: spid,
         accessToken: tokens.accessToken,
+        accountId: state.account_id,
+        via: 'oauth',
       });
       if (check.outcome === 'refused') {
-        if (check.reason === 'seller') {
-          await reportRefusedClaim(
-            deps.db,
-            new Date(deps.clock.now()),
-            {
-              applicationId: app.id,
-              region,
-              sellingPartnerId: spid,
-              accountId: state.account_id,
-              via: 'oauth',
-            },
-            check,
-          );
-        }
         return fail(
           check.reason === 'region' ? 'OAUTH_REGION_MISMATCH' : 'OAUTH_SELLER_MISMATCH',
           `${check.message}${check.reason === 'region' ? " Start again with the button of the seller's region, signed in to that region's Seller Central." : ''} Nothing was ${state.purpose === 'renew' ? 'changed' : 'connected'}.`,

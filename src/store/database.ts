@@ -75,7 +75,10 @@ export async function openStore(target: DatabaseTarget, options: OpenStoreOption
   return store;
 }
 
-async function openPglite(target: Extract<DatabaseTarget, { kind: 'pglite' }>, owner: string): Promise<Store> {
+async function openPglite(
+  target: Extract<DatabaseTarget, { kind: 'pglite' }>,
+  owner: string,
+): Promise<Store> {
   const inMemory = target.dataDir.startsWith('memory://');
   if (!inMemory) mkdirSync(target.dataDir, { recursive: true });
   const lock = inMemory ? null : lockDataDir(target.dataDir, owner);
