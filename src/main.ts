@@ -291,6 +291,7 @@ export async function startService(
           clock,
           logger,
           retryWindowMs: config.listings.retryWindowMs,
+          inFlightSettleMs: config.listings.inFlightSettleMs,
         }),
         logger,
       });

@@ -62,6 +62,7 @@ const schema = z
     ORDERS_OVERLAP_SECONDS: z.coerce.number().int().min(0).max(86_400).default(300),
     ORDERS_INITIAL_LOOKBACK_DAYS: z.coerce.number().int().min(1).max(730).default(30),
     LISTINGS_RETRY_HOURS: z.coerce.number().min(1).max(720).default(24),
+    LISTINGS_IN_FLIGHT_SETTLE_SECONDS: z.coerce.number().int().min(0).max(3600).default(60),
     ORDERS_INCLUDED_DATA: z
       .string()
       .regex(
@@ -121,6 +122,8 @@ export interface Config {
   listings: {
     /** How long a change Amazon keeps failing transiently (5xx, network) is retried before it fails. */
     retryWindowMs: number;
+    /** How long after a send with an unknown outcome Amazon may still apply it (read back only after). */
+    inFlightSettleMs: number;
   };
   /** The monitor (docs/monitor.md). */
   monitor: {
@@ -211,7 +214,10 @@ export function loadConfig(
     vaultKeys: e.SELLERLINK_VAULT_KEYS ?? null,
     application: configuredApplication(e),
     notificationSecret: e.AMAZON_NOTIFICATION_SECRET ? new Secret(e.AMAZON_NOTIFICATION_SECRET) : null,
-    listings: { retryWindowMs: e.LISTINGS_RETRY_HOURS * 3_600_000 },
+    listings: {
+      retryWindowMs: e.LISTINGS_RETRY_HOURS * 3_600_000,
+      inFlightSettleMs: e.LISTINGS_IN_FLIGHT_SETTLE_SECONDS * 1000,
+    },
     orders: {
       intervalMs: e.ORDERS_IMPORT_INTERVAL_SECONDS * 1000,
       overlapMs: e.ORDERS_OVERLAP_SECONDS * 1000,

@@ -43,71 +43,81 @@ export function createApplications(deps: {
   const recoverIn = (q: Kysely<Database>, id: string, how: string): Promise<boolean> =>
     recoverApplication(q, id, how, at());
 
+  /** One attempt of `upsert`; undefined when another process inserted the same app id meanwhile. */
+  const upsertOnce = async (input: NewApplication): Promise<Application | undefined> => {
+    validate(input);
+    const existing = await db
+      .selectFrom('applications')
+      .select([
+        'id',
+        'client_secret_key_id',
+        'client_secret_blob',
+        'client_secret_issued_at',
+        'client_secret_expires_at',
+      ])
+      .where('app_id', '=', input.appId)
+      .executeTakeFirst();
+    const id = existing?.id ?? deps.newId();
+    const sealed = vault.seal(input.clientSecret, secretContext(id));
+    // The same secret again (e.g. from configuration at every start) keeps its issue and expiry dates.
+    let sameSecret = false;
+    if (existing && input.clientSecretIssuedAt === undefined) {
+      try {
+        const current = vault.open(
+          { keyId: existing.client_secret_key_id, blob: existing.client_secret_blob },
+          secretContext(id),
+        );
+        sameSecret = current.reveal() === input.clientSecret.reveal();
+      } catch {
+        sameSecret = false;
+      }
+    }
+    const values = {
+      name: input.name.trim(),
+      app_id: input.appId,
+      lwa_client_id: input.clientId,
+      client_secret_key_id: sealed.keyId,
+      client_secret_blob: sealed.blob,
+      client_secret_issued_at:
+        input.clientSecretIssuedAt ??
+        (sameSecret && existing ? existing.client_secret_issued_at : new Date(deps.clock.now())),
+      client_secret_expires_at: sameSecret && existing ? existing.client_secret_expires_at : null,
+      status: input.status,
+      kind: input.kind ?? 'public',
+      redirect_uri: input.redirectUri,
+      login_uri: input.loginUri ?? null,
+      authorization_lifetime_days: input.authorizationLifetimeDays ?? null,
+      updated_at: new Date(deps.clock.now()),
+    };
+    const row = await db.transaction().execute(async (trx) => {
+      // A new secret from the operator ends a rejection (if Amazon refuses it too, the next call
+      // starts a new incident).
+      if (existing && !sameSecret) await recoverIn(trx, id, 'a new client secret was registered');
+      return existing
+        ? await trx
+            .updateTable('applications')
+            .set(values)
+            .where('id', '=', id)
+            .returningAll()
+            .executeTakeFirstOrThrow()
+        : await trx
+            .insertInto('applications')
+            .values({ id, ...values })
+            // Processes starting together register the configured app at once: one inserts.
+            .onConflict((oc) => oc.column('app_id').doNothing())
+            .returningAll()
+            .executeTakeFirst();
+    });
+    return row ? toApplication(row) : undefined;
+  };
+
   return {
     /** Registers an app, or updates the one with the same app id (secret replaced). */
     async upsert(input: NewApplication): Promise<Application> {
-      validate(input);
-      const existing = await db
-        .selectFrom('applications')
-        .select([
-          'id',
-          'client_secret_key_id',
-          'client_secret_blob',
-          'client_secret_issued_at',
-          'client_secret_expires_at',
-        ])
-        .where('app_id', '=', input.appId)
-        .executeTakeFirst();
-      const id = existing?.id ?? deps.newId();
-      const sealed = vault.seal(input.clientSecret, secretContext(id));
-      // The same secret again (e.g. from configuration at every start) keeps its issue and expiry dates.
-      let sameSecret = false;
-      if (existing && input.clientSecretIssuedAt === undefined) {
-        try {
-          const current = vault.open(
-            { keyId: existing.client_secret_key_id, blob: existing.client_secret_blob },
-            secretContext(id),
-          );
-          sameSecret = current.reveal() === input.clientSecret.reveal();
-        } catch {
-          sameSecret = false;
-        }
-      }
-      const values = {
-        name: input.name.trim(),
-        app_id: input.appId,
-        lwa_client_id: input.clientId,
-        client_secret_key_id: sealed.keyId,
-        client_secret_blob: sealed.blob,
-        client_secret_issued_at:
-          input.clientSecretIssuedAt ??
-          (sameSecret && existing ? existing.client_secret_issued_at : new Date(deps.clock.now())),
-        client_secret_expires_at: sameSecret && existing ? existing.client_secret_expires_at : null,
-        status: input.status,
-        kind: input.kind ?? 'public',
-        redirect_uri: input.redirectUri,
-        login_uri: input.loginUri ?? null,
-        authorization_lifetime_days: input.authorizationLifetimeDays ?? null,
-        updated_at: new Date(deps.clock.now()),
-      };
-      const row = await db.transaction().execute(async (trx) => {
-        // A new secret from the operator ends a rejection (if Amazon refuses it too, the next call
-        // starts a new incident).
-        if (existing && !sameSecret) await recoverIn(trx, id, 'a new client secret was registered');
-        return existing
-          ? await trx
-              .updateTable('applications')
-              .set(values)
-              .where('id', '=', id)
-              .returningAll()
-              .executeTakeFirstOrThrow()
-          : await trx
-              .insertInto('applications')
-              .values({ id, ...values })
-              .returningAll()
-              .executeTakeFirstOrThrow();
-      });
-      return toApplication(row);
+      // Lost an insert race: the second attempt finds the row and updates it.
+      const app = (await upsertOnce(input)) ?? (await upsertOnce(input));
+      if (!app) throw new Error(`could not register application ${input.appId}`);
+      return app;
     },
 
     /** Every application, oldest first. */

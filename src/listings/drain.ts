@@ -46,6 +46,12 @@ export interface ListingDrainerDeps {
   retryDelayMs?: number;
   /** Longest wait between retries of one change (default 30 minutes). */
   maxRetryDelayMs?: number;
+  /**
+   * How long after a send whose outcome is unknown (timed out, dropped, or its worker died) Amazon
+   * may still apply it (default 60 s: twice the client's 30 s deadline). Such a change is read back
+   * only after this, so a request still inside Amazon cannot land after a resend and undo it.
+   */
+  inFlightSettleMs?: number;
 }
 
 /** What a drain may do this time (the job system bounds each run). */
@@ -86,6 +92,7 @@ export function createListingDrainer(deps: ListingDrainerDeps) {
   const retryWindowMs = deps.retryWindowMs ?? 24 * HOUR;
   const retryDelayMs = deps.retryDelayMs ?? 30_000;
   const maxRetryDelayMs = deps.maxRetryDelayMs ?? 30 * MINUTE;
+  const inFlightSettleMs = deps.inFlightSettleMs ?? 60_000;
   const db = deps.store.db;
   const now = (): Date => new Date(deps.clock.now());
 
@@ -328,6 +335,16 @@ export function createListingDrainer(deps: ListingDrainerDeps) {
 
   const deliver = async (sellerId: string, row: Row): Promise<Step> => {
     if (row.uncertain && !row.preview) {
+      // The earlier send may still be inside Amazon: wait until it must have landed or died.
+      const settled = row.sent_at ? new Date(row.sent_at.getTime() + inFlightSettleMs) : null;
+      if (settled && settled > now()) {
+        await requeue(row, {
+          uncertain: true,
+          reason: 'an earlier send was interrupted; checked with Amazon once it has surely landed',
+          nextAttemptAt: settled,
+        });
+        return { next: 'later' };
+      }
       let live: LiveAttributes | null;
       try {
         live = await readBack(sellerId, row);

@@ -153,9 +153,20 @@ async function openPostgres(target: Extract<DatabaseTarget, { kind: 'postgres' }
     kind: 'postgres',
     db,
     sql: {
-      executeSql: async (text, values) => ({
-        rows: (await pool.query(text, values)).rows as Record<string, unknown>[],
-      }),
+      // pg-boss's statements (fetch, complete, fail, create_queue) go through here, and pg-boss does
+      // not catch a failed complete/fail: a dropped connection or a deadlock between processes
+      // creating queues at once would become an unhandled rejection. Both leave nothing half done
+      // (the statement rolled back or never ran), so they are tried again.
+      executeSql: async (text, values) => {
+        for (let attempt = 1; ; attempt++) {
+          try {
+            return { rows: (await pool.query(text, values)).rows as Record<string, unknown>[] };
+          } catch (err) {
+            if (attempt >= SQL_ATTEMPTS || !isTransientSqlError(err)) throw err;
+            await new Promise((resolve) => setTimeout(resolve, 100 * attempt * attempt));
+          }
+        }
+      },
     },
     // The lock and fn's queries share one connection, so holders never wait for a second one.
     withLock: (key, fn) =>
@@ -187,6 +198,24 @@ async function openPostgres(target: Extract<DatabaseTarget, { kind: 'postgres' }
       await settleWithin(db.destroy(), CLOSE_WAIT_MS);
     },
   };
+}
+
+/** Tries of one raw statement (pg-boss's) against a transient failure. */
+const SQL_ATTEMPTS = 4;
+
+/**
+ * A failure that says nothing about the statement itself: a deadlock victim (40P01), the server
+ * ending the session (57P01–57P03), a connection that broke or could not be made.
+ * https://www.postgresql.org/docs/current/errcodes-appendix.html
+ */
+function isTransientSqlError(err: unknown): boolean {
+  const { code, message } = (err ?? {}) as { code?: unknown; message?: unknown };
+  if (
+    typeof code === 'string' &&
+    /^(40P01|57P0[123]|08\d\d\d|ECONNRESET|ECONNREFUSED|EPIPE|ETIMEDOUT)$/.test(code)
+  )
+    return true;
+  return typeof message === 'string' && /Connection terminated|connection timeout/i.test(message);
 }
 
 /** How long closing a PostgreSQL pool waits for connections still in use. */

@@ -7,8 +7,15 @@ export async function migrateToLatest(db: Kysely<unknown>): Promise<MigrationRes
   const migrator = new Migrator({ db, provider: { getMigrations: () => Promise.resolve(migrations) } });
   const { error, results } = await migrator.migrateToLatest();
   if (error) {
-    const failed = results?.find((r) => r.status === 'Error')?.migrationName ?? 'unknown';
-    throw new AppError('STORE_MIGRATION_FAILED', `database migration ${failed} failed`, { cause: error });
+    const failed = results?.find((r) => r.status === 'Error')?.migrationName;
+    const why = error instanceof Error ? error.message : JSON.stringify(error);
+    throw new AppError(
+      'STORE_MIGRATION_FAILED',
+      failed
+        ? `database migration ${failed} failed: ${why}`
+        : `database migrations could not run: ${why} (nothing was changed; start again once the database is reachable)`,
+      { cause: error },
+    );
   }
   return results ?? [];
 }

@@ -239,6 +239,8 @@ export function checkListings(
   for (const { target, sku, changes } of plan.storedBySku()) {
     if (changes.length === 0) continue;
     const where = `${target.sellingPartnerId}/${sku}`;
+    const failedBefore = failures.length;
+    const timeline: string[] = [];
     for (const c of changes) {
       const row = rows.get(c.id!);
       if (!row) {
@@ -282,6 +284,9 @@ export function checkListings(
         failures.push(
           `${where}: out of order: change ${changes[index]!.id} (${changes[index]!.kind}) reached Amazon after change ${changes[lastIndex]!.id}`,
         );
+      timeline.push(
+        `${new Date(s.at).toISOString().slice(11, 23)} ${s.method} ${changes[index]!.id!.slice(0, 8)} ${s.status}`,
+      );
       lastIndex = Math.max(lastIndex, index);
       seen.set(index, (seen.get(index) ?? 0) + 1);
       if (s.status === 'ACCEPTED') acceptedSubmissions++;
@@ -307,28 +312,37 @@ export function checkListings(
           );
       }
     });
-    // The listing as the last valid change left it.
-    const lastValid = [...changes].reverse().find((c) => c.valid);
-    if (!lastValid) continue;
-    if (lastValid.kind === 'delete') {
-      if (listing && !listing.deleted && listing.marketplaceIds.includes(target.marketplaceId))
-        failures.push(`${where}: should be deleted (change ${lastValid.id}) but is live on Amazon`);
-      continue;
+    const wrong = finalStateProblem(changes, listing, target.marketplaceId);
+    if (wrong) failures.push(`${where}: ${wrong}`);
+    if (failures.length > failedBefore) {
+      // Enough to tell what happened: the changes as stored, and Amazon's log for the SKU.
+      const stored = changes.map((c) => {
+        const row = rows.get(c.id!);
+        return `${c.id!.slice(0, 8)} ${c.kind}${c.valid ? '' : ' (invalid)'} ${row?.state ?? 'missing'} in ${row?.attempts ?? 0} attempts`;
+      });
+      failures.push(`${where}: changes [${stored.join('; ')}]; Amazon saw [${timeline.join('; ')}]`);
     }
-    const live = listing && !listing.deleted && listing.marketplaceIds.includes(target.marketplaceId);
-    if (!live) {
-      failures.push(`${where}: should be live with change ${lastValid.id} but is not listed on Amazon`);
-      continue;
-    }
-    const attrs = attributesFor(listing.attributes, target.marketplaceId);
-    const name = attrs.item_name?.[0]?.value;
-    const price = (
-      attrs.purchasable_offer?.[0]?.our_price as { schedule?: { value_with_tax?: unknown }[] }[] | undefined
-    )?.[0]?.schedule?.[0]?.value_with_tax;
-    if (name !== `${NAME_PREFIX}${lastValid.tag}` || price !== lastValid.price)
-      failures.push(
-        `${where}: Amazon shows '${String(name)}' at ${String(price)}, expected change ${lastValid.id} ('${NAME_PREFIX}${lastValid.tag}' at ${lastValid.price})`,
-      );
   }
   return { failures, acceptedSubmissions, invalidSubmissions, invalidResent };
+}
+
+/** Why the listing is not as the last valid change left it; null when it is. */
+function finalStateProblem(
+  changes: PlannedChange[],
+  listing: SimListing | undefined,
+  marketplaceId: string,
+): string | null {
+  const lastValid = [...changes].reverse().find((c) => c.valid);
+  if (!lastValid) return null;
+  const live = listing !== undefined && !listing.deleted && listing.marketplaceIds.includes(marketplaceId);
+  if (lastValid.kind === 'delete')
+    return live ? `should be deleted (change ${lastValid.id}) but is live on Amazon` : null;
+  if (!live) return `should be live with change ${lastValid.id} but is not listed on Amazon`;
+  const attrs = attributesFor(listing.attributes, marketplaceId);
+  const name = attrs.item_name?.[0]?.value;
+  const price = (
+    attrs.purchasable_offer?.[0]?.our_price as { schedule?: { value_with_tax?: unknown }[] }[] | undefined
+  )?.[0]?.schedule?.[0]?.value_with_tax;
+  if (name === `${NAME_PREFIX}${lastValid.tag}` && price === lastValid.price) return null;
+  return `Amazon shows '${String(name)}' at ${String(price)}, expected change ${lastValid.id} ('${NAME_PREFIX}${lastValid.tag}' at ${lastValid.price})`;
 }

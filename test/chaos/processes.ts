@@ -20,6 +20,8 @@ export interface Crash {
   pid: number;
   code: number | null;
   signal: string | null;
+  /** Whether it had finished starting (printed its banner). */
+  wasReady: boolean;
   logFile: string;
   lastLines: string[];
 }
@@ -129,6 +131,7 @@ export function createProcessPool(options: {
           pid: child.pid ?? -1,
           code,
           signal,
+          wasReady: entry.ready,
           logFile,
           lastLines: [...entry.tail],
         });

@@ -1,29 +1,11 @@
-import { randomBytes } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import path from 'node:path';
-import pg from 'pg';
 import { sql } from 'kysely';
-import { createAccounts } from '../../src/accounts/service.js';
-import { createApiKeys } from '../../src/api/keys.js';
-import { createAuditLog } from '../../src/connections/audit.js';
-import { createOffsetClock, MINUTE, systemClock } from '../../src/kernel/clock.js';
-import { createSeededRandom, cryptoRandom, type Random } from '../../src/kernel/random.js';
-import { createSimulator, type Simulator } from '../../src/simulator/app.js';
-import { DEMO, seedDemo } from '../../src/simulator/seed.js';
-import { listenSimulator, type SimulatorServer } from '../../src/simulator/server.js';
+import { createSeededRandom, type Random } from '../../src/kernel/random.js';
+import { DEMO } from '../../src/simulator/seed.js';
 import { listingKey } from '../../src/simulator/state.js';
-import { openStore, type Store } from '../../src/store/database.js';
 import type { HttpBrowser } from '../support/http-browser.js';
-import { controlRequest } from '../support/sim-control.js';
-import {
-  checkJobs,
-  checkNotifications,
-  checkOrders,
-  INCLUDED_DATA,
-  jobsQuiet,
-  ordersMatch,
-} from './checks.js';
+import { checkJobs, checkNotifications, checkOrders, jobsQuiet, ordersMatch } from './checks.js';
 import {
   checkListings,
   createListingPlan,
@@ -33,9 +15,9 @@ import {
   type PlannedChange,
   type SkuSlot,
 } from './listings-plan.js';
-import { startMailbox, type Mailbox } from './mailbox.js';
 import { connectRegion, renewConnection, saveEmailSettings, signIn, type RegionCode } from './portal.js';
 import { createProcessPool, runCli, type ProcessPool, type Role } from './processes.js';
+import { createChaosWorld, PROCESS_DB_NAME } from './world.js';
 
 /**
  * The chaos run of issue 12, shared by the CI test (short form, test/chaos/chaos.test.ts) and
@@ -47,7 +29,8 @@ import { createProcessPool, runCli, type ProcessPool, type Role } from './proces
  * simulator: one `sellerlink web` and two `sellerlink worker` processes, plus CLI commands
  * (`listings import`, `orders sync`). A seeded PRNG (the seed is printed) decides when processes are
  * SIGKILLed and restarted, which faults the simulator injects (429, 500, 503, latency, dropped
- * connections, on SP-API and LWA), and the workload: orders created and updated in the simulator,
+ * connections, on SP-API and LWA), when some of the processes' database connections are dropped
+ * (pg_terminate_backend, as in a failover), and the workload: orders created and updated in the simulator,
  * listing changes through the REST API and CLI import files (put, patch, delete, several per SKU,
  * some that Amazon refuses), e-mail notifications (the SMTP server refuses some with 451), and one
  * authorization revoked in the simulator and then renewed by the seller on the portal. Timing still
@@ -136,7 +119,7 @@ export const LONG_FORM: Omit<ChaosOptions, 'adminUrl' | 'seed' | 'workDir' | 'lo
   ordersPerSecond: 0.45,
   updatesPerSecond: 0.6,
   skusPerConnection: 12,
-  apiChangeEveryMs: 2_500,
+  apiChangeEveryMs: 4_000,
   cliImportEveryMs: 60_000,
   cliImportSize: 6,
   cliSyncEveryMs: 90_000,
@@ -155,7 +138,6 @@ export interface ChaosResult {
   figures: Record<string, unknown>;
 }
 
-const OWNER = { username: 'chaos-owner', email: 'owner@chaos.test' };
 const EMAILED_TYPES = [
   'connection.connected',
   'connection.revoked',
@@ -169,65 +151,10 @@ const ROLES: Role[] = [
   { name: 'worker-1', command: 'worker' },
   { name: 'worker-2', command: 'worker' },
 ];
-const SIM_ORIGIN = 'http://simulator.chaos';
-/** application_name of the Sellerlink processes' database connections. */
-const PROCESS_DB_NAME = 'sellerlink-chaos';
 /** How long Sellerlink may take to show a revoked authorization while the seller's work goes on. */
 const REVOKE_NOTICE_MS = 50_000;
-/** How far back the sellers' existing orders were made and last updated. */
-const HISTORY_MS = 4 * MINUTE;
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-/** A fresh database on the server; `drop` removes it. */
-async function createDatabase(adminUrl: string): Promise<{ url: string; drop: () => Promise<void> }> {
-  const name = `sl_chaos_${randomBytes(5).toString('hex')}`;
-  const admin = async (text: string): Promise<void> => {
-    const client = new pg.Client({ connectionString: adminUrl });
-    await client.connect();
-    try {
-      await client.query(text);
-    } finally {
-      await client.end();
-    }
-  };
-  await admin(`create database ${name}`);
-  const url = new URL(adminUrl);
-  url.pathname = `/${name}`;
-  return { url: url.toString(), drop: () => admin(`drop database if exists ${name} with (force)`) };
-}
-
-/** Calls a simulator control in-process; throws on a non-2xx answer. */
-async function control<T = unknown>(
-  sim: Simulator,
-  method: string,
-  controlPath: string,
-  body?: unknown,
-): Promise<T> {
-  const res = await sim.fetch(
-    controlRequest(sim, `${SIM_ORIGIN}${controlPath}`, {
-      method,
-      ...(body === undefined
-        ? {}
-        : { body: JSON.stringify(body), headers: { 'content-type': 'application/json' } }),
-    }),
-  );
-  const text = await res.text();
-  if (!res.ok) throw new Error(`simulator ${method} ${controlPath}: ${res.status} ${text}`);
-  return (text ? JSON.parse(text) : null) as T;
-}
 
 /** Runs `tries` attempts of `fn` until one works, pausing between; rethrows the last failure. */
 async function retry<T>(what: string, tries: number, pauseMs: number, fn: () => Promise<T>): Promise<T> {
@@ -260,90 +187,20 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
     for (const fn of cleanups.splice(0).reverse()) await Promise.resolve(fn()).catch(() => {});
   };
   try {
-    // --- the world: database, simulator, mail server, account --------------------------------
-    const database = await createDatabase(options.adminUrl);
-    cleanups.push(() => database.drop());
-    const store: Store = await openStore({ kind: 'postgres', url: database.url }); // migrates
-    cleanups.push(() => store.close());
-    const webPort = await freePort();
-    const publicUrl = `http://127.0.0.1:${webPort}`;
-    // The simulator's clock starts a few minutes back, so the sellers' existing orders were last
-    // updated before Amazon's 2-minute listing lag and the imports have work from the first kill on.
-    const sim = createSimulator({
-      clock: createOffsetClock(systemClock, -HISTORY_MS),
-      config: { speed: options.simSpeed, seed, requestLogLimit: 1_000_000 },
+    const world = await createChaosWorld({
+      adminUrl: options.adminUrl,
+      seed,
+      simSpeed: options.simSpeed,
+      initialOrders: options.initialOrders,
+      workDir: options.workDir,
+      // Latency faults last at most 2.5 s, hangs 45 s (long form): the service's default 60 s there.
+      inFlightSettleSeconds: options.hangs ? 60 : 10,
     });
-    seedDemo(sim.ctx, { redirectUris: [`${publicUrl}/oauth/callback`] });
+    cleanups.push(() => world.close());
+    const { store, sim, mailbox, publicUrl, account, owner, apiKey, env } = world;
     const sellers = DEMO.sellers.map((s) => s.sellingPartnerId);
-    for (const seller of sellers)
-      await control(sim, 'POST', '/_sim/orders/generate', {
-        sellingPartnerId: seller,
-        count: options.initialOrders,
-      });
-    sim.ctx.clock.advance(HISTORY_MS / 2);
-    for (const seller of sellers)
-      await control(sim, 'POST', '/_sim/orders/update', {
-        sellingPartnerId: seller,
-        count: Math.ceil(options.initialOrders / 3),
-      });
-    sim.ctx.clock.advance(HISTORY_MS / 2); // back to real time
-    const server: SimulatorServer = await listenSimulator(sim, { port: 0 });
-    cleanups.push(() => server.close());
-    const mailbox: Mailbox = await startMailbox({ random: createSeededRandom(seed + 1) });
-    cleanups.push(() => mailbox.close());
-
-    const accounts = createAccounts({ db: store.db, clock: systemClock, random: cryptoRandom });
-    const account = await accounts.createAccount('Chaos Outdoor Goods');
-    const password = `chaos-${randomBytes(12).toString('hex')}`;
-    await accounts.addUser({
-      accountId: account.id,
-      username: OWNER.username,
-      password,
-      role: 'owner',
-      email: OWNER.email,
-    });
-    const apiKey = (
-      await createApiKeys({
-        db: store.db,
-        clock: systemClock,
-        random: cryptoRandom,
-        audit: createAuditLog(store.db, systemClock),
-      }).create(
-        { userId: '', username: 'chaos', role: 'operator', accountId: null, actor: 'chaos' },
-        { name: 'chaos runner', accountId: account.id },
-      )
-    ).key.reveal();
-
-    const env: Record<string, string> = {
-      PATH: process.env.PATH ?? '/usr/bin:/bin',
-      HOME: process.env.HOME ?? '/tmp',
-      SELLERLINK_MODE: 'production',
-      HOST: '127.0.0.1',
-      PORT: String(webPort),
-      PUBLIC_URL: publicUrl,
-      // Named, so the chaos can drop the processes' database connections and nobody else's.
-      DATABASE_URL: `${database.url}?application_name=${PROCESS_DB_NAME}`,
-      SELLERLINK_DATA_DIR: path.join(options.workDir, 'data'),
-      LOG_LEVEL: 'info',
-      LWA_TOKEN_URL: `${server.url}/auth/o2/token`,
-      SPAPI_URL_NA: `${server.url}/na`,
-      SPAPI_URL_EU: `${server.url}/eu`,
-      SPAPI_URL_FE: `${server.url}/fe`,
-      SELLER_CENTRAL_URL_NA: `${server.url}/na`,
-      SELLER_CENTRAL_URL_EU: `${server.url}/eu`,
-      SELLER_CENTRAL_URL_FE: `${server.url}/fe`,
-      SELLERLINK_VAULT_KEYS: `chaos1:${randomBytes(32).toString('base64')}`,
-      AMAZON_APP_ID: DEMO.publishedApp.appId,
-      AMAZON_CLIENT_ID: DEMO.publishedApp.clientId,
-      AMAZON_CLIENT_SECRET: DEMO.publishedApp.clientSecret,
-      AMAZON_APP_NAME: 'Chaos App',
-      SMTP_URL: mailbox.url,
-      MAIL_FROM: 'Sellerlink Chaos <chaos@sellerlink.test>',
-      NOTIFY_POLL_SECONDS: '2',
-      ORDERS_IMPORT_INTERVAL_SECONDS: '60',
-      ORDERS_INITIAL_LOOKBACK_DAYS: '2',
-      ORDERS_INCLUDED_DATA: INCLUDED_DATA.join(','),
-    };
+    const control = <T = unknown>(method: string, controlPath: string, body?: unknown) =>
+      world.control<T>(method, controlPath, body);
 
     const pool: ProcessPool = createProcessPool({ roles: ROLES, env, logDir });
     cleanups.push(() => pool.killAll());
@@ -352,8 +209,8 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
     log(`chaos: processes up after ${((Date.now() - startedAt) / 1000).toFixed(1)} s`);
 
     // --- the seller connects three regions on the portal -------------------------------------
-    let browser: HttpBrowser = await signIn(publicUrl, OWNER.username, password);
-    await saveEmailSettings(browser, publicUrl, [OWNER.email], EMAILED_TYPES);
+    let browser: HttpBrowser = await signIn(publicUrl, owner.username, owner.password);
+    await saveEmailSettings(browser, publicUrl, [owner.email], EMAILED_TYPES);
     const regions: RegionCode[] = ['NA', 'EU', 'FE'];
     for (const region of regions) await connectRegion(browser, publicUrl, region);
     const api = async (
@@ -425,7 +282,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
 
     const faultsTask = async () => {
       while (running()) {
-        await control(sim, 'DELETE', '/_sim/faults');
+        await control('DELETE', '/_sim/faults');
         const rules: Record<string, unknown>[] = [
           { operation: '*', kind: '429', share: between(random, 0.05, 0.2) },
           { operation: '*', kind: '500', share: between(random, 0.02, 0.06) },
@@ -441,10 +298,10 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
           { operation: 'lwa', kind: 'drop', share: 0.02 },
         ];
         if (options.hangs) rules.push({ operation: '*', kind: 'latency', share: 0.003, latencyMs: 45_000 });
-        for (const rule of rules) await control(sim, 'POST', '/_sim/faults', rule);
+        for (const rule of rules) await control('POST', '/_sim/faults', rule);
         await pause(between(random, 5_000, 15_000));
       }
-      await control(sim, 'DELETE', '/_sim/faults');
+      await control('DELETE', '/_sim/faults');
     };
 
     /** Drops some of the processes' database connections now and then (a failover, a restart). */
@@ -457,7 +314,9 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
             select pg_terminate_backend(pid) from pg_stat_activity
             where datname = current_database() and application_name = ${PROCESS_DB_NAME}
               and random() < 0.25) t`.execute(store.db);
-        figures.dbConnectionsDropped += Number(dropped.rows[0]!.n);
+        const n = Number(dropped.rows[0]!.n);
+        figures.dbConnectionsDropped += n;
+        if (n > 0) log(`chaos: dropped ${n} database connections of the processes`);
       }
     };
 
@@ -474,11 +333,11 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
           o.create -= create;
           o.update -= update;
           if (create > 0) {
-            await control(sim, 'POST', '/_sim/orders/generate', { sellingPartnerId: seller, count: create });
+            await control('POST', '/_sim/orders/generate', { sellingPartnerId: seller, count: create });
             figures.orders.created += create;
           }
           if (update > 0) {
-            const r = await control<{ updated: number }>(sim, 'POST', '/_sim/orders/update', {
+            const r = await control<{ updated: number }>('POST', '/_sim/orders/update', {
               sellingPartnerId: seller,
               count: update,
             });
@@ -651,7 +510,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
           a.revokedAt === null,
       );
       if (!authorization) throw new Error('no active authorization to revoke');
-      await control(sim, 'POST', `/_sim/authorizations/${authorization.id}/revoke`, {});
+      await control('POST', `/_sim/authorizations/${authorization.id}/revoke`, {});
       const revokedAt = Date.now();
       figures.revoke.revokedAtMs = revokedAt - chaosStart;
       log(`chaos: revoked ${eu.region} ${eu.sellingPartnerId} in the simulator`);
@@ -698,7 +557,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
             return;
           }
           await sleep(2000);
-          browser = await signIn(publicUrl, OWNER.username, password).catch(() => browser);
+          browser = await signIn(publicUrl, owner.username, owner.password).catch(() => browser);
         }
       }
     };
@@ -725,7 +584,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
       ].map((task) => task()),
     );
     mailbox.setRefuseShare(0);
-    await control(sim, 'DELETE', '/_sim/faults');
+    await control('DELETE', '/_sim/faults');
     const chaosDone = Date.now();
     log(`chaos: chaos phase over after ${((chaosDone - chaosStart) / 1000).toFixed(1)} s; settling`);
 
@@ -741,7 +600,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
     let lastReport = 0;
     let status = { orders: false, listings: false, notifications: false, jobs: false, busy: [] as string[] };
     while (Date.now() < settleDeadline) {
-      if (Date.now() >= ordersVisibleAt && Date.now() - lastSync > 30_000) {
+      if (Date.now() >= ordersVisibleAt && Date.now() - lastSync > 10_000 && !status.orders) {
         lastSync = Date.now();
         const out = await runCli(['orders', 'sync'], env);
         figures.cli.syncs++;
@@ -803,7 +662,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
 
     const notifications = await checkNotifications(store.db, {
       accountId: account.id,
-      recipient: OWNER.email,
+      recipient: owner.email,
       eventTypes: EMAILED_TYPES,
       mail: mailbox.received,
     });
@@ -836,7 +695,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
 
     for (const crash of pool.crashes)
       failures.push(
-        `${crash.role} (pid ${crash.pid}) died on its own (${crash.signal ?? `exit ${crash.code}`}); last lines of ${crash.logFile}:\n    ${crash.lastLines.slice(-8).join('\n    ')}`,
+        `${crash.role} (pid ${crash.pid}) died on its own ${crash.wasReady ? 'while running' : 'while starting'} (${crash.signal ?? `exit ${crash.code}`}); last lines of ${crash.logFile}:\n    ${crash.lastLines.slice(-8).join('\n    ')}`,
       );
     const stops = await pool.stopAll(15_000);
     for (const stop of stops)
@@ -846,7 +705,11 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
     const attempted = plan.attempted().filter((c) => c.id !== null);
     const faultNotes = new Map<string, number>();
     for (const entry of sim.ctx.state.requestLog)
-      if (entry.note?.startsWith('fault:')) faultNotes.set(entry.note, (faultNotes.get(entry.note) ?? 0) + 1);
+      for (const note of (entry.note ?? '').split(' ')) {
+        // `fault:429`, `fault:drop`, `fault:latency:<ms>` (counted as one kind)
+        const kind = /^fault:(latency|[^:]+)/.exec(note)?.[0];
+        if (kind) faultNotes.set(kind, (faultNotes.get(kind) ?? 0) + 1);
+      }
     const result: ChaosResult = {
       seed,
       failures,

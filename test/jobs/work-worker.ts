@@ -47,6 +47,8 @@ if (what === 'listings') {
     clock,
     logger: silentLogger,
     retryDelayMs: 1000,
+    // A send cut short by a killed worker is read back 5 s after it started (the service waits 60 s).
+    inFlightSettleMs: 5000,
   });
   await startListingJobs({ ...common, drainer });
 } else if (what === 'orders') {

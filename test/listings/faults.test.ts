@@ -208,6 +208,8 @@ describeEachDatabase('listings outbox: faults, crashes and outages', (kind) => {
         clock: world.clock,
         logger: silentLogger,
         retryDelayMs,
+        // The wait before reading back an interrupted send has its own test (late-apply.test.ts).
+        inFlightSettleMs: 0,
       });
     const put = (sku: string) => ({ sku, kind: 'put', body: { productType: 'SHIRT', attributes: shirt() } });
 

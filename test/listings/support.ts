@@ -81,20 +81,23 @@ export function simFetch(world: AmazonWorld): typeof fetch {
 export interface Listings {
   outbox: ListingOutbox;
   drainer: ListingDrainer;
-  drainer2: (client: SpApiClient) => ListingDrainer;
+  drainer2: (client: SpApiClient, options?: { inFlightSettleMs?: number }) => ListingDrainer;
   /** Drains until nothing is open or waiting (bounded), like the job system would. */
   drainAll(connectionId: string, drainer?: ListingDrainer): Promise<DrainReport[]>;
 }
 
 export function createListings(store: Store, world: AmazonWorld): Listings {
   const outbox = createListingOutbox({ db: store.db, clock: world.clock, random: cryptoRandom });
-  const make = (client: SpApiClient) =>
+  // These tests interrupt sends in-process and check the read-back at once; the wait before it
+  // (inFlightSettleMs, for a request still inside Amazon) has its own test in late-apply.test.ts.
+  const make = (client: SpApiClient, options: { inFlightSettleMs?: number } = {}) =>
     createListingDrainer({
       store,
       spApi: client,
       clock: world.clock,
       logger: silentLogger,
       retryDelayMs: 0,
+      inFlightSettleMs: options.inFlightSettleMs ?? 0,
     });
   const drainer = make(world.client);
   return {

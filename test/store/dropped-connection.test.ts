@@ -31,4 +31,20 @@ describe.skipIf(!postgresAvailable)('a dropped PostgreSQL connection [postgres]'
     const again = await store.tryLock('dropped-connection-test', () => Promise.resolve('mine'));
     expect(again).toEqual({ acquired: true, value: 'mine' });
   });
+
+  it('a job-system statement cut off by a dropped connection is tried again, not thrown at pg-boss', async () => {
+    const marker = `sellerlink-retry-${Date.now()}`;
+    const running = store.sql.executeSql(`select pg_sleep(0.8), '${marker}' as marker`);
+    // End that statement's session while it runs (as a server restart would).
+    let ended = 0;
+    for (let i = 0; i < 40 && ended === 0; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      const { rows } = await sql<{ n: number }>`
+        select count(pg_terminate_backend(pid))::int as n from pg_stat_activity
+        where query like ${`%${marker}%`} and pid <> pg_backend_pid()`.execute(store.db);
+      ended = rows[0]!.n;
+    }
+    expect(ended).toBe(1);
+    await expect(running).resolves.toEqual({ rows: [{ pg_sleep: '', marker }] });
+  });
 });
