@@ -9,7 +9,7 @@ import type { Store } from '../store/database.js';
 import type { Database, ListingChangesTable } from '../store/schema.js';
 import { TokenError } from '../tokens/errors.js';
 import { toIssues, type ChangeState, type ListingIssue } from './model.js';
-import { listingShowsChange, type LiveAttributes } from './readback.js';
+import { listingItemPath, listingShowsChange, readListing, type LiveAttributes } from './readback.js';
 import type { PatchBody, PutBody } from './validate.js';
 
 type Row = Selectable<ListingChangesTable>;
@@ -60,7 +60,6 @@ export interface DrainOptions {
   budgetMs?: number;
 }
 
-const LISTINGS_PATH = '/listings/2021-08-01/items';
 /** Token-broker codes that mean "not until the seller renews". */
 const BLOCKED_CODES = new Set([
   'TOKEN_CONNECTION_REVOKED',
@@ -314,25 +313,6 @@ export function createListingDrainer(deps: ListingDrainerDeps) {
     throw err;
   };
 
-  const itemPath = (sellerId: string, sku: string): string =>
-    `${LISTINGS_PATH}/${encodeURIComponent(sellerId)}/${encodeURIComponent(sku)}`;
-
-  /** The live attributes for the change's SKU and marketplace, or null when Amazon has no such SKU. */
-  const readBack = async (sellerId: string, row: Row): Promise<LiveAttributes | null> => {
-    try {
-      const result = await deps.spApi.call<{ attributes?: LiveAttributes }>(row.connection_id, {
-        operationId: 'getListingsItem',
-        method: 'GET',
-        path: itemPath(sellerId, row.sku),
-        query: { marketplaceIds: row.marketplace_id, includedData: 'attributes' },
-      });
-      return result.body.attributes ?? {};
-    } catch (err) {
-      if (err instanceof AmazonError && err.code === 'SPAPI_NOT_FOUND') return null;
-      throw err;
-    }
-  };
-
   const deliver = async (sellerId: string, row: Row): Promise<Step> => {
     if (row.uncertain && !row.preview) {
       // The earlier send may still be inside Amazon: wait until it must have landed or died.
@@ -347,7 +327,7 @@ export function createListingDrainer(deps: ListingDrainerDeps) {
       }
       let live: LiveAttributes | null;
       try {
-        live = await readBack(sellerId, row);
+        live = await readListing(deps.spApi, row.connection_id, sellerId, row.sku, row.marketplace_id);
       } catch (err) {
         return onError(row, err, false);
       }
@@ -379,7 +359,7 @@ export function createListingDrainer(deps: ListingDrainerDeps) {
       const result = await deps.spApi.call<typeof body>(row.connection_id, {
         operationId: `${row.kind}ListingsItem`,
         method: row.kind === 'put' ? 'PUT' : row.kind === 'patch' ? 'PATCH' : 'DELETE',
-        path: itemPath(sellerId, row.sku),
+        path: listingItemPath(sellerId, row.sku),
         query: {
           marketplaceIds: row.marketplace_id,
           ...(row.kind === 'delete' ? {} : { includedData: 'issues' }),

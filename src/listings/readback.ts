@@ -1,3 +1,5 @@
+import type { SpApiClient } from '../amazon/client-types.js';
+import { AmazonError } from '../amazon/errors.js';
 import type { PatchBody, PutBody } from './validate.js';
 
 /**
@@ -14,6 +16,36 @@ import type { PatchBody, PutBody } from './validate.js';
  *   the attribute is gone; delete with values → no live entry matches any of them.
  */
 export type LiveAttributes = Record<string, unknown>;
+
+/**
+ * The Listings Items API path of one SKU (both ids encoded).
+ * @see https://developer-docs.amazon.com/sp-api/docs/listings-items-api-v2021-08-01-reference
+ */
+export function listingItemPath(sellerId: string, sku: string): string {
+  return `/listings/2021-08-01/items/${encodeURIComponent(sellerId)}/${encodeURIComponent(sku)}`;
+}
+
+/** The live attributes of a SKU in one marketplace (getListingsItem), or null when Amazon has no such SKU. */
+export async function readListing(
+  spApi: SpApiClient,
+  connectionId: string,
+  sellerId: string,
+  sku: string,
+  marketplaceId: string,
+): Promise<LiveAttributes | null> {
+  try {
+    const result = await spApi.call<{ attributes?: LiveAttributes }>(connectionId, {
+      operationId: 'getListingsItem',
+      method: 'GET',
+      path: listingItemPath(sellerId, sku),
+      query: { marketplaceIds: marketplaceId, includedData: 'attributes' },
+    });
+    return result.body.attributes ?? {};
+  } catch (err) {
+    if (err instanceof AmazonError && err.code === 'SPAPI_NOT_FOUND') return null;
+    throw err;
+  }
+}
 
 type Entry = Record<string, unknown>;
 

@@ -1,5 +1,4 @@
 import { randomBytes } from 'node:crypto';
-import { createServer } from 'node:net';
 import path from 'node:path';
 import pg from 'pg';
 import { createAccounts, type Account } from '../../src/accounts/service.js';
@@ -11,6 +10,7 @@ import { createSimulator, type Simulator } from '../../src/simulator/app.js';
 import { DEMO, seedDemo } from '../../src/simulator/seed.js';
 import { listenSimulator, type SimulatorServer } from '../../src/simulator/server.js';
 import { openStore, type Store } from '../../src/store/database.js';
+import { freePort } from '../support/service.js';
 import { controlRequest } from '../support/sim-control.js';
 import { INCLUDED_DATA } from './checks.js';
 import { startMailbox, type Mailbox } from './mailbox.js';
@@ -44,19 +44,6 @@ export interface ChaosWorld {
   control<T = unknown>(method: string, controlPath: string, body?: unknown): Promise<T>;
   /** Stops the simulator and mail server, closes the store and drops the database. */
   close(): Promise<void>;
-}
-
-/** A port that was free a moment ago. */
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 /** A fresh database on the server; `drop` removes it. */
