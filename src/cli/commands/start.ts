@@ -25,15 +25,18 @@ export function registerStartCommands(program: Command): void {
         const config = loadConfig(process.env, options.port ? { PORT: options.port } : {});
         const logger = createLogger(config.logLevel);
         const service = await startService(config, logger, role);
-        printBanner(config.mode, service.url, service.simulatorUrl, service.demoLogin);
         // Sandbox: the simulator's controls need its per-run token (kept in the data directory).
         const control = service.simulatorUrl && role !== 'worker' ? readControlFile(config.dataDir) : null;
-        if (control) {
-          console.log(
-            `  Simulator controls (token in ${controlFilePath(config.dataDir)}, read by 'sellerlink sim'):\n` +
-              `    ${control.url}/_sim/?token=${control.token}\n`,
-          );
-        }
+        printBanner(
+          config.mode,
+          service.url,
+          service.simulatorUrl,
+          service.demoLogin,
+          control && {
+            file: controlFilePath(config.dataDir),
+            link: `${control.url}/_sim/?token=${control.token}`,
+          },
+        );
         const code = await waitForShutdown(() => service.stop());
         // Everything this process opened is closed; timers or sockets left by work that was still
         // running must not keep it alive (or let it fail) after a clean stop.
@@ -47,11 +50,17 @@ function printBanner(
   url: string | null,
   simulatorUrl: string | null,
   demo: { username: string; password: string } | null,
+  controls: { file: string; link: string } | null,
 ): void {
   const lines = ['', `Sellerlink is running (${mode} mode).`];
   if (url) lines.push(`  Open ${url}`);
   if (url && demo) lines.push(`  Demo login: ${demo.username} / ${demo.password}`);
   if (simulatorUrl) lines.push(`  Amazon simulator: ${simulatorUrl}  (controls: ${simulatorUrl}/_sim/)`);
+  if (controls)
+    lines.push(
+      `  Simulator controls (token in ${controls.file}, read by 'sellerlink sim'):`,
+      `    ${controls.link}`,
+    );
   lines.push('  Stop with Ctrl+C.', '');
   console.log(lines.join('\n'));
 }
