@@ -12,7 +12,7 @@ import { openStore } from '../src/store/database.js';
 import { createAmazonWorld } from '../test/support/amazon-world.js';
 
 /**
- * Listings delivery at the usage-plan bound (issue 6 item 6): CHANGES full listings (PUT) queued
+ * Listings delivery at the usage-plan bound: CHANGES full listings (PUT) queued
  * for one connection, drained by one drainer through the real SP-API client (shared limiter) against
  * the in-process simulator at Amazon's rates (putListingsItem: 5/s, burst 10). Reports the sustained
  * submissions per second after the burst (from the simulator's own log), its ratio to the plan's

@@ -1,6 +1,6 @@
 /**
  * A child process of `bench/orders.ts`: the peer client, npm `amazon-sp-api`, fetching orders from
- * the parent's simulator in its best configuration (issue 5 item 7): Orders 2026-01-01
+ * the parent's simulator in its best configuration: Orders 2026-01-01
  * `searchOrders` following `nextToken`, `restore_rate` per call set to the simulator's scaled rate,
  * throttled calls retried by the client itself (`auto_request_throttled`, its default).
  *

@@ -22,7 +22,7 @@ import type { PeerDone, PeerGo } from './orders-peer.js';
 import { benchSellers, freshDatabase, postgresUrl, startChild, stopChild, type Child } from './support.js';
 
 /**
- * Order import at the usage-plan bound (issue 5 item 7). The simulator, served over HTTP by this
+ * Order import at the usage-plan bound. The simulator, served over HTTP by this
  * process with its usage plans sped up by SPEED, holds ORDERS orders of one seller; every import
  * below reads all of them with Orders 2026-01-01 searchOrders in pages of PAGE_SIZE, in child
  * processes, one PostgreSQL shared by Sellerlink's processes (BENCH_DATABASE_URL, or a throwaway

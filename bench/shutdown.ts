@@ -6,8 +6,7 @@ import path from 'node:path';
 import { freePort } from '../test/support/service.js';
 
 /**
- * How long `sellerlink start` takes to stop on SIGTERM (issue 12: 43 s to over 2 minutes before,
- * ending with an uncaught `PGlite is closed`; target ≤ 5 s, exit code 0). Each round starts the
+ * How long `sellerlink start` takes to stop on SIGTERM. Each round starts the
  * sandbox service on a fresh embedded data directory, waits until it serves, then sends SIGTERM
  * either with nothing connected (`idle`) or while a browser-like client holds keep-alive connections
  * and has a request in flight (`busy`), and measures until the process has exited.

@@ -3,7 +3,7 @@ import http from 'node:http';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { createApiKeys } from '../src/api/keys.js';
+import { createApiKeys } from '../src/accounts/api-keys.js';
 import { DAY, systemClock } from '../src/kernel/clock.js';
 import { cryptoRandom } from '../src/kernel/random.js';
 import { createSimulator, type Simulator } from '../src/simulator/app.js';
@@ -15,7 +15,7 @@ import type { WorkerDone, WorkerGo } from './tokens-worker.js';
 import { benchSellers, freshDatabase, postgresUrl, startChild, stopChild, type Child } from './support.js';
 
 /**
- * The token broker and SP-API client under load (issue 4 item 7), three parts in one run against
+ * The token broker and SP-API client under load, three parts in one run against
  * the simulator served over HTTP by this process, with one PostgreSQL shared by every process
  * (BENCH_DATABASE_URL, or a throwaway server started with scripts/postgres-for-tests.sh):
  *

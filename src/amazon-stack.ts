@@ -16,7 +16,7 @@ import {
   type ConnectionLifecycle,
 } from './lifecycle/connections.js';
 import type { Store } from './store/database.js';
-import { createTokenBroker, type TokenBroker } from './tokens/broker.js';
+import { createTokenBroker, type TokenBroker } from './broker/broker.js';
 import type { Vault } from './vault/envelope.js';
 
 export const VERSION = '0.1.0';

@@ -226,7 +226,7 @@ export async function registerSandboxApplications(
   applications: Applications,
   config: Readonly<Config>,
 ): Promise<void> {
-  // The draft app stands for a private, self-authorized app (FACTS §3).
+  // The draft app stands for a private, self-authorized app (https://developer-docs.amazon.com/sp-api/docs/renew-authorizations).
   const registered = new Map((await applications.list()).map((a) => [a.appId, a.id]));
   for (const [spec, status, kind] of [
     [DEMO.publishedApp, 'published', 'public'],

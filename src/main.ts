@@ -7,7 +7,7 @@ import { createOrderImporter } from './orders/import.js';
 import { startOrderJobs } from './orders/jobs.js';
 import { createOrders } from './orders/orders.js';
 import { createOrderQueries } from './orders/queries.js';
-import { createApiKeys } from './api/keys.js';
+import { createApiKeys } from './accounts/api-keys.js';
 import { simulatorEndpoints, type Config } from './config/config.js';
 import { createApplications, type Applications } from './lifecycle/applications.js';
 import { createAuditLog } from './connections/audit.js';

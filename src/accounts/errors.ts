@@ -13,3 +13,10 @@ export type AccountsErrorCode =
 
 /** A failure in accounts, users or sessions. Messages never include passwords. */
 export class AccountsError extends AppError<AccountsErrorCode> {}
+
+/** Codes the API-key use cases raise (docs/errors.md, docs/api.md). */
+export type ApiKeyErrorCode =
+  'API_KEY_MISSING' | 'API_KEY_INVALID' | 'API_KEY_REVOKED' | 'API_KEY_NOT_FOUND' | 'API_KEY_FORBIDDEN';
+
+/** An API-key failure: authentication (missing, invalid, revoked) or management (not found, forbidden). */
+export class ApiKeyError extends AppError<ApiKeyErrorCode> {}

@@ -13,7 +13,7 @@ import {
   type PasswordHashing,
 } from './passwords.js';
 import { createLoginThrottle, DEFAULT_THROTTLE, isRefusal, type ThrottlePolicy } from './throttle.js';
-import { hashToken, newOpaqueToken } from './tokens.js';
+import { hashToken, newOpaqueToken } from '../kernel/opaque-token.js';
 import { isUuid } from '../kernel/input.js';
 
 /** Session lifetimes: idle (sliding) and absolute. */

@@ -22,7 +22,7 @@ export interface SpApiRequest {
    * not process those. Default true.
    */
   retryAmbiguous?: boolean;
-  /** Mint and send a Restricted Data Token for this call (FACTS §8). */
+  /** Mint and send a Restricted Data Token for this call (https://developer-docs.amazon.com/sp-api/docs/tokens-api-use-case-guide). */
   restrictedDataElements?: string[];
 }
 
@@ -61,7 +61,7 @@ export interface SpApiClient {
    * deadline and metrics, but no refresh and no replay when Amazon refuses the token.
    */
   callWithToken<T = unknown>(grant: TokenGrant, request: SpApiRequest): Promise<SpApiResult<T>>;
-  /** Mints a Restricted Data Token for a connection (FACTS §8). */
+  /** Mints a Restricted Data Token for a connection (https://developer-docs.amazon.com/sp-api/docs/tokens-api-use-case-guide). */
   restrictedDataToken(
     connectionId: string,
     resources: { method: string; path: string; dataElements?: string[] }[],

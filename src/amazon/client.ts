@@ -134,7 +134,7 @@ export function createSpApiClient(deps: SpApiClientDeps): SpApiClient {
           deps.metrics?.throttled(operation);
           await deps.limiter.drain(bucket);
         }
-        // "Expired", or "revoked, malformed or invalid" (FACTS §5.3): drop the cached token and refresh
+        // "Expired", or "revoked, malformed or invalid" (https://developer-docs.amazon.com/sp-api/docs/response-format): drop the cached token and refresh
         // once. A revoked authorization then fails the refresh with invalid_grant, which the broker
         // records at once; otherwise the call is replayed with the new token.
         const staleToken =
@@ -142,7 +142,7 @@ export function createSpApiClient(deps: SpApiClientDeps): SpApiClient {
           (err.code === 'SPAPI_UNAUTHORIZED' &&
             /revoked, malformed or invalid/i.test(err.info.amazonMessage ?? ''));
         if (staleToken && !replayedExpired && caller.invalidate) {
-          replayedExpired = true; // one refresh and one replay (issue 4)
+          replayedExpired = true; // one refresh and one replay
           await caller.invalidate();
           attempt--;
           continue;
@@ -230,7 +230,7 @@ export function createSpApiClient(deps: SpApiClientDeps): SpApiClient {
       }
       return send<T>(
         {
-          // Grantless calls are limited per application (FACTS §6): their own bucket, never a seller's.
+          // Grantless calls are limited per application (https://developer-docs.amazon.com/sp-api/docs/usage-plans-and-rate-limits): their own bucket, never a seller's.
           bucket: `app:${grant.applicationId}`,
           async token() {
             const { token } = await source.grantlessToken(grant.applicationId, grant.scope);

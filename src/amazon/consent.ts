@@ -1,5 +1,5 @@
 /**
- * The Seller Central authorization (consent) URI (FACTS §1.1):
+ * The Seller Central authorization (consent) URI (https://developer-docs.amazon.com/sp-api/docs/website-authorization-workflow):
  * `{base}/apps/authorize/consent?application_id=…&state=…[&version=beta][&redirect_uri=…]`.
  * Draft apps need `version=beta`; published apps must not send it.
  */
@@ -19,7 +19,7 @@ export function buildConsentUrl(input: {
 }
 
 /**
- * Where to send the browser in the Amazon-initiated flow (FACTS §1.4): back to
+ * Where to send the browser in the Amazon-initiated flow (https://developer-docs.amazon.com/sp-api/docs/selling-partner-appstore-authorization-workflow): back to
  * `amazon_callback_uri` with `amazon_state`, our `state`, and optionally redirect_uri / version=beta.
  */
 export function buildAmazonCallbackUrl(input: {

@@ -9,7 +9,7 @@ export interface LwaCredentials {
   clientSecret: Secret;
 }
 
-/** One of the three grants SP-API uses (FACTS §2.1). */
+/** One of the three grants SP-API uses (https://developer-docs.amazon.com/sp-api/docs/connecting-to-the-selling-partner-api). */
 export type LwaGrant =
   | { grantType: 'authorization_code'; code: string; redirectUri: string }
   | { grantType: 'refresh_token'; refreshToken: Secret }
@@ -21,7 +21,7 @@ export interface LwaTokens {
   expiresIn: number;
   /** Epoch ms when the access token stops working (by our clock). */
   expiresAt: number;
-  /** Present for authorization_code and refresh_token grants; the same value for refresh (FACTS §2.2). */
+  /** Present for authorization_code and refresh_token grants; the same value for refresh (https://developer-docs.amazon.com/sp-api/docs/connecting-to-the-selling-partner-api). */
   refreshToken?: Secret;
 }
 
@@ -104,7 +104,7 @@ const LWA_ERRORS: Record<string, { code: AmazonErrorCode; retryable: boolean; pl
   },
 };
 
-/** Turns the token endpoint's response into tokens, or a typed AmazonError (FACTS §2.2, §2.3). */
+/** Turns the token endpoint's response into tokens, or a typed AmazonError (https://developer-docs.amazon.com/sp-api/docs/connecting-to-the-selling-partner-api, §2.3). */
 export async function processLwaTokenResponse(response: Response, now: number): Promise<LwaTokens> {
   const text = await response.text();
   let body: unknown;

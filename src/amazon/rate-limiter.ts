@@ -7,7 +7,7 @@ import type { Database } from '../store/schema.js';
  * A token bucket per key, shared by every process through one database row, so several workers
  * together stay inside Amazon's plan. Each acquire atomically reserves a token (the balance may go
  * negative) and returns how long to wait for it; callers sleep that long instead of sending a call
- * that would be throttled (FACTS §6: bucket starts full, refills at `rate` per second to `burst`).
+ * that would be throttled (https://developer-docs.amazon.com/sp-api/docs/usage-plans-and-rate-limits: bucket starts full, refills at `rate` per second to `burst`).
  */
 export interface RateLimiter {
   /** Reserves one call; resolves when it may be sent. Returns the time waited (ms). */

@@ -1,4 +1,4 @@
-/** SP-API regions and marketplaces (FACTS §1.2, §5.1, §9). */
+/** SP-API regions and marketplaces (https://developer-docs.amazon.com/sp-api/docs/seller-central-urls, §5.1, §9). */
 
 export type Region = 'NA' | 'EU' | 'FE';
 export const REGIONS: readonly Region[] = ['NA', 'EU', 'FE'];
@@ -16,7 +16,7 @@ export interface Marketplace {
   region: Region;
 }
 
-/** Marketplace IDs from Amazon's "Marketplace IDs" page (FACTS §9). */
+/** Marketplace IDs from Amazon's "Marketplace IDs" page (https://developer-docs.amazon.com/sp-api/docs/marketplace-ids). */
 export const MARKETPLACES: readonly Marketplace[] = [
   { id: 'A2EUQ1WTGCTBG2', country: 'CA', name: 'Canada', region: 'NA' },
   { id: 'ATVPDKIKX0DER', country: 'US', name: 'United States', region: 'NA' },

@@ -45,11 +45,11 @@ export interface SpApiResult<T> {
   status: number;
   body: T;
   requestId: string | null;
-  /** x-amzn-RateLimit-Limit (requests per second), when present (FACTS §5.3). */
+  /** x-amzn-RateLimit-Limit (requests per second), when present (https://developer-docs.amazon.com/sp-api/docs/response-format). */
   rateLimit: number | null;
 }
 
-/** Parses a response; non-2xx becomes an AmazonError with Amazon's code and message (FACTS §5.3). */
+/** Parses a response; non-2xx becomes an AmazonError with Amazon's code and message (https://developer-docs.amazon.com/sp-api/docs/response-format). */
 export async function processSpApiResponse<T>(response: Response): Promise<SpApiResult<T>> {
   const requestId = response.headers.get('x-amzn-requestid');
   const limitHeader = response.headers.get('x-amzn-ratelimit-limit');

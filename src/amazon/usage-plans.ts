@@ -1,8 +1,8 @@
 /**
  * Default usage plans (rate = requests per second, burst = bucket size) from the operation
- * descriptions in Amazon's models (FACTS §6). test/amazon/usage-plans.test.ts checks this table
+ * descriptions in Amazon's models (https://developer-docs.amazon.com/sp-api/docs/usage-plans-and-rate-limits). test/amazon/usage-plans.test.ts checks this table
  * against spapi-models/. Live values may differ per seller: the client adopts the rate Amazon
- * reports in x-amzn-RateLimit-Limit (FACTS §5.3).
+ * reports in x-amzn-RateLimit-Limit (https://developer-docs.amazon.com/sp-api/docs/response-format).
  */
 export interface UsagePlan {
   rate: number;

@@ -1,5 +1,5 @@
 /**
- * The User-Agent Amazon asks for (FACTS §5.2): `AppName/Version (Language=Name/version; Platform=...)`.
+ * The User-Agent Amazon asks for (https://developer-docs.amazon.com/sp-api/docs/connecting-to-the-selling-partner-api): `AppName/Version (Language=Name/version; Platform=...)`.
  * `\` and `/` in the name, `(` in the version, `=` in attribute names and `)` `;` in values are
  * escaped with a backslash; longer than 500 characters is rejected by Amazon, so it is cut.
  */

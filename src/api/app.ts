@@ -2,13 +2,14 @@ import { OpenAPIHono } from '@hono/zod-openapi';
 import type { Context, MiddlewareHandler } from 'hono';
 import { ApiDocsPage } from './docs-page.js';
 import type { ApiDeps, ApiEnv } from './context.js';
-import { ApiError, ApiKeyError, toApiFailure, zodFailure, type ApiFailure } from './errors.js';
+import { ApiKeyError } from '../accounts/errors.js';
+import { ApiError, toApiFailure, zodFailure, type ApiFailure } from './errors.js';
 import { buildOpenApiDocument, registerSecurityScheme, type OpenApiDocument } from './openapi.js';
 import { registerConnectionRoutes } from './routes/connections.js';
 import { registerListingRoutes } from './routes/listings.js';
 import { registerOrderRoutes } from './routes/orders.js';
 import { registerProxyRoutes } from './routes/proxy.js';
-import { registerTokenRoutes } from './routes/tokens.js';
+import { registerTokenRoutes } from './routes/access-tokens.js';
 
 export type { ApiDeps, ApiEnv } from './context.js';
 

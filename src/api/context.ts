@@ -5,8 +5,8 @@ import type { Logger } from '../kernel/log.js';
 import type { Orders } from '../orders/orders.js';
 import type { ListingOutbox } from '../listings/outbox.js';
 import type { RegionCode } from '../store/schema.js';
-import type { AccessToken } from '../tokens/broker.js';
-import type { ApiKeys, ApiPrincipal } from './keys.js';
+import type { AccessToken } from '../broker/broker.js';
+import type { ApiKeys, ApiPrincipal } from '../accounts/api-keys.js';
 
 /** What the REST API is given: use cases only, never the database. */
 export interface ApiDeps {
@@ -15,9 +15,9 @@ export interface ApiDeps {
   /** The token broker (or anything that mints access tokens the same way). */
   tokens: { accessToken(connectionId: string): Promise<AccessToken> };
   spApi: SpApiClient;
-  /** The listings outbox (issue 6): `/v1/connections/{id}/listings/…`. */
+  /** The listings outbox: `/v1/connections/{id}/listings/…`. */
   listings?: ListingOutbox;
-  /** Imported orders (issue 5): `/v1/orders`. */
+  /** Imported orders: `/v1/orders`. */
   orders?: Orders;
   clock: Clock;
   logger: Logger;

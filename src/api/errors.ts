@@ -7,14 +7,8 @@ import { AmazonError } from '../amazon/errors.js';
 import { ConnectionsError } from '../connections/errors.js';
 import { AppError, ValidationError } from '../kernel/errors.js';
 import { ListingsError } from '../listings/errors.js';
-import { TokenError } from '../tokens/errors.js';
-
-/** Codes the API-key use cases raise (docs/errors.md, docs/api.md). */
-export type ApiKeyErrorCode =
-  'API_KEY_MISSING' | 'API_KEY_INVALID' | 'API_KEY_REVOKED' | 'API_KEY_NOT_FOUND' | 'API_KEY_FORBIDDEN';
-
-/** An API-key failure: authentication (missing, invalid, revoked) or management (not found, forbidden). */
-export class ApiKeyError extends AppError<ApiKeyErrorCode> {}
+import { TokenError } from '../broker/errors.js';
+import { ApiKeyError } from '../accounts/errors.js';
 
 /** Codes only the API layer itself answers with (besides every domain code it maps). */
 export type ApiOwnCode =

@@ -6,7 +6,7 @@ import { ErrorBodySchema } from './errors.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
-/** Looks like an SP-API path: `/<api>/<version>/…` with version `v0`, `v1`, … or a date (issue 4). */
+/** Looks like an SP-API path: `/<api>/<version>/…` with version `v0`, `v1`, … or a date. */
 export const SPAPI_PATH = /^\/[a-z][a-zA-Z0-9]*\/(v\d+|\d{4}-\d{2}-\d{2})\//;
 
 export const REGIONS = ['NA', 'EU', 'FE'] as const;
@@ -125,7 +125,7 @@ export const AccessTokenSchema = z
   })
   .openapi('AccessToken');
 
-/** FACTS §8: method GET|PUT|POST|DELETE, a path, dataElements only for Orders; at most 50. */
+/** https://developer-docs.amazon.com/sp-api/docs/tokens-api-use-case-guide: method GET|PUT|POST|DELETE, a path, dataElements only for Orders; at most 50. */
 export const RestrictedResourceSchema = z
   .strictObject({
     method: z.enum(['GET', 'PUT', 'POST', 'DELETE']),

@@ -7,7 +7,7 @@ import { createNotificationSettings } from '../notify/settings.js';
 import { createOrderImporter } from '../orders/import.js';
 import { createOrders, type Orders } from '../orders/orders.js';
 import { createOrderQueries } from '../orders/queries.js';
-import { createApiKeys, type ApiKeys } from '../api/keys.js';
+import { createApiKeys, type ApiKeys } from '../accounts/api-keys.js';
 import { loadConfig, simulatorEndpoints, type AmazonEndpoints, type Config } from '../config/config.js';
 import { createApplications, type Applications } from '../lifecycle/applications.js';
 import { createAuditLog, type AuditLog } from '../connections/audit.js';
@@ -26,8 +26,8 @@ import {
   vaultKeyUsage,
   type KeyUsage,
   type RefreshTokenResealer,
-} from '../tokens/reseal.js';
-import type { TokenBroker } from '../tokens/broker.js';
+} from '../broker/reseal.js';
+import type { TokenBroker } from '../broker/broker.js';
 import { createVault, type Vault } from '../vault/envelope.js';
 import type { KeyRing } from '../vault/keyring.js';
 import { openKeyRing } from '../vault/open.js';
@@ -62,7 +62,7 @@ export interface CliContext {
   /** Access tokens (broker) and the SP-API client, as the service has them. */
   readonly tokens: TokenBroker;
   readonly spApi: SpApiClient;
-  /** Orders: import now, backfill, read (issue 5). */
+  /** Orders: import now, backfill, read. */
   readonly orders: Orders;
   readonly refreshTokens: RefreshTokenResealer;
   /** API keys for the vendor's software (create, list, revoke). */

@@ -73,7 +73,7 @@ const schema = z
   })
   .strict();
 
-/** Amazon endpoints per region (FACTS §1.2, §2, §5.1); overridable for the simulator. */
+/** Amazon endpoints per region (https://developer-docs.amazon.com/sp-api/docs/seller-central-urls, §2, §5.1); overridable for the simulator. */
 export interface AmazonEndpoints {
   lwaTokenUrl: string;
   spApi: Record<RegionCode, string>;

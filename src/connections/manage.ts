@@ -48,7 +48,7 @@ export function createConnectionManager(deps: ConnectionsDeps) {
     },
 
     /**
-     * Imports a refresh token from self-authorization (FACTS §3): verified with one refresh call,
+     * Imports a refresh token from self-authorization (https://developer-docs.amazon.com/sp-api/docs/renew-authorizations): verified with one refresh call,
      * and the seller id and region checked with Amazon (connections/claims.ts), before anything is
      * stored. Expiry follows the app's rule (private apps: none by default).
      */

@@ -1,6 +1,6 @@
 import { buildAmazonCallbackUrl, buildConsentUrl } from '../amazon/consent.js';
 import { AmazonError } from '../amazon/errors.js';
-import { newOpaqueToken, hashToken } from '../accounts/tokens.js';
+import { newOpaqueToken, hashToken } from '../kernel/opaque-token.js';
 import type { RegionCode } from '../store/schema.js';
 import type { Application } from '../lifecycle/applications.js';
 import { verifySellerClaim } from './claims.js';
@@ -8,7 +8,7 @@ import { finishAuthorization, type ConnectionsDeps } from './context.js';
 import { ConnectionsError, type ConnectionsErrorCode } from './errors.js';
 import type { Connection, Viewer } from './repository.js';
 
-/** The parameters Amazon sends to the redirect URI (FACTS §1.3). */
+/** The parameters Amazon sends to the redirect URI (https://developer-docs.amazon.com/sp-api/docs/website-authorization-workflow). */
 const CALLBACK_PARAMS = new Set(['state', 'selling_partner_id', 'spapi_oauth_code', 'mws_auth_token']);
 const ERROR_PARAMS = new Set(['error', 'error_description', 'error_uri']);
 
@@ -174,7 +174,7 @@ export function createOAuthFlow(deps: ConnectionsDeps) {
     },
 
     /**
-     * Amazon-initiated flow (FACTS §1.4; also Amazon's "Re-Authorize" in Manage Your Apps): checks
+     * Amazon-initiated flow (https://developer-docs.amazon.com/sp-api/docs/selling-partner-appstore-authorization-workflow; also Amazon's "Re-Authorize" in Manage Your Apps): checks
      * amazon_callback_uri against the configured Seller Central hosts, creates a state, and returns
      * where to send the browser.
      */
@@ -243,7 +243,7 @@ export function createOAuthFlow(deps: ConnectionsDeps) {
     },
 
     /**
-     * Handles the redirect URI (FACTS §1.3). Checks every parameter and the state, exchanges the
+     * Handles the redirect URI (https://developer-docs.amazon.com/sp-api/docs/website-authorization-workflow). Checks every parameter and the state, exchanges the
      * code at once, checks the claimed seller id and region with Amazon (connections/claims.ts),
      * and stores the sealed token with the marketplaces. On any failure nothing is stored, an audit
      * entry is written, and a CallbackFailure explains it.

@@ -1,7 +1,7 @@
 import type { Kysely, Selectable } from 'kysely';
 import type { Database, EventsTable } from '../store/schema.js';
 
-/** Every event type Sellerlink raises (DESIGN §2). */
+/** Every event type Sellerlink raises . */
 export const EVENT_TYPES = [
   'connection.connected',
   'connection.renewed',

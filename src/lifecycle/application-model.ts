@@ -18,7 +18,7 @@ export interface Application {
   /** Days an authorization lasts; null: 365 for public apps, never for private (self-authorized) ones. */
   authorizationLifetimeDays: number | null;
   clientSecretIssuedAt: Date;
-  /** When the current client secret stops working: Amazon's word, or issued + 180 days (FACTS §4). */
+  /** When the current client secret stops working: Amazon's word, or issued + 180 days (https://developer-docs.amazon.com/sp-api/docs/rotate-your-application-client-secret). */
   clientSecretExpiresAt: Date;
   /** The rotated-out secret is kept (sealed) until this time; null when there is none. */
   previousSecretExpiresAt: Date | null;
@@ -46,7 +46,7 @@ export function applicationState(app: Application, now: number, expiringDays = 3
   return 'valid';
 }
 
-/** Amazon expires an LWA client secret 180 days after it was issued (FACTS §4). */
+/** Amazon expires an LWA client secret 180 days after it was issued (https://developer-docs.amazon.com/sp-api/docs/rotate-your-application-client-secret). */
 export const CLIENT_SECRET_LIFETIME_MS = 180 * 86_400_000;
 
 /** A new client secret from Amazon (APPLICATION_OAUTH_CLIENT_NEW_SECRET), to replace the current one. */

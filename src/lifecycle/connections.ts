@@ -6,7 +6,7 @@ import type { Logger } from '../kernel/log.js';
 import { randomUuid, type Random } from '../kernel/random.js';
 import type { Secret } from '../kernel/secret.js';
 import type { ConnectionsTable, ConnectionState, Database, RegionCode } from '../store/schema.js';
-import { sealRefreshToken } from '../tokens/sealing.js';
+import { sealRefreshToken } from '../broker/sealing.js';
 import type { Vault } from '../vault/envelope.js';
 import { connectionPeriodKey, periodOf, recordConnectionEvent } from './event-keys.js';
 import { createConnectionRecords } from './connection-records.js';

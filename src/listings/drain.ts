@@ -7,7 +7,7 @@ import { HOUR, MINUTE, type Clock } from '../kernel/clock.js';
 import type { Logger } from '../kernel/log.js';
 import type { Store } from '../store/database.js';
 import type { Database, ListingChangesTable } from '../store/schema.js';
-import { TokenError } from '../tokens/errors.js';
+import { TokenError } from '../broker/errors.js';
 import { toIssues, type ChangeState, type ListingIssue } from './model.js';
 import { listingItemPath, listingShowsChange, readListing, type LiveAttributes } from './readback.js';
 import type { PatchBody, PutBody } from './validate.js';

@@ -2,7 +2,7 @@ import { ValidationError } from '../kernel/errors.js';
 
 /**
  * Checks listing changes before they enter the outbox: bodies as in Listings Items 2021-08-01
- * (FACTS appendix). A refusal names the field and stores nothing. Content checks (which attributes
+ * (https://developer-docs.amazon.com/sp-api/docs/listings-items-api-v2021-08-01-reference). A refusal names the field and stores nothing. Content checks (which attributes
  * a product type needs, values Amazon accepts) are Amazon's: they come back as issues.
  */
 

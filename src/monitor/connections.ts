@@ -10,7 +10,7 @@ import { expiringKey } from '../lifecycle/event-keys.js';
 import { daysLeft, timedState } from '../lifecycle/health.js';
 import type { Database } from '../store/schema.js';
 
-/** Days before expiry at which `connection.expiring` is raised (issue 7). */
+/** Days before expiry at which `connection.expiring` is raised. */
 export const EXPIRY_REMINDER_DAYS = [30, 14, 7, 3, 1] as const;
 
 const DAY = 86_400_000;

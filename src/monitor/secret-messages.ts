@@ -10,17 +10,17 @@ import { MonitorError } from './errors.js';
  * @see https://developer-docs.amazon.com/sp-api/docs/application-management-api-v2023-11-30-use-case-guide
  */
 
-/** The notification that carries a new client secret (FACTS §4). */
+/** The notification that carries a new client secret (https://developer-docs.amazon.com/sp-api/docs/rotate-your-application-client-secret). */
 export const NEW_SECRET_TYPE = 'APPLICATION_OAUTH_CLIENT_NEW_SECRET';
 
 const DAY = 86_400_000;
-/** Amazon keeps the old secret working this long after a rotation (FACTS §4). */
+/** Amazon keeps the old secret working this long after a rotation (https://developer-docs.amazon.com/sp-api/docs/rotate-your-application-client-secret). */
 export const OLD_SECRET_GRACE_MS = 7 * DAY;
 export const SECRET_LIFETIME_MS = 180 * DAY;
 
 const isoTime = z.string().refine((v) => !Number.isNaN(Date.parse(v)), 'must be an ISO 8601 time');
 
-/** APPLICATION_OAUTH_CLIENT_NEW_SECRET as Amazon's sample shows it (FACTS §4). */
+/** APPLICATION_OAUTH_CLIENT_NEW_SECRET as Amazon's sample shows it (https://developer-docs.amazon.com/sp-api/docs/rotate-your-application-client-secret). */
 export const newSecretMessage = z.object({
   notificationType: z.literal(NEW_SECRET_TYPE),
   eventTime: isoTime,

@@ -11,11 +11,11 @@ import type { ConnectionLifecycle } from '../lifecycle/connections.js';
 import type { Store } from '../store/database.js';
 import type { Database } from '../store/schema.js';
 import { AmazonError } from '../amazon/errors.js';
-import { TokenError } from '../tokens/errors.js';
+import { TokenError } from '../broker/errors.js';
 import { OrdersError } from './errors.js';
 import { upsertOrders } from './order-rows.js';
 
-/** How the importer reads Amazon (issue 5; environment variables in docs/configuration.md). */
+/** How the importer reads Amazon (environment variables in docs/configuration.md). */
 export interface OrderImportSettings {
   /** How often each active connection is imported (default 5 minutes). */
   intervalMs: number;

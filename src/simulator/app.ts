@@ -20,7 +20,7 @@ import { ordersOperations } from './spapi/orders.js';
 import { ordersV0Operations } from './spapi/orders-v0.js';
 import { registerOperations } from './spapi/pipeline.js';
 import { sellersOperations } from './spapi/sellers.js';
-import { tokensOperations } from './spapi/tokens.js';
+import { tokensOperations } from './spapi/restricted-data-tokens.js';
 import { createEmptyState, type SimState } from './state.js';
 
 export interface SimulatorOptions {

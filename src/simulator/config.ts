@@ -1,61 +1,61 @@
 import { DAY, MINUTE, SECOND } from '../kernel/clock.js';
 
 /**
- * Every knob of the simulator. Items that FACTS.md marks UNCONFIRMED are options here, defaulting to
+ * Every knob of the simulator. Items that Amazon's documentation does not confirm (marked UNCONFIRMED) are options here, defaulting to
  * the most likely behaviour; docs/simulator.md lists them.
  */
 export interface SimulatorConfig {
   /** Multiplies every usage-plan rate (tokens per second); burst sizes stay as in the models. */
   speed: number;
-  /** LWA authorization code life (FACTS §1.3: 5 minutes). */
+  /** LWA authorization code life (https://developer-docs.amazon.com/sp-api/docs/website-authorization-workflow: 5 minutes). */
   authCodeTtlMs: number;
-  /** LWA access token life (FACTS §2.2: 3600 s). */
+  /** LWA access token life (https://developer-docs.amazon.com/sp-api/docs/connecting-to-the-selling-partner-api: 3600 s). */
   accessTokenTtlMs: number;
-  /** Restricted Data Token life (FACTS §8: 1 hour). */
+  /** Restricted Data Token life (https://developer-docs.amazon.com/sp-api/docs/tokens-api-use-case-guide: 1 hour). */
   rdtTtlMs: number;
-  /** Authorization life of public apps (FACTS §3: 365 days). */
+  /** Authorization life of public apps (https://developer-docs.amazon.com/sp-api/docs/renew-authorizations: 365 days). */
   authorizationLifetimeMs: number;
-  /** UNCONFIRMED (FACTS §3): whether self-authorizations expire like public ones. Default: no. */
+  /** UNCONFIRMED (https://developer-docs.amazon.com/sp-api/docs/renew-authorizations): whether self-authorizations expire like public ones. Default: no. */
   selfAuthorizationExpires: boolean;
-  /** UNCONFIRMED (FACTS §3): whether re-authorizing leaves the previous refresh token working. Default: yes, until its own expiry. */
+  /** UNCONFIRMED (https://developer-docs.amazon.com/sp-api/docs/renew-authorizations): whether re-authorizing leaves the previous refresh token working. Default: yes, until its own expiry. */
   reauthorizationKeepsOldToken: boolean;
-  /** Client secret life (FACTS §4: 180 days). */
+  /** Client secret life (https://developer-docs.amazon.com/sp-api/docs/rotate-your-application-client-secret: 180 days). */
   clientSecretLifetimeMs: number;
-  /** Grace for the old secret after a rotation (FACTS §4: 7 days). */
+  /** Grace for the old secret after a rotation (https://developer-docs.amazon.com/sp-api/docs/rotate-your-application-client-secret: 7 days). */
   clientSecretGraceMs: number;
   /**
-   * UNCONFIRMED (FACTS §1.3): what Cancel on the consent page does. 'none' redirects to the
+   * UNCONFIRMED (https://developer-docs.amazon.com/sp-api/docs/website-authorization-workflow): what Cancel on the consent page does. 'none' redirects to the
    * redirect URI with no parameters; 'error' adds `error=access_denied` and `state`; 'stay' shows a page.
    */
   consentCancel: 'none' | 'error' | 'stay';
   /**
-   * UNCONFIRMED (FACTS §2.1 says only "do not send scope" with grant_type=refresh_token): what LWA does
+   * UNCONFIRMED (https://developer-docs.amazon.com/sp-api/docs/connecting-to-the-selling-partner-api says only "do not send scope" with grant_type=refresh_token): what LWA does
    * when a refresh_token grant carries `scope`. 'invalid_request' answers 400 invalid_request;
    * 'ignore' refreshes as if it were absent.
    */
   lwaRefreshScope: 'invalid_request' | 'ignore';
-  /** UNCONFIRMED (FACTS §1.4 gives no lifetime): how long an `amazon_state` can be returned to the callback. */
+  /** UNCONFIRMED (https://developer-docs.amazon.com/sp-api/docs/selling-partner-appstore-authorization-workflow gives no lifetime): how long an `amazon_state` can be returned to the callback. */
   amazonStateTtlMs: number;
   /**
-   * UNCONFIRMED (FACTS appendix says nothing): what patchListingsItem / deleteListingsItem do for a SKU
+   * UNCONFIRMED (Amazon's Listings Items reference says nothing): what patchListingsItem / deleteListingsItem do for a SKU
    * that is not listed in the marketplace. 'accept' (seen on Amazon: a PATCH of an unknown SKU is
    * ACCEPTED and creates a partial listing; a DELETE is ACCEPTED and changes nothing); 'invalid'
    * answers status INVALID with an issue.
    */
   listingsMissingSku: 'accept' | 'invalid';
   /**
-   * Whether createRestrictedDataToken checks the app's restricted roles (FACTS §8: Direct-to-Consumer
+   * Whether createRestrictedDataToken checks the app's restricted roles (https://developer-docs.amazon.com/sp-api/docs/tokens-api-use-case-guide: Direct-to-Consumer
    * Shipping for addresses, Tax Invoicing or Tax Remittance for buyer info), answering 400 "Application
    * do not have access to some or all requested resource" when missing. Off by default because the
    * demo apps do not carry those roles.
    */
   rdtRequiresRestrictedRoles: boolean;
-  /** UNCONFIRMED (FACTS §5.3): status for a missing access token. */
+  /** UNCONFIRMED (https://developer-docs.amazon.com/sp-api/docs/response-format): status for a missing access token. */
   missingTokenStatus: 400 | 403;
-  /** UNCONFIRMED (FACTS §5.3, §4): status of the SP-API answer for an app whose client secrets all expired. */
+  /** UNCONFIRMED (https://developer-docs.amazon.com/sp-api/docs/response-format, §4): status of the SP-API answer for an app whose client secrets all expired. */
   secretExpiredStatus: 401 | 403;
   /**
-   * UNCONFIRMED (FACTS §6): whether usage-plan buckets are also split per region. Seller buckets are
+   * UNCONFIRMED (https://developer-docs.amazon.com/sp-api/docs/usage-plans-and-rate-limits): whether usage-plan buckets are also split per region. Seller buckets are
    * regional anyway (authorizations are); this matters for grantless calls. Default: no.
    */
   bucketsPerRegion: boolean;
@@ -69,14 +69,14 @@ export interface SimulatorConfig {
    */
   bucketsRefillOnClockJump: boolean;
   /**
-   * UNCONFIRMED (FACTS §5.1 says only that the sandbox answers "when request parameters match"): whether
+   * UNCONFIRMED (https://developer-docs.amazon.com/sp-api/docs/sp-api-endpoints says only that the sandbox answers "when request parameters match"): whether
    * a static sandbox request may carry parameters an `x-amzn-api-sandbox.static` entry does not name.
    * 'ignore' (default) matches on the entry's parameters alone, so the required parameters a client
    * always sends do not spoil a match; 'reject' needs the request to carry exactly the entry's set.
    */
   sandboxExtraParameters: 'ignore' | 'reject';
   /**
-   * UNCONFIRMED (FACTS §7 only says *Before must be ≥ 2 minutes before now): the upper bound that
+   * UNCONFIRMED (https://developer-docs.amazon.com/sp-api/docs/orders-api-migration-guide only says *Before must be ≥ 2 minutes before now): the upper bound that
    * searchOrders/getOrders use when no createdBefore/lastUpdatedBefore is sent, as now minus this. It
    * is echoed in the response (`lastUpdatedBefore`/`createdBefore`) so importers can use it as their
    * next watermark. Default 2 minutes, the same margin Amazon demands for an explicit bound.
@@ -84,12 +84,12 @@ export interface SimulatorConfig {
   ordersDefaultBeforeLagMs: number;
   /**
    * UNCONFIRMED: whether searchOrders (2026-01-01) requires `marketplaceIds`. The 2026-01-01 model marks
-   * it optional (v0 `MarketplaceIds` is required, FACTS §7); when optional and absent, every
+   * it optional (v0 `MarketplaceIds` is required, https://developer-docs.amazon.com/sp-api/docs/orders-api-migration-guide); when optional and absent, every
    * marketplace of the seller is searched. Default false, as the model says.
    */
   searchOrdersRequireMarketplaceIds: boolean;
   /**
-   * What Orders v0 returns as `ShippingAddress` without an RDT covering `shippingAddress` (FACTS §8:
+   * What Orders v0 returns as `ShippingAddress` without an RDT covering `shippingAddress` (https://developer-docs.amazon.com/sp-api/docs/tokens-api-use-case-guide:
    * "the PII fields are left out"). 'non-pii' keeps City, StateOrRegion, PostalCode and CountryCode,
    * as observed in amzn/selling-partner-api-models#314, #1837 and jlevers/selling-partner-api#189;
    * 'omit' drops the whole object. BuyerInfo is omitted either way.

@@ -105,7 +105,7 @@ function badMarketplace(ids: string[], region: Region): { index: number; message
   for (const [index, id] of ids.entries()) {
     const marketplace = findMarketplace(id);
     if (!marketplace) return { index, message: `${id} is not an Amazon marketplace ID` };
-    // Authorizations and sellers are regional (FACTS §1.1, §9).
+    // Authorizations and sellers are regional (https://developer-docs.amazon.com/sp-api/docs/website-authorization-workflow, §9).
     if (marketplace.region !== region)
       return { index, message: `${id} is in ${marketplace.region}, not ${region}` };
   }

@@ -61,7 +61,7 @@ function useOnce(ctx: SimContext, rule: SimFaultRule): void {
   }
 }
 
-/** The SP-API error response for an injected fault (FACTS §5.3 error shape). */
+/** The SP-API error response for an injected fault (https://developer-docs.amazon.com/sp-api/docs/response-format error shape). */
 export function spapiFaultResponse(c: Context<SimEnv>, kind: ErrorFaultKind): Response {
   switch (kind) {
     case '429':

@@ -1,7 +1,7 @@
 import type { Context } from 'hono';
 import type { SimEnv } from './context.js';
 
-/** The SP-API error body (FACTS §5.3): `{"errors":[{code,message,details?}]}`. */
+/** The SP-API error body (https://developer-docs.amazon.com/sp-api/docs/response-format): `{"errors":[{code,message,details?}]}`. */
 export function spapiError(
   c: Context<SimEnv>,
   status: 400 | 401 | 403 | 404 | 413 | 415 | 429 | 500 | 503,
@@ -15,7 +15,7 @@ export function spapiError(
   return c.json({ errors: [error] }, status);
 }
 
-/** The LWA error body (FACTS §2.3): `{"error_description","error"}` with no-store caching. */
+/** The LWA error body (https://developer.amazon.com/docs/login-with-amazon/refresh-token.html): `{"error_description","error"}` with no-store caching. */
 export function lwaError(
   c: Context<SimEnv>,
   status: 400 | 401 | 500 | 503,
@@ -27,7 +27,7 @@ export function lwaError(
   return c.json({ error_description: description, error }, status);
 }
 
-/** The exact "Access to requested resource is denied." message of SP-API 403s (FACTS §5.3). */
+/** The exact "Access to requested resource is denied." message of SP-API 403s (https://developer-docs.amazon.com/sp-api/docs/response-format). */
 export const ACCESS_DENIED = 'Access to requested resource is denied.';
 
 /**

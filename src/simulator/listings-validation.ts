@@ -9,7 +9,7 @@ import {
 } from './product-types.js';
 
 /**
- * Validation of Listings Items submissions (FACTS appendix). Two layers, as on Amazon: a body that
+ * Validation of Listings Items submissions (https://developer-docs.amazon.com/sp-api/docs/listings-items-api-v2021-08-01-reference). Two layers, as on Amazon: a body that
  * does not fit the model is a 400 (`parsePutBody`/`parsePatchBody`), while content problems are
  * `issues` in a 200 response with status INVALID (`validatePut`/`validatePatch`). Issue codes and
  * messages follow ones Amazon returns: 90220 missing attribute, 4000001 invalid value, 99022 too few

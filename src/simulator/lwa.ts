@@ -13,18 +13,18 @@ import {
 } from './world.js';
 
 /**
- * Login with Amazon's token endpoint, `POST /auth/o2/token` (FACTS §2): the authorization_code,
+ * Login with Amazon's token endpoint, `POST /auth/o2/token` (https://developer-docs.amazon.com/sp-api/docs/connecting-to-the-selling-partner-api): the authorization_code,
  * refresh_token and client_credentials grants, Amazon's error bodies and caching headers.
  */
 
-/** Grantless scopes LWA issues tokens for (FACTS §2.1). */
+/** Grantless scopes LWA issues tokens for (https://developer-docs.amazon.com/sp-api/docs/connecting-to-the-selling-partner-api). */
 export const GRANTLESS_SCOPES: readonly string[] = [
   'sellingpartnerapi::notifications',
   'sellingpartnerapi::migration',
   'sellingpartnerapi::client_credential:rotation',
 ];
 
-/** The exact error descriptions (FACTS §2.3, [OBSERVED]). */
+/** The exact error descriptions (https://developer.amazon.com/docs/login-with-amazon/refresh-token.html, [OBSERVED]). */
 export const LWA_MESSAGES = Object.freeze({
   unsupportedGrantType: 'The authorization grant type is not supported by the authorization server',
   invalidCode: 'The request has an invalid grant parameter : code',
@@ -36,7 +36,7 @@ export const LWA_MESSAGES = Object.freeze({
   malformed: 'Malformed request',
 });
 
-/** Required fields per grant, in the order they are checked (FACTS §2.1). */
+/** Required fields per grant, in the order they are checked (https://developer-docs.amazon.com/sp-api/docs/connecting-to-the-selling-partner-api). */
 const REQUIRED: Record<string, readonly string[]> = {
   authorization_code: ['code', 'redirect_uri', 'client_id', 'client_secret'],
   refresh_token: ['refresh_token', 'client_id', 'client_secret'],
@@ -71,7 +71,7 @@ export function registerLwa(app: Hono<SimEnv>, ctx: SimContext): void {
 async function handleTokenRequest(c: Context<SimEnv>, ctx: SimContext): Promise<Outcome> {
   const params = await parseBody(c);
   if (params === 'malformed') {
-    // A body LWA cannot read surfaces as unsupported_grant_type (FACTS §2, §2.3).
+    // A body LWA cannot read surfaces as unsupported_grant_type (https://developer-docs.amazon.com/sp-api/docs/connecting-to-the-selling-partner-api, §2.3).
     return fail(c, 400, 'unsupported_grant_type', LWA_MESSAGES.unsupportedGrantType);
   }
   if (params === 'duplicate') return fail(c, 400, 'invalid_request', LWA_MESSAGES.malformed);
@@ -85,7 +85,7 @@ async function handleTokenRequest(c: Context<SimEnv>, ctx: SimContext): Promise<
       return fail(c, 400, 'invalid_request', `The request is missing a required parameter : ${name}`);
     }
   }
-  // FACTS §2.1: "do not send refresh_token" with client_credentials, "do not send scope" with refresh_token.
+  // https://developer-docs.amazon.com/sp-api/docs/connecting-to-the-selling-partner-api: "do not send refresh_token" with client_credentials, "do not send scope" with refresh_token.
   if (grantType === 'client_credentials' && params.has('refresh_token')) {
     return fail(c, 400, 'invalid_request', 'The request has an invalid parameter : refresh_token');
   }
@@ -95,7 +95,7 @@ async function handleTokenRequest(c: Context<SimEnv>, ctx: SimContext): Promise<
 
   const client = authenticateClient(ctx, params.get('client_id') ?? '', params.get('client_secret') ?? '');
   if (client.kind !== 'ok') {
-    // An expired or rotated-out secret fails exactly like a wrong one (FACTS §2.3, §4).
+    // An expired or rotated-out secret fails exactly like a wrong one (https://developer.amazon.com/docs/login-with-amazon/refresh-token.html, §4).
     const outcome = fail(c, 401, 'invalid_client', LWA_MESSAGES.clientAuthFailed);
     return client.kind === 'expired-secret'
       ? { ...outcome, appId: client.app.appId, note: 'auth:secret-expired' }
@@ -107,7 +107,7 @@ async function handleTokenRequest(c: Context<SimEnv>, ctx: SimContext): Promise<
   return grantless(c, ctx, app, params.get('scope') ?? '');
 }
 
-/** grant_type=authorization_code: a single-use, 5-minute code bound to client and redirect URI (FACTS §1.3). */
+/** grant_type=authorization_code: a single-use, 5-minute code bound to client and redirect URI (https://developer-docs.amazon.com/sp-api/docs/website-authorization-workflow). */
 function exchangeCode(c: Context<SimEnv>, ctx: SimContext, app: SimApp, params: Params): Outcome {
   const code = ctx.state.authCodes.get(params.get('code') ?? '');
   const authorization = code ? ctx.state.authorizations.get(code.authorizationId) : undefined;
@@ -126,7 +126,7 @@ function exchangeCode(c: Context<SimEnv>, ctx: SimContext, app: SimApp, params: 
   return issueUserToken(c, ctx, app, authorization);
 }
 
-/** grant_type=refresh_token: a new access token and the SAME refresh token (FACTS §2.2). */
+/** grant_type=refresh_token: a new access token and the SAME refresh token (https://developer-docs.amazon.com/sp-api/docs/connecting-to-the-selling-partner-api). */
 function refresh(c: Context<SimEnv>, ctx: SimContext, app: SimApp, refreshToken: string): Outcome {
   const authorization = findAuthorizationByRefreshToken(ctx, refreshToken);
   const bad = (note: string): Outcome => ({
@@ -136,14 +136,14 @@ function refresh(c: Context<SimEnv>, ctx: SimContext, app: SimApp, refreshToken:
     note,
   });
   if (!authorization) return bad('refresh:unknown');
-  // A refresh token is bound to one client (FACTS §2.2).
+  // A refresh token is bound to one client (https://developer-docs.amazon.com/sp-api/docs/connecting-to-the-selling-partner-api).
   if (authorization.appId !== app.appId) return bad('refresh:other-client');
   const status = authorizationStatus(ctx, authorization);
   if (status !== 'active') return bad(`refresh:${status}`);
   return issueUserToken(c, ctx, app, authorization);
 }
 
-/** grant_type=client_credentials: a grantless token for one known scope, no refresh token (FACTS §2.1, §2.2). */
+/** grant_type=client_credentials: a grantless token for one known scope, no refresh token (https://developer-docs.amazon.com/sp-api/docs/connecting-to-the-selling-partner-api, §2.2). */
 function grantless(c: Context<SimEnv>, ctx: SimContext, app: SimApp, scope: string): Outcome {
   if (!GRANTLESS_SCOPES.includes(scope)) {
     return { ...fail(c, 400, 'invalid_scope', LWA_MESSAGES.invalidScope), appId: app.appId };
@@ -198,7 +198,7 @@ function expiresIn(ctx: SimContext): number {
   return Math.round(ctx.config.accessTokenTtlMs / 1000);
 }
 
-/** The 200 response with LWA's documented headers, Content-Type spelled as Amazon documents it (FACTS §2.2). */
+/** The 200 response with LWA's documented headers, Content-Type spelled as Amazon documents it (https://developer-docs.amazon.com/sp-api/docs/connecting-to-the-selling-partner-api). */
 function success(c: Context<SimEnv>, _ctx: SimContext, body: Record<string, unknown>): Response {
   return c.body(JSON.stringify(body), 200, {
     'Content-Type': 'application/json;charset UTF-8',
@@ -217,7 +217,7 @@ function fail(
 }
 
 /**
- * Reads a form or JSON body (FACTS §2: the docs use form encoding, Amazon's Java SDK posts JSON).
+ * Reads a form or JSON body (https://developer-docs.amazon.com/sp-api/docs/connecting-to-the-selling-partner-api: the docs use form encoding, Amazon's Java SDK posts JSON).
  * Empty and null values count as absent, as SDKs send `"refresh_token": null` with client_credentials.
  */
 async function parseBody(c: Context<SimEnv>): Promise<Params | 'malformed' | 'duplicate'> {

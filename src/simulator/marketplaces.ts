@@ -1,7 +1,7 @@
 import type { Region } from './state.js';
 
 /**
- * Amazon's marketplaces as the simulator knows them: IDs and regions from FACTS §9, the other fields
+ * Amazon's marketplaces as the simulator knows them: IDs and regions from https://developer-docs.amazon.com/sp-api/docs/marketplace-ids, the other fields
  * in the shape of the Sellers API `Marketplace` object (sellers.json). `countryCode` is ISO 3166-1
  * alpha-2 (the model's pattern), so the United Kingdom is `GB`.
  */
@@ -36,7 +36,7 @@ function m(
   });
 }
 
-/** Every marketplace of FACTS §9, in the table's order. */
+/** Every marketplace of https://developer-docs.amazon.com/sp-api/docs/marketplace-ids, in the table's order. */
 export const MARKETPLACES: readonly SimMarketplace[] = Object.freeze([
   m('A2EUQ1WTGCTBG2', 'CA', 'www.amazon.ca', 'CAD', 'en_CA', 'NA'),
   m('ATVPDKIKX0DER', 'US', 'www.amazon.com', 'USD', 'en_US', 'NA'),
@@ -68,7 +68,7 @@ export function findMarketplace(id: string): SimMarketplace | undefined {
   return MARKETPLACES.find((mp) => mp.id === id);
 }
 
-/** The marketplaces served by a region's endpoint (FACTS §5.1). */
+/** The marketplaces served by a region's endpoint (https://developer-docs.amazon.com/sp-api/docs/sp-api-endpoints). */
 export function marketplacesInRegion(region: Region): SimMarketplace[] {
   return MARKETPLACES.filter((mp) => mp.region === region);
 }

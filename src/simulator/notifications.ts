@@ -49,14 +49,14 @@ async function deliver(
 }
 
 /**
- * Rotates an app's client secret and sends `APPLICATION_OAUTH_CLIENT_NEW_SECRET` (FACTS §4) to the
+ * Rotates an app's client secret and sends `APPLICATION_OAUTH_CLIENT_NEW_SECRET` (https://developer-docs.amazon.com/sp-api/docs/rotate-your-application-client-secret) to the
  * app's destination. The new secret lives 180 days, the old one 7 more days (world.ts).
  */
 export async function rotateSecretAndNotify(ctx: SimContext, appId: string): Promise<SimNotification> {
   const { app, newSecret, newExpiresAt, oldExpiresAt } = rotateClientSecret(ctx, appId);
   const now = ctx.clock.now();
   const notificationId = randomUuid(ctx.random);
-  // The envelope and payload exactly as in Amazon's sample message (FACTS §4).
+  // The envelope and payload exactly as in Amazon's sample message (https://developer-docs.amazon.com/sp-api/docs/rotate-your-application-client-secret).
   const body: Record<string, unknown> = {
     notificationVersion: '1.0',
     notificationType: NEW_SECRET_TYPE,

@@ -1,5 +1,5 @@
 /**
- * Static material for generated orders: marketplaces (FACTS §9), a small outdoor-goods catalogue, and
+ * Static material for generated orders: marketplaces (https://developer-docs.amazon.com/sp-api/docs/marketplace-ids), a small outdoor-goods catalogue, and
  * per-country name, address and carrier pools. Everything here is fictional but shaped like the real
  * thing (3-7-7 order ids, B0 ASINs, local postcodes, local currencies).
  */
@@ -76,7 +76,7 @@ const PRICING: Record<string, [fx: number, taxRate: number, prefixes: readonly s
   JP: [150, 0.1, FE, 'ja'],
 };
 
-/** Every marketplace of FACTS §9 (from marketplaces.ts), keyed by marketplace id. */
+/** Every marketplace of https://developer-docs.amazon.com/sp-api/docs/marketplace-ids (from marketplaces.ts), keyed by marketplace id. */
 export const MARKETPLACES: ReadonlyMap<string, MarketplaceInfo> = new Map(
   AMAZON_MARKETPLACES.map((m) => {
     const [fx, taxRate, orderPrefixes, locale] = PRICING[m.countryCode] ?? [1, 0.1, NA, 'en'];
@@ -96,7 +96,7 @@ export const MARKETPLACES: ReadonlyMap<string, MarketplaceInfo> = new Map(
   }),
 );
 
-/** Marketplaces whose order history reaches back to 2016 instead of two years (FACTS §7). */
+/** Marketplaces whose order history reaches back to 2016 instead of two years (https://developer-docs.amazon.com/sp-api/docs/orders-api-migration-guide). */
 export const LONG_HISTORY_COUNTRIES: ReadonlySet<string> = new Set(['JP', 'AU', 'SG']);
 
 /** One product of the catalogue every simulated seller sells. */

@@ -11,7 +11,7 @@ import type { SimOrder } from './state.js';
 
 /**
  * Orders API v0 views (spapi-models/ordersV0.json) derived from the stored 2026-01-01 order, so that
- * v0 and 2026-01-01 always describe the same order (FACTS §7).
+ * v0 and 2026-01-01 always describe the same order (https://developer-docs.amazon.com/sp-api/docs/orders-api-migration-guide).
  */
 
 type V0Money = { CurrencyCode: string; Amount: string };
@@ -48,7 +48,7 @@ const CONDITION_SUBTYPE: Record<string, string> = {
 const titleCase = (s: string): string => s.charAt(0) + s.slice(1).toLowerCase();
 const v0Money = (m: Money): V0Money => ({ CurrencyCode: m.currencyCode, Amount: m.amount });
 
-/** Which PII parts a v0 caller may see: decided by the RDT's dataElements (FACTS §8). */
+/** Which PII parts a v0 caller may see: decided by the RDT's dataElements (https://developer-docs.amazon.com/sp-api/docs/tokens-api-use-case-guide). */
 export interface V0Access {
   buyerInfo: boolean;
   shippingAddress: boolean;
@@ -67,7 +67,7 @@ export function v0SellerOrderId(order: SimOrder): string {
   return orderData(order).orderAliases?.[0]?.aliasId ?? order.orderId;
 }
 
-/** The v0 `Order` for a stored order; BuyerInfo and ShippingAddress follow `access` (FACTS §8). */
+/** The v0 `Order` for a stored order; BuyerInfo and ShippingAddress follow `access` (https://developer-docs.amazon.com/sp-api/docs/tokens-api-use-case-guide). */
 export function deriveV0Order(order: SimOrder, access: V0Access): Record<string, unknown> {
   const data = orderData(order);
   const f = data.fulfillment!;
@@ -92,7 +92,7 @@ export function deriveV0Order(order: SimOrder, access: V0Access): Record<string,
     SalesChannel: data.salesChannel.marketplaceName,
     ShipServiceLevel: `${category === 'Standard' ? 'Std' : category} ${m.countryCode} Dom`,
   };
-  // Amazon leaves the total out until payment is authorised (FACTS §7: no pricing while Pending).
+  // Amazon leaves the total out until payment is authorised (https://developer-docs.amazon.com/sp-api/docs/orders-api-migration-guide: no pricing while Pending).
   if (!pending && data.proceeds) out.OrderTotal = v0Money(data.proceeds.grandTotal);
   out.NumberOfItemsShipped = shipped;
   out.NumberOfItemsUnshipped = unshipped;
@@ -202,7 +202,7 @@ export function deriveV0OrderItems(
         PointsMonetaryValue: v0Money(points.pointsMonetaryValue),
       };
     }
-    // Pending orders carry no pricing, taxes or shipping in getOrderItems (FACTS §7).
+    // Pending orders carry no pricing, taxes or shipping in getOrderItems (https://developer-docs.amazon.com/sp-api/docs/orders-api-migration-guide).
     if (!pending) {
       const discount = -proceedsOf(item, 'DISCOUNT', null, order);
       out.ItemPrice = v0Money(money(proceedsOf(item, 'ITEM', null, order), m));

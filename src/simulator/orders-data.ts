@@ -123,7 +123,7 @@ export type OrderData = {
   packages?: OrderPackageData[];
 };
 
-/** includedData values of searchOrders/getOrder and the Order keys each one adds (FACTS §7). */
+/** includedData values of searchOrders/getOrder and the Order keys each one adds (https://developer-docs.amazon.com/sp-api/docs/orders-api-migration-guide). */
 export const INCLUDED_DATA = [
   'BUYER',
   'RECIPIENT',
@@ -208,7 +208,7 @@ export function isoSeconds(ms: number): string {
   return new Date(Math.floor(ms / 1000) * 1000).toISOString().replace('.000Z', 'Z');
 }
 
-/** Amazon's marketplace record for an id; throws for ids outside FACTS §9. */
+/** Amazon's marketplace record for an id; throws for ids outside https://developer-docs.amazon.com/sp-api/docs/marketplace-ids. */
 export function marketplaceInfo(marketplaceId: string): MarketplaceInfo {
   const info = MARKETPLACES.get(marketplaceId);
   if (!info) throw new Error(`unknown marketplace ${marketplaceId}`);

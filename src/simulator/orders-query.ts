@@ -22,7 +22,7 @@ import type { Region, SimOrder } from './state.js';
  *   Nothing is ever skipped that way, and no order appears twice within one walk.
  * - A token only works with the query that produced it (same seller, region, API and filters; only
  *   maxResultsPerPage and includedData may change) and expires 24 simulated hours after it was issued
- *   (FACTS §7).
+ *   (https://developer-docs.amazon.com/sp-api/docs/orders-api-migration-guide).
  */
 
 /** Thrown by parameter checks; handlers turn it into 400 InvalidInput. */
@@ -33,11 +33,11 @@ export class InvalidInput extends Error {
   }
 }
 
-/** How long a pagination token lives (FACTS §7: 24 hours). */
+/** How long a pagination token lives (https://developer-docs.amazon.com/sp-api/docs/orders-api-migration-guide: 24 hours). */
 export const PAGE_TOKEN_TTL_MS = DAY;
-/** `*Before` must be at least this long before the request (FACTS §7). */
+/** `*Before` must be at least this long before the request (https://developer-docs.amazon.com/sp-api/docs/orders-api-migration-guide). */
 export const BEFORE_MIN_AGE_MS = 2 * MINUTE;
-/** Orders older than this are not returned, except in JP, AU and SG (FACTS §7). */
+/** Orders older than this are not returned, except in JP, AU and SG (https://developer-docs.amazon.com/sp-api/docs/orders-api-migration-guide). */
 const HISTORY_MS = 2 * 365 * DAY;
 const LONG_HISTORY_START = Date.UTC(2016, 0, 1);
 
@@ -83,7 +83,7 @@ export function checkEnum(name: string, values: string[], allowed: readonly stri
   return [...new Set(values)].sort();
 }
 
-/** maxResultsPerPage / MaxResultsPerPage: an integer 1–100, default 100 (FACTS §7). */
+/** maxResultsPerPage / MaxResultsPerPage: an integer 1–100, default 100 (https://developer-docs.amazon.com/sp-api/docs/orders-api-migration-guide). */
 export function pageSizeParam(name: string, value: string | undefined): number {
   if (value === undefined) return 100;
   const n = Number(value);
@@ -191,7 +191,7 @@ export function sameQuery(a: OrderQuery, b: OrderQuery): boolean {
 }
 
 /**
- * Checks the time window rules shared by both APIs (FACTS §7): *Before ≥ *After and at least two
+ * Checks the time window rules shared by both APIs (https://developer-docs.amazon.com/sp-api/docs/orders-api-migration-guide): *Before ≥ *After and at least two
  * minutes before now. Returns the effective upper bound for a first page.
  */
 export function windowBound(
@@ -211,7 +211,7 @@ export function windowBound(
   return before;
 }
 
-/** Whether an order is still within Amazon's history limit (FACTS §7). */
+/** Whether an order is still within Amazon's history limit (https://developer-docs.amazon.com/sp-api/docs/orders-api-migration-guide). */
 export function withinHistory(order: SimOrder, now: number): boolean {
   const country = MARKETPLACES.get(order.marketplaceId)?.countryCode ?? '';
   const start = LONG_HISTORY_COUNTRIES.has(country) ? LONG_HISTORY_START : now - HISTORY_MS;

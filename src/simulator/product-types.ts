@@ -1,6 +1,6 @@
 /**
  * A small, hand-made stand-in for Amazon's Product Type Definitions: enough product types and
- * attributes to give Listings Items submissions realistic issues (FACTS appendix). Real product types
+ * attributes to give Listings Items submissions realistic issues (https://developer-docs.amazon.com/sp-api/docs/listings-items-api-v2021-08-01-reference). Real product types
  * have hundreds of attributes; these keep the ones sellers' tools send most.
  */
 

@@ -2,7 +2,7 @@ import type { Region } from './state.js';
 
 /**
  * Which region a request is for. One origin serves all of Amazon: a Host header naming an Amazon
- * host decides first (FACTS §1.2, §5.1), then a `/na`, `/eu` or `/fe` path prefix, else NA.
+ * host decides first (https://developer-docs.amazon.com/sp-api/docs/seller-central-urls, §5.1), then a `/na`, `/eu` or `/fe` path prefix, else NA.
  */
 
 const SELLER_CENTRAL_HOSTS: Record<string, Region> = {

@@ -56,7 +56,7 @@ export function requestLogging(ctx: SimContext): MiddlewareHandler<SimEnv> {
       method: c.req.method,
       path: c.req.path,
       region: c.env.region,
-      // The LWA token endpoint has one fixed path (FACTS §2); name it so the log can be filtered.
+      // The LWA token endpoint has one fixed path (https://developer-docs.amazon.com/sp-api/docs/connecting-to-the-selling-partner-api); name it so the log can be filtered.
       operation: c.req.path === '/auth/o2/token' ? 'lwa' : null,
       at: ctx.clock.now(),
     };

@@ -54,9 +54,9 @@ export const DEMO = Object.freeze({
 } as const);
 
 export interface DemoSeedOptions {
-  /** Redirect URIs registered on both demo apps; the first is the default (FACTS §1.1). */
+  /** Redirect URIs registered on both demo apps; the first is the default (https://developer-docs.amazon.com/sp-api/docs/website-authorization-workflow). */
   redirectUris: string[];
-  /** Login URI of both apps, for the Amazon-initiated flow (FACTS §1.4). */
+  /** Login URI of both apps, for the Amazon-initiated flow (https://developer-docs.amazon.com/sp-api/docs/selling-partner-appstore-authorization-workflow). */
   loginUri?: string;
   /** Where new-secret notifications go. */
   notificationDestinationUrl?: string;

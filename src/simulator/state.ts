@@ -6,7 +6,7 @@
 export type Region = 'NA' | 'EU' | 'FE';
 export const REGIONS: readonly Region[] = ['NA', 'EU', 'FE'];
 
-/** A client secret of an app; several coexist during the 7-day grace after a rotation (FACTS §4). */
+/** A client secret of an app; several coexist during the 7-day grace after a rotation (https://developer-docs.amazon.com/sp-api/docs/rotate-your-application-client-secret). */
 export interface SimClientSecret {
   secret: string;
   issuedAt: number;
@@ -21,15 +21,15 @@ export interface SimApp {
   clientId: string;
   clientSecrets: SimClientSecret[];
   status: 'draft' | 'published';
-  /** OAuth redirect URIs; the first is the default when none is sent (FACTS §1.1). */
+  /** OAuth redirect URIs; the first is the default when none is sent (https://developer-docs.amazon.com/sp-api/docs/website-authorization-workflow). */
   redirectUris: string[];
-  /** Login URI for the Amazon-initiated flow (FACTS §1.4). */
+  /** Login URI for the Amazon-initiated flow (https://developer-docs.amazon.com/sp-api/docs/selling-partner-appstore-authorization-workflow). */
   loginUri?: string;
   /** Role names shown on the consent page. */
   roles: string[];
-  /** Seller that owns the app (self-authorization, FACTS §3). */
+  /** Seller that owns the app (self-authorization, https://developer-docs.amazon.com/sp-api/docs/renew-authorizations). */
   ownerSellingPartnerId?: string;
-  /** Where APPLICATION_OAUTH_CLIENT_NEW_SECRET notifications are POSTed (FACTS §4). */
+  /** Where APPLICATION_OAUTH_CLIENT_NEW_SECRET notifications are POSTed (https://developer-docs.amazon.com/sp-api/docs/rotate-your-application-client-secret). */
   notificationDestinationUrl?: string;
 }
 
@@ -97,7 +97,7 @@ export interface SimSellerSession {
 }
 
 /**
- * An `amazon_state` of the Amazon-initiated flow (FACTS §1.4): issued when the seller leaves Seller
+ * An `amazon_state` of the Amazon-initiated flow (https://developer-docs.amazon.com/sp-api/docs/selling-partner-appstore-authorization-workflow): issued when the seller leaves Seller
  * Central for the app's Login URI, single use, bound to the seller and the app. Keyed by value.
  */
 export interface SimAmazonState {

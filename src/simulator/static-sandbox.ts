@@ -9,7 +9,7 @@ import { bucketKey, formatRateLimit, takeToken, type UsagePlan } from './spapi/u
 import type { SimAccessToken } from './state.js';
 
 /**
- * Amazon's static sandbox (FACTS §5.1): on `sandbox.sellingpartnerapi-{na,eu,fe}.amazon.com` every
+ * Amazon's static sandbox (https://developer-docs.amazon.com/sp-api/docs/sp-api-endpoints): on `sandbox.sellingpartnerapi-{na,eu,fe}.amazon.com` every
  * operation of the vendored models answers with the canned response of the `x-amzn-api-sandbox.static`
  * entry whose request parameters match, and with 400 "Could not match input arguments" otherwise. The
  * entries are read from `spapi-models/*.json` when the simulator starts, so they follow the models.
@@ -25,7 +25,7 @@ export const SANDBOX_MODELS = [
   'application_2023-11-30',
 ] as const;
 
-/** FACTS §5.1: sandbox throttling is fixed at rate 5, burst 15 for every operation. */
+/** https://developer-docs.amazon.com/sp-api/docs/sp-api-endpoints: sandbox throttling is fixed at rate 5, burst 15 for every operation. */
 const SANDBOX_PLAN: UsagePlan = { rate: 5, burst: 15 };
 const SANDBOX_HOST = /^sandbox\.sellingpartnerapi-(na|eu|fe)\.amazon\.com(:\d+)?$/i;
 const HTTP_METHODS = ['get', 'put', 'post', 'delete', 'patch'];
@@ -244,7 +244,7 @@ function safeDecode(part: string): string {
   }
 }
 
-/** True for the sandbox hosts of FACTS §5.1 (port ignored). */
+/** True for the sandbox hosts of https://developer-docs.amazon.com/sp-api/docs/sp-api-endpoints (port ignored). */
 export function isSandboxHost(host: string | null | undefined): boolean {
   return host !== null && host !== undefined && SANDBOX_HOST.test(host);
 }
@@ -276,7 +276,7 @@ async function serveSandboxCall(
   const log = (status: number, token: SimAccessToken | undefined, note: string) =>
     logSandboxCall(c, ctx, operation, status, token, note);
 
-  // FACTS §5.1: sandbox calls still need a real LWA access token; §5.3 gives the 403 wording.
+  // https://developer-docs.amazon.com/sp-api/docs/sp-api-endpoints: sandbox calls still need a real LWA access token; §5.3 gives the 403 wording.
   const presented = c.req.header('x-amz-access-token');
   const token = presented ? ctx.state.accessTokens.get(presented) : undefined;
   if (!presented || !token || ctx.clock.now() >= token.expiresAt) {
@@ -290,7 +290,7 @@ async function serveSandboxCall(
     return spapiError(c, status, 'Unauthorized', ACCESS_DENIED, details);
   }
 
-  // FACTS §6: per operation and per selling-partner + app pair; grantless calls count per app.
+  // https://developer-docs.amazon.com/sp-api/docs/usage-plans-and-rate-limits: per operation and per selling-partner + app pair; grantless calls count per app.
   const owner = sellingPartnerOf(ctx, token) ?? token.appId;
   const key = bucketKey(owner, token.appId, `sandbox:${operation.model}:${operation.operationId}`);
   if (!takeToken(ctx, key, SANDBOX_PLAN)) {
@@ -308,7 +308,7 @@ async function serveSandboxCall(
   const matched = matchStaticCase(operation, request, ctx.config.sandboxExtraParameters);
   const status = matched?.status ?? 400;
   c.header('x-amzn-RequestId', c.env.requestId);
-  // FACTS §5.3: the rate header goes only on 20x, 400 and 404.
+  // https://developer-docs.amazon.com/sp-api/docs/response-format: the rate header goes only on 20x, 400 and 404.
   if ((status >= 200 && status < 300) || status === 400 || status === 404) {
     const rate = SANDBOX_PLAN.rate * (ctx.config.rateLimitHeaderScaled ? ctx.config.speed : 1);
     c.header('x-amzn-RateLimit-Limit', formatRateLimit(rate));

@@ -60,7 +60,7 @@ export function addApp(ctx: SimContext, input: NewApp): SimApp {
   return app;
 }
 
-/** A new client secret string in Amazon's format (FACTS §4). */
+/** A new client secret string in Amazon's format (https://developer-docs.amazon.com/sp-api/docs/rotate-your-application-client-secret). */
 export function newClientSecret(ctx: SimContext): string {
   return `amzn1.oa2-cs.v1.${randomString(ctx.random, 64, HEX)}`;
 }
@@ -173,7 +173,7 @@ export function findAuthorizationByRefreshToken(
   return undefined;
 }
 
-/** Issues a single-use authorization code for a confirmed consent (FACTS §1.3). */
+/** Issues a single-use authorization code for a confirmed consent (https://developer-docs.amazon.com/sp-api/docs/website-authorization-workflow). */
 export function issueAuthCode(
   ctx: SimContext,
   input: { authorizationId: string; clientId: string; redirectUri: string },
@@ -210,7 +210,7 @@ export function issueAccessToken(
 
 /**
  * Rotates an app's client secret: the new one lives `clientSecretLifetimeMs`, every older one that
- * is still valid now expires after the grace period (FACTS §4).
+ * is still valid now expires after the grace period (https://developer-docs.amazon.com/sp-api/docs/rotate-your-application-client-secret).
  */
 export function rotateClientSecret(
   ctx: SimContext,

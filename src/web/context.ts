@@ -22,11 +22,11 @@ export interface WebDeps {
   applications: Applications;
   oauth: OAuthFlow;
   connections: ConnectionManager;
-  /** The listings outbox (issue 6): the portal's listings pages. */
+  /** The listings outbox: the portal's listings pages. */
   listings?: ListingOutbox;
   /** Origin of the simulator in sandbox mode (for the banner and links). */
   simulatorUrl: string | null;
-  /** Imported orders (issue 5): the /orders pages. */
+  /** Imported orders: the /orders pages. */
   orders?: Orders;
   /** Prometheus registry served at /metrics. */
   metrics?: Registry;
@@ -41,7 +41,7 @@ export interface WebDeps {
   };
   /** Sandbox mode only: the toolbar that moves simulated time (page /sandbox). */
   sandboxTools?: SandboxTools | null;
-  /** Notifications (issue 7): settings, webhook endpoints, delivery log, banners. */
+  /** Notifications: settings, webhook endpoints, delivery log, banners. */
   notify?: WebNotify;
   /** Sandbox mode only: the built-in mail catcher (page /sandbox/mail). */
   mailCatcher?: {

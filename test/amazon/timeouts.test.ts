@@ -14,15 +14,15 @@ import { silentLogger } from '../../src/kernel/log.js';
 import { cryptoRandom } from '../../src/kernel/random.js';
 import { listenSimulator, type SimulatorServer } from '../../src/simulator/server.js';
 import type { Store } from '../../src/store/database.js';
-import { TokenError } from '../../src/tokens/errors.js';
-import { createTokenBroker, type TokenBroker } from '../../src/tokens/broker.js';
+import { TokenError } from '../../src/broker/errors.js';
+import { createTokenBroker, type TokenBroker } from '../../src/broker/broker.js';
 import { createVault } from '../../src/vault/envelope.js';
 import { createKeyRing } from '../../src/vault/keyring.js';
 import { createAmazonWorld, type AmazonWorld } from '../support/amazon-world.js';
 import { openTestStore } from '../support/databases.js';
 
 /**
- * Issue 12 finding 11: the deadline on Amazon calls fired only while the garbage collector left
+ * The deadline on Amazon calls fired only while the garbage collector left
  * the Request carrying the abort signal alone. Here every kind of Amazon call (SP-API, LWA refresh
  * through the token broker, the code exchange, grantless) goes over real HTTP to the simulator
  * behind a server that can hang (accept and never answer) or stall (send the headers, then part of

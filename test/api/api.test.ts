@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createAccounts } from '../../src/accounts/service.js';
-import { createApiKeys } from '../../src/api/keys.js';
+import { createApiKeys } from '../../src/accounts/api-keys.js';
 import { createAuditLog } from '../../src/connections/audit.js';
 import { cryptoRandom } from '../../src/kernel/random.js';
 import { DEMO } from '../../src/simulator/seed.js';
@@ -12,7 +12,7 @@ import { startTestService, type TestService } from '../support/service.js';
 import { callApi, createKeyOnPortal, expectApiError } from './support.js';
 
 /**
- * Issue 4 point 6: the REST API for the vendor's software, over real HTTP against the sandbox
+ * The REST API for the vendor's software, over real HTTP against the sandbox
  * service and its simulator: API keys (portal), auth, account scoping, connections, access tokens,
  * Restricted Data Tokens, the SP-API proxy, one error shape, the OpenAPI document and the docs page.
  */
@@ -391,7 +391,7 @@ describe('REST API', () => {
         createdFrom: since,
         createdTo: new Date(svc.service.clock.now()).toISOString(),
       });
-      // Amazon answers only for orders at least 2 minutes old (FACTS §7).
+      // Amazon answers only for orders at least 2 minutes old (https://developer-docs.amazon.com/sp-api/docs/orders-api-migration-guide).
       await svc.sim('/_sim/clock/advance', { minutes: 3 });
       const marketplaces = demoSeller('NA')
         .marketplaceIds.map((id) => `marketplaceIds=${id}`)
@@ -680,7 +680,7 @@ describe('REST API', () => {
 
     it('an expired client secret answers 502 TOKEN_APPLICATION_REJECTED until the operator updates it', async () => {
       // Amazon rotated the secret; Sellerlink was not told (the notification goes nowhere), and the old
-      // one lapses after 7 days (FACTS §4).
+      // one lapses after 7 days (https://developer-docs.amazon.com/sp-api/docs/rotate-your-application-client-secret).
       await svc.sim(`/_sim/apps/${DEMO.publishedApp.appId}/notification-destination`, { url: null }, 'PUT');
       await svc.sim(`/_sim/apps/${DEMO.publishedApp.appId}/rotate-secret`, {});
       await svc.sim('/_sim/clock/advance', { days: 8 });

@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { createAccounts, type Account } from '../../src/accounts/service.js';
-import { createApiKeys, type ApiKeys } from '../../src/api/keys.js';
+import { createApiKeys, type ApiKeys } from '../../src/accounts/api-keys.js';
 import { createAuditLog } from '../../src/connections/audit.js';
 import type { Viewer } from '../../src/connections/repository.js';
 import { createManualClock, MINUTE } from '../../src/kernel/clock.js';

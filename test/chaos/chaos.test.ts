@@ -6,7 +6,7 @@ import { postgresAvailable } from '../support/databases.js';
 import { runChaos, SHORT_FORM } from './run-chaos.js';
 
 /**
- * Issue 12, the chaos test (short form): real `sellerlink web` and two `sellerlink worker` processes
+ * Real `sellerlink web` and two `sellerlink worker` processes
  * on PostgreSQL and CLI commands, 15 SIGKILLs at random moments while orders are created and updated,
  * listing changes flow (put/patch/delete, several per SKU, some invalid), e-mail notifications go
  * out, the simulator injects 429/500/503/latency/dropped connections and an authorization is revoked

@@ -20,7 +20,7 @@ import { createProcessPool, runCli, type ProcessPool, type Role } from './proces
 import { createChaosWorld, PROCESS_DB_NAME } from './world.js';
 
 /**
- * The chaos run of issue 12, shared by the CI test (short form, test/chaos/chaos.test.ts) and
+ * The chaos run, shared by the CI test (short form, test/chaos/chaos.test.ts) and
  * `npm run chaos` (long form, bench/chaos.ts).
  *
  * This process owns the Amazon simulator (in-process, never killed: its state is the truth the end

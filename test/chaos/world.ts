@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import pg from 'pg';
 import { createAccounts, type Account } from '../../src/accounts/service.js';
-import { createApiKeys } from '../../src/api/keys.js';
+import { createApiKeys } from '../../src/accounts/api-keys.js';
 import { createAuditLog } from '../../src/connections/audit.js';
 import { createOffsetClock, MINUTE, systemClock } from '../../src/kernel/clock.js';
 import { createSeededRandom, cryptoRandom } from '../../src/kernel/random.js';

@@ -16,7 +16,7 @@ import { DEMO, seedDemo } from '../../src/simulator/seed.js';
 import { listenSimulator, type SimulatorServer } from '../../src/simulator/server.js';
 import { simControlFetch } from '../support/sim-control.js';
 import type { DatabaseTarget } from '../../src/store/database.js';
-import { createRefreshTokenResealer } from '../../src/tokens/reseal.js';
+import { createRefreshTokenResealer } from '../../src/broker/reseal.js';
 import { createVault } from '../../src/vault/envelope.js';
 import { createKeyRing, parseKeyList } from '../../src/vault/keyring.js';
 import { createPostgresDatabase, describeEachDatabase } from '../support/databases.js';

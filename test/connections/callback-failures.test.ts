@@ -13,7 +13,7 @@ import { auditSince, connectionRows, lastAuditId, messageOf } from '../support/s
 import { startTestService, type TestService } from '../support/service.js';
 
 /**
- * Issue 3 point 9: every failure of the OAuth callback, driven for real through the portal and the
+ * Every failure of the OAuth callback, driven for real through the portal and the
  * simulator, shows a clear page, stores nothing, and writes an audit entry.
  */
 describe('every failure of the OAuth callback', () => {

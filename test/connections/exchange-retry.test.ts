@@ -17,7 +17,7 @@ import { connectionRows } from '../support/security.js';
 import { startTestService, type TestService } from '../support/service.js';
 
 /**
- * Issue 12 finding 11: one transient LWA failure during a code exchange failed the connect or the
+ * One transient LWA failure during a code exchange failed the connect or the
  * renewal, and the seller had to consent again although the code was still good. The exchange is
  * now retried while Amazon has not consumed the code (5xx, 429, no answer), and never after an
  * answer that spent or refused it.

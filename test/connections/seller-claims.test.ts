@@ -16,7 +16,7 @@ import { auditSince, connectionRows, lastAuditId, messageOf } from '../support/s
 import { startTestService, type TestService } from '../support/service.js';
 
 /**
- * Issue 12 finding 4: the seller id of the OAuth callback and of the self-authorization import is
+ * The seller id of the OAuth callback and of the self-authorization import is
  * checked with Amazon before anything is stored. An edited id is refused, an unconfirmed claim never
  * blocks the seller's real owner, two accounts holding one seller go to operator review instead of
  * a 409, and a code of another region than the flow's is refused.

@@ -231,7 +231,7 @@ describe('sellerlink sim against a spawned simulator', { timeout: 120_000 }, () 
     expect(missing.code).toBe(1);
     expect(missing.stderr).toContain('unknown authorization no-such-authorization');
 
-    // The revoked refresh token no longer works at LWA (FACTS §2.3).
+    // The revoked refresh token no longer works at LWA (https://developer.amazon.com/docs/login-with-amazon/refresh-token.html).
     const lwa = await fetch(`${url}/auth/o2/token`, {
       method: 'POST',
       headers: { 'content-type': 'application/x-www-form-urlencoded' },

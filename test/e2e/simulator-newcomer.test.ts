@@ -140,7 +140,7 @@ describe('newcomer walk-through over real HTTP (docs/simulator.md)', { timeout: 
     expect(code).toBeTruthy();
     expect(landing.text).toContain(code!);
 
-    // Exchange the code for a refresh token (FACTS §2.1).
+    // Exchange the code for a refresh token (https://developer-docs.amazon.com/sp-api/docs/connecting-to-the-selling-partner-api).
     const exchanged = await lwaToken(base, {
       grant_type: 'authorization_code',
       code: code!,
@@ -166,7 +166,7 @@ describe('newcomer walk-through over real HTTP (docs/simulator.md)', { timeout: 
     expect(again.status).toBe(400);
     expect(await again.json()).toMatchObject({ error: 'invalid_grant' });
 
-    // Refresh for an access token; the refresh token does not rotate (FACTS §2.2).
+    // Refresh for an access token; the refresh token does not rotate (https://developer-docs.amazon.com/sp-api/docs/connecting-to-the-selling-partner-api).
     const refreshed = await lwaToken(base, {
       grant_type: 'refresh_token',
       refresh_token: refreshToken,

@@ -28,7 +28,7 @@ import { createNotifyWorld } from '../notify/support.js';
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /**
- * Issue 12: a worker SIGKILLed in the middle of its job must not stall the work. Real worker
+ * A worker SIGKILLed in the middle of its job must not stall the work. Real worker
  * processes (test/jobs/work-worker.ts: the service's own job code on pg-boss, job timing shortened)
  * on PostgreSQL against the simulator over HTTP: one is killed mid-job, another takes over.
  */

@@ -16,7 +16,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const text = (value: string) => [{ value, language_tag: 'en_US' }];
 
 /**
- * Issue 12, found by the chaos test: a change still inside Amazon when its call timed out (or its
+ * A change still inside Amazon when its call timed out (or its
  * worker died) was read back at once, before Amazon applied it, so it was sent again; the original
  * then landed after the seller's later change and the listing ended on the wrong version. Now an
  * interrupted send is read back only once it has surely landed or died (inFlightSettleMs).

@@ -8,7 +8,7 @@ import { createNotifyWorld } from './support.js';
 type NotifyWorld = Awaited<ReturnType<typeof createNotifyWorld>>;
 
 /**
- * What the expiry monitor does (issue 7 item 1), written out here so delivery is tested on the same
+ * What the expiry monitor does, written out here so delivery is tested on the same
  * kind of events: one `connection.expiring` per threshold and `connection.expired` once per
  * authorization period, kept unique by dedupe keys, however often it runs.
  */

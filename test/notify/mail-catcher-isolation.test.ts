@@ -8,7 +8,7 @@ import { startTestService, type TestService } from '../support/service.js';
 import { csrfOf, eventually } from '../support/wait.js';
 
 /**
- * Issue 12 finding 7: the sandbox mail catcher (`/sandbox/mail`) showed every account's mail to
+ * The sandbox mail catcher (`/sandbox/mail`) showed every account's mail to
  * every account. Each account now sees only the mail sent for it; an operator sees all of it.
  */
 describe('the sandbox mail catcher keeps accounts apart', () => {

@@ -16,7 +16,7 @@ const ORDERS = 2000;
 const OPERATOR = { userId: '', username: 'test', role: 'operator' as const, accountId: null };
 
 /**
- * Issue 5, crash test: a worker process importing a large backlog (2,000 orders, 100 pages) is
+ * A worker process importing a large backlog (2,000 orders, 100 pages) is
  * SIGKILLed at random moments 12 times, orders are updated between kills, and a new worker is started
  * each time. The last one finishes, and the imported set is still exactly the simulator's.
  * Real processes need a real database: PostgreSQL only.

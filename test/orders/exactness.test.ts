@@ -14,7 +14,7 @@ import { describeEachDatabase, openTestStore } from '../support/databases.js';
 type Truth = { count: number; orders: { orderId: string; version: number; lastUpdatedTime: string }[] };
 
 /**
- * Issue 5, exactness: the simulator creates and updates orders continuously while faults are
+ * Exactness: the simulator creates and updates orders continuously while faults are
  * injected (429s, 500/503s, dropped connections) and the authorization is revoked and later renewed;
  * afterwards the imported set equals the simulator's exactly — none missing, none twice, the latest
  * version of each.

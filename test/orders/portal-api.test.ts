@@ -10,7 +10,7 @@ type OrderList = {
   nextCursor: string | null;
 };
 
-/** Issue 5: orders show in the portal (list, filters, detail) and the REST API (cursor pages, filters). */
+/** Orders show in the portal (list, filters, detail) and the REST API (cursor pages, filters). */
 describe('orders in the portal and the REST API', () => {
   let svc: TestService;
   let browser: HttpBrowser;

@@ -14,7 +14,7 @@ const PAGE = 20;
 const PAGES = ORDERS / PAGE;
 
 /**
- * Issue 12: an import that stops mid-walk (its worker died, or its time budget or the usage plan ran
+ * An import that stops mid-walk (its worker died, or its time budget or the usage plan ran
  * out) goes on at its next page, not from the watermark minus the overlap, so repeated crashes
  * cannot keep it re-reading the same pages. Pages are counted in the simulator's request log.
  */

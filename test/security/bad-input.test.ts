@@ -12,7 +12,7 @@ import { startTestService, type TestService } from '../support/service.js';
 import { eventually } from '../support/wait.js';
 
 /**
- * Issue 12, findings 2 and 3: each cause of the 500s found by hand, and the missing body limit on
+ * Each cause of the 500s found by hand, and the missing body limit on
  * portal forms. Bad input is a 4xx with a clear code (the portal's message page, the API's JSON
  * error) and stores nothing. Requests go in-process through the service's fetch handler.
  */

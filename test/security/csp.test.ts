@@ -5,7 +5,7 @@ import { connectionIdOf, connectRegion, signedInBrowser } from '../support/porta
 import { startTestService, type TestService } from '../support/service.js';
 
 /**
- * Issue 12, finding 12(a): every page the service answers carries a Content-Security-Policy that
+ * Every page the service answers carries a Content-Security-Policy that
  * allows no script without the request's nonce, and the pages render under it in a real browser
  * (Debian's chromium) without a single CSP violation.
  */

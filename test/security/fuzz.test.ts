@@ -9,7 +9,7 @@ import { startTestService, type TestService } from '../support/service.js';
 import { eventually } from '../support/wait.js';
 
 /**
- * Issue 12: "No 5xx on bad input, anywhere". fast-check generates more than 10,000 bad requests in
+ * "No 5xx on bad input, anywhere". fast-check generates more than 10,000 bad requests in
  * seven families over every route the web app registers (read from the app itself, so a new route
  * is fuzzed without a change here), signed out and signed in (session cookie, CSRF token, API key),
  * in-process through the service's fetch handler. Every answer must be below 500 (and, where the

@@ -14,7 +14,7 @@ import { auditSince, connectionRows, lastAuditId, messageOf } from '../support/s
 import { startTestService, type TestService } from '../support/service.js';
 
 /**
- * Issue 3 point 12: one account cannot read, renew or disconnect another account's connection (an
+ * One account cannot read, renew or disconnect another account's connection (an
  * operator sees all), and forms are protected from cross-site requests: a POST without the session's
  * CSRF token, with another session's token, or from another site is refused and changes nothing.
  */

@@ -34,7 +34,7 @@ import {
 import { startTestService, type TestService } from '../support/service.js';
 
 /**
- * Issue 3 point 12: after full flows (connect NA and EU, secret rotation, renew, Amazon-initiated
+ * After full flows (connect NA and EU, secret rotation, renew, Amazon-initiated
  * re-authorization, self-authorization import, failing exchanges, disconnect), no refresh token,
  * access token, client secret or vault key appears in plaintext (or hex / base64) in the logs, in any
  * HTTP response the browser saw, in any error message shown, or in the database: every file of the

@@ -87,7 +87,7 @@ export function createConformanceWorld(
     notificationDestinationUrl: 'https://app.example.com/amazon/notifications',
   });
   const app = DEMO.publishedApp;
-  // The restricted roles let the app ask for RDTs covering buyer and address data (FACTS §8).
+  // The restricted roles let the app ask for RDTs covering buyer and address data (https://developer-docs.amazon.com/sp-api/docs/tokens-api-use-case-guide).
   ctx.state.apps.get(app.appId)!.roles.push('Direct-to-Consumer Shipping', 'Tax Invoicing');
   const authorizations = {} as Record<Region, SimAuthorization>;
   const tokens = {} as Record<Region, string> & { grantless: string };

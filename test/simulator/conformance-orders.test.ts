@@ -46,7 +46,7 @@ function expectConforms(r: CheckedResponse, status: number): void {
   expect(r.errors, describeCall(r)).toEqual([]);
 }
 
-/** Creates an RDT through the Tokens API for the given resources (FACTS §8). */
+/** Creates an RDT through the Tokens API for the given resources (https://developer-docs.amazon.com/sp-api/docs/tokens-api-use-case-guide). */
 async function rdt(w: ReturnType<typeof ordersWorld>, path: string): Promise<string> {
   const r = await w.call('POST', '/tokens/2021-03-01/restrictedDataToken', {
     body: { restrictedResources: [{ method: 'GET', path, dataElements: ['buyerInfo', 'shippingAddress'] }] },

@@ -135,7 +135,7 @@ describe('conformance: 403 variants on every operation', () => {
       await sample(w, operationId, s.grantless ? w.tokens.NA : w.tokens.grantless),
     ];
     if (!s.grantless) {
-      // Authorizations are regional (FACTS §1.1): the EU endpoint does not know an NA token.
+      // Authorizations are regional (https://developer-docs.amazon.com/sp-api/docs/website-authorization-workflow): the EU endpoint does not know an NA token.
       denied.push(await sample(w, operationId, w.tokens.NA, 'EU'));
       const app = DEMO.publishedApp;
       const rdt = issueAccessToken(w.sim.ctx, {

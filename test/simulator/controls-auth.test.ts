@@ -8,7 +8,7 @@ import { DEMO, seedDemo } from '../../src/simulator/seed.js';
 import { listenSimulator } from '../../src/simulator/server.js';
 
 /**
- * Issue 12 finding 7: the simulator's `/_sim/` controls reveal every refresh token and client secret
+ * The simulator's `/_sim/` controls reveal every refresh token and client secret
  * and can rewrite the world, so they need the per-run control token, refuse what a web page of
  * another origin can send (a cross-site `Origin` / `Sec-Fetch-Site`, a text/plain or form body), and
  * never read or write a file outside the simulator's state directory. The Amazon-shaped endpoints

@@ -413,7 +413,7 @@ describe('/_sim/state/save and /_sim/state/load', () => {
 });
 
 describe('/_sim/apps/:appId/rotate-secret', () => {
-  it('rotates the client secret and sends the new-secret notification (FACTS §4)', async () => {
+  it('rotates the client secret and sends the new-secret notification (https://developer-docs.amazon.com/sp-api/docs/rotate-your-application-client-secret)', async () => {
     const clock = createManualClock(START);
     const delivered: { url: string; body: Json }[] = [];
     const sim = createSimulator({

@@ -224,7 +224,7 @@ describe('Orders v0 getOrders', () => {
   }
 });
 
-describe('Orders v0 PII and Restricted Data Tokens (FACTS §8)', () => {
+describe('Orders v0 PII and Restricted Data Tokens (https://developer-docs.amazon.com/sp-api/docs/tokens-api-use-case-guide)', () => {
   const piiStatuses = ['Unshipped', 'PartiallyShipped', 'Shipped'];
 
   it('leaves BuyerInfo out and keeps only the non-PII address without an RDT', async () => {

@@ -38,7 +38,7 @@ function modelPlans(): ModelPlan[] {
   return plans;
 }
 
-describe('usage-plan table (FACTS §6)', () => {
+describe('usage-plan table (https://developer-docs.amazon.com/sp-api/docs/usage-plans-and-rate-limits)', () => {
   it('equals the Rate/Burst table in each operation description of spapi-models/', () => {
     const plans = modelPlans();
     expect(plans.length).toBeGreaterThan(15);

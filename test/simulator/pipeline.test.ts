@@ -9,7 +9,7 @@ import { controlRequest } from '../support/sim-control.js';
 const DENIED = 'Access to requested resource is denied.';
 const INVALID = 'The access token you provided is revoked, malformed or invalid.';
 
-describe('SP-API pipeline: access token (FACTS §5.2, §5.3)', () => {
+describe('SP-API pipeline: access token (https://developer-docs.amazon.com/sp-api/docs/connecting-to-the-selling-partner-api, §5.3)', () => {
   it('passes a valid user token to the handler with the caller', async () => {
     const w = createTestWorld();
     const res = await w.call('/simtest/seller');
@@ -87,7 +87,7 @@ describe('SP-API pipeline: access token (FACTS §5.2, §5.3)', () => {
     expect(((await ok.json()) as { region: string }).region).toBe('EU');
   });
 
-  it('refuses tokens of an app whose every client secret has expired (FACTS §4)', async () => {
+  it('refuses tokens of an app whose every client secret has expired (https://developer-docs.amazon.com/sp-api/docs/rotate-your-application-client-secret)', async () => {
     const w = createTestWorld();
     w.clock.advance(180 * DAY);
     const fresh = w.issue();
@@ -111,7 +111,7 @@ describe('SP-API pipeline: access token (FACTS §5.2, §5.3)', () => {
     expect((await errorOf(res)).details).toBe('The LWA secret token you provided has expired.');
   });
 
-  it('lets an RDT open a restricted operation only where its resources cover the path (FACTS §8)', async () => {
+  it('lets an RDT open a restricted operation only where its resources cover the path (https://developer-docs.amazon.com/sp-api/docs/tokens-api-use-case-guide)', async () => {
     const w = createTestWorld();
     const generic = w.issue({
       kind: 'rdt',
@@ -167,7 +167,7 @@ describe('SP-API pipeline: access token (FACTS §5.2, §5.3)', () => {
   });
 });
 
-describe('SP-API pipeline: usage plans (FACTS §6)', () => {
+describe('SP-API pipeline: usage plans (https://developer-docs.amazon.com/sp-api/docs/usage-plans-and-rate-limits)', () => {
   it('allows the burst, then refills at the rate in real time', async () => {
     const w = createTestWorld();
     for (let i = 0; i < 3; i++) expect((await w.call('/simtest/fast')).status).toBe(200);
@@ -299,7 +299,7 @@ describe('SP-API pipeline: usage plans (FACTS §6)', () => {
   });
 });
 
-describe('SP-API pipeline: response headers (FACTS §5.3)', () => {
+describe('SP-API pipeline: response headers (https://developer-docs.amazon.com/sp-api/docs/response-format)', () => {
   it('sends x-amzn-RateLimit-Limit only on 2xx, 400 and 404, and x-amzn-RequestId always', async () => {
     const w = createTestWorld();
     const ok = await w.call('/simtest/seller');

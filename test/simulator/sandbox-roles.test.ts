@@ -16,7 +16,7 @@ import { simControlFetch } from '../support/sim-control.js';
 import { csrfOf, eventually } from '../support/wait.js';
 
 /**
- * Issue 12 finding 11: in sandbox mode, `web` and `worker` started as separate processes must reach
+ * In sandbox mode, `web` and `worker` started as separate processes must reach
  * the same simulator: before, only `web` started one and the worker called real Amazon, so the
  * connection went to `error`. The web process now advertises its simulator (URL, control token,
  * mail catcher) in the data directory; a worker joins it, or refuses to start when there is none.

@@ -90,7 +90,7 @@ describe('getMarketplaceParticipations', () => {
 });
 
 describe('marketplace table', () => {
-  it('holds every marketplace of FACTS §9 with its region', () => {
+  it('holds every marketplace of https://developer-docs.amazon.com/sp-api/docs/marketplace-ids with its region', () => {
     expect(MARKETPLACES).toHaveLength(23);
     expect(new Set(MARKETPLACES.map((m) => m.id)).size).toBe(23);
     expect(marketplacesInRegion('NA').map((m) => m.countryCode)).toEqual(['CA', 'US', 'MX', 'BR']);

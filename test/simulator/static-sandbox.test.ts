@@ -12,7 +12,7 @@ import {
 } from '../support/spapi-schemas.js';
 
 /**
- * The static sandbox (FACTS §5.1) replays every `x-amzn-api-sandbox.static` case of the six models
+ * The static sandbox (https://developer-docs.amazon.com/sp-api/docs/sp-api-endpoints) replays every `x-amzn-api-sandbox.static` case of the six models
  * on the sandbox hosts, and every canned body validates against the model's schema for its status.
  */
 
@@ -254,7 +254,7 @@ describe('static sandbox: access tokens and throttling', () => {
   const url = `${SANDBOX_NA}/sellers/v1/marketplaceParticipations`;
   const ref = { model: 'sellers', operationId: 'getMarketplaceParticipations' } as const;
 
-  it('needs a valid access token, with the 403 wording of FACTS §5.3', async () => {
+  it('needs a valid access token, with the 403 wording of https://developer-docs.amazon.com/sp-api/docs/response-format', async () => {
     const { clock, send } = world();
     const cases: [string | null, string][] = [
       [null, 'Access token is missing in the request header.'],
@@ -287,7 +287,7 @@ describe('static sandbox: access tokens and throttling', () => {
     expect(res.status).toBe(200);
   });
 
-  it('throttles at rate 5, burst 15 per operation (FACTS §5.1), refilling with real time', async () => {
+  it('throttles at rate 5, burst 15 per operation (https://developer-docs.amazon.com/sp-api/docs/sp-api-endpoints), refilling with real time', async () => {
     const { realClock, send } = world();
     for (let i = 0; i < 15; i++) expect((await send(url)).status).toBe(200);
     const throttled = await send(url);

@@ -14,7 +14,7 @@ import { pricePatch } from '../listings/support.js';
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
 /**
- * Issue 12, finding 1: with `npm start` running, `sellerlink listings import` printed "Queued 4
+ * With `npm start` running, `sellerlink listings import` printed "Queued 4
  * changes" and `sellerlink orders backfill` "600 new or changed", the running service never saw
  * either, and after a restart both were gone: two processes had the same embedded data directory
  * open. Now the first holds it; every other process is refused, says so, and does nothing.

@@ -4,7 +4,7 @@ import type { Store } from '../../src/store/database.js';
 import { openTestStore, postgresAvailable } from '../support/databases.js';
 
 /**
- * Issue 12, finding 11: "a process crashed on an unhandled `error` event when PostgreSQL terminated
+ * "a process crashed on an unhandled `error` event when PostgreSQL terminated
  * its connection". The connection a lock holder keeps across Amazon calls had no `error` listener,
  * so a server restart (57P01, admin shutdown) exited the worker. Now the work in hand fails as an
  * error and the process goes on with new connections.

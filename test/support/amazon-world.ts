@@ -19,7 +19,7 @@ import { DEMO, seedDemo } from '../../src/simulator/seed.js';
 import { authorize } from '../../src/simulator/world.js';
 import type { Store } from '../../src/store/database.js';
 import { controlRequest } from './sim-control.js';
-import { createTokenBroker, type TokenBroker } from '../../src/tokens/broker.js';
+import { createTokenBroker, type TokenBroker } from '../../src/broker/broker.js';
 import { createVault } from '../../src/vault/envelope.js';
 import { createKeyRing } from '../../src/vault/keyring.js';
 

@@ -419,7 +419,7 @@ export function createConformanceRecorder(schemas: SpApiSchemas): ConformanceRec
     calls,
     async check(request, fetch) {
       const url = new URL(request.url);
-      // A region path prefix (FACTS §5.1 hosts aside, the simulator also serves /na, /eu, /fe).
+      // A region path prefix (https://developer-docs.amazon.com/sp-api/docs/sp-api-endpoints hosts aside, the simulator also serves /na, /eu, /fe).
       const path = url.pathname.replace(/^\/(na|eu|fe)(?=\/)/i, '');
       const res = await fetch(request);
       const text = await res.text();

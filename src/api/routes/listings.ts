@@ -2,7 +2,7 @@ import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
 import type { ListingChange } from '../../listings/model.js';
 import type { ListingOutbox } from '../../listings/outbox.js';
 import type { ApiDeps, ApiEnv } from '../context.js';
-import type { ApiPrincipal } from '../keys.js';
+import type { ApiPrincipal } from '../../accounts/api-keys.js';
 import { commonErrors, errorResponse } from '../schemas.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -258,7 +258,7 @@ export const getListingChangeRoute = createRoute({
   },
 });
 
-/** The listings outbox routes (issue 6): queue PUT / PATCH / DELETE, read changes and history. */
+/** The listings outbox routes: queue PUT / PATCH / DELETE, read changes and history. */
 export function registerListingRoutes(
   app: OpenAPIHono<ApiEnv>,
   deps: ApiDeps,

@@ -23,7 +23,8 @@ const AmazonErrorsSchema = z
     errors: z.array(z.object({ code: z.string(), message: z.string(), details: z.string().optional() })),
   })
   .openapi('AmazonErrors', {
-    description: "Amazon's own error body (FACTS §5.3), passed through with Amazon's status",
+    description:
+      "Amazon's own error body (https://developer-docs.amazon.com/sp-api/docs/response-format), passed through with Amazon's status",
   });
 
 /** The part after `/sp-api`, still percent-encoded (an encoded `/` in a SKU must stay encoded). */
@@ -88,7 +89,7 @@ async function bodyOf(c: Context<ApiEnv>): Promise<unknown> {
   }
 }
 
-/** Amazon's headers worth passing on (FACTS §5.3). */
+/** Amazon's headers worth passing on (https://developer-docs.amazon.com/sp-api/docs/response-format). */
 function amazonHeaders(requestId: string | null, rateLimit: number | null): Record<string, string> {
   const headers: Record<string, string> = { 'content-type': 'application/json' };
   if (requestId) headers['x-amzn-RequestId'] = requestId;

@@ -11,7 +11,7 @@ import {
   withCliContext,
   type CliContext,
 } from '../context.js';
-import { table } from './sim-format.js';
+import { table } from '../table.js';
 
 /** `accounts create|list` and `users add|add-operator|set-password`. */
 export function registerAccountsCommands(program: Command): void {

@@ -1,8 +1,8 @@
 import type { Command } from 'commander';
-import type { ApiKey } from '../../api/keys.js';
+import type { ApiKey } from '../../accounts/api-keys.js';
 import { AppError } from '../../kernel/errors.js';
 import { accountOption, CliInputError, formatTime, forOption, withCliContext } from '../context.js';
-import { table } from './sim-format.js';
+import { table } from '../table.js';
 
 /** `api-keys create|list|revoke`: keys for the vendor's software to call the REST API. */
 export function registerApiKeysCommands(program: Command): void {

@@ -8,9 +8,9 @@ import {
   readSecretFromStdin,
   withCliContext,
 } from '../context.js';
-import { table } from './sim-format.js';
+import { table } from '../table.js';
 
-/** Amazon expires an LWA client secret 180 days after it was issued (FACTS §4). */
+/** Amazon expires an LWA client secret 180 days after it was issued (https://developer-docs.amazon.com/sp-api/docs/rotate-your-application-client-secret). */
 export const CLIENT_SECRET_LIFETIME_DAYS = 180;
 
 /** Use-case fields → the options that set them. */
@@ -177,7 +177,7 @@ export function registerApplicationsCommands(program: Command): void {
     });
 }
 
-/** `applications rotate-secret|ingest-secret`: client secret rotation (FACTS §4). */
+/** `applications rotate-secret|ingest-secret`: client secret rotation (https://developer-docs.amazon.com/sp-api/docs/rotate-your-application-client-secret). */
 function registerSecretCommands(applications: Command): void {
   applications
     .command('rotate-secret <app>')

@@ -13,7 +13,7 @@ import {
   withCliContext,
   type CliContext,
 } from '../context.js';
-import { table } from './sim-format.js';
+import { table } from '../table.js';
 
 /** How many audit entries `connections status` shows. */
 const RECENT_AUDIT = 20;

@@ -1,10 +1,10 @@
 import type { Command } from 'commander';
 import { AppError } from '../../kernel/errors.js';
-import type { KeyUsage } from '../../tokens/reseal.js';
+import type { KeyUsage } from '../../broker/reseal.js';
 import { VaultError } from '../../vault/errors.js';
 import { sandboxKeyFile } from '../../vault/open.js';
 import { withCliContext, type CliContext } from '../context.js';
-import { plural, table } from './sim-format.js';
+import { plural, table } from '../table.js';
 
 /**
  * `keys status|rotate`: which vault keys seal what, and moving everything to the newest key.

@@ -4,7 +4,7 @@ import { ValidationError } from '../../kernel/errors.js';
 import { parseChangesFile } from '../../listings/import-file.js';
 import type { ListingChange } from '../../listings/model.js';
 import { CliInputError, formatTime, withCliContext } from '../context.js';
-import { table } from './sim-format.js';
+import { table } from '../table.js';
 
 function changeJson(c: ListingChange): Record<string, unknown> {
   return {

@@ -1,6 +1,6 @@
 import { InvalidArgumentError, type Command } from 'commander';
 import { createSimClient, resolveSimulatorTarget, type SimClient } from './sim-client.js';
-import type { Print } from './sim-format.js';
+import type { Print } from '../table.js';
 
 /** Plumbing shared by the `sellerlink sim` subcommands: options, the client, and output. */
 

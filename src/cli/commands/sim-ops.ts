@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { defined, integerArg, numberArg, simAction, type SimCommandDeps } from './sim-action.js';
-import { plural, table } from './sim-format.js';
+import { plural, table } from '../table.js';
 
 /** `sim faults ...` and `sim orders ...`: injected failures and generated orders. */
 

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { defined, simAction, type SimCommandDeps } from './sim-action.js';
 import { SimCliError } from './sim-client.js';
-import { table } from './sim-format.js';
+import { table } from '../table.js';
 
 /** `sim apps|sellers|authorizations|revoke|rotate-secret|self-authorize`: the simulated world's actors. */
 

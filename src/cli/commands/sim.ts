@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { integerArg, numberArg, simAction, type SimCommandDeps } from './sim-action.js';
 import { DEFAULT_SIMULATOR_URL, SimCliError } from './sim-client.js';
-import { duration, plural, table } from './sim-format.js';
+import { duration, plural, table } from '../table.js';
 import { registerSimOpsCommands } from './sim-ops.js';
 import { registerSimWorldCommands } from './sim-world.js';
 

@@ -185,7 +185,7 @@ function demoPresent(ctx: SimContext): boolean {
 /**
  * A saved demo seed names the landing page of the run that created it, maybe on another port.
  * Points the demo apps' landing redirect URI at this run's, keeping its place in the list (the first
- * is the default redirect, FACTS §1.1). Returns true when something changed.
+ * is the default redirect, https://developer-docs.amazon.com/sp-api/docs/website-authorization-workflow). Returns true when something changed.
  */
 function adoptLanding(ctx: SimContext, landing: string): boolean {
   let changed = false;

@@ -16,7 +16,7 @@ import {
 import { crossSiteProblem } from './sign-in.js';
 
 /**
- * The Amazon-initiated flow (FACTS §1.4), as started from Manage Your Apps ("Authorize" or
+ * The Amazon-initiated flow (https://developer-docs.amazon.com/sp-api/docs/selling-partner-appstore-authorization-workflow), as started from Manage Your Apps ("Authorize" or
  * "Re-Authorize"): consent, then the app's Login URI with `amazon_callback_uri` and `amazon_state`,
  * then the app sends the browser back to `/apps/authorize/confirm/{appId}`.
  */
@@ -76,7 +76,7 @@ export function registerAmazonFlow(app: Hono<SimEnv>, ctx: SimContext): void {
     if (!ctx.state.apps.has(appId)) return renderProblem(c, unknownAppProblem(appId), signedIn);
     const amazonState = checkAmazonState(ctx, signedIn, appId, c.req.query('amazon_state'));
     if (!amazonState.ok) return renderProblem(c, amazonState.problem, signedIn);
-    // Then the same checks as the consent URI: state, redirect_uri, version=beta (FACTS §1.4 step 4).
+    // Then the same checks as the consent URI: state, redirect_uri, version=beta (https://developer-docs.amazon.com/sp-api/docs/selling-partner-appstore-authorization-workflow step 4).
     const checked = checkAuthorizeRequest(
       ctx,
       authorizeParams((n) => c.req.query(n), appId),
@@ -141,7 +141,7 @@ function unknownAppProblem(appId: string): PageProblem {
   };
 }
 
-/** `amazon_state` must be one Amazon issued, unused, recent, for this seller and this app (FACTS §1.4). */
+/** `amazon_state` must be one Amazon issued, unused, recent, for this seller and this app (https://developer-docs.amazon.com/sp-api/docs/selling-partner-appstore-authorization-workflow). */
 function checkAmazonState(
   ctx: SimContext,
   signedIn: SignedIn,

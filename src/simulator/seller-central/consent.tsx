@@ -19,7 +19,7 @@ import {
 } from './session.js';
 import { crossSiteProblem } from './sign-in.js';
 
-/** The website authorization workflow's consent page (FACTS §1.1, §1.3). */
+/** The website authorization workflow's consent page (https://developer-docs.amazon.com/sp-api/docs/website-authorization-workflow, §1.3). */
 
 /** Registers `GET/POST /apps/authorize/consent`. */
 export function registerConsent(app: Hono<SimEnv>, ctx: SimContext): void {
@@ -81,7 +81,7 @@ export function formTokenProblem(): PageProblem {
   };
 }
 
-/** UNCONFIRMED what Amazon does on Cancel (FACTS §1.3): `consentCancel` decides. */
+/** UNCONFIRMED what Amazon does on Cancel (https://developer-docs.amazon.com/sp-api/docs/website-authorization-workflow): `consentCancel` decides. */
 function cancel(
   c: Context<SimEnv>,
   ctx: SimContext,
@@ -138,7 +138,7 @@ function renderConsent(
 
 /**
  * The consent page: the app, the seller, the region, the roles, an "I have read … and authorize"
- * checkbox, Confirm and Cancel. Shared with the Amazon-initiated flow (FACTS §1.4 step 1).
+ * checkbox, Confirm and Cancel. Shared with the Amazon-initiated flow (https://developer-docs.amazon.com/sp-api/docs/selling-partner-appstore-authorization-workflow step 1).
  */
 export function ConsentPage(props: {
   env: PageEnv;

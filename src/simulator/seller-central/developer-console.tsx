@@ -11,7 +11,7 @@ import { currentSession, formFields, sameOriginRequest } from './session.js';
 import { crossSiteProblem } from './sign-in.js';
 
 /**
- * Self-authorization as in the Developer Console (FACTS §3): "Authorize app" shows a new refresh
+ * Self-authorization as in the Developer Console (https://developer-docs.amazon.com/sp-api/docs/renew-authorizations): "Authorize app" shows a new refresh
  * token for a seller, even while the app is Draft. Also a JSON control for scripts and tests.
  * The page is the developer's view, so it needs no seller sign-in; its POST refuses cross-site forms.
  */

@@ -8,13 +8,13 @@ import { registerManageApps } from './manage-apps.js';
 import { registerSignIn } from './sign-in.js';
 
 /**
- * The simulated Seller Central: sign-in, the consent page (FACTS §1.1–1.3), the Amazon-initiated
- * flow (FACTS §1.4), Manage Your Apps (FACTS §3), the Developer Console's self-authorization and the
+ * The simulated Seller Central: sign-in, the consent page (https://developer-docs.amazon.com/sp-api/docs/website-authorization-workflow–1.3), the Amazon-initiated
+ * flow (https://developer-docs.amazon.com/sp-api/docs/selling-partner-appstore-authorization-workflow), Manage Your Apps (https://developer-docs.amazon.com/sp-api/docs/renew-authorizations), the Developer Console's self-authorization and the
  * newcomer landing page. Every page is region-aware through `c.env.region` / `c.env.prefix`.
  */
 
 /**
- * OAuth values travel in query strings, so no page leaks them through Referer (FACTS §1.1); pages
+ * OAuth values travel in query strings, so no page leaks them through Referer (https://developer-docs.amazon.com/sp-api/docs/website-authorization-workflow); pages
  * carrying codes or tokens are never cached; the consent page cannot be framed (clickjacking).
  */
 const pageHeaders: MiddlewareHandler<SimEnv> = async (c, next) => {

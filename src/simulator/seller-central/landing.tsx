@@ -8,7 +8,7 @@ import { Page, pageEnv, render } from './layout.js';
 
 /**
  * `/_sim/landing`: the first redirect URI of the demo apps, so a newcomer who opens a consent URL
- * sees what Amazon sent (FACTS §1.3) and a ready curl command that exchanges the code (FACTS §2.1).
+ * sees what Amazon sent (https://developer-docs.amazon.com/sp-api/docs/website-authorization-workflow) and a ready curl command that exchanges the code (https://developer-docs.amazon.com/sp-api/docs/connecting-to-the-selling-partner-api).
  */
 
 const DEMO_APP_IDS: readonly string[] = [DEMO.draftApp.appId, DEMO.publishedApp.appId];

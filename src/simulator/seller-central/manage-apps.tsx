@@ -14,9 +14,9 @@ import {
 import { crossSiteProblem } from './sign-in.js';
 
 /**
- * Manage Your Apps (FACTS §3): the signed-in seller's authorizations with their dates and status,
- * Revoke, and Re-Authorize through the app's Login URI (FACTS §1.4). Showing the expiry date is
- * UNCONFIRMED for SP-API (FACTS §3); the simulator shows it because developers need to see it.
+ * Manage Your Apps (https://developer-docs.amazon.com/sp-api/docs/renew-authorizations): the signed-in seller's authorizations with their dates and status,
+ * Revoke, and Re-Authorize through the app's Login URI (https://developer-docs.amazon.com/sp-api/docs/selling-partner-appstore-authorization-workflow). Showing the expiry date is
+ * UNCONFIRMED for SP-API (https://developer-docs.amazon.com/sp-api/docs/renew-authorizations); the simulator shows it because developers need to see it.
  */
 
 const STATUS_LABEL = { active: 'Active', expired: 'Expired', revoked: 'Revoked' } as const;

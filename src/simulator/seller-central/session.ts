@@ -7,7 +7,7 @@ import type { Region, SimSeller, SimSellerSession } from '../state.js';
 
 /**
  * Seller Central browser sessions and form protection. Each region has its own cookie, as each
- * region has its own Seller Central host (FACTS §1.2): a browser can be signed in to NA and EU at once.
+ * region has its own Seller Central host (https://developer-docs.amazon.com/sp-api/docs/seller-central-urls): a browser can be signed in to NA and EU at once.
  */
 
 /** A signed-in seller on this region's Seller Central. */
@@ -30,7 +30,7 @@ export function currentSession(c: Context<SimEnv>, ctx: SimContext): SignedIn | 
   const session = ctx.state.sellerSessions.get(id);
   if (!session) return null;
   const seller = ctx.state.sellers.get(session.sellingPartnerId);
-  // A session never crosses regions: authorizations are regional (FACTS §1.1).
+  // A session never crosses regions: authorizations are regional (https://developer-docs.amazon.com/sp-api/docs/website-authorization-workflow).
   if (!seller || seller.region !== c.env.region) return null;
   if (!seller.users.some((u) => u.email === session.email)) return null;
   return { session, seller, formToken: formTokenFor(session) };

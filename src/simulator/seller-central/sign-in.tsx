@@ -39,7 +39,7 @@ export function registerSignIn(app: Hono<SimEnv>, ctx: SimContext): void {
     }
     const elsewhere = matches[0];
     if (elsewhere) {
-      // Authorizations are regional (FACTS §1.1): a seller signs in on their own region's Seller Central.
+      // Authorizations are regional (https://developer-docs.amazon.com/sp-api/docs/website-authorization-workflow): a seller signs in on their own region's Seller Central.
       return renderSignIn(c, ctx, { returnTo, email, wrongRegion: elsewhere }, 403);
     }
     const known = [...ctx.state.sellers.values()].some((s) =>

@@ -3,12 +3,12 @@ import type { Region, SimAccessToken } from '../state.js';
 import type { SpApiCall, SpApiOperation } from './operation.js';
 
 /**
- * Access-token checks of an SP-API call (FACTS §5.2, §5.3). Only `x-amz-access-token` counts: a
+ * Access-token checks of an SP-API call (https://developer-docs.amazon.com/sp-api/docs/connecting-to-the-selling-partner-api, §5.3). Only `x-amz-access-token` counts: a
  * SigV4 `Authorization` header and `x-amz-security-token` are ignored, as Amazon has done since
  * 2023-10-02.
  */
 
-/** The `details` strings of Amazon's 403 Unauthorized answers (FACTS §5.3). */
+/** The `details` strings of Amazon's 403 Unauthorized answers (https://developer-docs.amazon.com/sp-api/docs/response-format). */
 export const ACCESS_DETAILS = Object.freeze({
   missing: 'Access token is missing in the request header.',
   invalid: 'The access token you provided is revoked, malformed or invalid.',
@@ -65,11 +65,11 @@ export function checkAccess(ctx: SimContext, op: SpApiOperation, request: Access
     const authorization =
       token.authorizationId === undefined ? undefined : ctx.state.authorizations.get(token.authorizationId);
     if (!authorization || authorization.revokedAt !== null) return deny('revoked');
-    // Authorizations are regional (FACTS §1.1, §5.1): another region's endpoint does not know the token.
+    // Authorizations are regional (https://developer-docs.amazon.com/sp-api/docs/website-authorization-workflow, §5.1): another region's endpoint does not know the token.
     if (authorization.region !== request.region) return deny('region');
     call = { ...base, authorization, sellingPartnerId: authorization.sellingPartnerId };
   }
-  // FACTS §4: once every secret of the app has expired, SP-API refuses its tokens.
+  // https://developer-docs.amazon.com/sp-api/docs/rotate-your-application-client-secret: once every secret of the app has expired, SP-API refuses its tokens.
   if (app.clientSecrets.every((s) => now >= s.expiresAt)) return deny('secret-expired');
 
   if (!permits(op, token, request)) return deny('forbidden');
@@ -89,7 +89,7 @@ function permits(op: SpApiOperation, token: SimAccessToken, request: AccessReque
 }
 
 /**
- * Whether an RDT's restricted resources cover a call (FACTS §8): same method, and each path segment
+ * Whether an RDT's restricted resources cover a call (https://developer-docs.amazon.com/sp-api/docs/tokens-api-use-case-guide): same method, and each path segment
  * equal, or a generic `{name}` segment that matches any value.
  */
 export function rdtCovers(

@@ -3,7 +3,7 @@ import { rotateSecretAndNotify } from '../notifications.js';
 import type { SpApiOperation } from './operation.js';
 
 /**
- * Application Management API 2023-11-30 (FACTS §4, application_2023-11-30.json). The new secret is
+ * Application Management API 2023-11-30 (https://developer-docs.amazon.com/sp-api/docs/rotate-your-application-client-secret, application_2023-11-30.json). The new secret is
  * not in the response: it goes to the app's notification destination (notifications.ts).
  */
 

@@ -5,7 +5,7 @@ import { UNPARSEABLE } from '../listings-validation.js';
 import { findMarketplace, type SimMarketplace } from '../marketplaces.js';
 import type { SpApiCall } from './operation.js';
 
-/** Parameter checks shared by the Listings Items operations (FACTS appendix). */
+/** Parameter checks shared by the Listings Items operations (https://developer-docs.amazon.com/sp-api/docs/listings-items-api-v2021-08-01-reference). */
 
 /** The `includedData` values of getListingsItem and searchListingsItems. */
 export const GET_INCLUDED = [
@@ -25,7 +25,7 @@ export function invalidInput(c: Context<SimEnv>, message: string, details = ''):
 }
 
 /**
- * Checks `sellerId` (must be the caller: 403 with empty details otherwise, FACTS §5.3) and
+ * Checks `sellerId` (must be the caller: 403 with empty details otherwise, https://developer-docs.amazon.com/sp-api/docs/response-format) and
  * `marketplaceIds` (required, exactly one, one of the seller's marketplaces: 400 otherwise; the
  * "Invalid 'marketplaceIds' provided." wording is Amazon's).
  */

@@ -33,7 +33,7 @@ import { searchListingsItems } from './listings-search.js';
 import type { SpApiCall, SpApiOperation } from './operation.js';
 
 /**
- * Listings Items API 2021-08-01 (FACTS appendix, listingsItems_2021-08-01.json). Submissions are
+ * Listings Items API 2021-08-01 (https://developer-docs.amazon.com/sp-api/docs/listings-items-api-v2021-08-01-reference). Submissions are
  * validated at once and, when ACCEPTED, applied at once (Amazon applies them a little later).
  */
 
@@ -178,7 +178,7 @@ async function patchListingsItem(c: Context<SimEnv>, call: SpApiCall): Promise<R
   const patch = parsed.value;
   const { ctx, marketplace } = target;
   const live = liveRecord(target);
-  // PATCH of a SKU not listed here: Amazon accepts it and creates a partial listing (FACTS gap;
+  // PATCH of a SKU not listed here: Amazon accepts it and creates a partial listing (not documented by Amazon;
   // selling-partner-api-models #2797), unless configured to refuse it.
   if (!live?.marketplaceIds.includes(marketplace.id) && ctx.config.listingsMissingSku === 'invalid') {
     const issues = [notFoundIssue(target)];

@@ -6,7 +6,7 @@ import type { Region, SimAccessToken, SimApp, SimAuthorization } from '../state.
 export type OperationAuth =
   /** A user (refresh-token) access token, or an RDT where `restricted` allows it. */
   | { kind: 'seller'; restricted?: boolean }
-  /** A grantless (client_credentials) token with this scope (FACTS §2.1). */
+  /** A grantless (client_credentials) token with this scope (https://developer-docs.amazon.com/sp-api/docs/connecting-to-the-selling-partner-api). */
   | { kind: 'grantless'; scope: string };
 
 /** What the pipeline found out about the caller before the handler runs. */

@@ -31,10 +31,10 @@ import type { SpApiCall, SpApiOperation } from './operation.js';
 import { findOwnOrder } from './orders.js';
 
 /**
- * Orders API v0 (spapi-models/ordersV0.json, FACTS §7): getOrders, getOrder (`getOrderV0` here, as
+ * Orders API v0 (spapi-models/ordersV0.json, https://developer-docs.amazon.com/sp-api/docs/orders-api-migration-guide): getOrders, getOrder (`getOrderV0` here, as
  * the 2026-01-01 API owns `getOrder`) and getOrderItems, derived from the stored 2026-01-01 orders.
  * BuyerInfo and ShippingAddress need an RDT whose resource covers the call and names the data
- * elements `buyerInfo` / `shippingAddress` (FACTS §8); without one the call still succeeds without them.
+ * elements `buyerInfo` / `shippingAddress` (https://developer-docs.amazon.com/sp-api/docs/tokens-api-use-case-guide); without one the call still succeeds without them.
  */
 
 const ORDER_STATUSES = Object.values(V0_STATUS).concat('InvoiceUnconfirmed');
@@ -65,7 +65,7 @@ const DELIVERY_DATE_PARAMS = [
   'LatestDeliveryDateAfter',
 ] as const;
 
-/** Which PII the call may see: the data elements of the RDT resources covering it (FACTS §8). */
+/** Which PII the call may see: the data elements of the RDT resources covering it (https://developer-docs.amazon.com/sp-api/docs/tokens-api-use-case-guide). */
 function accessOf(c: Context<SimEnv>, call: SpApiCall): V0Access {
   const elements = new Set<string>();
   if (call.token.kind === 'rdt') {
@@ -170,7 +170,7 @@ function parseGetOrders(c: Context<SimEnv>, ctx: SimContext, call: SpApiCall): O
   };
 }
 
-/** Whether an order passes getOrders' filters (FACTS §7). */
+/** Whether an order passes getOrders' filters (https://developer-docs.amazon.com/sp-api/docs/orders-api-migration-guide). */
 function matcher(query: OrderQuery): (order: SimOrder) => boolean {
   const f = query.filters;
   const has = (name: string, value: string) => (f[name] as string[] | undefined)?.includes(value) ?? true;
@@ -221,7 +221,7 @@ function getOrders(c: Context<SimEnv>, call: SpApiCall): Response {
     } else {
       const token = decodePageToken(ctx, 'NextToken', tokenText, sellerOf(call), call.region);
       if (token.query.api !== 'v0') throw new InvalidInput('NextToken is invalid.');
-      // FACTS §7: a NextToken carries its query. Criteria sent along with it must be the same ones.
+      // https://developer-docs.amazon.com/sp-api/docs/orders-api-migration-guide: a NextToken carries its query. Criteria sent along with it must be the same ones.
       if (param(c, 'CreatedAfter') !== undefined || param(c, 'LastUpdatedAfter') !== undefined) {
         if (!sameQuery(token.query, parseGetOrders(c, ctx, call))) {
           throw new InvalidInput(

@@ -33,7 +33,7 @@ function sellerOf(call: SpApiCall): string {
   return call.sellingPartnerId;
 }
 
-/** The includedData set of a request (FACTS §7; values from the model's enum). */
+/** The includedData set of a request (https://developer-docs.amazon.com/sp-api/docs/orders-api-migration-guide; values from the model's enum). */
 function includedDataParam(c: Context<SimEnv>): Set<string> {
   return new Set(checkEnum('includedData', listParam(c, 'includedData') ?? [], INCLUDED_DATA));
 }

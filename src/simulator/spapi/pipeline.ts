@@ -10,7 +10,7 @@ import { bucketKey, formatRateLimit, takeToken, usagePlanFor, type UsagePlan } f
 /**
  * The SP-API front of every operation: request log → faults → access token → usage plan → handler.
  * Every response carries `x-amzn-RequestId`; `x-amzn-RateLimit-Limit` only on 2xx, 400 and 404
- * (FACTS §5.3), never on throttled or unauthorized answers.
+ * (https://developer-docs.amazon.com/sp-api/docs/response-format), never on throttled or unauthorized answers.
  */
 
 /** Registers SP-API operations behind request logging, faults, token checks and usage plans. */
@@ -22,7 +22,7 @@ export function registerOperations(app: Hono<SimEnv>, ctx: SimContext, operation
   }
 }
 
-/** Statuses on which Amazon sends `x-amzn-RateLimit-Limit` (FACTS §5.3). */
+/** Statuses on which Amazon sends `x-amzn-RateLimit-Limit` (https://developer-docs.amazon.com/sp-api/docs/response-format). */
 function carriesRateLimit(status: number): boolean {
   return (status >= 200 && status < 300) || status === 400 || status === 404;
 }

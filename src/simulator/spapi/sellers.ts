@@ -4,7 +4,7 @@ import type { SpApiOperation } from './operation.js';
 
 /**
  * Sellers API v1 (sellers.json). `getMarketplaceParticipations` lists the marketplaces of the calling
- * seller (FACTS §9): the usual first call after an authorization, to learn where the seller sells.
+ * seller (https://developer-docs.amazon.com/sp-api/docs/marketplace-ids): the usual first call after an authorization, to learn where the seller sells.
  */
 export const sellersOperations: SpApiOperation[] = [
   {

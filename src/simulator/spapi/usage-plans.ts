@@ -3,7 +3,7 @@ import type { SimContext } from '../context.js';
 /**
  * Default usage plans (rate = tokens added per second, burst = bucket size) of the operations the
  * simulator implements, copied from each operation's "Usage Plan" table in Amazon's models
- * (FACTS §6). `test/simulator/pipeline-usage-plans.test.ts` checks this table against
+ * (https://developer-docs.amazon.com/sp-api/docs/usage-plans-and-rate-limits). `test/simulator/pipeline-usage-plans.test.ts` checks this table against
  * `spapi-models/*.json`, so a model update that changes a plan fails the build.
  *
  * Keys are the simulator's operation ids. They equal Amazon's operationIds except `getOrderV0`
@@ -57,14 +57,14 @@ export function formatRateLimit(rate: number): string {
 
 /**
  * Key of the token bucket for one call: limits apply per operation and per selling-partner +
- * application pair (FACTS §6); grantless calls have no seller, so the app stands in for it.
+ * application pair (https://developer-docs.amazon.com/sp-api/docs/usage-plans-and-rate-limits); grantless calls have no seller, so the app stands in for it.
  */
 export function bucketKey(owner: string, appId: string, operationId: string): string {
   return `${owner}|${appId}|${operationId}`;
 }
 
 /**
- * Takes one token from a bucket (FACTS §6 token bucket): it starts full at `burst`, refills at
+ * Takes one token from a bucket (https://developer-docs.amazon.com/sp-api/docs/usage-plans-and-rate-limits token bucket): it starts full at `burst`, refills at
  * `rate × speed` per real second up to `burst`. With `bucketsRefillOnClockJump` the refill counts
  * the longer of the real and the simulated time since the last call, so a clock jump of a day finds
  * the bucket as full as Amazon's would be; in real-time use both are the same. Returns false,

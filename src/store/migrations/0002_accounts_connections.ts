@@ -2,7 +2,7 @@ import { sql, type Kysely } from 'kysely';
 
 /**
  * Accounts and their users, sessions, login throttling, the vendor's applications, OAuth states,
- * connections and the audit log (issue 3). Secrets are stored sealed: `*_key_id` + `*_blob`.
+ * connections and the audit log. Secrets are stored sealed: `*_key_id` + `*_blob`.
  */
 export async function up(db: Kysely<unknown>): Promise<void> {
   await db.schema
@@ -66,7 +66,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     )
     .addColumn('redirect_uri', 'text', (c) => c.notNull())
     .addColumn('login_uri', 'text')
-    // null: follows the service default (self-authorizations, FACTS §3 UNCONFIRMED)
+    // null: follows the service default (self-authorizations, https://developer-docs.amazon.com/sp-api/docs/renew-authorizations UNCONFIRMED)
     .addColumn('authorization_lifetime_days', 'integer')
     .addColumn('flagged_at', 'timestamptz')
     .addColumn('flagged_reason', 'text')

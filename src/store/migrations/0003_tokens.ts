@@ -1,6 +1,6 @@
 import { sql, type Kysely } from 'kysely';
 
-/** Cached access tokens (sealed, shared by every process) for the token broker (issue 4). */
+/** Cached access tokens (sealed, shared by every process) for the token broker. */
 export async function up(db: Kysely<unknown>): Promise<void> {
   await db.schema
     .createTable('access_tokens')

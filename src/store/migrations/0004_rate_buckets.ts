@@ -1,7 +1,7 @@
 import { type Kysely } from 'kysely';
 
 /**
- * Token buckets shared by every process (issue 4): one row per (connection, operation). Times are
+ * Token buckets shared by every process: one row per (connection, operation). Times are
  * epoch milliseconds as double precision so both databases return plain numbers.
  */
 export async function up(db: Kysely<unknown>): Promise<void> {

@@ -1,7 +1,7 @@
 import { sql, type Kysely } from 'kysely';
 
 /**
- * API keys for the vendor's software (issue 4): only a SHA-256 hash of the key and its visible
+ * API keys for the vendor's software: only a SHA-256 hash of the key and its visible
  * prefix are stored. `account_id` null means the key sees every account (operators only).
  */
 export async function up(db: Kysely<unknown>): Promise<void> {

@@ -1,7 +1,7 @@
 import { sql, type Kysely } from 'kysely';
 
 /**
- * Orders in (issue 5). `orders` holds each order of a connection as Amazon last returned it (Orders
+ * Orders in. `orders` holds each order of a connection as Amazon last returned it (Orders
  * 2026-01-01 `Order`, items included), keyed by (connection, order id) and only ever replaced by a
  * version at least as new. `order_syncs` holds one importer state per connection: the watermark
  * (every order updated before it has been stored), whether imports are paused and why, and totals.

@@ -1,7 +1,7 @@
 import { sql, type Kysely } from 'kysely';
 
 /**
- * The listings outbox (issue 6): every listing change a seller or the vendor's software asks for,
+ * The listings outbox: every listing change a seller or the vendor's software asks for,
  * accepted at once and delivered to Amazon by listings/ (one drainer per connection). A row is the
  * change and its result: state, Amazon's status, submission id and issues. `seq` orders changes of
  * a connection; `uncertain` marks a change whose send may have reached Amazon without an answer

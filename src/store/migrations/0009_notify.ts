@@ -1,7 +1,7 @@
 import { sql, type Kysely } from 'kysely';
 
 /**
- * Notifications (issue 7): per-scope settings (an account, or `operators`), webhook endpoints with
+ * Notifications: per-scope settings (an account, or `operators`), webhook endpoints with
  * sealed secrets, and one delivery row per (event, channel, target). The unique key on deliveries
  * is what makes each event go out once per recipient and endpoint, however often fan-out reruns.
  */

@@ -1,9 +1,9 @@
 import type { Kysely } from 'kysely';
 
 /**
- * The monitor (issue 7): when each connection was last probed with a cheap SP-API call, and each
+ * The monitor: when each connection was last probed with a cheap SP-API call, and each
  * application's client secret expiry plus the previous (rotated-out) secret, sealed, kept until its
- * own expiry (Amazon accepts it for 7 days after a rotation, FACTS §4).
+ * own expiry (Amazon accepts it for 7 days after a rotation, https://developer-docs.amazon.com/sp-api/docs/rotate-your-application-client-secret).
  */
 export async function up(db: Kysely<unknown>): Promise<void> {
   await db.schema.alterTable('connections').addColumn('last_probe_at', 'timestamptz').execute();

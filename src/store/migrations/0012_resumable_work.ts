@@ -1,7 +1,7 @@
 import type { Kysely } from 'kysely';
 
 /**
- * Work that survives crashes (issue 12).
+ * Work that survives crashes.
  *
  * `listing_changes`: a change Amazon failed transiently (5xx, network, timeout) waits until
  * `next_attempt_at` (backoff, per change, so only its SKU waits) and is given up only when it has

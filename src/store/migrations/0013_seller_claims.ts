@@ -1,7 +1,7 @@
 import { sql, type Kysely } from 'kysely';
 
 /**
- * Seller claims (issue 12 finding 4). A connection records whether Amazon confirmed the seller id it
+ * Seller claims A connection records whether Amazon confirmed the seller id it
  * claims (`claim_status`: confirmed, unconfirmed, or unchecked for connections made before claims
  * were checked), when, why it could not be confirmed (`claim_note`), and what Amazon's answer
  * contradicts among the seller's other connections (`claim_mismatch`: operator review). A seller is no longer held by one account: the unique

@@ -1,5 +1,5 @@
 import type { Account, SessionUser } from '../../accounts/service.js';
-import type { ApiKey } from '../../api/keys.js';
+import type { ApiKey } from '../../accounts/api-keys.js';
 import { formatDateTime } from '../format.js';
 import { Layout } from './layout.js';
 

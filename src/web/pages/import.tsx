@@ -3,7 +3,7 @@ import { REGION_NAMES, REGIONS } from '../../amazon/regions.js';
 import type { Application } from '../../lifecycle/applications.js';
 import { Layout } from './layout.js';
 
-/** The form for importing a self-authorized refresh token (FACTS §3). */
+/** The form for importing a self-authorized refresh token (https://developer-docs.amazon.com/sp-api/docs/renew-authorizations). */
 export function ImportPage(props: {
   user: SessionUser;
   applications: Application[];

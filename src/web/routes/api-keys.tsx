@@ -1,7 +1,7 @@
 import type { Context, Hono } from 'hono';
 import type { SessionUser } from '../../accounts/service.js';
-import { ApiKeyError } from '../../api/errors.js';
-import type { ApiKeys } from '../../api/keys.js';
+import { ApiKeyError } from '../../accounts/errors.js';
+import type { ApiKeys } from '../../accounts/api-keys.js';
 import { ValidationError } from '../../kernel/errors.js';
 import type { WebDeps, WebEnv } from '../context.js';
 import { notAllowedPage, notFoundPage, refuseForm, requireUser } from '../guards.js';

@@ -1,7 +1,7 @@
 import type { Context, Hono } from 'hono';
 import { getCookie, setCookie } from 'hono/cookie';
 import { AccountsError } from '../../accounts/errors.js';
-import { newOpaqueToken } from '../../accounts/tokens.js';
+import { newOpaqueToken } from '../../kernel/opaque-token.js';
 import { cryptoRandom } from '../../kernel/random.js';
 import type { WebDeps, WebEnv } from '../context.js';
 import { formatDateTime } from '../format.js';

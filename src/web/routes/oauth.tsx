@@ -16,7 +16,7 @@ const TITLES: Record<string, string> = {
   OAUTH_EXCHANGE_FAILED: 'Amazon did not complete the authorization',
 };
 
-/** The OAuth redirect URI and the Login URI Amazon sends sellers to (FACTS §1.3, §1.4). */
+/** The OAuth redirect URI and the Login URI Amazon sends sellers to (https://developer-docs.amazon.com/sp-api/docs/website-authorization-workflow, §1.4). */
 export function registerOAuthRoutes(app: Hono<WebEnv>, deps: WebDeps): void {
   app.use('/oauth/*', async (c, next) => {
     await next();

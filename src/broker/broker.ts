@@ -33,7 +33,7 @@ export interface TokenBrokerDeps {
   /** Records what Amazon's answers mean for the connection (revoked, failing, recovered). */
   lifecycle: ConnectionLifecycle;
   logger: Logger;
-  /** Refresh this long before expiry (FACTS §2.2: Amazon's SDK uses 60 s). */
+  /** Refresh this long before expiry (https://developer-docs.amazon.com/sp-api/docs/connecting-to-the-selling-partner-api: Amazon's SDK uses 60 s). */
   marginMs?: number;
   /** Transient refresh failures in a row before the connection shows `error`. */
   errorAfterFailures?: number;

@@ -3,7 +3,7 @@ import { DAY, SECOND } from '../../src/kernel/clock.js';
 import { Secret } from '../../src/kernel/secret.js';
 import { DEMO } from '../../src/simulator/seed.js';
 import type { Store } from '../../src/store/database.js';
-import type { TokenBroker } from '../../src/tokens/broker.js';
+import type { TokenBroker } from '../../src/broker/broker.js';
 import { createAmazonWorld, type AmazonWorld } from '../support/amazon-world.js';
 import { describeEachDatabase, openTestStore } from '../support/databases.js';
 

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { randomToken, type Random } from '../kernel/random.js';
+import { randomToken, type Random } from './random.js';
 
 /** A random bearer value (session id, OAuth state, API key) and the hash stored in its place. */
 export interface OpaqueToken {

@@ -1,6 +1,6 @@
 import type { Kysely, Selectable } from 'kysely';
 import { timingSafeEqual } from 'node:crypto';
-import { hashToken } from '../accounts/tokens.js';
+import { hashToken } from '../kernel/opaque-token.js';
 import type { AuditLog } from '../connections/audit.js';
 import type { Viewer } from '../connections/repository.js';
 import type { Clock } from '../kernel/clock.js';

@@ -6,7 +6,7 @@ import { issueAccessToken } from '../world.js';
 import type { SpApiOperation } from './operation.js';
 
 /**
- * Tokens API 2021-03-01 `createRestrictedDataToken` (FACTS §8). A resource is the method and path of
+ * Tokens API 2021-03-01 `createRestrictedDataToken` (https://developer-docs.amazon.com/sp-api/docs/tokens-api-use-case-guide). A resource is the method and path of
  * a restricted operation, either specific (`/orders/v0/orders/902-…/address`) or generic
  * (`/orders/v0/orders/{orderId}/address`); `dataElements` belongs only to the three Orders operations
  * that take it. Error wordings are those seen from Amazon (issues in amzn/selling-partner-api-models).
@@ -18,7 +18,7 @@ interface RestrictedOperation {
   path: string;
   /** Orders getOrders/getOrder/getOrderItems: dataElements required. */
   dataElements?: true;
-  /** getReportDocument accepts only specific paths (FACTS §8). */
+  /** getReportDocument accepts only specific paths (https://developer-docs.amazon.com/sp-api/docs/tokens-api-use-case-guide). */
   specificOnly?: true;
   /** Restricted role the app needs (when `rdtRequiresRestrictedRoles`). */
   role?: Role;
@@ -31,7 +31,7 @@ const DF_PATHS = ['orders/v1/purchaseOrders', 'orders/2021-12-28/purchaseOrders'
   ),
 );
 
-/** The restricted operations of the Tokens API use case guide (FACTS §8). */
+/** The restricted operations of the Tokens API use case guide (https://developer-docs.amazon.com/sp-api/docs/tokens-api-use-case-guide). */
 export const RESTRICTED_OPERATIONS: readonly RestrictedOperation[] = [
   { method: 'GET', path: '/orders/v0/orders', dataElements: true },
   { method: 'GET', path: '/orders/v0/orders/{orderId}', dataElements: true },
