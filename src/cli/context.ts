@@ -1,36 +1,24 @@
-import { existsSync, readFileSync } from 'node:fs';
-import path from 'node:path';
-import { createAccounts, type Account, type Accounts } from '../accounts/service.js';
+import type { Account, Accounts } from '../accounts/service.js';
+import type { ApiKeys } from '../accounts/api-keys.js';
 import type { SpApiClient } from '../amazon/client-types.js';
-import { createAmazonStack } from '../amazon-stack.js';
-import { createNotificationSettings } from '../notify/settings.js';
-import { createOrderImporter } from '../orders/import.js';
-import { createOrders, type Orders } from '../orders/orders.js';
-import { createOrderQueries } from '../orders/queries.js';
-import { createApiKeys, type ApiKeys } from '../accounts/api-keys.js';
-import { loadConfig, simulatorEndpoints, type AmazonEndpoints, type Config } from '../config/config.js';
-import { createApplications, type Applications } from '../lifecycle/applications.js';
-import { createAuditLog, type AuditLog } from '../connections/audit.js';
-import { createConnectionManager, type ConnectionManager } from '../connections/manage.js';
+import type { KeyUsage, RefreshTokenResealer } from '../broker/reseal.js';
+import type { TokenBroker } from '../broker/broker.js';
+import { loadConfig, type AmazonEndpoints, type Config } from '../config/config.js';
+import type { AuditLog } from '../connections/audit.js';
+import type { ConnectionManager } from '../connections/manage.js';
 import type { Viewer } from '../connections/repository.js';
-import { createOffsetClock, systemClock, type Clock } from '../kernel/clock.js';
+import type { Clock } from '../kernel/clock.js';
 import { AppError } from '../kernel/errors.js';
 import type { Logger } from '../kernel/log.js';
-import { cryptoRandom, randomUuid, type Random } from '../kernel/random.js';
+import type { Random } from '../kernel/random.js';
 import { Secret } from '../kernel/secret.js';
-import { createSecretRotation, type SecretRotation } from '../monitor/secrets.js';
-import { createListingOutbox, type ListingOutbox } from '../listings/outbox.js';
-import { openStore, type Store } from '../store/database.js';
-import {
-  createRefreshTokenResealer,
-  vaultKeyUsage,
-  type KeyUsage,
-  type RefreshTokenResealer,
-} from '../broker/reseal.js';
-import type { TokenBroker } from '../broker/broker.js';
-import { createVault, type Vault } from '../vault/envelope.js';
+import type { Applications } from '../lifecycle/applications.js';
+import type { ListingOutbox } from '../listings/outbox.js';
+import type { SecretRotation } from '../monitor/secrets.js';
+import type { Orders } from '../orders/orders.js';
+import { composeSellerlink } from '../service/compose.js';
+import type { Vault } from '../vault/envelope.js';
 import type { KeyRing } from '../vault/keyring.js';
-import { openKeyRing } from '../vault/open.js';
 
 /**
  * What the operator commands share: the same configuration as `sellerlink start`, the database, the
@@ -100,21 +88,6 @@ function fieldText(fields: object): string {
   return entries.length === 0 ? '' : ` (${entries.map(([k, v]) => `${k}: ${String(v)}`).join(', ')})`;
 }
 
-/**
- * Sandbox mode runs on the simulator's clock, whose offset the service keeps in
- * `<dataDir>/simulator-clock.json` (see main-sandbox.ts): days left then match the portal.
- */
-function sandboxClock(dataDir: string): Clock {
-  const file = path.join(dataDir, 'simulator-clock.json');
-  if (!existsSync(file)) return systemClock;
-  try {
-    const offset = Number((JSON.parse(readFileSync(file, 'utf8')) as { offsetMs?: unknown }).offsetMs);
-    return createOffsetClock(systemClock, Number.isFinite(offset) && offset > 0 ? offset : 0);
-  } catch {
-    return systemClock;
-  }
-}
-
 /** `sellerlink orders backfill`: the command words of `argv` (no options or values), for lock messages. */
 export function commandLine(argv: readonly string[]): string {
   const words: string[] = [];
@@ -126,112 +99,43 @@ export function commandLine(argv: readonly string[]): string {
 }
 
 /**
- * Opens configuration, vault and database, runs `body` with the use cases, and closes the database
- * (also when `body` fails). The vault is opened first, so a bad key stops before anything else.
+ * Builds the use cases with the composition factory (role `cli`: the configured database, no
+ * simulator, jobs or web app; in sandbox mode the simulated clock the sandbox saved), runs `body`
+ * with them, and closes everything (also when `body` fails). The vault is opened first, so a bad key
+ * stops before anything else.
  */
 export async function withCliContext<T>(body: (ctx: CliContext) => Promise<T>): Promise<T> {
   const config = loadConfig(process.env);
-  const random = cryptoRandom;
-  const clock = config.mode === 'sandbox' ? sandboxClock(config.dataDir) : systemClock;
-  const keyRing = openKeyRing(config, random, systemClock, stderrLogger);
-  const vault = createVault(keyRing, random);
-  // The sandbox service points at its in-process simulator on SIMULATOR_PORT; the CLI does the same.
-  const endpoints =
-    config.mode === 'sandbox'
-      ? simulatorEndpoints(`http://${config.host}:${config.simulator.port}`)
-      : config.amazon;
-  const store: Store = await openStore(config.database, { owner: commandLine(process.argv) });
+  const graph = await composeSellerlink(config, {
+    role: 'cli',
+    logger: stderrLogger,
+    owner: commandLine(process.argv),
+  });
   try {
-    const fetchFn = globalThis.fetch.bind(globalThis);
-    const applications = createApplications({
-      db: store.db,
-      vault,
-      clock,
-      newId: () => randomUuid(random),
-    });
-    const audit = createAuditLog(store.db, clock);
-    const amazon = createAmazonStack({
-      store,
-      vault,
-      clock,
-      random,
-      fetch: fetchFn,
-      endpoints,
-      applications,
-      audit,
-      logger: stderrLogger,
-    });
-    const connections = createConnectionManager({
-      db: store.db,
-      clock,
-      random,
-      lwa: amazon.lwa,
-      spApi: amazon.spApi,
-      primeAccessToken: amazon.tokens.prime,
-      applications,
-      lifecycle: amazon.lifecycle,
-      audit,
-      endpoints,
-      logger: stderrLogger,
-    });
-    const webhookSecrets = createNotificationSettings({
-      db: store.db,
-      vault,
-      clock,
-      random,
-      newId: () => randomUuid(random),
-    });
     return await body({
       config,
-      clock,
-      random,
-      keyRing,
-      vault,
-      endpoints,
-      accounts: createAccounts({ db: store.db, clock, random }),
-      applications,
-      audit,
-      connections,
-      tokens: amazon.tokens,
-      spApi: amazon.spApi,
-      orders: createOrders({
-        queries: createOrderQueries(store.db),
-        importer: createOrderImporter({
-          store,
-          spApi: amazon.spApi,
-          clock,
-          logger: stderrLogger,
-          lifecycle: amazon.lifecycle,
-          settings: config.orders,
-        }),
-      }),
-      refreshTokens: createRefreshTokenResealer({ db: store.db, vault, lifecycle: amazon.lifecycle }),
-      apiKeys: createApiKeys({ db: store.db, clock, random, audit }),
-      webhookSecrets,
-      keyUsage: async () => {
-        const usage = await vaultKeyUsage(store.db);
-        for (const { keyId, count } of await webhookSecrets.keyUsage()) {
-          const found = usage.find((u) => u.keyId === keyId);
-          if (found) found.webhookSecrets += count;
-          else usage.push({ keyId, applications: 0, connections: 0, accessTokens: 0, webhookSecrets: count });
-        }
-        return usage.sort((a, b) => a.keyId.localeCompare(b.keyId));
-      },
-      secrets: createSecretRotation({
-        db: store.db,
-        clock,
-        applications,
-        audit,
-        lwa: amazon.lwa,
-        spApi: amazon.spApi,
-        logger: stderrLogger,
-        rotateAheadDays: config.monitor.rotateAheadDays,
-      }),
-      listings: createListingOutbox({ db: store.db, clock, random }),
+      clock: graph.clock,
+      random: graph.random,
+      keyRing: graph.keyRing,
+      vault: graph.vault,
+      endpoints: graph.endpoints,
+      accounts: graph.accounts,
+      applications: graph.applications,
+      audit: graph.audit,
+      connections: graph.connections,
+      tokens: graph.amazon.tokens,
+      spApi: graph.amazon.spApi,
+      orders: graph.orders,
+      refreshTokens: graph.refreshTokens,
+      apiKeys: graph.apiKeys,
+      webhookSecrets: graph.notifications.notify.settings,
+      keyUsage: () => graph.keyUsage(),
+      secrets: graph.secrets,
+      listings: graph.listings,
       viewer: CLI_VIEWER,
     });
   } finally {
-    await store.close();
+    await graph.close();
   }
 }
 

@@ -18,6 +18,26 @@ export interface ListingJobs {
 }
 
 /**
+ * Queues a drain of one connection's listing changes (at most one queued per connection: the
+ * connection id is the singletonKey), for any process with a started pg-boss, also before this
+ * process's workers are registered. Returns the job id, or null when one was already queued.
+ */
+export function queueListingDrain(
+  boss: PgBoss,
+  connectionId: string,
+  startAfterSeconds?: number,
+): Promise<string | null> {
+  return boss.send(
+    LISTINGS_DRAIN_QUEUE,
+    { connectionId },
+    {
+      singletonKey: connectionId,
+      ...(startAfterSeconds === undefined ? {} : { startAfter: startAfterSeconds }),
+    },
+  );
+}
+
+/**
  * Listings delivery on pg-boss: `listings-drain` jobs per connection (policy `short` with the
  * connection id as singletonKey: at most one queued per connection, however many kicks). Not
  * `stately`: there, a job left `active` by a killed worker blocks every later job of its key until it
@@ -51,15 +71,8 @@ export async function startListingJobs(deps: {
     expireInSeconds: timing.expireInSeconds,
   });
 
-  const queue = async (connectionId: string, startAfterSeconds?: number): Promise<string | null> =>
-    boss.send(
-      LISTINGS_DRAIN_QUEUE,
-      { connectionId },
-      {
-        singletonKey: connectionId,
-        ...(startAfterSeconds === undefined ? {} : { startAfter: startAfterSeconds }),
-      },
-    );
+  const queue = (connectionId: string, startAfterSeconds?: number): Promise<string | null> =>
+    queueListingDrain(boss, connectionId, startAfterSeconds);
 
   const sweep = async (): Promise<number> => {
     let queued = 0;

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig, type Config } from '../../src/config/config.js';
 import { MINUTE } from '../../src/kernel/clock.js';
 import { createLogger } from '../../src/logging.js';
-import { assertSandboxEndpoints } from '../../src/main-sandbox.js';
+import { assertSandboxEndpoints } from '../../src/service/sandbox.js';
 import { startService, type Role, type Service } from '../../src/main.js';
 import { readControlFile } from '../../src/simulator/control-file.js';
 import { createPostgresDatabase, postgresAvailable } from '../support/databases.js';

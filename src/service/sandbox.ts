@@ -1,25 +1,25 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import type { Accounts } from './accounts/service.js';
-import type { AmazonEndpoints, Config } from './config/config.js';
-import type { Applications } from './lifecycle/applications.js';
-import { AppError } from './kernel/errors.js';
-import { cryptoRandom, randomString, type Random } from './kernel/random.js';
-import { Secret } from './kernel/secret.js';
-import type { Logger } from './kernel/log.js';
-import { createOffsetClock, systemClock, type OffsetClock } from './kernel/clock.js';
-import { createSimulator } from './simulator/app.js';
-import { newControlToken } from './simulator/control-auth.js';
+import type { Accounts } from '../accounts/service.js';
+import type { AmazonEndpoints, Config } from '../config/config.js';
+import type { Applications } from '../lifecycle/applications.js';
+import { AppError } from '../kernel/errors.js';
+import { cryptoRandom, randomString, type Random } from '../kernel/random.js';
+import { Secret } from '../kernel/secret.js';
+import type { Logger } from '../kernel/log.js';
+import { createOffsetClock, systemClock, type OffsetClock } from '../kernel/clock.js';
+import { createSimulator } from '../simulator/app.js';
+import { newControlToken } from '../simulator/control-auth.js';
 import {
   controlFilePath,
   readControlFile,
   removeControlFile,
   writeControlFile,
   type ControlFile,
-} from './simulator/control-file.js';
-import { loadState, replaceState, saveState } from './simulator/persistence.js';
-import { DEMO, seedDemo } from './simulator/seed.js';
-import { listenSimulator, type SimulatorServer } from './simulator/server.js';
+} from '../simulator/control-file.js';
+import { loadState, replaceState, saveState } from '../simulator/persistence.js';
+import { DEMO, seedDemo } from '../simulator/seed.js';
+import { listenSimulator, type SimulatorServer } from '../simulator/server.js';
 
 /**
  * Sandbox mode: the built-in simulator on its own port in the web process (state kept in the data
@@ -73,15 +73,75 @@ export function assertSandboxEndpoints(endpoints: AmazonEndpoints): void {
   }
 }
 
+/** Where the sandbox keeps the simulated clock's offset across restarts. */
+function clockFilePath(dataDir: string): string {
+  return path.join(dataDir, 'simulator-clock.json');
+}
+
+/**
+ * The simulated clock as the sandbox last saved it in `<dataDir>/simulator-clock.json` (real time
+ * when there is none, or it cannot be read): where the simulator resumes, and what the CLI runs on
+ * so that days left match the portal.
+ */
+export function savedSandboxClock(dataDir: string): OffsetClock {
+  const file = clockFilePath(dataDir);
+  let offset = 0;
+  try {
+    if (existsSync(file))
+      offset = Number((JSON.parse(readFileSync(file, 'utf8')) as { offsetMs?: unknown }).offsetMs);
+  } catch {
+    offset = 0;
+  }
+  return createOffsetClock(systemClock, Number.isFinite(offset) && offset > 0 ? offset : 0);
+}
+
+/**
+ * The sandbox simulator for a service role in sandbox mode: `all` and `web` start it in this process,
+ * a `worker` joins the web process's. None for operator commands and for callers that bring their
+ * own Amazon endpoints (`external`), nor in production mode.
+ */
+export async function openSandbox(
+  config: Readonly<Config>,
+  role: 'all' | 'web' | 'worker' | 'cli' | 'use-cases',
+  logger: Logger,
+  fetchFn: typeof fetch,
+  external: boolean,
+): Promise<Sandbox | null> {
+  if (config.mode !== 'sandbox' || external || role === 'cli' || role === 'use-cases') return null;
+  const sandbox =
+    role === 'worker'
+      ? await joinSandboxSimulator(config, logger, fetchFn)
+      : await startSandboxSimulator(config, logger);
+  logger.info({ url: sandbox.server.url }, 'Amazon simulator listening (sandbox mode)');
+  return sandbox;
+}
+
+/**
+ * The simulated Developer Console's "rotate secret" for an app: the simulator rotates it and
+ * delivers APPLICATION_OAUTH_CLIENT_NEW_SECRET to our notifications endpoint.
+ */
+export async function rotateSimulatorSecret(
+  sandbox: Sandbox,
+  fetchFn: typeof fetch,
+  appId: string,
+): Promise<void> {
+  const res = await fetchFn(`${sandbox.server.url}/_sim/apps/${encodeURIComponent(appId)}/rotate-secret`, {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/json',
+      authorization: `Bearer ${sandbox.controlToken.reveal()}`,
+    },
+    body: '{}',
+  });
+  if (!res.ok) throw new Error(`the simulator answered ${res.status}`);
+}
+
 /** Starts the in-process simulator, restoring its state from the data directory. */
 export async function startSandboxSimulator(config: Readonly<Config>, logger: Logger): Promise<Sandbox> {
   const stateFile = path.join(config.dataDir, 'simulator-state.json');
-  const clockFile = path.join(config.dataDir, 'simulator-clock.json');
+  const clockFile = clockFilePath(config.dataDir);
   // Simulated time only moves forward, also across restarts.
-  const offset = existsSync(clockFile)
-    ? Number((JSON.parse(readFileSync(clockFile, 'utf8')) as { offsetMs?: unknown }).offsetMs)
-    : 0;
-  const clock = createOffsetClock(systemClock, Number.isFinite(offset) && offset > 0 ? offset : 0);
+  const clock = savedSandboxClock(config.dataDir);
   // The toolbar's clock jumps stand for days passing, so Amazon's buckets refill as they would have.
   const controlToken = config.simulator.token?.reveal() ?? newControlToken(cryptoRandom);
   const simulator = createSimulator({
