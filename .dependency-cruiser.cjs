@@ -18,14 +18,26 @@ module.exports = {
       name: 'nothing-but-composition-uses-simulator',
       comment: 'The service reaches the simulator over fetch, never by importing its internals.',
       severity: 'error',
-      from: { path: '^src/', pathNot: '^src/(simulator|cli|main)' },
+      from: { path: '^src/', pathNot: '^src/(simulator|cli|service)/' },
       to: { path: '^src/simulator/' },
     },
     {
-      name: 'web-and-cli-never-touch-sql',
+      name: 'web-api-and-cli-never-touch-sql',
+      comment: 'The HTTP and command-line layers call use cases; SQL lives in the contexts and store/.',
       severity: 'error',
-      from: { path: '^src/(web|cli)/' },
-      to: { path: '(^src/store/(migrations|dialects)/)|(^node_modules/(kysely|pg|@electric-sql)/)' },
+      from: { path: '^src/(web|api|cli)/' },
+      to: {
+        path: '(^src/store/(migrations|dialects|database)|(^node_modules/(kysely|pg|@electric-sql)/))',
+        dependencyTypesNot: ['type-only'],
+      },
+    },
+    {
+      name: 'amazon-imports-no-storage',
+      comment:
+        'The Amazon protocol layer is storage-free; its rate limiter reaches the database through a port.',
+      severity: 'error',
+      from: { path: '^src/amazon/' },
+      to: { path: '(^src/store/)|(^node_modules/(kysely|pg|pg-boss|@electric-sql)/)' },
     },
     {
       name: 'store-never-imports-web',

@@ -1,116 +1,37 @@
-import type { Hono } from 'hono';
-import { createAccounts, type Accounts } from '../accounts/service.js';
-import { createApiKeys, type ApiKeys } from '../accounts/api-keys.js';
-import { createAmazonStack, type AmazonStack } from '../amazon-stack.js';
-import {
-  createRefreshTokenResealer,
-  vaultKeyUsage,
-  type KeyUsage,
-  type RefreshTokenResealer,
-} from '../broker/reseal.js';
+import { createAccounts } from '../accounts/service.js';
+import { createApiKeys } from '../accounts/api-keys.js';
+import { createAmazonStack } from '../amazon-stack.js';
+import { createRefreshTokenResealer, vaultKeyUsage, type KeyUsage } from '../broker/reseal.js';
 import { simulatorEndpoints, type AmazonEndpoints, type Config } from '../config/config.js';
-import { createAuditLog, type AuditLog } from '../connections/audit.js';
-import { createConnectionManager, type ConnectionManager } from '../connections/manage.js';
-import { createOAuthFlow, type OAuthFlow } from '../connections/oauth.js';
-import { startJobs, type JobTiming, type Jobs } from '../jobs/boss.js';
+import { createAuditLog } from '../connections/audit.js';
+import { createConnectionManager } from '../connections/manage.js';
+import { createOAuthFlow } from '../connections/oauth.js';
+import { startJobs, type Jobs } from '../jobs/boss.js';
 import { systemClock, type Clock } from '../kernel/clock.js';
 import type { Logger } from '../kernel/log.js';
 import { cryptoRandom, randomUuid, type Random } from '../kernel/random.js';
-import { createApplications, type Applications } from '../lifecycle/applications.js';
-import { createListingDrainer, type ListingDrainer } from '../listings/drain.js';
+import { createApplications } from '../lifecycle/applications.js';
+import { createListingDrainer } from '../listings/drain.js';
 import { queueListingDrain } from '../listings/jobs.js';
-import { createListingOutbox, type ListingOutbox } from '../listings/outbox.js';
-import { createMetrics, registerDeliveryBacklog, type Metrics } from '../metrics.js';
-import { createMonitor, type Monitor } from '../monitor/monitor.js';
-import { createSecretRotation, type SecretRotation } from '../monitor/secrets.js';
-import { createOrderImporter, type OrderImporter } from '../orders/import.js';
-import { createOrders, type Orders } from '../orders/orders.js';
+import { createListingOutbox } from '../listings/outbox.js';
+import { createMetrics, registerDeliveryBacklog } from '../metrics.js';
+import { createMonitor } from '../monitor/monitor.js';
+import { createSecretRotation } from '../monitor/secrets.js';
+import { createOrderImporter } from '../orders/import.js';
+import { createOrders } from '../orders/orders.js';
 import { createOrderQueries } from '../orders/queries.js';
 import { openStore, type Store } from '../store/database.js';
 import { createVault, type Vault } from '../vault/envelope.js';
-import type { KeyRing } from '../vault/keyring.js';
 import { openKeyRing } from '../vault/open.js';
-import type { WebEnv } from '../web/context.js';
 import { Lifetime } from './lifetime.js';
-import { openNotifications, type Notifications } from './notifications.js';
+import { openNotifications } from './notifications.js';
 import { assertSandboxEndpoints, openSandbox, savedSandboxClock, type Sandbox } from './sandbox.js';
-import { setUpService, type ServiceSetUp } from './set-up.js';
+import { setUpService } from './set-up.js';
+import type { ComposeOptions, Notifications, Overrides, Role, Sellerlink } from './types.js';
 import { createWeb } from './web.js';
 import { startWorkers } from './workers.js';
 
-/**
- * What a process runs: the whole service (`all`, `sellerlink start`), its web or worker half, an
- * operator command (`cli`: use cases on the configured database, no simulator, jobs or web), or
- * just the use cases over injected parts (`use-cases`: tests and benches).
- */
-export type Role = 'all' | 'web' | 'worker' | 'cli' | 'use-cases';
-
-/** Explicit replacements for what the configuration would open or use (tests and benches). */
-export interface Overrides {
-  /** Opens the database instead of `config.database` (tests use a prepared template). */
-  openStore?: () => Promise<Store>;
-  clock?: Clock;
-  random?: Random;
-  fetch?: typeof fetch;
-  /** Amazon's endpoints (e.g. a simulator the caller runs); the sandbox's own simulator is then not started. */
-  endpoints?: AmazonEndpoints;
-  /** The SP-API rate limiter's clock (default: real time; the sandbox's simulated time in sandbox mode). */
-  limiterClock?: Clock;
-  /** Job expiry, maintenance interval and work budget (tests shorten them). */
-  jobTiming?: Partial<JobTiming>;
-}
-
-export interface ComposeOptions {
-  role: Role;
-  logger: Logger;
-  overrides?: Overrides;
-  /** Who holds the embedded database's lock (shown to a second process refused by it). */
-  owner?: string;
-}
-
-/** The whole object graph of one process. Everything is built by `composeSellerlink`, nowhere else. */
-export interface Sellerlink {
-  readonly role: Role;
-  readonly config: Readonly<Config>;
-  readonly logger: Logger;
-  readonly clock: Clock;
-  readonly random: Random;
-  readonly store: Store;
-  readonly keyRing: KeyRing;
-  readonly vault: Vault;
-  readonly endpoints: AmazonEndpoints;
-  /** Sandbox mode in a service role: the simulator this process runs or joined. */
-  readonly sandbox: Sandbox | null;
-  readonly metrics: Metrics;
-  readonly accounts: Accounts;
-  readonly applications: Applications;
-  readonly audit: AuditLog;
-  /** LWA, the connection lifecycle, the token broker and the SP-API client. */
-  readonly amazon: AmazonStack;
-  readonly oauth: OAuthFlow;
-  readonly connections: ConnectionManager;
-  readonly apiKeys: ApiKeys;
-  readonly refreshTokens: RefreshTokenResealer;
-  readonly notifications: Notifications;
-  readonly listings: ListingOutbox;
-  readonly listingDrainer: ListingDrainer;
-  readonly orderImporter: OrderImporter;
-  readonly orders: Orders;
-  readonly secrets: SecretRotation;
-  readonly monitor: Monitor;
-  /** Sealed secrets per vault key id (applications, connections, access tokens, webhook secrets). */
-  keyUsage(): Promise<KeyUsage[]>;
-  /** The job system, in roles that run workers. */
-  readonly jobs: Jobs | null;
-  /** The web app (pages, REST API, OAuth callback), in roles that serve it; not listening yet. */
-  readonly web: Hono<WebEnv> | null;
-  /** What the service set up at start (sandbox demo login, Amazon notification secret). */
-  readonly setUp: ServiceSetUp;
-  /** Stops taking work (jobs, background passes), then closes everything, the database last. */
-  close(): Promise<void>;
-  /** Adds a step to the first phase of `close` (e.g. closing an HTTP server). */
-  onQuiesce(stop: () => Promise<void>): void;
-}
+export type { ComposeOptions, Overrides, Role, Sellerlink } from './types.js';
 
 /**
  * The composition factory: builds the whole object graph of a process from the configuration and
@@ -132,10 +53,7 @@ export async function composeSellerlink(
     const fetchFn = overrides.fetch ?? globalThis.fetch.bind(globalThis);
     const keyRing = openKeyRing(config, random, systemClock, logger);
     const vault = createVault(keyRing, random);
-    const store = overrides.openStore
-      ? await overrides.openStore()
-      : await openStore(config.database, { owner: options.owner ?? `sellerlink ${role}` });
-    lifetime.onClose(() => store.close());
+    const store = overrides.store ?? (await openOwnStore(config, options, lifetime));
     const sandbox = await openSandbox(config, role, logger, fetchFn, overrides.endpoints !== undefined);
     if (sandbox) lifetime.onClose(() => sandbox.stop());
     const clock = overrides.clock ?? sandbox?.clock ?? fallbackClock(config, role);
@@ -177,6 +95,20 @@ export async function composeSellerlink(
     await lifetime.close();
     throw err;
   }
+}
+
+/** The database from the override or the configuration, closed last with the graph. */
+async function openOwnStore(
+  config: Readonly<Config>,
+  options: ComposeOptions,
+  lifetime: Lifetime,
+): Promise<Store> {
+  const open = options.overrides?.openStore;
+  const store = open
+    ? await open()
+    : await openStore(config.database, { owner: options.owner ?? `sellerlink ${options.role}` });
+  lifetime.onClose(() => store.close());
+  return store;
 }
 
 /** How long running jobs get at shutdown before pg-boss fails them (retried on another worker). */
@@ -275,7 +207,7 @@ function createUseCases(parts: Parts, overrides: Overrides) {
     clock,
     logger,
     lifecycle,
-    settings: config.orders,
+    settings: { ...config.orders, ...overrides.orderImport },
   });
   const secrets = createSecretRotation({
     db,

@@ -10,21 +10,13 @@ import {
   createSmtpMailer,
   type MailCatcher,
   type Mailer,
-  type Notify,
 } from '../notify/index.js';
 import { mailOwnerFromDeliveries } from '../notify/mail-catcher.js';
 import type { Store } from '../store/database.js';
 import type { Vault } from '../vault/envelope.js';
-import type { Role } from './compose.js';
+import type { Notifications, Role } from './types.js';
 import type { Lifetime } from './lifetime.js';
 import type { Sandbox } from './sandbox.js';
-
-/** Notifications as this process sends them: the use cases, the mailer, the sandbox mail catcher. */
-export interface Notifications {
-  readonly notify: Notify;
-  /** Sandbox mode in the web process without SMTP_URL: the built-in mail catcher (/sandbox/mail). */
-  readonly mailCatcher: MailCatcher | null;
-}
 
 /**
  * E-mail goes over SMTP_URL; without it, in sandbox mode, to the built-in mail catcher (started by

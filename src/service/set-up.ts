@@ -6,16 +6,8 @@ import { Secret } from '../kernel/secret.js';
 import type { Applications } from '../lifecycle/applications.js';
 import { registerConfiguredApplication } from '../lifecycle/configured-application.js';
 import { AMAZON_NOTIFICATIONS_PATH } from '../web/routes/amazon-notifications.js';
-import type { Role } from './compose.js';
-import { ensureDemoLogin, registerSandboxApplications, type DemoLogin, type Sandbox } from './sandbox.js';
-
-/** What a service process set up at start. */
-export interface ServiceSetUp {
-  /** Sandbox mode: the demo login (printed on start). */
-  readonly demoLogin: DemoLogin | null;
-  /** The shared secret Amazon's forwarded notifications must carry (null: the endpoint refuses all). */
-  readonly notificationSecret: Secret | null;
-}
+import type { Role, ServiceSetUp } from './types.js';
+import { ensureDemoLogin, registerSandboxApplications, type Sandbox } from './sandbox.js';
 
 /**
  * At the start of a service process (not for operator commands or use-case callers): the configured

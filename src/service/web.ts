@@ -5,7 +5,7 @@ import { createSandboxTools } from '../monitor/sandbox.js';
 import type { NotifyJobs } from '../notify/index.js';
 import { createWebApp } from '../web/app.js';
 import type { WebEnv } from '../web/context.js';
-import type { Sellerlink } from './compose.js';
+import type { Sellerlink } from './types.js';
 import { rotateSimulatorSecret } from './sandbox.js';
 
 /** How long shutdown waits for a background monitor pass the sandbox toolbar started. */

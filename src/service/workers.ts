@@ -3,7 +3,7 @@ import { startListingJobs } from '../listings/jobs.js';
 import { startMonitorJobs } from '../monitor/monitor.js';
 import { startNotifyJobs, type NotifyJobs } from '../notify/index.js';
 import { startOrderJobs } from '../orders/jobs.js';
-import type { Sellerlink } from './compose.js';
+import type { Sellerlink } from './types.js';
 
 /**
  * Registers this process's workers on the job system: listings delivery, the expiry monitor and

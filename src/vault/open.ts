@@ -2,7 +2,6 @@ import path from 'node:path';
 import type { Clock } from '../kernel/clock.js';
 import type { Logger } from '../kernel/log.js';
 import type { Random } from '../kernel/random.js';
-import { createVault, type Vault } from './envelope.js';
 import { readOrCreateKeyFile } from './key-file.js';
 import { createKeyRing, parseKeyList, type KeyRing } from './keyring.js';
 
@@ -33,9 +32,4 @@ export function openKeyRing(settings: VaultSettings, random: Random, clock: Cloc
       'sandbox mode: created a local vault key file (production mode requires SELLERLINK_VAULT_KEYS)',
     );
   return createKeyRing(keys);
-}
-
-/** The vault from configured keys, or (sandbox only) from a local key file it creates. */
-export function openVault(settings: VaultSettings, random: Random, clock: Clock, logger: Logger): Vault {
-  return createVault(openKeyRing(settings, random, clock, logger), random);
 }

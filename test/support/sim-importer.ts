@@ -1,23 +1,14 @@
-import { createAmazonStack, type AmazonStack } from '../../src/amazon-stack.js';
-import { simulatorEndpoints } from '../../src/config/config.js';
-import { createApplications } from '../../src/lifecycle/applications.js';
-import { createAuditLog } from '../../src/connections/audit.js';
+import type { AmazonStack } from '../../src/amazon-stack.js';
 import { createOffsetClock, systemClock, type Clock } from '../../src/kernel/clock.js';
-import { silentLogger } from '../../src/kernel/log.js';
-import { cryptoRandom, randomUuid } from '../../src/kernel/random.js';
-import {
-  createOrderImporter,
-  type OrderImporter,
-  type OrderImportSettings,
-} from '../../src/orders/import.js';
+import type { OrderImporter, OrderImportSettings } from '../../src/orders/import.js';
+import type { Sellerlink } from '../../src/service/compose.js';
 import { openStore, type Store } from '../../src/store/database.js';
-import { createVault } from '../../src/vault/envelope.js';
-import { createKeyRing } from '../../src/vault/keyring.js';
+import { composeUseCases, testConfig } from './compose.js';
 
 /**
- * The production order importer (over `createAmazonStack`) in a child process of a test or bench: on
- * PostgreSQL at `databaseUrl`, talking to a simulator served at `origin`, on the simulator's clock (read
- * from /_sim/clock, so "now − 2 minutes" is its now).
+ * The production order importer (from the composition factory) in a child process of a test or
+ * bench: on PostgreSQL at `databaseUrl`, talking to a simulator served at `origin`, on the simulator's
+ * clock (read from /_sim/clock, so "now − 2 minutes" is its now).
  */
 export async function openSimulatorImporter(options: {
   databaseUrl: string;
@@ -27,7 +18,7 @@ export async function openSimulatorImporter(options: {
   migrate?: boolean;
   /** The simulator's control token; default the SIM_CONTROL_TOKEN environment variable. */
   controlToken?: string;
-}): Promise<{ store: Store; clock: Clock; amazon: AmazonStack; importer: OrderImporter }> {
+}): Promise<{ store: Store; clock: Clock; amazon: AmazonStack; importer: OrderImporter; graph: Sellerlink }> {
   const token = options.controlToken ?? process.env.SIM_CONTROL_TOKEN ?? '';
   const answer = await fetch(`${options.origin}/_sim/clock`, {
     headers: { authorization: `Bearer ${token}` },
@@ -40,25 +31,13 @@ export async function openSimulatorImporter(options: {
     { kind: 'postgres', url: options.databaseUrl, poolSize: 4 },
     { migrate: options.migrate ?? true },
   );
-  const vault = createVault(createKeyRing([options.vaultKey]), cryptoRandom);
-  const amazon = createAmazonStack({
+  const graph = await composeUseCases({
     store,
-    vault,
+    origin: options.origin,
     clock,
-    random: cryptoRandom,
-    fetch: globalThis.fetch.bind(globalThis),
-    endpoints: simulatorEndpoints(options.origin),
-    applications: createApplications({ db: store.db, vault, clock, newId: () => randomUuid(cryptoRandom) }),
-    audit: createAuditLog(store.db, clock),
-    logger: silentLogger,
+    config: testConfig({ SELLERLINK_VAULT_KEYS: `${options.vaultKey.id}:${options.vaultKey.base64}` }),
+    // The usage-plan buckets follow real time, as the simulator's do.
+    overrides: { limiterClock: systemClock, ...(options.settings ? { orderImport: options.settings } : {}) },
   });
-  const importer = createOrderImporter({
-    store,
-    spApi: amazon.spApi,
-    clock,
-    logger: silentLogger,
-    lifecycle: amazon.lifecycle,
-    ...(options.settings ? { settings: options.settings } : {}),
-  });
-  return { store, clock, amazon, importer };
+  return { store, clock, amazon: graph.amazon, importer: graph.orderImporter, graph };
 }
