@@ -1,21 +1,14 @@
 import { execFileSync, fork, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import pg from 'pg';
-import { createAmazonStack } from '../src/amazon-stack.js';
-import { simulatorEndpoints } from '../src/config/config.js';
-import { createApplications } from '../src/lifecycle/applications.js';
-import { createAuditLog, type AuditLog } from '../src/connections/audit.js';
-import { createConnectionManager } from '../src/connections/manage.js';
-import type { Clock } from '../src/kernel/clock.js';
-import { silentLogger } from '../src/kernel/log.js';
-import { cryptoRandom, randomUuid } from '../src/kernel/random.js';
+import type { AuditLog } from '../src/connections/audit.js';
+import { systemClock, type Clock } from '../src/kernel/clock.js';
 import { Secret } from '../src/kernel/secret.js';
 import type { Simulator } from '../src/simulator/app.js';
 import { DEMO } from '../src/simulator/seed.js';
 import { authorize } from '../src/simulator/world.js';
 import type { Store } from '../src/store/database.js';
-import { createVault } from '../src/vault/envelope.js';
-import { createKeyRing } from '../src/vault/keyring.js';
+import { composeUseCases, testConfig } from '../test/support/compose.js';
 
 /** What the benchmarks that run child processes against PostgreSQL share. */
 
@@ -138,16 +131,17 @@ export async function benchSellers(options: {
   ) => Promise<{ id: string; refreshToken: string }>;
 }> {
   const { store, sim, clock } = options;
-  const vault = createVault(createKeyRing([{ id: 'bench', base64: options.vaultKey }]), cryptoRandom);
   const fetchSim = (input: RequestInfo | URL, init?: RequestInit) => sim.fetch(new Request(input, init));
-  const endpoints = simulatorEndpoints(options.simUrl);
-  const applications = createApplications({
-    db: store.db,
-    vault,
+  const graph = await composeUseCases({
+    store,
+    origin: options.simUrl,
+    fetch: fetchSim,
     clock,
-    newId: () => randomUuid(cryptoRandom),
+    config: testConfig({ SELLERLINK_VAULT_KEYS: `bench:${options.vaultKey}` }),
+    // Usage-plan buckets follow real time, as the simulator's do.
+    overrides: { limiterClock: systemClock },
   });
-  const audit = createAuditLog(store.db, clock);
+  const { applications, audit, connections: manager } = graph;
   const application = await applications.upsert({
     name: 'Sellerlink',
     appId: DEMO.publishedApp.appId,
@@ -159,30 +153,6 @@ export async function benchSellers(options: {
   const accountId = (
     await store.db.insertInto('accounts').values({ name: 'Bench' }).returning('id').executeTakeFirstOrThrow()
   ).id;
-  const amazon = createAmazonStack({
-    store,
-    vault,
-    clock,
-    random: cryptoRandom,
-    fetch: fetchSim,
-    endpoints,
-    applications,
-    audit,
-    logger: silentLogger,
-  });
-  const manager = createConnectionManager({
-    db: store.db,
-    clock,
-    random: cryptoRandom,
-    lwa: amazon.lwa,
-    spApi: amazon.spApi,
-    primeAccessToken: amazon.tokens.prime,
-    applications,
-    lifecycle: amazon.lifecycle,
-    audit,
-    endpoints,
-    logger: silentLogger,
-  });
   return {
     audit,
     operator: BENCH_OPERATOR,

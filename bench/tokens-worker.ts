@@ -1,6 +1,6 @@
 /**
  * A child process of `bench/tokens.ts`: its own Amazon stack (token broker + SP-API client, built
- * by the production `createAmazonStack`) on the shared PostgreSQL, talking to the parent's
+ * from the composition factory) on the shared PostgreSQL, talking to the parent's
  * simulator over HTTP.
  *
  *   tokens-worker.ts tokens                 on `go`: one access-token request per given connection id, all at once
@@ -10,16 +10,9 @@
  * Settings come in the environment from the parent (BENCH_DATABASE, BENCH_SIM_URL, BENCH_VAULT_KEY);
  * the work comes in the `go` message. Answers `ready`, then `done` with its own figures.
  */
-import { createAmazonStack } from '../src/amazon-stack.js';
-import { simulatorEndpoints } from '../src/config/config.js';
-import { createApplications } from '../src/lifecycle/applications.js';
-import { createAuditLog } from '../src/connections/audit.js';
 import { systemClock } from '../src/kernel/clock.js';
-import { silentLogger } from '../src/kernel/log.js';
-import { cryptoRandom, randomUuid } from '../src/kernel/random.js';
 import { openStore } from '../src/store/database.js';
-import { createVault } from '../src/vault/envelope.js';
-import { createKeyRing } from '../src/vault/keyring.js';
+import { composeUseCases, testConfig } from '../test/support/compose.js';
 
 export type WorkerGo =
   | { type: 'go'; mode: 'tokens'; requests: string[] }
@@ -44,23 +37,11 @@ const send = (message: unknown): void => {
 };
 
 const store = await openStore({ kind: 'postgres', url: env('BENCH_DATABASE') }, { migrate: false });
-const vault = createVault(createKeyRing([{ id: 'bench', base64: env('BENCH_VAULT_KEY') }]), cryptoRandom);
-const applications = createApplications({
-  db: store.db,
-  vault,
-  clock: systemClock,
-  newId: () => randomUuid(cryptoRandom),
-});
-const amazon = createAmazonStack({
+const { amazon } = await composeUseCases({
   store,
-  vault,
+  origin: env('BENCH_SIM_URL'),
   clock: systemClock,
-  random: cryptoRandom,
-  fetch: globalThis.fetch.bind(globalThis),
-  endpoints: simulatorEndpoints(env('BENCH_SIM_URL')),
-  applications,
-  audit: createAuditLog(store.db, systemClock),
-  logger: silentLogger,
+  config: testConfig({ SELLERLINK_VAULT_KEYS: `bench:${env('BENCH_VAULT_KEY')}` }),
 });
 
 const [mode, spapiConnection = '', spapiPath = ''] = process.argv.slice(2);

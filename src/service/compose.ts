@@ -237,6 +237,7 @@ function createUseCases(parts: Parts, overrides: Overrides) {
       logger,
       retryWindowMs: config.listings.retryWindowMs,
       inFlightSettleMs: config.listings.inFlightSettleMs,
+      ...overrides.listingDrain,
     }),
     orderImporter,
     orders: createOrders({ queries: createOrderQueries(db), importer: orderImporter }),

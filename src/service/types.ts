@@ -52,6 +52,8 @@ export interface Overrides {
   jobTiming?: Partial<JobTiming>;
   /** Order import settings beyond the configuration's (page size, lag; tests and benches). */
   orderImport?: Partial<OrderImportSettings>;
+  /** Listings delivery timing beyond the configuration's (first retry delay; tests). */
+  listingDrain?: { retryDelayMs?: number; inFlightSettleMs?: number };
 }
 
 export interface ComposeOptions {

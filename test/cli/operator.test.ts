@@ -3,17 +3,15 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { createAccounts } from '../../src/accounts/service.js';
-import { createAmazonStack } from '../../src/amazon-stack.js';
-import { simulatorEndpoints } from '../../src/config/config.js';
 import { createConnectionLifecycle } from '../../src/lifecycle/connections.js';
-import { createApplications } from '../../src/lifecycle/applications.js';
 import { createAuditLog } from '../../src/connections/audit.js';
 import { createOffsetClock, DAY, systemClock } from '../../src/kernel/clock.js';
 import { silentLogger } from '../../src/kernel/log.js';
-import { cryptoRandom, randomUuid } from '../../src/kernel/random.js';
+import { cryptoRandom } from '../../src/kernel/random.js';
 import { createSimulator } from '../../src/simulator/app.js';
 import { DEMO, seedDemo } from '../../src/simulator/seed.js';
 import { listenSimulator, type SimulatorServer } from '../../src/simulator/server.js';
+import { composeUseCases, testConfig } from '../support/compose.js';
 import { simControlFetch } from '../support/sim-control.js';
 import type { DatabaseTarget } from '../../src/store/database.js';
 import { createRefreshTokenResealer } from '../../src/broker/reseal.js';
@@ -89,24 +87,13 @@ describeEachDatabase('operator CLI', (kind) => {
   /** Mints (and caches, sealed) access tokens through the token broker with the given vault keys. */
   const mintAccessTokens = (keys: string, connectionIds: string[]) =>
     withStore(target, async (store) => {
-      const vault = createVault(createKeyRing(parseKeyList(keys)), cryptoRandom);
-      const applications = createApplications({
-        db: store.db,
-        vault,
-        clock: systemClock,
-        newId: () => randomUuid(cryptoRandom),
-      });
-      const broker = createAmazonStack({
+      const { amazon } = await composeUseCases({
         store,
-        vault,
+        origin: sim.url,
         clock: systemClock,
-        random: cryptoRandom,
-        fetch,
-        endpoints: simulatorEndpoints(sim.url),
-        applications,
-        audit: createAuditLog(store.db, systemClock),
-        logger: silentLogger,
-      }).tokens;
+        config: testConfig({ SELLERLINK_VAULT_KEYS: keys }),
+      });
+      const broker = amazon.tokens;
       for (const id of connectionIds)
         expect((await broker.accessToken(id)).token.reveal()).toMatch(/^Atza\|/);
     });
