@@ -6,35 +6,45 @@
  *   node bin/sellerlink-dev.js scripts/architecture.ts          # check (CI, via npm run depcheck)
  *   node bin/sellerlink-dev.js scripts/architecture.ts --write  # rewrite the table in the doc
  */
-import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import ts from 'typescript';
+import { sourceFiles } from './source-files.js';
 
 /** What each folder holds (the part of the table people write). A new folder must be added here. */
 export const FOLDERS: Readonly<Record<string, string>> = {
   'src/kernel/': 'clock, randomness, errors, `Secret`, logger type, input checks, opaque bearer values',
   'src/config/': 'environment → frozen typed `Config` (zod)',
-  'src/store/': 'Kysely setup, the PGlite and PostgreSQL dialects, migrations, the data-directory lock, the rate limiter’s bucket storage',
+  'src/store/':
+    'Kysely setup, the PGlite and PostgreSQL dialects, migrations, the data-directory lock, the rate limiter’s bucket storage',
   'src/vault/': 'envelope encryption (AES-256-GCM, key id per row), key ring, sandbox key file',
   'src/jobs/': 'pg-boss wiring and job timing',
   'src/events/': 'the event log every context appends to (`recordEvent`)',
-  'src/amazon/': 'the Amazon protocol layer: one request builder and response processor per SP-API and LWA operation, the SP-API client (rate limiter, retries, deadline), consent URLs, regions, usage plans; no storage',
+  'src/amazon/':
+    'the Amazon protocol layer: one request builder and response processor per SP-API and LWA operation, the SP-API client (rate limiter, retries, deadline), consent URLs, regions, usage plans; no storage',
   'src/amazon/generated/': 'types generated from `spapi-models/`',
   'src/accounts/': 'users, sessions, sign-in throttling, API keys',
-  'src/lifecycle/': 'the only writer of `connections` and `applications`: transitions with their events in one transaction, the derived health, application rotation state ([lifecycle.md](lifecycle.md))',
-  'src/broker/': 'the token broker: access tokens minted from sealed refresh tokens, cached sealed, single-flight across processes; refresh-token sealing and re-sealing',
-  'src/connections/': 'connect per region (OAuth state, callback, Amazon-initiated flow), seller claims, disconnect, self-authorized import, the audit log',
+  'src/lifecycle/':
+    'the only writer of `connections` and `applications`: transitions with their events in one transaction, the derived health, application rotation state ([lifecycle.md](lifecycle.md))',
+  'src/broker/':
+    'the token broker: access tokens minted from sealed refresh tokens, cached sealed, single-flight across processes; refresh-token sealing and re-sealing',
+  'src/connections/':
+    'connect per region (OAuth state, callback, Amazon-initiated flow), seller claims, disconnect, self-authorized import, the audit log',
   'src/orders/': 'order import (watermark walk, per-page commits, resumable), backfill, reads',
   'src/listings/': 'listings outbox: accept, drain per connection in order, read back, results',
   'src/monitor/': 'expiry monitor, health probe, client-secret rotation, the sandbox toolbar’s passes',
   'src/notify/': 'e-mail, signed webhooks (public addresses only), banners, sandbox mail catcher',
-  'src/api/': 'the REST API for the vendor’s software (Hono + zod-openapi): routes, schemas, error mapping, the SP-API proxy',
+  'src/api/':
+    'the REST API for the vendor’s software (Hono + zod-openapi): routes, schemas, error mapping, the SP-API proxy',
   'src/web/': 'the portal (Hono JSX pages and forms), input guard, sessions, CSP',
   'src/cli/': 'the `sellerlink` commands (commander), loaded lazily per command',
-  'src/simulator/': 'the fake Amazon (LWA, SP-API, Seller Central, controls); imports nothing of Sellerlink but the kernel',
-  'src/service/': 'the composition factory (`composeSellerlink`): builds every process’s object graph from `Config` + overrides; sandbox set-up, workers, web app, shutdown',
-  'src/': 'root files: `main.ts` (`startService`: compose, then listen), `amazon-stack.ts` (assembles the Amazon layer with the lifecycle and broker), logging, metrics',
+  'src/simulator/':
+    'the fake Amazon (LWA, SP-API, Seller Central, controls); imports nothing of Sellerlink but the kernel',
+  'src/service/':
+    'the composition factory (`composeSellerlink`): builds every process’s object graph from `Config` + overrides; sandbox set-up, workers, web app, shutdown',
+  'src/':
+    'root files: `main.ts` (`startService`: compose, then listen), `amazon-stack.ts` (assembles the Amazon layer with the lifecycle and broker), logging, metrics',
 };
 
 /** The folder a repo-relative source file belongs to (the deepest listed folder containing it). */
@@ -49,21 +59,12 @@ function folderOf(file: string): string {
   return found;
 }
 
-function sourceFiles(dir: string): string[] {
-  return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
-    const full = path.join(dir, entry.name);
-    if (entry.isDirectory()) return sourceFiles(full);
-    return /\.tsx?$/.test(entry.name) ? [full] : [];
-  });
-}
-
 /** Folder → the other folders it imports (relative imports of its source files). */
 export function folderDependencies(root: string): Map<string, Set<string>> {
   const deps = new Map<string, Set<string>>(Object.keys(FOLDERS).map((f) => [f, new Set<string>()]));
-  for (const full of sourceFiles(path.join(root, 'src'))) {
-    const file = path.relative(root, full).split(path.sep).join('/');
+  for (const { file, full, text } of sourceFiles(root)) {
     const from = folderOf(file);
-    const source = ts.createSourceFile(file, readFileSync(full, 'utf8'), ts.ScriptTarget.Latest, false);
+    const source = ts.createSourceFile(file, text, ts.ScriptTarget.Latest, false);
     const specifiers: string[] = [];
     source.forEachChild((node) => {
       if ((ts.isImportDeclaration(node) || ts.isExportDeclaration(node)) && node.moduleSpecifier)
@@ -78,7 +79,10 @@ export function folderDependencies(root: string): Map<string, Set<string>> {
     };
     visit(source);
     for (const spec of specifiers.filter((s) => s.startsWith('.'))) {
-      const target = path.relative(root, path.resolve(path.dirname(full), spec)).split(path.sep).join('/');
+      const target = path
+        .relative(root, path.resolve(path.dirname(full), spec))
+        .split(path.sep)
+        .join('/');
       const to = folderOf(target);
       if (to !== from) deps.get(from)!.add(to);
     }
@@ -93,7 +97,11 @@ export function architectureTable(root: string): string {
   const deps = folderDependencies(root);
   const rows = Object.entries(FOLDERS).map(([folder, holds]) => {
     const imports = [...deps.get(folder)!].map(name).sort();
-    return [`\`${folder === 'src/' ? 'src/*.ts' : folder}\``, holds, imports.length ? imports.join(', ') : 'nothing'];
+    return [
+      `\`${folder === 'src/' ? 'src/*.ts' : folder}\``,
+      holds,
+      imports.length ? imports.join(', ') : 'nothing',
+    ];
   });
   const lines = [
     '| folder | what it holds | imports (generated from the code) |',
@@ -103,7 +111,8 @@ export function architectureTable(root: string): string {
   return lines.join('\n');
 }
 
-const START = '<!-- folders:start (generated by scripts/architecture.ts --write; checked by npm run depcheck) -->';
+const START =
+  '<!-- folders:start (generated by scripts/architecture.ts --write; checked by npm run depcheck) -->';
 const END = '<!-- folders:end -->';
 
 /** The doc with its generated table replaced by the current one. */

@@ -7,10 +7,9 @@
  *
  * Usage: `node bin/sellerlink-dev.js scripts/check-composition.ts`; exits 1 with one line per call.
  */
-import { readdirSync, readFileSync } from 'node:fs';
-import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import ts from 'typescript';
+import { sourceFiles } from './source-files.js';
 
 /** Factories of the services one process runs: constructed by the composition factory only. */
 export const SERVICE_FACTORIES: ReadonlySet<string> = new Set([
@@ -87,20 +86,9 @@ export function findStrayConstructions(file: string, text: string): StrayConstru
   return found;
 }
 
-function sourceFiles(dir: string): string[] {
-  return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
-    const full = path.join(dir, entry.name);
-    if (entry.isDirectory()) return sourceFiles(full);
-    return /\.tsx?$/.test(entry.name) ? [full] : [];
-  });
-}
-
 /** Every stray construction under `root/src` (factories may call each other within their own module). */
 export function checkComposition(root: string): StrayConstruction[] {
-  return sourceFiles(path.join(root, 'src')).flatMap((full) => {
-    const file = path.relative(root, full).split(path.sep).join('/');
-    return findStrayConstructions(file, readFileSync(full, 'utf8'));
-  });
+  return sourceFiles(root).flatMap(({ file, text }) => findStrayConstructions(file, text));
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {

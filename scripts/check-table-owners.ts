@@ -6,10 +6,10 @@
  *
  * Usage: `node bin/sellerlink-dev.js scripts/check-table-owners.ts`; exits 1 with one line per write.
  */
-import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import ts from 'typescript';
+import { sourceFiles } from './source-files.js';
 
 /** Tables and the one folder allowed to write each. */
 export const TABLE_OWNERS: Readonly<Record<string, string>> = {
@@ -80,19 +80,9 @@ export function findTableWrites(file: string, text: string): TableWrite[] {
   return found;
 }
 
-function sourceFiles(dir: string): string[] {
-  return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
-    const full = path.join(dir, entry.name);
-    if (entry.isDirectory()) return sourceFiles(full);
-    return /\.tsx?$/.test(entry.name) ? [full] : [];
-  });
-}
-
 /** Every forbidden write under `src/` of the repository at `root`. */
 export function checkTableOwners(root: string): TableWrite[] {
-  return sourceFiles(path.join(root, 'src')).flatMap((full) =>
-    findTableWrites(path.relative(root, full).split(path.sep).join('/'), readFileSync(full, 'utf8')),
-  );
+  return sourceFiles(root).flatMap(({ file, text }) => findTableWrites(file, text));
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
