@@ -68,6 +68,7 @@ function logged(svc: TestService, message: string): Record<string, unknown>[] {
     .filter((entry) => entry.msg === message);
 }
 
+// Real HTTP, not in process: the client address comes from the socket's peer, which only a real TCP connection has.
 describe('sign-in limits per client address, over real HTTP', () => {
   let trusting: TestService;
   let plain: TestService;

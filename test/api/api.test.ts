@@ -5,16 +5,18 @@ import { createApiKeys } from '../../src/accounts/api-keys.js';
 import { createAuditLog } from '../../src/connections/audit.js';
 import { cryptoRandom } from '../../src/kernel/random.js';
 import { DEMO } from '../../src/simulator/seed.js';
-import { createHttpBrowser, type HttpBrowser } from '../support/http-browser.js';
+import type { HttpBrowser } from '../support/http-browser.js';
+import { inProcessBrowser } from '../support/in-process.js';
 import { connectionIdOf, connectRegion, demoSeller, signedInBrowser } from '../support/portal.js';
 import { allRowsAsText, secretsIn, secretsInFiles } from '../support/security.js';
 import { startTestService, type TestService } from '../support/service.js';
 import { callApi, createKeyOnPortal, expectApiError } from './support.js';
 
 /**
- * The REST API for the vendor's software, over real HTTP against the sandbox
- * service and its simulator: API keys (portal), auth, account scoping, connections, access tokens,
- * Restricted Data Tokens, the SP-API proxy, one error shape, the OpenAPI document and the docs page.
+ * The REST API for the vendor's software, in process against the sandbox service (its handler, see
+ * support/in-process.ts), which reaches its simulator over HTTP: API keys (portal), auth, account
+ * scoping, connections, access tokens, Restricted Data Tokens, the SP-API proxy, one error shape,
+ * the OpenAPI document and the docs page.
  */
 
 interface ConnectionBody {
@@ -300,7 +302,7 @@ describe('REST API', () => {
       expect(left).toBeLessThanOrEqual(60 * MINUTE);
       handedOut.push(body.accessToken);
 
-      // The token works at the region's endpoint it names.
+      // The token works at the region's endpoint it names (the simulator, over HTTP as Amazon is).
       const direct = await fetch(`${body.endpoint}/sellers/v1/marketplaceParticipations`, {
         headers: {
           'x-amz-access-token': body.accessToken,
@@ -642,7 +644,7 @@ describe('REST API', () => {
       expect(after.url).toContain('/api-keys?notice=revoked');
       expect(after.text).toContain('Revoked');
       expectApiError(await callApi(svc, key, '/api/v1/connections'), 401, 'API_KEY_REVOKED');
-      const fresh = createHttpBrowser();
+      const fresh = inProcessBrowser(svc);
       expect((await fresh.get(`${svc.url}/api-keys`)).url).toContain('/login');
     });
 

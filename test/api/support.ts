@@ -1,8 +1,9 @@
 import { expect } from 'vitest';
 import { decodeEntities, type HttpBrowser } from '../support/http-browser.js';
+import { request } from '../support/in-process.js';
 import type { TestService } from '../support/service.js';
 
-/** Helpers for the REST API tests: raw HTTP calls with a key, and keys made on the portal. */
+/** Helpers for the REST API tests: in-process calls with a key, and keys made on the portal. */
 
 export interface ApiAnswer {
   status: number;
@@ -17,7 +18,7 @@ export interface ApiErrorBody {
   error: { code: string; message: string; field?: string };
 }
 
-/** Calls `svc.url + path` with `Authorization: Bearer <key>` (no header when key is null). */
+/** Calls `svc.url + path` in process with `Authorization: Bearer <key>` (no header when key is null). */
 export async function callApi(
   svc: TestService,
   key: string | null,
@@ -32,7 +33,7 @@ export async function callApi(
     body = JSON.stringify(options.body);
     headers['content-type'] ??= 'application/json';
   }
-  const res = await fetch(`${svc.url}${path}`, {
+  const res = await request(svc, path, {
     method: options.method ?? 'GET',
     headers,
     ...(body === undefined ? {} : { body }),

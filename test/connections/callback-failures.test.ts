@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { DEMO } from '../../src/simulator/seed.js';
-import { createHttpBrowser, findForm, type BrowserPage, type HttpBrowser } from '../support/http-browser.js';
+import { findForm, type BrowserPage, type HttpBrowser } from '../support/http-browser.js';
+import { inProcessBrowser } from '../support/in-process.js';
 import {
   approveOnAmazon,
   demoSeller,
@@ -13,8 +14,8 @@ import { auditSince, connectionRows, lastAuditId, messageOf } from '../support/s
 import { startTestService, type TestService } from '../support/service.js';
 
 /**
- * Every failure of the OAuth callback, driven for real through the portal and the
- * simulator, shows a clear page, stores nothing, and writes an audit entry.
+ * Every failure of the OAuth callback, driven for real through the portal (in process) and the
+ * simulator (over HTTP), shows a clear page, stores nothing, and writes an audit entry.
  */
 describe('every failure of the OAuth callback', () => {
   let svc: TestService;
@@ -255,7 +256,7 @@ describe('every failure of the OAuth callback', () => {
       words: /another browser session/,
     });
 
-    const anonymous = createHttpBrowser();
+    const anonymous = inProcessBrowser(svc);
     before = await snapshot();
     const signedOut = await anonymous.get(url.toString());
     await expectRefused(signedOut, before, {

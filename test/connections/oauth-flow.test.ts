@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEMO } from '../../src/simulator/seed.js';
 import { createHttpBrowser, type HttpBrowser } from '../support/http-browser.js';
+import { inProcessBrowser } from '../support/in-process.js';
 import {
   approveOnAmazon,
   connectRegion,
@@ -13,6 +14,10 @@ import { startTestService, type TestService } from '../support/service.js';
 
 const DAY = 86_400_000;
 
+/**
+ * The portal in process (support/in-process.ts), the simulator over HTTP; the first test makes its
+ * round trip over real HTTP.
+ */
 describe('connecting sellers per region through the simulator', () => {
   let svc: TestService;
   let browser: HttpBrowser;
@@ -25,7 +30,15 @@ describe('connecting sellers per region through the simulator', () => {
   afterAll(async () => svc.stop());
 
   it('connects North America: back on the portal, active, expiring 365 days after authorization', async () => {
-    const page = await connectRegion(browser, svc, 'NA');
+    // Over real HTTP (global fetch, the service's socket): the one OAuth round trip kept end to end.
+    const overHttp = createHttpBrowser();
+    const login = await overHttp.get(`${svc.url}/login`);
+    const signedIn = await overHttp.submit(login, {
+      username: svc.demo.username,
+      password: svc.demo.password,
+    });
+    expect(signedIn.url).toBe(`${svc.url}/connections`);
+    const page = await connectRegion(overHttp, svc, 'NA');
     expect(page.url).toContain('notice=connected');
     ids.NA = connectionIdOf(page.url);
     const row = await svc.store.db
@@ -129,7 +142,7 @@ describe('connecting sellers per region through the simulator', () => {
       .selectAll()
       .where('id', '=', ids.NA)
       .executeTakeFirstOrThrow();
-    const fresh = createHttpBrowser();
+    const fresh = inProcessBrowser(svc);
     const login = await fresh.get(`${svc.url}/login`);
     await fresh.submit(login, { username: svc.demo.username, password: svc.demo.password });
     const detail = await fresh.get(`${svc.url}/connections/${ids.NA}`);

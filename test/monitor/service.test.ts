@@ -3,13 +3,14 @@ import { listEvents, type StoredEvent } from '../../src/events/events.js';
 import { DEMO } from '../../src/simulator/seed.js';
 import { describeEachDatabase } from '../support/databases.js';
 import type { HttpBrowser } from '../support/http-browser.js';
+import { request } from '../support/in-process.js';
 import { connectRegion, connectionIdOf, demoSeller, signedInBrowser } from '../support/portal.js';
 import { startTestService, type TestService } from '../support/service.js';
 
 /**
  * The monitor inside the running service (sandbox mode): the health probe finding a revocation, the
  * invalid_client alert naming its likely cause, the forwarded-notification endpoint, and the
- * sandbox toolbar over HTTP.
+ * sandbox toolbar, through the web app's handler in process (support/in-process.ts).
  */
 
 const T = 300_000;
@@ -32,7 +33,7 @@ describeEachDatabase('monitor in the service', (kind) => {
   const row = (id: string) =>
     svc.store.db.selectFrom('connections').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
   const notify = (body: unknown, secret: string | null = SHARED) =>
-    fetch(`${svc.url}/amazon/notifications`, {
+    request(svc, '/amazon/notifications', {
       method: 'POST',
       headers: { 'content-type': 'application/json', ...(secret === null ? {} : { [HEADER]: secret }) },
       body: typeof body === 'string' ? body : JSON.stringify(body),
@@ -226,7 +227,7 @@ describeEachDatabase('monitor in the service', (kind) => {
       expect((await post({ _csrf: form, days: '400' })).status).toBe(400);
       expect((await post({ _csrf: 'nope', days: '1' })).status).toBe(403);
       expect((await svc.sim<{ nowMs: number }>('/_sim/clock')).nowMs - simAfter).toBeLessThan(DAY);
-      const anonymous = await fetch(`${svc.url}/sandbox`, { redirect: 'manual' });
+      const anonymous = await request(svc, '/sandbox');
       expect(anonymous.status).toBe(302);
       expect(anonymous.headers.get('location')).toContain('/login');
     },

@@ -5,7 +5,8 @@ import { cryptoRandom } from '../../src/kernel/random.js';
 import { parseChangesFile } from '../../src/listings/import-file.js';
 import { createKeyOnPortal } from '../api/support.js';
 import { describeEachDatabase } from '../support/databases.js';
-import { createHttpBrowser, findForm, type BrowserPage, type HttpBrowser } from '../support/http-browser.js';
+import { findForm, type BrowserPage, type HttpBrowser } from '../support/http-browser.js';
+import { inProcessBrowser, request } from '../support/in-process.js';
 import { connectionIdOf, connectRegion } from '../support/portal.js';
 import { messageOf, tableDigests } from '../support/security.js';
 import { startTestService, type TestService } from '../support/service.js';
@@ -14,7 +15,8 @@ import { eventually } from '../support/wait.js';
 /**
  * Each cause of the 500s found by hand, and the missing body limit on
  * portal forms. Bad input is a 4xx with a clear code (the portal's message page, the API's JSON
- * error) and stores nothing. Requests go in-process through the service's fetch handler.
+ * error) and stores nothing. Requests go in-process through the service's fetch handler
+ * (support/in-process.ts).
  */
 describeEachDatabase('bad input is refused with a 4xx and changes nothing', (database) => {
   let svc: TestService;
@@ -25,12 +27,8 @@ describeEachDatabase('bad input is refused with a 4xx and changes nothing', (dat
   const password = 'correct horse battery';
   const NOTIFICATION_SECRET = 'bad-input-notification-secret';
 
-  /** The service in-process; anything else (the simulator) over the network. */
-  const transport = (request: Request): Promise<Response> =>
-    request.url.startsWith(svc.url) ? svc.service.fetch!(request) : fetch(request);
-
   const signIn = async (username: string, pass: string): Promise<HttpBrowser> => {
-    const browser = createHttpBrowser({ fetch: transport });
+    const browser = inProcessBrowser(svc);
     const after = await browser.submit(await browser.get(`${svc.url}/login`), { username, password: pass });
     expect(after.url).toBe(`${svc.url}/connections`);
     return browser;
@@ -61,8 +59,7 @@ describeEachDatabase('bad input is refused with a 4xx and changes nothing', (dat
   };
 
   /** A raw request through the service's handler. */
-  const send = (path: string, init: RequestInit = {}): Promise<Response> =>
-    svc.service.fetch!(new Request(`${svc.url}${path}`, init));
+  const send = (path: string, init: RequestInit = {}): Promise<Response> => request(svc, path, init);
 
   const api = async (path: string, init: RequestInit = {}) => {
     const headers = new Headers(init.headers);
@@ -116,7 +113,7 @@ describeEachDatabase('bad input is refused with a 4xx and changes nothing', (dat
 
   it('NUL bytes: in the unauthenticated sign-in form, an API path and a portal path', async () => {
     await changesNothing(async () => {
-      const browser = createHttpBrowser({ fetch: transport });
+      const browser = inProcessBrowser(svc);
       const signInPage = await browser.submit(await browser.get(`${svc.url}/login`), {
         username: 'demo\u0000',
         password: 'pass\u0000word',

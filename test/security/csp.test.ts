@@ -32,6 +32,7 @@ describe.skipIf(!chromiumExe.path)(
 
     beforeAll(async () => {
       svc = await startTestService();
+      // Set-up in process; chromium below loads the pages over real HTTP (a real browser needs a socket).
       const http = await signedInBrowser(svc);
       connectionId = connectionIdOf((await connectRegion(http, svc, 'NA')).url);
       browser = await launchChromium(chromiumExe.path!);

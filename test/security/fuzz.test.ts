@@ -2,7 +2,8 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bodyLimitFor } from '../../src/web/input-guard.js';
 import { createKeyOnPortal } from '../api/support.js';
-import { createHttpBrowser, findForm, type HttpBrowser } from '../support/http-browser.js';
+import { findForm, type HttpBrowser } from '../support/http-browser.js';
+import { inProcessBrowser, inProcessFetch, request } from '../support/in-process.js';
 import { connectionIdOf, connectRegion } from '../support/portal.js';
 import { tableDigests } from '../support/security.js';
 import { startTestService, type TestService } from '../support/service.js';
@@ -12,7 +13,7 @@ import { eventually } from '../support/wait.js';
  * "No 5xx on bad input, anywhere". fast-check generates more than 10,000 bad requests in
  * seven families over every route the web app registers (read from the app itself, so a new route
  * is fuzzed without a change here), signed out and signed in (session cookie, CSRF token, API key),
- * in-process through the service's fetch handler. Every answer must be below 500 (and, where the
+ * in-process through the service's fetch handler (support/in-process.ts). Every answer must be below 500 (and, where the
  * input guard must refuse, exactly 400 or 413); after each family no application table changed (a
  * digest of every table per family: one per request would cost more than the requests); at the end
  * /healthz is ok and the user is still signed in. PGlite only, for time: the bad-input suite runs the
@@ -159,10 +160,6 @@ describe('fuzz: bad input over every route', () => {
   let orderId = '';
   let sent = 0;
 
-  /** The service in-process; the simulator (consent pages) over the network. */
-  const transport = (request: Request): Promise<Response> =>
-    request.url.startsWith(svc.url) ? svc.service.fetch!(request) : fetch(request);
-
   /** Real ids for the path's params, so bad input meets the user's actual data. */
   const defaults = (): Record<string, string> => ({
     id: connectionId,
@@ -247,7 +244,7 @@ describe('fuzz: bad input over every route', () => {
   /** Sends one generated request and checks its status; returns it for the family's own checks. */
   async function sendFuzz(f: Fuzz): Promise<number> {
     sent++;
-    const res = await svc.service.fetch!(requestOf(f));
+    const res = await inProcessFetch(svc)(requestOf(f));
     await res.arrayBuffer();
     if (res.status >= 500) {
       const error = svc.logs.filter((line) => line.includes('"level":50')).pop() ?? '';
@@ -285,7 +282,7 @@ describe('fuzz: bad input over every route', () => {
 
   beforeAll(async () => {
     svc = await startTestService({ env: { ORDERS_IMPORT_INTERVAL_SECONDS: '86400' } });
-    demo = createHttpBrowser({ fetch: transport });
+    demo = inProcessBrowser(svc);
     await demo.submit(await demo.get(`${svc.url}/login`), {
       username: svc.demo.username,
       password: svc.demo.password,
@@ -299,7 +296,7 @@ describe('fuzz: bad input over every route', () => {
     cookie = Object.entries(demo.cookies(svc.url))
       .map(([k, v]) => `${k}=${v}`)
       .join('; ');
-    const anonymous = createHttpBrowser({ fetch: transport });
+    const anonymous = inProcessBrowser(svc);
     const login = await anonymous.get(`${svc.url}/login`);
     loginCsrf = findForm(login.text, login.url, { action: '/login' }).fields._csrf!;
     loginCookie = Object.entries(anonymous.cookies(svc.url))
@@ -744,7 +741,7 @@ describe('fuzz: bad input over every route', () => {
     expect(routes.length).toBeGreaterThan(50);
     expect(routes.map((r) => `${r.method} ${r.path}`)).toEqual(expect.arrayContaining(Object.keys(FIELDS)));
     expect(sent).toBeGreaterThanOrEqual(10_000);
-    const health = await svc.service.fetch!(new Request(`${svc.url}/healthz`));
+    const health = await request(svc, '/healthz');
     expect(health.status).toBe(200);
     expect(await health.json()).toMatchObject({ status: 'ok', database: true });
     // The signed-in user is still signed in (no bad request ended the session).

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/config.js';
 import type { HttpBrowser } from '../support/http-browser.js';
+import { request } from '../support/in-process.js';
 import { signedInBrowser } from '../support/portal.js';
 import { startTestService, type TestService } from '../support/service.js';
 
@@ -9,7 +10,7 @@ const TOKEN = 'metrics-bearer-for-tests-0123456789';
 /** GET /metrics through the service's fetch handler, with an optional Authorization header. */
 async function metrics(svc: TestService, authorization?: string): Promise<Response> {
   const headers: Record<string, string> = authorization ? { authorization } : {};
-  return svc.service.fetch!(new Request(`${svc.url}/metrics`, { headers }));
+  return request(svc, '/metrics', { headers });
 }
 
 describe('/metrics is behind METRICS_TOKEN', () => {

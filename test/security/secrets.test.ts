@@ -13,6 +13,7 @@ import {
   type BrowserPage,
   type HttpBrowser,
 } from '../support/http-browser.js';
+import { inProcessFetch } from '../support/in-process.js';
 import {
   approveOnAmazon,
   connectionIdOf,
@@ -193,7 +194,8 @@ for (const kind of ['pglite-dir', 'postgres'] as const) {
 
       beforeAll(async () => {
         svc = await startTestService({ database: kind });
-        const recorder = recordingFetch();
+        // The portal in process, the simulator over HTTP; every answer the browser got is recorded.
+        const recorder = recordingFetch(inProcessFetch(svc));
         const browser = createHttpBrowser({ fetch: recorder.fetch });
         got.exchanges = recorder.exchanges;
         got.errorsShown = [];

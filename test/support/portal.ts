@@ -1,6 +1,7 @@
 import { expect } from 'vitest';
 import { DEMO } from '../../src/simulator/seed.js';
-import { createHttpBrowser, type BrowserPage, type HttpBrowser } from './http-browser.js';
+import type { BrowserPage, HttpBrowser } from './http-browser.js';
+import { inProcessBrowser } from './in-process.js';
 import type { TestService } from './service.js';
 
 export type RegionCode = 'NA' | 'EU' | 'FE';
@@ -10,13 +11,13 @@ export function demoSeller(region: RegionCode): (typeof DEMO.sellers)[number] {
   return DEMO.sellers.find((s) => s.region === region)!;
 }
 
-/** A new browser signed in to the portal. */
+/** A new browser signed in to the portal (in process: see in-process.ts). */
 export async function signedInBrowser(
   svc: TestService,
   username = svc.demo.username,
   password = svc.demo.password,
 ): Promise<HttpBrowser> {
-  const browser = createHttpBrowser();
+  const browser = inProcessBrowser(svc);
   const page = await browser.get(`${svc.url}/login`);
   const after = await browser.submit(page, { username, password });
   expect(after.url).toBe(`${svc.url}/connections`);
