@@ -7,7 +7,7 @@ import type { Logger } from '../kernel/log.js';
 import type { Secret } from '../kernel/secret.js';
 import type { Applications } from '../lifecycle/applications.js';
 import type { ConnectionLifecycle } from '../lifecycle/connections.js';
-import { connectionHealth } from '../lifecycle/health.js';
+import { connectionHealth, type Health } from '../lifecycle/health.js';
 import type { Store } from '../store/database.js';
 import type { Database } from '../store/schema.js';
 import type { Vault } from '../vault/envelope.js';
@@ -39,7 +39,234 @@ export interface TokenBrokerDeps {
   errorAfterFailures?: number;
 }
 
+/** The broker's deps with their defaults applied. */
+interface BrokerContext {
+  deps: TokenBrokerDeps;
+  margin: number;
+  errorAfter: number;
+}
+
 const accessContext = (connectionId: string): string => `connection:${connectionId}:access_token`;
+
+/** A connection with its application's health columns and its cached access token (sealed). */
+function loadConnectionToken(q: Kysely<Database>, id: string) {
+  return q
+    .selectFrom('connections')
+    .leftJoin('access_tokens', 'access_tokens.connection_id', 'connections.id')
+    .leftJoin('applications', 'applications.id', 'connections.application_id')
+    .selectAll('connections')
+    .select(HEALTH_APPLICATION_COLUMNS)
+    .select([
+      'access_tokens.token_key_id',
+      'access_tokens.token_blob',
+      'access_tokens.expires_at as token_expires_at',
+    ])
+    .where('connections.id', '=', id)
+    .executeTakeFirst();
+}
+
+type Row = NonNullable<Awaited<ReturnType<typeof loadConnectionToken>>>;
+
+function toAccess(row: Row, token: Secret, expiresAt: Date): AccessToken {
+  return {
+    token,
+    expiresAt,
+    connectionId: row.id,
+    sellingPartnerId: row.selling_partner_id,
+    region: row.region,
+    applicationId: row.application_id,
+  };
+}
+
+/** The cached token when it is still good for at least the margin. */
+function cachedToken(ctx: BrokerContext, row: Row): AccessToken | null {
+  if (!row.token_blob || !row.token_key_id || !row.token_expires_at) return null;
+  if (row.token_expires_at.getTime() - ctx.margin <= ctx.deps.clock.now()) return null;
+  try {
+    const token = ctx.deps.vault.open(
+      { keyId: row.token_key_id, blob: row.token_blob },
+      accessContext(row.id),
+    );
+    return toAccess(row, token, row.token_expires_at);
+  } catch {
+    return null; // sealed with a key no longer configured: mint a new one
+  }
+}
+
+/** Why a connection whose health forbids calling Amazon gets no token: the error the broker throws. */
+export function refusalOf(health: Health, connectionId: string): TokenError {
+  const code: TokenError['code'] =
+    health.state === 'app_rejected'
+      ? 'TOKEN_APPLICATION_REJECTED'
+      : health.lifecycle === 'disconnected'
+        ? 'TOKEN_CONNECTION_DISCONNECTED'
+        : health.lifecycle === 'expired'
+          ? 'TOKEN_CONNECTION_EXPIRED'
+          : 'TOKEN_CONNECTION_REVOKED';
+  return new TokenError(code, `connection ${connectionId}: ${health.label.toLowerCase()}. ${health.advice}`, {
+    details: { connectionId, health: health.state },
+  });
+}
+
+/** Refuses at once when the connection's health says Amazon cannot be called (lifecycle/health.ts). */
+function failFast(ctx: BrokerContext, row: Row | undefined, id: string): asserts row is Row {
+  if (!row) throw new TokenError('TOKEN_CONNECTION_NOT_FOUND', `no connection ${id}`);
+  const health = connectionHealth(healthInputOf(row), ctx.deps.clock.now());
+  if (!health.canCallAmazon) throw refusalOf(health, id);
+}
+
+/** Mints with the app's current secret; on invalid_client, with the rotated-out one while Amazon still takes it. */
+async function mint(
+  ctx: BrokerContext,
+  credentials: LwaCredentials,
+  previous: LwaCredentials | null,
+  refreshToken: Secret,
+): Promise<LwaTokens> {
+  try {
+    return await ctx.deps.lwa.refresh(credentials, refreshToken);
+  } catch (err) {
+    if (!(err instanceof AmazonError) || err.code !== 'LWA_INVALID_CLIENT' || !previous) throw err;
+    ctx.deps.logger.warn(
+      {},
+      'Amazon refused the current client secret; used the previous one (grace period)',
+    );
+    return ctx.deps.lwa.refresh(previous, refreshToken);
+  }
+}
+
+/** Seals and stores (or replaces) a connection's cached access token. */
+async function storeAccessToken(
+  ctx: BrokerContext,
+  q: Kysely<Database>,
+  connectionId: string,
+  tokens: LwaTokens,
+  mintedAt: Date,
+): Promise<Date> {
+  const sealed = ctx.deps.vault.seal(tokens.accessToken, accessContext(connectionId));
+  const values = {
+    token_key_id: sealed.keyId,
+    token_blob: sealed.blob,
+    expires_at: new Date(tokens.expiresAt),
+    minted_at: mintedAt,
+  };
+  await q
+    .insertInto('access_tokens')
+    .values({ connection_id: connectionId, ...values })
+    .onConflict((oc) => oc.column('connection_id').doUpdateSet(values))
+    .execute();
+  return values.expires_at;
+}
+
+/**
+ * What a refusal from LWA means for the connection, recorded through the lifecycle inside the lock,
+ * as the TokenError to throw. invalid_client is only reported through `onRejected`: rejecting the
+ * application takes another pool connection, so the caller records it after the lock.
+ */
+async function refreshFailure(
+  ctx: BrokerContext,
+  q: Kysely<Database>,
+  row: Row,
+  err: AmazonError,
+  onRejected: (amazonMessage: string) => void,
+): Promise<TokenError> {
+  const id = row.id;
+  if (err.code === 'LWA_INVALID_GRANT') {
+    const dead = await ctx.deps.lifecycle.markDead(q, id, {
+      code: err.code,
+      message: err.info.amazonMessage ?? null,
+    });
+    await q.deleteFrom('access_tokens').where('connection_id', '=', id).execute();
+    const code = dead.state === 'expired' ? 'TOKEN_CONNECTION_EXPIRED' : 'TOKEN_CONNECTION_REVOKED';
+    return new TokenError(code, `connection ${id}: ${dead.reason}`, {
+      cause: err,
+      details: { connectionId: id },
+    });
+  }
+  if (err.code === 'LWA_INVALID_CLIENT') {
+    const reason =
+      "Amazon refused the app's client credentials: its client secret is wrong, rotated out, or expired (secrets must be rotated every 180 days). Every seller of this app is affected.";
+    onRejected(err.info.amazonMessage ?? reason);
+    return new TokenError('TOKEN_APPLICATION_REJECTED', reason, {
+      cause: err,
+      details: { applicationId: row.application_id },
+    });
+  }
+  await ctx.deps.lifecycle.recordFailure(q, id, { code: err.code, message: err.message }, ctx.errorAfter);
+  return new TokenError(
+    'TOKEN_REFRESH_FAILED',
+    `could not refresh the access token of connection ${id}: ${err.message}`,
+    {
+      cause: err,
+      retryable: err.retryable,
+      details: { connectionId: id },
+    },
+  );
+}
+
+/**
+ * The refresh inside the connection's lock: read the row again (another process may have refreshed
+ * while this one waited), fail fast, else mint, store, and record the recovery or the failure.
+ */
+async function refreshLocked(
+  ctx: BrokerContext,
+  q: Kysely<Database>,
+  id: string,
+  app: { credentials: LwaCredentials; previous: LwaCredentials | null },
+  onRejected: (amazonMessage: string) => void,
+): Promise<AccessToken> {
+  const row = await loadConnectionToken(q, id);
+  failFast(ctx, row, id);
+  const hit = cachedToken(ctx, row);
+  if (hit) return hit;
+  const refreshToken = openRefreshToken(ctx.deps.vault, id, {
+    keyId: row.refresh_token_key_id!,
+    blob: row.refresh_token_blob!,
+  });
+  const now = ctx.deps.clock.now();
+  let tokens: LwaTokens;
+  try {
+    tokens = await mint(ctx, app.credentials, app.previous, refreshToken);
+  } catch (err) {
+    if (!(err instanceof AmazonError)) throw err;
+    throw await refreshFailure(ctx, q, row, err, onRejected);
+  }
+  const expiresAt = await storeAccessToken(ctx, q, id, tokens, new Date(now));
+  await ctx.deps.lifecycle.recordRecovered(q, id);
+  return toAccess(row, tokens.accessToken, expiresAt);
+}
+
+// Pool connections: withLock holds one for the whole refresh, so nothing inside it may ask the
+// pool for another (with every connection held by a lock holder, that would wait forever). The
+// app's credentials are read before the lock, the rejection is recorded after it.
+/** Refreshes a connection's access token under its cross-process lock. */
+async function refreshAccessToken(
+  ctx: BrokerContext,
+  id: string,
+  applicationId: string,
+): Promise<AccessToken> {
+  const credentials = await ctx.deps.applications.credentials(applicationId);
+  const previous = await ctx.deps.applications.previousCredentials(applicationId);
+  let rejected: string | null = null;
+  return ctx.deps.store
+    .withLock(`access-token:${id}`, (q) =>
+      refreshLocked(ctx, q, id, { credentials, previous }, (message) => {
+        rejected = message;
+      }),
+    )
+    .finally(async () => {
+      if (rejected !== null) await ctx.deps.applications.reject(applicationId, rejected);
+    });
+}
+
+/** One attempt at a connection's access token: the cached one, else a refresh. */
+async function accessTokenOnce(ctx: BrokerContext, connectionId: string): Promise<AccessToken> {
+  const row = await loadConnectionToken(ctx.deps.store.db, connectionId);
+  // Past its end by the clock but not yet recorded: record the expiry (and its event) now.
+  if (row?.expires_at && row.expires_at.getTime() <= ctx.deps.clock.now() && row.state !== 'expired')
+    await ctx.deps.lifecycle.expire(connectionId);
+  failFast(ctx, row, connectionId);
+  return cachedToken(ctx, row) ?? (await refreshAccessToken(ctx, connectionId, row.application_id));
+}
 
 /**
  * Mints LWA access tokens for connections. One refresh per connection however many callers ask:
@@ -49,194 +276,27 @@ const accessContext = (connectionId: string): string => `connection:${connection
  * at once and every later call fails fast until it is renewed.
  */
 export function createTokenBroker(deps: TokenBrokerDeps) {
-  const margin = deps.marginMs ?? 60_000;
-  const errorAfter = deps.errorAfterFailures ?? 5;
+  const ctx: BrokerContext = {
+    deps,
+    margin: deps.marginMs ?? 60_000,
+    errorAfter: deps.errorAfterFailures ?? 5,
+  };
   const inFlight = new Map<string, Promise<AccessToken>>();
   const db = deps.store.db;
-
-  const load = (q: Kysely<Database>, id: string) =>
-    q
-      .selectFrom('connections')
-      .leftJoin('access_tokens', 'access_tokens.connection_id', 'connections.id')
-      .leftJoin('applications', 'applications.id', 'connections.application_id')
-      .selectAll('connections')
-      .select(HEALTH_APPLICATION_COLUMNS)
-      .select([
-        'access_tokens.token_key_id',
-        'access_tokens.token_blob',
-        'access_tokens.expires_at as token_expires_at',
-      ])
-      .where('connections.id', '=', id)
-      .executeTakeFirst();
-
-  type Row = NonNullable<Awaited<ReturnType<typeof load>>>;
-
-  const toAccess = (row: Row, token: Secret, expiresAt: Date): AccessToken => ({
-    token,
-    expiresAt,
-    connectionId: row.id,
-    sellingPartnerId: row.selling_partner_id,
-    region: row.region,
-    applicationId: row.application_id,
-  });
-
-  /** The cached token when it is still good for at least `margin`. */
-  const cached = (row: Row): AccessToken | null => {
-    if (!row.token_blob || !row.token_key_id || !row.token_expires_at) return null;
-    if (row.token_expires_at.getTime() - margin <= deps.clock.now()) return null;
-    try {
-      const token = deps.vault.open({ keyId: row.token_key_id, blob: row.token_blob }, accessContext(row.id));
-      return toAccess(row, token, row.token_expires_at);
-    } catch {
-      return null; // sealed with a key no longer configured: mint a new one
-    }
-  };
-
-  /** Refuses at once when the connection's health says Amazon cannot be called (lifecycle/health.ts). */
-  const failFast = (row: Row | undefined, id: string): void => {
-    if (!row) throw new TokenError('TOKEN_CONNECTION_NOT_FOUND', `no connection ${id}`);
-    const health = connectionHealth(healthInputOf(row), deps.clock.now());
-    if (health.canCallAmazon) return;
-    const code: TokenError['code'] =
-      health.state === 'app_rejected'
-        ? 'TOKEN_APPLICATION_REJECTED'
-        : health.lifecycle === 'disconnected'
-          ? 'TOKEN_CONNECTION_DISCONNECTED'
-          : health.lifecycle === 'expired'
-            ? 'TOKEN_CONNECTION_EXPIRED'
-            : 'TOKEN_CONNECTION_REVOKED';
-    throw new TokenError(code, `connection ${id}: ${health.label.toLowerCase()}. ${health.advice}`, {
-      details: { connectionId: id, health: health.state },
-    });
-  };
-
-  /** Mints with the app's current secret; on invalid_client, with the rotated-out one while Amazon still takes it. */
-  const mint = async (
-    credentials: LwaCredentials,
-    previous: LwaCredentials | null,
-    refreshToken: Secret,
-  ): Promise<LwaTokens> => {
-    try {
-      return await deps.lwa.refresh(credentials, refreshToken);
-    } catch (err) {
-      if (!(err instanceof AmazonError) || err.code !== 'LWA_INVALID_CLIENT' || !previous) throw err;
-      deps.logger.warn({}, 'Amazon refused the current client secret; used the previous one (grace period)');
-      return deps.lwa.refresh(previous, refreshToken);
-    }
-  };
-
-  // Pool connections: withLock holds one for the whole refresh, so nothing inside it may ask the
-  // pool for another (with every connection held by a lock holder, that would wait forever). The
-  // app's credentials are read before the lock, the flag is cleared after it.
-  const refresh = async (id: string, applicationId: string): Promise<AccessToken> => {
-    const credentials = await deps.applications.credentials(applicationId);
-    const previous = await deps.applications.previousCredentials(applicationId);
-    let rejected: string | null = null;
-    const result = await deps.store
-      .withLock(`access-token:${id}`, async (q) => {
-        // Another process may have refreshed while we waited for the lock: read again.
-        const row = await load(q, id);
-        failFast(row, id);
-        const hit = cached(row!);
-        if (hit) return { access: hit, refreshed: false };
-        const refreshToken = openRefreshToken(deps.vault, id, {
-          keyId: row!.refresh_token_key_id!,
-          blob: row!.refresh_token_blob!,
-        });
-        const now = deps.clock.now();
-        try {
-          const tokens = await mint(credentials, previous, refreshToken);
-          const sealed = deps.vault.seal(tokens.accessToken, accessContext(id));
-          const expiresAt = new Date(tokens.expiresAt);
-          await q
-            .insertInto('access_tokens')
-            .values({
-              connection_id: id,
-              token_key_id: sealed.keyId,
-              token_blob: sealed.blob,
-              expires_at: expiresAt,
-              minted_at: new Date(now),
-            })
-            .onConflict((oc) =>
-              oc.column('connection_id').doUpdateSet({
-                token_key_id: sealed.keyId,
-                token_blob: sealed.blob,
-                expires_at: expiresAt,
-                minted_at: new Date(now),
-              }),
-            )
-            .execute();
-          await deps.lifecycle.recordRecovered(q, id);
-          return { access: toAccess(row!, tokens.accessToken, expiresAt), refreshed: true };
-        } catch (err) {
-          if (!(err instanceof AmazonError)) throw err;
-          if (err.code === 'LWA_INVALID_GRANT') {
-            const dead = await deps.lifecycle.markDead(q, id, {
-              code: err.code,
-              message: err.info.amazonMessage ?? null,
-            });
-            await q.deleteFrom('access_tokens').where('connection_id', '=', id).execute();
-            const code = dead.state === 'expired' ? 'TOKEN_CONNECTION_EXPIRED' : 'TOKEN_CONNECTION_REVOKED';
-            throw new TokenError(code, `connection ${id}: ${dead.reason}`, {
-              cause: err,
-              details: { connectionId: id },
-            });
-          }
-          if (err.code === 'LWA_INVALID_CLIENT') {
-            const reason =
-              "Amazon refused the app's client credentials: its client secret is wrong, rotated out, or expired (secrets must be rotated every 180 days). Every seller of this app is affected.";
-            // Recorded after the lock (below): it takes another pool connection.
-            rejected = err.info.amazonMessage ?? reason;
-            throw new TokenError('TOKEN_APPLICATION_REJECTED', reason, {
-              cause: err,
-              details: { applicationId: row!.application_id },
-            });
-          }
-          await deps.lifecycle.recordFailure(q, id, { code: err.code, message: err.message }, errorAfter);
-          throw new TokenError(
-            'TOKEN_REFRESH_FAILED',
-            `could not refresh the access token of connection ${id}: ${err.message}`,
-            { cause: err, retryable: err.retryable, details: { connectionId: id } },
-          );
-        }
-      })
-      .finally(async () => {
-        if (rejected !== null) await deps.applications.reject(applicationId, rejected);
-      });
-    return result.access;
-  };
 
   return {
     /** A valid access token for the connection (cached, or refreshed once for all concurrent callers). */
     accessToken(connectionId: string): Promise<AccessToken> {
       const running = inFlight.get(connectionId);
       if (running) return running;
-      const attempt = (async () => {
-        const row = await load(db, connectionId);
-        // Past its end by the clock but not yet recorded: record the expiry (and its event) now.
-        if (row?.expires_at && row.expires_at.getTime() <= deps.clock.now() && row.state !== 'expired')
-          await deps.lifecycle.expire(connectionId);
-        failFast(row, connectionId);
-        return cached(row!) ?? (await refresh(connectionId, row!.application_id));
-      })().finally(() => inFlight.delete(connectionId));
+      const attempt = accessTokenOnce(ctx, connectionId).finally(() => inFlight.delete(connectionId));
       inFlight.set(connectionId, attempt);
       return attempt;
     },
 
     /** Caches an access token Amazon just issued (code exchange, self-authorization check). */
     prime: async (connectionId: string, tokens: LwaTokens): Promise<void> => {
-      const sealed = deps.vault.seal(tokens.accessToken, accessContext(connectionId));
-      const values = {
-        token_key_id: sealed.keyId,
-        token_blob: sealed.blob,
-        expires_at: new Date(tokens.expiresAt),
-        minted_at: new Date(deps.clock.now()),
-      };
-      await db
-        .insertInto('access_tokens')
-        .values({ connection_id: connectionId, ...values })
-        .onConflict((oc) => oc.column('connection_id').doUpdateSet(values))
-        .execute();
+      await storeAccessToken(ctx, db, connectionId, tokens, new Date(deps.clock.now()));
     },
 
     /** Drops the cached token (SP-API said it expired early): the next call refreshes. */

@@ -58,6 +58,16 @@ export interface Viewer {
   actor?: string;
 }
 
+/** The audit log's actor for a viewer: its own label (e.g. 'cli'), else 'user:<name>'. */
+export function viewerActor(viewer: Viewer): string {
+  return viewer.actor ?? `user:${viewer.username}`;
+}
+
+/** The user id the audit log records for a viewer: none for a viewer that is not a signed-in user. */
+export function viewerUserId(viewer: Viewer): string | null {
+  return viewer.actor === undefined ? viewer.userId : null;
+}
+
 /** The application columns a connection's health needs. */
 export interface HealthApplication {
   app_name: string | null;

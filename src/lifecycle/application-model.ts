@@ -1,9 +1,19 @@
-import type { Selectable } from 'kysely';
+import type { Kysely, Selectable } from 'kysely';
 import { ConnectionsError } from '../connections/errors.js';
+import type { Clock } from '../kernel/clock.js';
 import type { Secret } from '../kernel/secret.js';
-import type { ApplicationsTable, RotationState } from '../store/schema.js';
+import type { ApplicationsTable, Database, RotationState } from '../store/schema.js';
+import type { Vault } from '../vault/envelope.js';
 
 /** The application as the service sees it, its derived state, and the checks on registration. */
+
+/** What the application use cases are given. */
+export interface ApplicationsDeps {
+  db: Kysely<Database>;
+  vault: Vault;
+  clock: Clock;
+  newId: () => string;
+}
 
 /** The vendor's SP-API application, without its secret. */
 export interface Application {

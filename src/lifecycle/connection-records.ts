@@ -100,3 +100,5 @@ export function createConnectionRecords(deps: { db: Kysely<Database>; clock: Clo
     },
   };
 }
+
+export type ConnectionRecords = ReturnType<typeof createConnectionRecords>;

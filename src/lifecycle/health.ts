@@ -114,111 +114,131 @@ const plural = (n: number, one: string, many: string): string => `${n} ${n === 1
 const day = (d: Date): string =>
   d.toLocaleDateString('en-GB', { day: 'numeric', month: 'short', year: 'numeric', timeZone: 'UTC' });
 
+/** What every health shares: the time-applied lifecycle, days left, and whether renewing can help. */
+type HealthBase = Pick<Health, 'lifecycle' | 'daysLeft' | 'deadline' | 'canRenew' | 'renewBlockedReason'>;
+
 /** The one rule: a connection's health from the connection, its application and Amazon's answers. */
 export function connectionHealth(c: HealthInput, now: number): Health {
   const lifecycle =
     c.hasToken || c.state === 'disconnected' ? timedState(c.state, c.expiresAt, now) : 'disconnected';
-  const left = daysLeft(c.expiresAt, now);
-  const base = {
+  const base: HealthBase = {
     lifecycle,
-    daysLeft: left,
+    daysLeft: daysLeft(c.expiresAt, now),
     deadline: null,
     canRenew: c.kind === 'oauth',
     renewBlockedReason: null,
   };
-  const renewHow =
-    c.kind === 'oauth'
-      ? 'Renew: one click and a sign-in to Amazon.'
-      : 'Self-authorize the app again in Seller Central and import the new refresh token.';
+  if (lifecycle === 'disconnected') return disconnectedHealth(c, base);
+  if (c.application?.rejectedAt) return appRejectedHealth(c.application, c.application.rejectedAt, base);
+  if (lifecycle === 'expired' || lifecycle === 'revoked') return endedHealth(c, lifecycle, base);
+  if (lifecycle === 'error' || isFailing(c)) return pausedHealth(c, base);
+  if (lifecycle === 'expiring' && c.expiresAt) return expiringHealth(c, c.expiresAt, base);
+  return workingHealth(c, base);
+}
 
-  if (lifecycle === 'disconnected') {
-    return {
-      ...base,
-      state: 'disconnected',
-      label: 'Disconnected',
-      reason: 'This connection was removed in Sellerlink; its token was deleted.',
-      action: 'connect',
-      advice:
-        'Also remove the app in Seller Central → Manage Your Apps. Connect again at any time to resume orders and listings.',
-      tone: 'muted',
-      since: c.stateChangedAt,
-      daysLeft: null,
-      canCallAmazon: false,
-    };
-  }
-
-  const app = c.application;
-  if (app?.rejectedAt) {
-    const ended = lifecycle === 'expired' || lifecycle === 'revoked';
-    return {
-      ...base,
-      state: 'app_rejected',
-      label: "Cut off by the app's credentials",
-      reason: `Amazon refuses the credentials of the app "${app.name}", so no seller connected through it can be reached. This is not caused by your authorization.${ended ? ' Your authorization has also ended: renew it once the app works again.' : ''}`,
-      action: 'operator',
-      advice:
-        'Nothing is asked of you: the operator has been alerted and is fixing the app. Orders and listing changes wait and catch up by themselves.',
-      tone: 'bad',
-      since: app.rejectedAt,
-      canCallAmazon: false,
-      canRenew: false,
-      renewBlockedReason:
-        "Renewing cannot help while Amazon refuses the app's credentials; it works again once the operator has fixed them.",
-    };
-  }
-
-  if (lifecycle === 'expired' || lifecycle === 'revoked') {
-    return {
-      ...base,
-      state: 'renew_needed',
-      label: lifecycle === 'expired' ? 'Renew needed: expired' : 'Renew needed: revoked',
-      reason:
-        lifecycle === 'expired'
-          ? 'Amazon requires a new authorization every 365 days, and this one has ended. Orders no longer come in and listing changes wait.'
-          : 'Amazon no longer accepts this authorization (the app was removed in Seller Central, or access changed). Orders no longer come in and listing changes wait.',
-      action: 'renew',
-      advice: `${renewHow} Waiting listing changes go out and missed orders are fetched after renewal.`,
-      tone: 'bad',
-      since: lifecycle === 'expired' && c.expiresAt && c.state !== 'expired' ? c.expiresAt : c.stateChangedAt,
-      daysLeft: 0,
-      canCallAmazon: false,
-    };
-  }
-
-  const failing =
+/** Whether Amazon's latest answers were transient failures with no success since (paused, not refused). */
+export function isFailing(
+  c: Pick<HealthInput, 'lastError' | 'consecutiveFailures' | 'lastSuccessAt'>,
+): boolean {
+  return (
     c.lastError !== null &&
     TRANSIENT_CODES.has(c.lastError.code) &&
     c.consecutiveFailures > 0 &&
-    (c.lastSuccessAt === null || c.lastSuccessAt.getTime() < c.lastError.at.getTime());
-  if (lifecycle === 'error' || failing) {
-    return {
-      ...base,
-      state: 'paused_by_amazon',
-      label: 'Paused by Amazon',
-      reason: `Amazon is throttling or failing: ${(c.lastError?.message ?? c.stateReason ?? 'repeated failures').replace(/\.$/, '')}. Sellerlink retries by itself.`,
-      action: 'wait',
-      advice: 'Nothing to do: calls are retried with backoff and catch up when Amazon answers again.',
-      tone: 'warn',
-      since: c.lastError?.at ?? c.stateChangedAt,
-      canCallAmazon: true,
-    };
-  }
+    (c.lastSuccessAt === null || c.lastSuccessAt.getTime() < c.lastError.at.getTime())
+  );
+}
 
-  if (lifecycle === 'expiring' && c.expiresAt) {
-    return {
-      ...base,
-      state: 'renew_needed',
-      label: `Renew by ${day(c.expiresAt)}`,
-      reason: `The authorization ends ${left === 0 ? 'today' : `in ${plural(left ?? 0, 'day', 'days')}`} (Amazon requires a new one every 365 days). Orders and listings stop when it ends.`,
-      action: 'renew',
-      advice: renewHow,
-      tone: 'warn',
-      since: new Date(c.expiresAt.getTime() - EXPIRY_WARNING_DAYS * DAY),
-      deadline: c.expiresAt,
-      canCallAmazon: true,
-    };
-  }
+/** How the seller renews this kind of connection, in a sentence. */
+const renewHow = (c: HealthInput): string =>
+  c.kind === 'oauth'
+    ? 'Renew: one click and a sign-in to Amazon.'
+    : 'Self-authorize the app again in Seller Central and import the new refresh token.';
 
+function disconnectedHealth(c: HealthInput, base: HealthBase): Health {
+  return {
+    ...base,
+    state: 'disconnected',
+    label: 'Disconnected',
+    reason: 'This connection was removed in Sellerlink; its token was deleted.',
+    action: 'connect',
+    advice:
+      'Also remove the app in Seller Central → Manage Your Apps. Connect again at any time to resume orders and listings.',
+    tone: 'muted',
+    since: c.stateChangedAt,
+    daysLeft: null,
+    canCallAmazon: false,
+  };
+}
+
+function appRejectedHealth(app: { name: string }, rejectedAt: Date, base: HealthBase): Health {
+  const ended = base.lifecycle === 'expired' || base.lifecycle === 'revoked';
+  return {
+    ...base,
+    state: 'app_rejected',
+    label: "Cut off by the app's credentials",
+    reason: `Amazon refuses the credentials of the app "${app.name}", so no seller connected through it can be reached. This is not caused by your authorization.${ended ? ' Your authorization has also ended: renew it once the app works again.' : ''}`,
+    action: 'operator',
+    advice:
+      'Nothing is asked of you: the operator has been alerted and is fixing the app. Orders and listing changes wait and catch up by themselves.',
+    tone: 'bad',
+    since: rejectedAt,
+    canCallAmazon: false,
+    canRenew: false,
+    renewBlockedReason:
+      "Renewing cannot help while Amazon refuses the app's credentials; it works again once the operator has fixed them.",
+  };
+}
+
+function endedHealth(c: HealthInput, lifecycle: 'expired' | 'revoked', base: HealthBase): Health {
+  return {
+    ...base,
+    state: 'renew_needed',
+    label: lifecycle === 'expired' ? 'Renew needed: expired' : 'Renew needed: revoked',
+    reason:
+      lifecycle === 'expired'
+        ? 'Amazon requires a new authorization every 365 days, and this one has ended. Orders no longer come in and listing changes wait.'
+        : 'Amazon no longer accepts this authorization (the app was removed in Seller Central, or access changed). Orders no longer come in and listing changes wait.',
+    action: 'renew',
+    advice: `${renewHow(c)} Waiting listing changes go out and missed orders are fetched after renewal.`,
+    tone: 'bad',
+    since: lifecycle === 'expired' && c.expiresAt && c.state !== 'expired' ? c.expiresAt : c.stateChangedAt,
+    daysLeft: 0,
+    canCallAmazon: false,
+  };
+}
+
+function pausedHealth(c: HealthInput, base: HealthBase): Health {
+  return {
+    ...base,
+    state: 'paused_by_amazon',
+    label: 'Paused by Amazon',
+    reason: `Amazon is throttling or failing: ${(c.lastError?.message ?? c.stateReason ?? 'repeated failures').replace(/\.$/, '')}. Sellerlink retries by itself.`,
+    action: 'wait',
+    advice: 'Nothing to do: calls are retried with backoff and catch up when Amazon answers again.',
+    tone: 'warn',
+    since: c.lastError?.at ?? c.stateChangedAt,
+    canCallAmazon: true,
+  };
+}
+
+function expiringHealth(c: HealthInput, expiresAt: Date, base: HealthBase): Health {
+  const left = base.daysLeft;
+  return {
+    ...base,
+    state: 'renew_needed',
+    label: `Renew by ${day(expiresAt)}`,
+    reason: `The authorization ends ${left === 0 ? 'today' : `in ${plural(left ?? 0, 'day', 'days')}`} (Amazon requires a new one every 365 days). Orders and listings stop when it ends.`,
+    action: 'renew',
+    advice: renewHow(c),
+    tone: 'warn',
+    since: new Date(expiresAt.getTime() - EXPIRY_WARNING_DAYS * DAY),
+    deadline: expiresAt,
+    canCallAmazon: true,
+  };
+}
+
+function workingHealth(c: HealthInput, base: HealthBase): Health {
+  const left = base.daysLeft;
   return {
     ...base,
     state: 'working',
