@@ -7,6 +7,7 @@ export default tseslint.config(
     ignores: [
       '.tmp/',
       'node_modules/',
+      'dist/',
       'src/amazon/generated/',
       'test-results/',
       '.sellerlink/',

@@ -9,7 +9,8 @@ export default defineConfig({
     maxWorkers: 2,
     testTimeout: 60_000,
     hookTimeout: 120_000,
-    globalSetup: ['test/support/global-setup.ts'],
+    // Builds dist/ first: tests that spawn bin/sellerlink.js run the built code.
+    globalSetup: ['test/support/build-dist.ts', 'test/support/global-setup.ts'],
     reporters: process.env.CI ? ['default'] : ['default'],
   },
 });

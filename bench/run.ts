@@ -16,6 +16,7 @@ const BENCHES: Record<string, () => Promise<Bench>> = {
   listings: async () => (await import('./listings.js')).bench,
   orders: async () => (await import('./orders.js')).bench,
   shutdown: async () => (await import('./shutdown.js')).bench,
+  'cli-start': async () => (await import('./cli-start.js')).bench,
 };
 
 const names = process.argv.slice(2).filter((a) => a !== '--');

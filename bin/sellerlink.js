@@ -1,7 +1,11 @@
 #!/usr/bin/env node
-// Runs the TypeScript sources directly through tsx, so a checkout needs no build step.
-import { register } from 'tsx/esm/api';
+// Runs the built CLI (dist/, compiled from src/ by `npm run build`): plain Node, no TypeScript loader.
+import { existsSync } from 'node:fs';
 
-register();
-const { runCli } = await import('../src/cli/main.ts');
+const entry = new URL('../dist/cli/main.js', import.meta.url);
+if (!existsSync(entry)) {
+  console.error('sellerlink: dist/ is missing: run `npm run build` (npm install does it in a checkout)');
+  process.exit(1);
+}
+const { runCli } = await import(entry.href);
 process.exitCode = await runCli(process.argv);

@@ -12,7 +12,11 @@ import { registerSimCommand } from './commands/sim.js';
 import { registerSimulatorCommand } from './commands/simulator.js';
 import { registerStartCommands } from './commands/start.js';
 
-/** Builds the `sellerlink` command tree. */
+/**
+ * Builds the `sellerlink` command tree: names, options and help. A command that needs the application
+ * imports its implementation (commands/*-actions.ts) only when it runs, so `--help` loads none of it;
+ * `sim` only talks HTTP to a simulator and is registered whole.
+ */
 export function buildProgram(): Command {
   const program = new Command('sellerlink')
     .description("Keeps sellers' Amazon SP-API connections alive.")

@@ -54,6 +54,7 @@ export function registerSimWorldCommands(sim: Command, deps: SimCommandDeps): vo
   registerApps(sim, deps);
   registerSellers(sim, deps);
   registerAuthorizations(sim, deps);
+  registerAuthorizationChanges(sim, deps);
 }
 
 /** The newest secret that has not expired, when revealed. */
@@ -225,6 +226,23 @@ function authorizationText(a: AuthorizationView): string {
   ].join('\n');
 }
 
+function rotationText(d: RotateView): string {
+  const s = d.notification.body.payload?.applicationOAuthClientNewSecret ?? {};
+  const delivery = d.notification.delivery;
+  const sent =
+    delivery.status === 'delivered'
+      ? `delivered to ${d.notification.destinationUrl}`
+      : delivery.status === 'no-destination'
+        ? 'not delivered (the app has no notification destination; see `sellerlink sim notifications`)'
+        : `delivery to ${d.notification.destinationUrl} failed (${delivery.error ?? `HTTP ${delivery.httpStatus}`})`;
+  return [
+    `Rotated the client secret of ${d.app.name} (${d.app.appId})`,
+    `  new client secret: ${s.newClientSecret}`,
+    `  new secret expires ${s.newClientSecretExpiryTime}; old secret expires ${s.oldClientSecretExpiryTime}`,
+    `  notification ${sent}`,
+  ].join('\n');
+}
+
 function registerAuthorizations(sim: Command, deps: SimCommandDeps): void {
   const authorizations = sim.command('authorizations').description('list authorizations (app × seller)');
   authorizations
@@ -254,7 +272,10 @@ function registerAuthorizations(sim: Command, deps: SimCommandDeps): void {
         });
       }),
     );
+}
 
+/** `sim revoke|rotate-secret|self-authorize`: what a seller or the app's developer does. */
+function registerAuthorizationChanges(sim: Command, deps: SimCommandDeps): void {
   sim
     .command('revoke <authorizationId>')
     .description('revoke an authorization, as the seller does in Manage Your Apps')
@@ -275,22 +296,7 @@ function registerAuthorizations(sim: Command, deps: SimCommandDeps): void {
         const data = await io.client.post<RotateView>(
           `/_sim/apps/${encodeURIComponent(appId!)}/rotate-secret`,
         );
-        io.show(data, (d) => {
-          const s = d.notification.body.payload?.applicationOAuthClientNewSecret ?? {};
-          const delivery = d.notification.delivery;
-          const sent =
-            delivery.status === 'delivered'
-              ? `delivered to ${d.notification.destinationUrl}`
-              : delivery.status === 'no-destination'
-                ? 'not delivered (the app has no notification destination; see `sellerlink sim notifications`)'
-                : `delivery to ${d.notification.destinationUrl} failed (${delivery.error ?? `HTTP ${delivery.httpStatus}`})`;
-          return [
-            `Rotated the client secret of ${d.app.name} (${d.app.appId})`,
-            `  new client secret: ${s.newClientSecret}`,
-            `  new secret expires ${s.newClientSecretExpiryTime}; old secret expires ${s.oldClientSecretExpiryTime}`,
-            `  notification ${sent}`,
-          ].join('\n');
-        });
+        io.show(data, rotationText);
       }),
     );
 
