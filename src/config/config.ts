@@ -1,8 +1,10 @@
-import { isIPv4, isIPv6 } from 'node:net';
 import path from 'node:path';
 import { z } from 'zod';
 import { AppError } from '../kernel/errors.js';
 import { Secret } from '../kernel/secret.js';
+import { parseTrustProxy, type TrustProxy } from './trust-proxy.js';
+
+export { parseTrustProxy, type TrustProxy } from './trust-proxy.js';
 
 /**
  * The service's configuration, parsed once from the environment (and CLI overrides) into a frozen
@@ -73,7 +75,10 @@ const schema = z
   })
   .strict();
 
-/** Amazon endpoints per region (https://developer-docs.amazon.com/sp-api/docs/seller-central-urls, §2, §5.1); overridable for the simulator. */
+/**
+ * Amazon endpoints per region (https://developer-docs.amazon.com/sp-api/docs/sp-api-endpoints,
+ * https://developer-docs.amazon.com/sp-api/docs/seller-central-urls); overridable for the simulator.
+ */
 export interface AmazonEndpoints {
   lwaTokenUrl: string;
   spApi: Record<RegionCode, string>;
@@ -152,15 +157,22 @@ export interface Config {
 /** Only these keys of the environment are read (plus a few prefixes nobody else uses). */
 const KNOWN_KEYS = new Set(Object.keys(schema.shape));
 
-/** Parses configuration from an environment map; throws CONFIG_INVALID naming each bad variable. */
-export function loadConfig(
+type Env = z.infer<typeof schema>;
+
+/** The known, non-empty variables of the environment, overrides winning. */
+function pickKnown(
   env: Record<string, string | undefined>,
-  overrides: Record<string, string> = {},
-): Readonly<Config> {
+  overrides: Record<string, string>,
+): Record<string, string> {
   const picked: Record<string, string> = {};
   for (const [key, value] of Object.entries({ ...env, ...overrides })) {
     if (KNOWN_KEYS.has(key) && value !== undefined && value !== '') picked[key] = value;
   }
+  return picked;
+}
+
+/** Parses the picked variables; throws CONFIG_INVALID naming each bad one. */
+function parseEnvironment(picked: Record<string, string>): Env {
   const parsed = schema.safeParse(picked);
   if (!parsed.success) {
     const problems = parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`);
@@ -168,9 +180,15 @@ export function loadConfig(
       details: { problems },
     });
   }
-  const e = parsed.data;
+  return parsed.data;
+}
+
+/**
+ * The mode (sandbox unless Amazon credentials are given), checked against what production refuses:
+ * starting without vault keys, and webhooks to loopback or private addresses.
+ */
+function resolveMode(e: Env): Config['mode'] {
   const mode = e.SELLERLINK_MODE ?? (e.AMAZON_CLIENT_ID ? 'production' : 'sandbox');
-  const dataDir = path.resolve(e.SELLERLINK_DATA_DIR);
   if (mode === 'production' && !e.SELLERLINK_VAULT_KEYS) {
     throw new AppError(
       'CONFIG_INVALID',
@@ -185,7 +203,46 @@ export function loadConfig(
       { details: { problems: ['WEBHOOK_ALLOW_PRIVATE: sandbox mode only'] } },
     );
   }
-  const config: Config = {
+  return mode;
+}
+
+function amazonEndpointsOf(e: Env): AmazonEndpoints {
+  return {
+    lwaTokenUrl: e.LWA_TOKEN_URL,
+    spApi: { NA: e.SPAPI_URL_NA, EU: e.SPAPI_URL_EU, FE: e.SPAPI_URL_FE },
+    sellerCentral: { NA: e.SELLER_CENTRAL_URL_NA, EU: e.SELLER_CENTRAL_URL_EU, FE: e.SELLER_CENTRAL_URL_FE },
+  };
+}
+
+function ordersOf(e: Env): Config['orders'] {
+  return {
+    intervalMs: e.ORDERS_IMPORT_INTERVAL_SECONDS * 1000,
+    overlapMs: e.ORDERS_OVERLAP_SECONDS * 1000,
+    initialLookbackMs: e.ORDERS_INITIAL_LOOKBACK_DAYS * 86_400_000,
+    includedData: e.ORDERS_INCLUDED_DATA.split(',')
+      .map((v) => v.trim())
+      .filter(Boolean),
+  };
+}
+
+function notifyOf(e: Env, mode: Config['mode']): Config['notify'] {
+  return {
+    smtpUrl: e.SMTP_URL ? new Secret(e.SMTP_URL) : null,
+    mailFrom: e.MAIL_FROM,
+    operatorEmails: (e.NOTIFY_OPERATOR_EMAILS ?? '')
+      .split(/[\s,;]+/)
+      .map((s) => s.trim())
+      .filter(Boolean),
+    pollSeconds: e.NOTIFY_POLL_SECONDS,
+    mailCatcherPort: e.MAIL_CATCHER_PORT ?? 0,
+    webhookAllowPrivate: mode === 'sandbox' && e.WEBHOOK_ALLOW_PRIVATE !== 'false',
+  };
+}
+
+/** The configuration the parsed variables describe, in `mode`. */
+function toConfig(e: Env, mode: Config['mode']): Config {
+  const dataDir = path.resolve(e.SELLERLINK_DATA_DIR);
+  return {
     mode,
     host: e.HOST,
     port: e.PORT,
@@ -202,15 +259,7 @@ export function loadConfig(
       speed: e.SIMULATOR_SPEED,
       token: e.SIMULATOR_TOKEN ? new Secret(e.SIMULATOR_TOKEN) : null,
     },
-    amazon: {
-      lwaTokenUrl: e.LWA_TOKEN_URL,
-      spApi: { NA: e.SPAPI_URL_NA, EU: e.SPAPI_URL_EU, FE: e.SPAPI_URL_FE },
-      sellerCentral: {
-        NA: e.SELLER_CENTRAL_URL_NA,
-        EU: e.SELLER_CENTRAL_URL_EU,
-        FE: e.SELLER_CENTRAL_URL_FE,
-      },
-    },
+    amazon: amazonEndpointsOf(e),
     vaultKeys: e.SELLERLINK_VAULT_KEYS ?? null,
     application: configuredApplication(e),
     notificationSecret: e.AMAZON_NOTIFICATION_SECRET ? new Secret(e.AMAZON_NOTIFICATION_SECRET) : null,
@@ -218,72 +267,23 @@ export function loadConfig(
       retryWindowMs: e.LISTINGS_RETRY_HOURS * 3_600_000,
       inFlightSettleMs: e.LISTINGS_IN_FLIGHT_SETTLE_SECONDS * 1000,
     },
-    orders: {
-      intervalMs: e.ORDERS_IMPORT_INTERVAL_SECONDS * 1000,
-      overlapMs: e.ORDERS_OVERLAP_SECONDS * 1000,
-      initialLookbackMs: e.ORDERS_INITIAL_LOOKBACK_DAYS * 86_400_000,
-      includedData: e.ORDERS_INCLUDED_DATA.split(',')
-        .map((v) => v.trim())
-        .filter(Boolean),
-    },
+    orders: ordersOf(e),
     monitor: { rotateAheadDays: e.SECRET_ROTATE_AHEAD_DAYS },
-    notify: {
-      smtpUrl: e.SMTP_URL ? new Secret(e.SMTP_URL) : null,
-      mailFrom: e.MAIL_FROM,
-      operatorEmails: (e.NOTIFY_OPERATOR_EMAILS ?? '')
-        .split(/[\s,;]+/)
-        .map((s) => s.trim())
-        .filter(Boolean),
-      pollSeconds: e.NOTIFY_POLL_SECONDS,
-      mailCatcherPort: e.MAIL_CATCHER_PORT ?? 0,
-      webhookAllowPrivate: mode === 'sandbox' && e.WEBHOOK_ALLOW_PRIVATE !== 'false',
-    },
+    notify: notifyOf(e, mode),
   };
-  return deepFreeze(config);
 }
 
-/**
- * Who may say the client's address: `none` (default) uses the socket's peer; `hops` trusts that many
- * proxies (each appends the address it saw to X-Forwarded-For); `ranges` trusts peers in these
- * addresses or CIDR ranges. The web layer applies it (src/web/client-address.ts).
- */
-export type TrustProxy =
-  | { kind: 'none' }
-  | { kind: 'hops'; hops: number }
-  | { kind: 'ranges'; ranges: { address: string; prefix: number; family: 'ipv4' | 'ipv6' }[] };
-
-/** Parses TRUST_PROXY: unset/`false`/`0`, a hop count 1-10, or comma-separated IPs and CIDR ranges. */
-export function parseTrustProxy(value: string | undefined): TrustProxy {
-  const text = (value ?? '').trim();
-  if (text === '' || text === 'false' || text === '0') return { kind: 'none' };
-  const refuse = (why: string): never => {
-    throw new AppError('CONFIG_INVALID', `invalid configuration: TRUST_PROXY: ${why}`, {
-      details: { problems: [`TRUST_PROXY: ${why}`] },
-    });
-  };
-  if (/^\d+$/.test(text)) {
-    const hops = Number(text);
-    if (hops > 10) refuse('a hop count must be 0-10');
-    return hops === 0 ? { kind: 'none' } : { kind: 'hops', hops };
-  }
-  if (text === 'true')
-    refuse(
-      "'true' would trust any X-Forwarded-For a client sends; give the number of proxies or their addresses",
-    );
-  const ranges = text.split(',').map((part) => {
-    const [address = '', bits, ...extra] = part.trim().split('/');
-    const family: 'ipv4' | 'ipv6' | null = isIPv4(address) ? 'ipv4' : isIPv6(address) ? 'ipv6' : null;
-    const max = family === 'ipv4' ? 32 : 128;
-    const prefix = bits === undefined ? max : /^\d{1,3}$/.test(bits) ? Number(bits) : NaN;
-    if (!family || extra.length > 0 || !(prefix >= 0 && prefix <= max))
-      refuse(`'${part.trim()}' is not an IP address or CIDR range (e.g. 10.0.0.0/8, 127.0.0.1, ::1)`);
-    return { address, prefix, family: family! };
-  });
-  return { kind: 'ranges', ranges };
+/** Parses configuration from an environment map; throws CONFIG_INVALID naming each bad variable. */
+export function loadConfig(
+  env: Record<string, string | undefined>,
+  overrides: Record<string, string> = {},
+): Readonly<Config> {
+  const e = parseEnvironment(pickKnown(env, overrides));
+  return deepFreeze(toConfig(e, resolveMode(e)));
 }
 
 /** The app from AMAZON_APP_ID / AMAZON_CLIENT_ID / AMAZON_CLIENT_SECRET: all three or none. */
-function configuredApplication(e: z.infer<typeof schema>): Config['application'] {
+function configuredApplication(e: Env): Config['application'] {
   const given = [e.AMAZON_APP_ID, e.AMAZON_CLIENT_ID, e.AMAZON_CLIENT_SECRET].filter(Boolean).length;
   if (given === 0) return null;
   if (given < 3) {

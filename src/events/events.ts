@@ -1,7 +1,7 @@
 import type { Kysely, Selectable } from 'kysely';
 import type { Database, EventsTable } from '../store/schema.js';
 
-/** Every event type Sellerlink raises . */
+/** Every event type Sellerlink raises. */
 export const EVENT_TYPES = [
   'connection.connected',
   'connection.renewed',
@@ -21,6 +21,11 @@ export const EVENT_TYPES = [
   'listing.rejected',
 ] as const;
 export type EventType = (typeof EVENT_TYPES)[number];
+
+/** Whether a value names an event type. */
+export function isEventType(value: unknown): value is EventType {
+  return typeof value === 'string' && (EVENT_TYPES as readonly string[]).includes(value);
+}
 
 /** An event to append. */
 export interface NewEvent {

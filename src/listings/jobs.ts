@@ -37,6 +37,36 @@ export function queueListingDrain(
   );
 }
 
+/** Queues a drain of every connection with changes to deliver now; returns how many were queued. */
+export async function queueDueDrains(
+  boss: PgBoss,
+  drainer: Pick<ListingDrainer, 'pendingConnections'>,
+): Promise<number> {
+  let queued = 0;
+  for (const connectionId of await drainer.pendingConnections())
+    if (await queueListingDrain(boss, connectionId)) queued++;
+  return queued;
+}
+
+/**
+ * One drain job: delivers a connection's changes for at most `budgetMs`, logs what finished, and
+ * queues its own follow-up: after the wait Amazon or LWA asked for (a longer wait is left to the
+ * sweep), or at once when changes remain.
+ */
+export async function runListingDrain(
+  deps: { boss: PgBoss; drainer: Pick<ListingDrainer, 'drain'>; logger: Logger; budgetMs: number },
+  connectionId: string,
+): Promise<void> {
+  const report = await deps.drainer.drain(connectionId, { budgetMs: deps.budgetMs });
+  if (report.finished > 0 || report.waiting)
+    deps.logger.info({ connectionId, ...report }, 'listing changes delivered');
+  // A drain stopped by throttling or an unreachable LWA comes back later, even with changes due.
+  if (report.retryAfterMs !== null) {
+    if (report.retryAfterMs <= MAX_FOLLOW_UP_DELAY_MS)
+      await queueListingDrain(deps.boss, connectionId, Math.max(1, Math.ceil(report.retryAfterMs / 1000)));
+  } else if (report.remaining > 0) await queueListingDrain(deps.boss, connectionId);
+}
+
 /**
  * Listings delivery on pg-boss: `listings-drain` jobs per connection (policy `short` with the
  * connection id as singletonKey: at most one queued per connection, however many kicks). Not
@@ -71,29 +101,14 @@ export async function startListingJobs(deps: {
     expireInSeconds: timing.expireInSeconds,
   });
 
-  const queue = (connectionId: string, startAfterSeconds?: number): Promise<string | null> =>
-    queueListingDrain(boss, connectionId, startAfterSeconds);
-
-  const sweep = async (): Promise<number> => {
-    let queued = 0;
-    for (const connectionId of await drainer.pendingConnections()) if (await queue(connectionId)) queued++;
-    return queued;
-  };
+  const sweep = (): Promise<number> => queueDueDrains(boss, drainer);
 
   const polling =
     deps.pollingIntervalSeconds === undefined ? {} : { pollingIntervalSeconds: deps.pollingIntervalSeconds };
+  const drainDeps = { boss, drainer, logger, budgetMs: timing.workBudgetMs };
   for (let i = 0; i < (deps.concurrency ?? 2); i++) {
     await boss.work<{ connectionId: string }>(LISTINGS_DRAIN_QUEUE, polling, async ([job]) => {
-      if (!job) return;
-      const { connectionId } = job.data;
-      const report = await drainer.drain(connectionId, { budgetMs: timing.workBudgetMs });
-      if (report.finished > 0 || report.waiting)
-        logger.info({ connectionId, ...report }, 'listing changes delivered');
-      // A drain stopped by throttling or an unreachable LWA comes back later, even with changes due.
-      if (report.retryAfterMs !== null) {
-        if (report.retryAfterMs <= MAX_FOLLOW_UP_DELAY_MS)
-          await queue(connectionId, Math.max(1, Math.ceil(report.retryAfterMs / 1000)));
-      } else if (report.remaining > 0) await queue(connectionId);
+      if (job) await runListingDrain(drainDeps, job.data.connectionId);
     });
   }
   await boss.work(LISTINGS_SWEEP_QUEUE, polling, async () => {
@@ -104,7 +119,7 @@ export async function startListingJobs(deps: {
   await boss.send(LISTINGS_SWEEP_QUEUE, {});
   return {
     async kick(connectionId) {
-      await queue(connectionId);
+      await queueListingDrain(boss, connectionId);
     },
     sweep,
   };

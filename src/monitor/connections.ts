@@ -1,7 +1,10 @@
 import type { Kysely } from 'kysely';
 import type { SpApiClient } from '../amazon/client-types.js';
-import { getMarketplaceParticipationsRequest, parseParticipations } from '../amazon/operations.js';
-import { recordEvent } from '../events/events.js';
+import {
+  getMarketplaceParticipationsRequest,
+  processGetMarketplaceParticipations,
+} from '../amazon/operations.js';
+import { recordEvent, type NewEvent } from '../events/events.js';
 import type { Clock } from '../kernel/clock.js';
 import { AppError } from '../kernel/errors.js';
 import type { Logger } from '../kernel/log.js';
@@ -49,7 +52,18 @@ export async function remindConnections(deps: {
 }): Promise<ConnectionsPass> {
   const expired = await deps.lifecycle.expireDue();
   const now = deps.clock.now();
-  const rows = await deps.db
+  const rows = await connectionsWithExpiry(deps.db);
+  const pass: ConnectionsPass = { checked: rows.length, expiring: 0, expired, revoked: 0 };
+  for (const row of rows) {
+    const event = expiringEvent(row, now);
+    if (event && (await recordEvent(deps.db, event)) !== null) pass.expiring++;
+  }
+  return pass;
+}
+
+/** The live connections that have an expiry (the ones reminders are about). */
+function connectionsWithExpiry(db: Kysely<Database>) {
+  return db
     .selectFrom('connections')
     .select([
       'id',
@@ -64,34 +78,39 @@ export async function remindConnections(deps: {
     .where('state', 'in', ['active', 'expiring', 'error'])
     .where('expires_at', 'is not', null)
     .execute();
-  const pass: ConnectionsPass = { checked: rows.length, expiring: 0, expired, revoked: 0 };
-  for (const row of rows) {
-    const state = timedState(row.state, row.expires_at, now);
-    const left = daysLeft(row.expires_at, now);
-    if (row.expires_at === null || left === null || state === 'expired') continue;
-    const threshold = reminderThreshold(left);
-    if (threshold === null) continue;
-    const id = await recordEvent(deps.db, {
-      at: new Date(now),
+}
+
+/**
+ * The `connection.expiring` event a connection is due at `now` (its most urgent threshold reached,
+ * deduplicated per threshold and authorization period), or null when it is due none.
+ */
+export function expiringEvent(
+  row: Awaited<ReturnType<typeof connectionsWithExpiry>>[number],
+  now: number,
+): NewEvent | null {
+  const state = timedState(row.state, row.expires_at, now);
+  const left = daysLeft(row.expires_at, now);
+  if (row.expires_at === null || left === null || state === 'expired') return null;
+  const threshold = reminderThreshold(left);
+  if (threshold === null) return null;
+  return {
+    at: new Date(now),
+    accountId: row.account_id,
+    connectionId: row.id,
+    applicationId: row.application_id,
+    type: 'connection.expiring',
+    payload: {
+      sellingPartnerId: row.selling_partner_id,
+      region: row.region,
+      storeName: row.store_name,
+      expiresAt: row.expires_at.toISOString(),
+      daysLeft: left,
       accountId: row.account_id,
-      connectionId: row.id,
-      applicationId: row.application_id,
-      type: 'connection.expiring',
-      payload: {
-        sellingPartnerId: row.selling_partner_id,
-        region: row.region,
-        storeName: row.store_name,
-        expiresAt: row.expires_at.toISOString(),
-        daysLeft: left,
-        accountId: row.account_id,
-        state,
-        threshold,
-      },
-      dedupeKey: expiringKey(row.id, row.expires_at, threshold),
-    });
-    if (id !== null) pass.expiring++;
-  }
-  return pass;
+      state,
+      threshold,
+    },
+    dedupeKey: expiringKey(row.id, row.expires_at, threshold),
+  };
 }
 
 /** What one round of health probes did. */
@@ -99,6 +118,41 @@ export interface ProbePass {
   probed: number;
   ok: number;
   failed: number;
+}
+
+/**
+ * Live connections not probed, authorized or called successfully since `sinceMs` (those whose
+ * marketplaces are still unknown at once), least recently probed first.
+ */
+export function connectionsDueForProbe(db: Kysely<Database>, now: number, sinceMs: number, limit: number) {
+  const since = new Date(sinceMs);
+  return (
+    db
+      .selectFrom('connections')
+      .select(['id', 'last_probe_at', 'marketplace_ids'])
+      .where('state', 'in', ['active', 'error'])
+      .where((eb) => eb.or([eb('expires_at', 'is', null), eb('expires_at', '>', new Date(now))]))
+      .where((eb) => eb.or([eb('last_probe_at', 'is', null), eb('last_probe_at', '<=', since)]))
+      .where((eb) =>
+        eb.or([
+          eb('last_success_at', 'is', null),
+          eb('last_success_at', '<=', since),
+          // Marketplaces still unknown: asked again at once.
+          eb(eb.fn('jsonb_array_length', ['marketplace_ids']), '=', 0),
+        ]),
+      )
+      // A connection authorized (or renewed) within the interval was just checked by the OAuth flow,
+      // unless its marketplaces are still unknown.
+      .where((eb) =>
+        eb.or([
+          eb('authorized_at', '<=', since),
+          eb(eb.fn('jsonb_array_length', ['marketplace_ids']), '=', 0),
+        ]),
+      )
+      .orderBy('last_probe_at')
+      .limit(limit)
+      .execute()
+  );
 }
 
 /**
@@ -119,29 +173,7 @@ export async function probeConnections(deps: {
   onProgress?: (p: { done: number; total: number }) => void;
 }): Promise<ProbePass> {
   const now = deps.clock.now();
-  const since = new Date(now - (deps.intervalMs ?? DAY));
-  const rows = await deps.db
-    .selectFrom('connections')
-    .select(['id', 'last_probe_at', 'marketplace_ids'])
-    .where('state', 'in', ['active', 'error'])
-    .where((eb) => eb.or([eb('expires_at', 'is', null), eb('expires_at', '>', new Date(now))]))
-    .where((eb) => eb.or([eb('last_probe_at', 'is', null), eb('last_probe_at', '<=', since)]))
-    .where((eb) =>
-      eb.or([
-        eb('last_success_at', 'is', null),
-        eb('last_success_at', '<=', since),
-        // Marketplaces still unknown: asked again at once.
-        eb(eb.fn('jsonb_array_length', ['marketplace_ids']), '=', 0),
-      ]),
-    )
-    // A connection authorized (or renewed) within the interval was just checked by the OAuth flow,
-    // unless its marketplaces are still unknown.
-    .where((eb) =>
-      eb.or([eb('authorized_at', '<=', since), eb(eb.fn('jsonb_array_length', ['marketplace_ids']), '=', 0)]),
-    )
-    .orderBy('last_probe_at')
-    .limit(deps.limit ?? 1000)
-    .execute();
+  const rows = await connectionsDueForProbe(deps.db, now, now - (deps.intervalMs ?? DAY), deps.limit ?? 1000);
   const pass: ProbePass = { probed: 0, ok: 0, failed: 0 };
   let done = 0;
   deps.onProgress?.({ done, total: rows.length });
@@ -155,8 +187,9 @@ export async function probeConnections(deps: {
     let outcome = 'ok';
     let participations: Participations | null = null;
     try {
-      const { body } = await deps.spApi.call(row.id, getMarketplaceParticipationsRequest());
-      participations = parseParticipations(body);
+      participations = await processGetMarketplaceParticipations(
+        deps.spApi.call(row.id, getMarketplaceParticipationsRequest()),
+      );
       pass.ok++;
     } catch (err) {
       pass.failed++;

@@ -48,19 +48,101 @@ export interface SandboxTools {
   rotateSecrets(): Promise<{ appId: string; received: boolean; error?: string }[]>;
 }
 
+/** What rotating the applications' secrets from the toolbar needs. */
+export interface SandboxRotationDeps {
+  secrets: SecretRotation;
+  applications: Applications;
+  /** The simulated Developer Console's "rotate secret" for an app (its notification reaches us). */
+  consoleRotate?: (appId: string) => Promise<void>;
+}
+
+/** How rotating one application's secret from the toolbar ended. */
+export interface SandboxRotation {
+  appId: string;
+  received: boolean;
+  error?: string;
+}
+
+type Application = Awaited<ReturnType<Applications['list']>>[number];
+
+/** One monitor pass with health probes; tells `onProgress` how far the probes got. Never rejects. */
+export async function runSandboxPass(
+  monitor: Monitor,
+  onProgress: (p: MonitorProgress) => void,
+): Promise<SandboxPassResult> {
+  // A monitor that reports probe progress calls `onProgress`; one that does not ignores it.
+  const options = {
+    probe: true,
+    onProgress: (p: MonitorProgress) => onProgress({ done: p.done, total: p.total }),
+  };
+  try {
+    return { ok: true, report: await monitor.runMonitor(options) };
+  } catch (err) {
+    return { ok: false, error: err instanceof Error ? err : new Error(String(err)) };
+  }
+}
+
+/**
+ * A new secret from the simulated Developer Console (what an operator does at Amazon), delivered to
+ * this service; `received` once the app is no longer flagged and its secret's issue date moved.
+ */
+async function rotateViaConsole(
+  deps: SandboxRotationDeps & { consoleRotate: (appId: string) => Promise<void> },
+  app: Application,
+): Promise<SandboxRotation> {
+  await deps.consoleRotate(app.appId);
+  const after = await deps.applications.get(app.id);
+  return {
+    appId: app.appId,
+    received:
+      after.flaggedAt === null && after.clientSecretIssuedAt.getTime() !== app.clientSecretIssuedAt.getTime(),
+  };
+}
+
+/**
+ * Rotates one application's client secret through Amazon's (the simulator's) rotation API; an app
+ * whose credentials Amazon already refuses gets one from the simulated Developer Console instead.
+ */
+export async function rotateSandboxSecret(
+  deps: SandboxRotationDeps,
+  app: Application,
+): Promise<SandboxRotation> {
+  const { consoleRotate } = deps;
+  try {
+    if (app.flaggedAt && consoleRotate) return await rotateViaConsole({ ...deps, consoleRotate }, app);
+    const r = await deps.secrets.rotate(app.id, { actor: 'sandbox' });
+    return { appId: app.appId, received: r.received };
+  } catch (err) {
+    // Amazon refuses the expired secret, so it cannot rotate it: do what an operator does.
+    if (err instanceof MonitorError && err.code === 'SECRET_ROTATION_REJECTED' && consoleRotate) {
+      return rotateViaConsole({ ...deps, consoleRotate }, app).catch((e: unknown) => ({
+        appId: app.appId,
+        received: false,
+        error: (e as Error).message,
+      }));
+    }
+    return { appId: app.appId, received: false, error: (err as Error).message };
+  }
+}
+
+/** Rotates every application's client secret, one after another (see `rotateSandboxSecret`). */
+export async function rotateSandboxSecrets(deps: SandboxRotationDeps): Promise<SandboxRotation[]> {
+  const results: SandboxRotation[] = [];
+  for (const app of await deps.applications.list()) results.push(await rotateSandboxSecret(deps, app));
+  return results;
+}
+
 /**
  * Sandbox mode only: the service runs on the simulator's clock, so moving it moves "now" everywhere.
  * Monitor passes run one at a time; jumps made while one runs share a single follow-up pass, which
  * sees the clock as the last of them left it.
  */
-export function createSandboxTools(deps: {
-  clock: OffsetClock;
-  monitor: Monitor;
-  secrets: SecretRotation;
-  applications: Applications;
-  /** The simulated Developer Console's "rotate secret" for an app (its notification reaches us). */
-  consoleRotate?: (appId: string) => Promise<void>;
-}): SandboxTools {
+export function createSandboxTools(
+  deps: {
+    clock: OffsetClock;
+    monitor: Monitor;
+  } & SandboxRotationDeps,
+): SandboxTools {
   let current: Promise<SandboxPassResult> | null = null;
   let next: Promise<SandboxPassResult> | null = null;
   let progress: MonitorProgress | null = null;
@@ -68,24 +150,12 @@ export function createSandboxTools(deps: {
 
   const runPass = async (): Promise<SandboxPassResult> => {
     progress = null;
-    // A monitor that reports probe progress calls `onProgress`; one that does not ignores it.
-    const options = {
-      probe: true,
-      onProgress: (p: MonitorProgress) => {
-        progress = { done: p.done, total: p.total };
-      },
-    };
-    try {
-      const report = await deps.monitor.runMonitor(options);
-      last = { report };
-      return { ok: true, report };
-    } catch (err) {
-      const error = err instanceof Error ? err : new Error(String(err));
-      last = { error: error.message };
-      return { ok: false, error };
-    } finally {
-      progress = null;
-    }
+    const result = await runSandboxPass(deps.monitor, (p) => {
+      progress = p;
+    });
+    progress = null;
+    last = result.ok ? { report: result.report } : { error: result.error.message };
+    return result;
   };
 
   const schedule = (): Promise<SandboxPassResult> => {
@@ -117,38 +187,6 @@ export function createSandboxTools(deps: {
     async idle() {
       while (next ?? current) await (next ?? current);
     },
-    async rotateSecrets() {
-      const results: { appId: string; received: boolean; error?: string }[] = [];
-      for (const app of await deps.applications.list()) {
-        const viaConsole = async (): Promise<void> => {
-          await deps.consoleRotate!(app.appId);
-          const after = await deps.applications.get(app.id);
-          results.push({
-            appId: app.appId,
-            received:
-              after.flaggedAt === null &&
-              after.clientSecretIssuedAt.getTime() !== app.clientSecretIssuedAt.getTime(),
-          });
-        };
-        try {
-          if (app.flaggedAt && deps.consoleRotate) {
-            await viaConsole();
-            continue;
-          }
-          const r = await deps.secrets.rotate(app.id, { actor: 'sandbox' });
-          results.push({ appId: app.appId, received: r.received });
-        } catch (err) {
-          // Amazon refuses the expired secret, so it cannot rotate it: do what an operator does.
-          if (err instanceof MonitorError && err.code === 'SECRET_ROTATION_REJECTED' && deps.consoleRotate) {
-            await viaConsole().catch((e: unknown) =>
-              results.push({ appId: app.appId, received: false, error: (e as Error).message }),
-            );
-            continue;
-          }
-          results.push({ appId: app.appId, received: false, error: (err as Error).message });
-        }
-      }
-      return results;
-    },
+    rotateSecrets: () => rotateSandboxSecrets(deps),
   };
 }

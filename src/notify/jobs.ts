@@ -12,6 +12,15 @@ export interface NotifyJobs {
   stop(): void;
 }
 
+/** One delivery run (fan out, then send what is due), logged when it did anything. */
+export async function runDeliveryPass(
+  deliveries: Pick<Deliveries, 'runOnce'>,
+  logger: Logger,
+): Promise<void> {
+  const result = await deliveries.runOnce();
+  if (result.deliveriesCreated || result.delivered || result.failed) logger.info(result, 'notifications run');
+}
+
 /**
  * Delivery on pg-boss: a `short` queue (at most one run queued across every process), run by a
  * cron schedule each minute and nudged every `pollSeconds` by this process, so new events go out
@@ -38,11 +47,7 @@ export async function startNotifyJobs(deps: {
   await boss.work(
     NOTIFY_QUEUE,
     deps.pollingIntervalSeconds === undefined ? {} : { pollingIntervalSeconds: deps.pollingIntervalSeconds },
-    async () => {
-      const result = await deliveries.runOnce();
-      if (result.deliveriesCreated || result.delivered || result.failed)
-        logger.info(result, 'notifications run');
-    },
+    () => runDeliveryPass(deliveries, logger),
   );
   await boss.schedule(NOTIFY_QUEUE, '* * * * *');
   const nudge = async (): Promise<void> => {

@@ -7,6 +7,47 @@ export const ORDERS_DISPATCH_QUEUE = 'orders-dispatch';
 export const ORDERS_IMPORT_QUEUE = 'orders-import';
 
 /**
+ * Queues one import job per connection whose import is due (one per connection per minute slot:
+ * singletonKey + singletonSeconds); returns how many were queued.
+ */
+export async function dispatchOrderImports(
+  boss: PgBoss,
+  importer: Pick<OrderImporter, 'due'>,
+): Promise<number> {
+  let queued = 0;
+  for (const connectionId of await importer.due()) {
+    const id = await boss.send(
+      ORDERS_IMPORT_QUEUE,
+      { connectionId },
+      { singletonKey: connectionId, singletonSeconds: 60 },
+    );
+    if (id) queued++;
+  }
+  return queued;
+}
+
+/**
+ * One import job: imports a connection's orders for at most `budgetMs`, logs what changed, and
+ * queues the follow-up at once when it ran out of time with pages to go.
+ */
+export async function runOrderImport(
+  deps: { boss: PgBoss; importer: Pick<OrderImporter, 'importSome'>; logger: Logger; budgetMs: number },
+  connectionId: string,
+): Promise<void> {
+  const outcome = await deps.importer.importSome(connectionId, { budgetMs: deps.budgetMs });
+  if ((outcome.status === 'done' || outcome.status === 'partial') && outcome.ordersChanged > 0)
+    deps.logger.info(
+      { connectionId, pages: outcome.pages, changed: outcome.ordersChanged, status: outcome.status },
+      'orders imported',
+    );
+  if (outcome.status === 'paused')
+    deps.logger.info({ connectionId, reason: outcome.reason }, 'order import paused');
+  // Out of time with pages to go: go on now (the lock makes a duplicate find it busy).
+  if (outcome.status === 'partial' && outcome.retryAfterMs === null)
+    await deps.boss.send(ORDERS_IMPORT_QUEUE, { connectionId });
+}
+
+/**
  * The order import on pg-boss: a cron schedule (every minute, deduplicated across processes by
  * pg-boss) runs the dispatcher, which queues one import job per connection that is due (one per
  * connection per minute slot: singletonKey + singletonSeconds). Import jobs run on any worker; the
@@ -39,19 +80,7 @@ export async function startOrderJobs(deps: {
     expireInSeconds: timing.expireInSeconds,
   });
 
-  const dispatch = async (): Promise<number> => {
-    const due = await importer.due();
-    let queued = 0;
-    for (const connectionId of due) {
-      const id = await boss.send(
-        ORDERS_IMPORT_QUEUE,
-        { connectionId },
-        { singletonKey: connectionId, singletonSeconds: 60 },
-      );
-      if (id) queued++;
-    }
-    return queued;
-  };
+  const dispatch = (): Promise<number> => dispatchOrderImports(boss, importer);
 
   const polling =
     deps.pollingIntervalSeconds === undefined ? {} : { pollingIntervalSeconds: deps.pollingIntervalSeconds };
@@ -59,21 +88,10 @@ export async function startOrderJobs(deps: {
     const queued = await dispatch();
     if (queued > 0) logger.debug({ queued }, 'order imports queued');
   });
+  const importDeps = { boss, importer, logger, budgetMs: timing.workBudgetMs };
   for (let i = 0; i < (deps.concurrency ?? 2); i++) {
     await boss.work<{ connectionId: string }>(ORDERS_IMPORT_QUEUE, polling, async ([job]) => {
-      if (!job) return;
-      const { connectionId } = job.data;
-      const outcome = await importer.importSome(connectionId, { budgetMs: timing.workBudgetMs });
-      if ((outcome.status === 'done' || outcome.status === 'partial') && outcome.ordersChanged > 0)
-        logger.info(
-          { connectionId, pages: outcome.pages, changed: outcome.ordersChanged, status: outcome.status },
-          'orders imported',
-        );
-      if (outcome.status === 'paused')
-        logger.info({ connectionId, reason: outcome.reason }, 'order import paused');
-      // Out of time with pages to go: go on now (the lock makes a duplicate find it busy).
-      if (outcome.status === 'partial' && outcome.retryAfterMs === null)
-        await boss.send(ORDERS_IMPORT_QUEUE, { connectionId });
+      if (job) await runOrderImport(importDeps, job.data.connectionId);
     });
   }
   await boss.schedule(ORDERS_DISPATCH_QUEUE, '* * * * *');

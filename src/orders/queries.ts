@@ -133,116 +133,157 @@ export function checkOrderFilter(filter: OrderFilter): void {
     });
 }
 
+/** Page size and position for `listOrders`. */
+export interface OrderPage {
+  limit?: number;
+  cursor?: string;
+}
+
+function visibleOrders(db: Kysely<Database>, viewer: Viewer) {
+  const q = db.selectFrom('orders').selectAll();
+  return viewer.role === 'operator' ? q : q.where('account_id', '=', viewer.accountId ?? NO_ACCOUNT);
+}
+
+type OrdersQuery = ReturnType<typeof visibleOrders>;
+
+/** The filter's conditions on a query of orders (the filter already checked). */
+function applyFilter(q: OrdersQuery, filter: OrderFilter): OrdersQuery {
+  if (filter.connectionId) q = q.where('connection_id', '=', filter.connectionId);
+  if (filter.marketplaceId) q = q.where('marketplace_id', '=', filter.marketplaceId);
+  if (filter.status) q = q.where('status', '=', filter.status);
+  if (filter.createdFrom) q = q.where('created_time', '>=', filter.createdFrom);
+  if (filter.createdTo) q = q.where('created_time', '<', filter.createdTo);
+  return q;
+}
+
+/** Orders after a cursor in the list's order (createdTime, connection id, order id, all descending). */
+function applyCursor(q: OrdersQuery, cursor: string): OrdersQuery {
+  const [at, connectionId, orderId] = decodeCursor(cursor);
+  return q.where((eb) =>
+    eb.or([
+      eb('created_time', '<', at),
+      eb.and([eb('created_time', '=', at), eb('connection_id', '<', connectionId)]),
+      eb.and([
+        eb('created_time', '=', at),
+        eb('connection_id', '=', connectionId),
+        eb('order_id', '<', orderId),
+      ]),
+    ]),
+  );
+}
+
+/**
+ * The orders a viewer may see, newest first (createdTime, then connection and order id), `limit` per
+ * page, with a cursor for the next.
+ */
+export async function listOrders(
+  db: Kysely<Database>,
+  viewer: Viewer,
+  filter: OrderFilter,
+  page: OrderPage = {},
+): Promise<{ orders: OrderSummary[]; nextCursor: string | null }> {
+  checkOrderFilter(filter);
+  const limit = page.limit ?? 50;
+  if (!Number.isInteger(limit) || limit < 1 || limit > 200)
+    throw new OrdersError('ORDERS_INVALID_FILTER', 'limit must be an integer from 1 to 200', {
+      details: { field: 'limit' },
+    });
+  let q = applyFilter(visibleOrders(db, viewer), filter);
+  if (page.cursor) q = applyCursor(q, page.cursor);
+  const rows = await q
+    .orderBy('created_time', 'desc')
+    .orderBy('connection_id', 'desc')
+    .orderBy('order_id', 'desc')
+    .limit(limit + 1)
+    .execute();
+  const more = rows.length > limit;
+  const shown = rows.slice(0, limit);
+  const last = shown[shown.length - 1];
+  return { orders: shown.map(toSummary), nextCursor: more && last ? encodeCursor(last) : null };
+}
+
+/** One order by Amazon order id (and connection, when the same order is visible through two). */
+export async function getOrder(
+  db: Kysely<Database>,
+  viewer: Viewer,
+  orderId: string,
+  connectionId?: string,
+): Promise<OrderDetail> {
+  if (connectionId !== undefined) checkOrderFilter({ connectionId });
+  // No order id holds a NUL or a lone surrogate, and the database could not compare one.
+  if (textProblem(orderId) !== null)
+    throw new OrdersError('ORDERS_NOT_FOUND', 'no such order', { details: { field: 'orderId' } });
+  let q = visibleOrders(db, viewer).where('order_id', '=', orderId);
+  if (connectionId) q = q.where('connection_id', '=', connectionId);
+  const row = await q.orderBy('last_updated_time', 'desc').executeTakeFirst();
+  if (!row) throw new OrdersError('ORDERS_NOT_FOUND', `no order ${orderId}`, { details: { orderId } });
+  return { ...toSummary(row), order: row.data };
+}
+
+/** Throws ORDERS_CONNECTION_NOT_FOUND unless the viewer may see the connection. */
+export async function requireVisibleConnection(
+  db: Kysely<Database>,
+  viewer: Viewer,
+  connectionId: string,
+): Promise<void> {
+  checkOrderFilter({ connectionId });
+  let q = db.selectFrom('connections').select('id').where('id', '=', connectionId);
+  if (viewer.role !== 'operator') q = q.where('account_id', '=', viewer.accountId ?? NO_ACCOUNT);
+  if (!(await q.executeTakeFirst()))
+    throw new OrdersError('ORDERS_CONNECTION_NOT_FOUND', `no connection ${connectionId}`, {
+      details: { field: 'connection' },
+    });
+}
+
+/** Importer state of each connection the viewer may see. */
+export async function orderSyncs(db: Kysely<Database>, viewer: Viewer): Promise<OrderSyncView[]> {
+  let q = db
+    .selectFrom('order_syncs')
+    .innerJoin('connections', 'connections.id', 'order_syncs.connection_id')
+    .selectAll('order_syncs');
+  if (viewer.role !== 'operator') q = q.where('connections.account_id', '=', viewer.accountId ?? NO_ACCOUNT);
+  const rows = await q.execute();
+  return rows.map((r) => ({
+    connectionId: r.connection_id,
+    status: r.status,
+    watermark: r.watermark,
+    pausedReason: r.paused_reason,
+    lastStartedAt: r.last_started_at,
+    lastFinishedAt: r.last_finished_at,
+    lastError: r.last_error,
+    ordersUpserted: Number(r.orders_upserted_total),
+  }));
+}
+
+/** Every (order id, lastUpdatedTime, status) of a connection, by order id: for checks and tests. */
+export async function orderFingerprint(
+  db: Kysely<Database>,
+  connectionId: string,
+): Promise<{ orderId: string; lastUpdatedTime: Date; status: string }[]> {
+  const rows = await db
+    .selectFrom('orders')
+    .select(['order_id', 'last_updated_time', 'status'])
+    .where('connection_id', '=', connectionId)
+    .orderBy('order_id')
+    .execute();
+  return rows.map((r) => ({ orderId: r.order_id, lastUpdatedTime: r.last_updated_time, status: r.status }));
+}
+
 /** Read side of orders: what a viewer may see (operators all accounts, others their own). */
 export function createOrderQueries(db: Kysely<Database>) {
   return {
     /** Newest first (createdTime, then connection and order id), `limit` per page, with a cursor for the next. */
-    async list(
-      viewer: Viewer,
-      filter: OrderFilter,
-      page: { limit?: number; cursor?: string } = {},
-    ): Promise<{ orders: OrderSummary[]; nextCursor: string | null }> {
-      checkOrderFilter(filter);
-      const limit = page.limit ?? 50;
-      if (!Number.isInteger(limit) || limit < 1 || limit > 200)
-        throw new OrdersError('ORDERS_INVALID_FILTER', 'limit must be an integer from 1 to 200', {
-          details: { field: 'limit' },
-        });
-      let q = db.selectFrom('orders').selectAll();
-      if (viewer.role !== 'operator') q = q.where('account_id', '=', viewer.accountId ?? NO_ACCOUNT);
-      if (filter.connectionId) q = q.where('connection_id', '=', filter.connectionId);
-      if (filter.marketplaceId) q = q.where('marketplace_id', '=', filter.marketplaceId);
-      if (filter.status) q = q.where('status', '=', filter.status);
-      if (filter.createdFrom) q = q.where('created_time', '>=', filter.createdFrom);
-      if (filter.createdTo) q = q.where('created_time', '<', filter.createdTo);
-      if (page.cursor) {
-        const [at, connectionId, orderId] = decodeCursor(page.cursor);
-        q = q.where((eb) =>
-          eb.or([
-            eb('created_time', '<', at),
-            eb.and([eb('created_time', '=', at), eb('connection_id', '<', connectionId)]),
-            eb.and([
-              eb('created_time', '=', at),
-              eb('connection_id', '=', connectionId),
-              eb('order_id', '<', orderId),
-            ]),
-          ]),
-        );
-      }
-      const rows = await q
-        .orderBy('created_time', 'desc')
-        .orderBy('connection_id', 'desc')
-        .orderBy('order_id', 'desc')
-        .limit(limit + 1)
-        .execute();
-      const more = rows.length > limit;
-      const shown = rows.slice(0, limit);
-      const last = shown[shown.length - 1];
-      return { orders: shown.map(toSummary), nextCursor: more && last ? encodeCursor(last) : null };
-    },
-
+    list: (viewer: Viewer, filter: OrderFilter, page?: OrderPage) => listOrders(db, viewer, filter, page),
     /** One order by Amazon order id (and connection, when the same order is visible through two). */
-    async get(viewer: Viewer, orderId: string, connectionId?: string): Promise<OrderDetail> {
-      if (connectionId !== undefined) checkOrderFilter({ connectionId });
-      // No order id holds a NUL or a lone surrogate, and the database could not compare one.
-      if (textProblem(orderId) !== null)
-        throw new OrdersError('ORDERS_NOT_FOUND', 'no such order', { details: { field: 'orderId' } });
-      let q = db.selectFrom('orders').selectAll().where('order_id', '=', orderId);
-      if (viewer.role !== 'operator') q = q.where('account_id', '=', viewer.accountId ?? NO_ACCOUNT);
-      if (connectionId) q = q.where('connection_id', '=', connectionId);
-      const row = await q.orderBy('last_updated_time', 'desc').executeTakeFirst();
-      if (!row) throw new OrdersError('ORDERS_NOT_FOUND', `no order ${orderId}`, { details: { orderId } });
-      return { ...toSummary(row), order: row.data };
-    },
-
+    get: (viewer: Viewer, orderId: string, connectionId?: string) =>
+      getOrder(db, viewer, orderId, connectionId),
     /** Throws ORDERS_CONNECTION_NOT_FOUND unless the viewer may see the connection. */
-    async requireConnection(viewer: Viewer, connectionId: string): Promise<void> {
-      checkOrderFilter({ connectionId });
-      let q = db.selectFrom('connections').select('id').where('id', '=', connectionId);
-      if (viewer.role !== 'operator') q = q.where('account_id', '=', viewer.accountId ?? NO_ACCOUNT);
-      if (!(await q.executeTakeFirst()))
-        throw new OrdersError('ORDERS_CONNECTION_NOT_FOUND', `no connection ${connectionId}`, {
-          details: { field: 'connection' },
-        });
-    },
-
+    requireConnection: (viewer: Viewer, connectionId: string) =>
+      requireVisibleConnection(db, viewer, connectionId),
     /** Importer state of each visible connection. */
-    async syncs(viewer: Viewer): Promise<OrderSyncView[]> {
-      let q = db
-        .selectFrom('order_syncs')
-        .innerJoin('connections', 'connections.id', 'order_syncs.connection_id')
-        .selectAll('order_syncs');
-      if (viewer.role !== 'operator')
-        q = q.where('connections.account_id', '=', viewer.accountId ?? NO_ACCOUNT);
-      const rows = await q.execute();
-      return rows.map((r) => ({
-        connectionId: r.connection_id,
-        status: r.status,
-        watermark: r.watermark,
-        pausedReason: r.paused_reason,
-        lastStartedAt: r.last_started_at,
-        lastFinishedAt: r.last_finished_at,
-        lastError: r.last_error,
-        ordersUpserted: Number(r.orders_upserted_total),
-      }));
-    },
-
+    syncs: (viewer: Viewer) => orderSyncs(db, viewer),
     /** Every (connection, order id, lastUpdatedTime, status) of a connection: for checks and tests. */
-    async fingerprint(
-      connectionId: string,
-    ): Promise<{ orderId: string; lastUpdatedTime: Date; status: string }[]> {
-      const rows = await db
-        .selectFrom('orders')
-        .select(['order_id', 'last_updated_time', 'status'])
-        .where('connection_id', '=', connectionId)
-        .orderBy('order_id')
-        .execute();
-      return rows.map((r) => ({
-        orderId: r.order_id,
-        lastUpdatedTime: r.last_updated_time,
-        status: r.status,
-      }));
-    },
+    fingerprint: (connectionId: string) => orderFingerprint(db, connectionId),
   };
 }
 
