@@ -1,5 +1,6 @@
 import { createSpApiClient } from '../src/amazon/client.js';
 import { createRateLimiter } from '../src/amazon/rate-limiter.js';
+import { createRateBucketStore } from '../src/store/rate-buckets.js';
 import { USAGE_PLANS } from '../src/amazon/usage-plans.js';
 import { simulatorEndpoints } from '../src/config/config.js';
 import type { Viewer } from '../src/connections/repository.js';
@@ -47,7 +48,7 @@ export const bench = {
       const outbox = createListingOutbox({ db: store.db, clock: world.clock, random: cryptoRandom });
       const spApi = createSpApiClient({
         tokens: world.broker,
-        limiter: createRateLimiter({ db: store.db, clock: systemClock }),
+        limiter: createRateLimiter({ buckets: createRateBucketStore(store.db), clock: systemClock }),
         fetch: (input, init) => world.sim.fetch(new Request(input, init)),
         endpoints: simulatorEndpoints('http://sim.test').spApi,
         userAgent: 'Sellerlink/bench (Language=TypeScript)',

@@ -1,5 +1,6 @@
 import type { SpApiClient } from './amazon/client-types.js';
 import { createSpApiClient, type SpApiMetrics } from './amazon/client.js';
+import type { AmazonError } from './amazon/errors.js';
 import { createGrantlessTokens } from './amazon/grantless.js';
 import { createLwaClient, type LwaClient } from './amazon/lwa.js';
 import { createRateLimiter } from './amazon/rate-limiter.js';
@@ -16,6 +17,7 @@ import {
   type ConnectionLifecycle,
 } from './lifecycle/connections.js';
 import type { Store } from './store/database.js';
+import { createRateBucketStore } from './store/rate-buckets.js';
 import { createTokenBroker, type TokenBroker } from './broker/broker.js';
 import type { Vault } from './vault/envelope.js';
 
@@ -75,8 +77,12 @@ export function createAmazonStack(deps: {
       credentials: (applicationId) => deps.applications.credentials(applicationId),
       clock,
     }),
-    // Usage-plan buckets follow real time, as Amazon's do (sandbox: the simulated time).
-    limiter: createRateLimiter({ db: store.db, clock: deps.limiterClock ?? systemClock }),
+    // Usage-plan buckets follow real time, as Amazon's do (sandbox: the simulated time); they live
+    // in the shared database, so every process draws from the same ones.
+    limiter: createRateLimiter({
+      buckets: createRateBucketStore(store.db),
+      clock: deps.limiterClock ?? systemClock,
+    }),
     fetch: deps.fetch,
     endpoints: deps.endpoints.spApi,
     userAgent,
@@ -84,14 +90,23 @@ export function createAmazonStack(deps: {
     random: deps.random,
     ...(deps.metrics ? { metrics: deps.metrics } : {}),
     onSuccess: (connectionId) => lifecycle.recordSuccess(connectionId),
-    // Amazon kept throttling or failing past the retries: the connection shows "paused by Amazon".
-    onFailure: (connectionId, err) => {
-      lifecycle
-        .recordFailure(store.db, connectionId, { code: err.code, message: err.message }, 5)
-        .catch((e: unknown) =>
-          logger.warn({ err: (e as Error).message, connectionId }, 'could not record a failed call'),
-        );
-    },
+    onFailure: (connectionId, err) => recordFailedCall({ store, lifecycle, logger }, connectionId, err),
   });
   return { userAgent, lwa, lifecycle, tokens, spApi };
+}
+
+/**
+ * Amazon kept throttling or failing a call past the client's retries: the connection shows "paused
+ * by Amazon" after repeated failures. Not awaited by the client; a failure to record is logged.
+ */
+function recordFailedCall(
+  deps: { store: Store; lifecycle: ConnectionLifecycle; logger: Logger },
+  connectionId: string,
+  err: AmazonError,
+): void {
+  deps.lifecycle
+    .recordFailure(deps.store.db, connectionId, { code: err.code, message: err.message }, 5)
+    .catch((e: unknown) =>
+      deps.logger.warn({ err: (e as Error).message, connectionId }, 'could not record a failed call'),
+    );
 }

@@ -66,4 +66,9 @@ export interface SpApiClient {
     connectionId: string,
     resources: { method: string; path: string; dataElements?: string[] }[],
   ): Promise<{ token: string; expiresAt: Date }>;
+  /**
+   * Seconds the usage plan needs before `calls` more calls of an operation (its usage-plan key, e.g.
+   * `searchOrders`) can go for a connection, from the shared bucket: for progress estimates.
+   */
+  planWaitSeconds(connectionId: string, operationId: string, calls: number): Promise<number>;
 }

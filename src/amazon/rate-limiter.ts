@@ -1,11 +1,9 @@
-import { sql, type Kysely } from 'kysely';
 import type { Clock } from '../kernel/clock.js';
 import { AmazonError } from './errors.js';
-import type { Database } from '../store/schema.js';
 
 /**
- * A token bucket per key, shared by every process through one database row, so several workers
- * together stay inside Amazon's plan. Each acquire atomically reserves a token (the balance may go
+ * A token bucket per key, kept in a RateBucketStore; the service's store is one database row per
+ * key, shared by every process, so several workers together stay inside Amazon's plan. Each acquire atomically reserves a token (the balance may go
  * negative) and returns how long to wait for it; callers sleep that long instead of sending a call
  * that would be throttled (https://developer-docs.amazon.com/sp-api/docs/usage-plans-and-rate-limits: bucket starts full, refills at `rate` per second to `burst`).
  */
@@ -20,6 +18,34 @@ export interface RateLimiter {
   learnRate(key: string, rate: number): Promise<void>;
   /** Empties a bucket after a 429: Amazon's bucket is empty, ours should be too. */
   drain(key: string): Promise<void>;
+  /** A bucket's balance (whole tokens are free calls; negative: calls are queued) and rate, or null before its first call. */
+  peek(key: string): Promise<{ tokens: number; rate: number } | null>;
+}
+
+/**
+ * Where the buckets live: a port, so the protocol layer holds no storage code. The service's
+ * implementation is one row per key of the shared database's `rate_buckets` table, so every
+ * process draws from the same buckets. Each method is one atomic step.
+ */
+export interface RateBucketStore {
+  /**
+   * Takes one token. A new bucket starts full (`full` tokens) at `rate` with `burst`. An existing
+   * one is first refilled for the time since its last update at its own rate, up to its cap
+   * `max(1, burst − floor(rate × capJitterSeconds))`; its update time never goes back. Returns the
+   * balance after the take (negative: the caller waits for it) and the bucket's rate.
+   */
+  take(
+    key: string,
+    input: { now: number; full: number; rate: number; burst: number; capJitterSeconds: number },
+  ): Promise<{ tokens: number; rate: number }>;
+  /** Returns one token taken and not used. */
+  giveBack(key: string): Promise<void>;
+  /** Sets the refill rate of an existing bucket. */
+  setRate(key: string, rate: number): Promise<void>;
+  /** Takes every free token (the balance becomes at most 0) as of `now`. */
+  empty(key: string, now: number): Promise<void>;
+  /** The balance and rate of a bucket, as stored, or null when there is none. */
+  read(key: string): Promise<{ tokens: number; rate: number } | null>;
 }
 
 /**
@@ -42,85 +68,89 @@ export const RATE_SAFETY = { burstHeldBack: 1, rateFactor: 0.99, jitterMs: 250 }
 /** A safety cushion (see RATE_SAFETY); `jitterMs` defaults to 0. */
 export type RateSafety = { burstHeldBack: number; rateFactor: number; jitterMs?: number };
 
-export function createRateLimiter(deps: {
-  db: Kysely<Database>;
+export interface RateLimiterDeps {
+  buckets: RateBucketStore;
   clock: Clock;
   sleep?: (ms: number) => Promise<void>;
   safety?: RateSafety;
-}): RateLimiter {
+}
+
+/** The plan as the limiter applies it: the safety cushion taken off (RATE_SAFETY). */
+function cushioned(
+  given: { rate: number; burst: number },
+  safety: RateSafety,
+): { rate: number; burst: number } {
+  return { rate: given.rate * safety.rateFactor, burst: Math.max(1, given.burst - safety.burstHeldBack) };
+}
+
+/** The most tokens a bucket may hold at `rate`: the burst less the jitter cushion, at least 1. */
+export function bucketCap(burst: number, rate: number, jitterSeconds: number): number {
+  return Math.max(1, burst - Math.floor(rate * jitterSeconds));
+}
+
+function tooLong(waitMs: number): AmazonError {
+  return new AmazonError(
+    'SPAPI_WAIT_TOO_LONG',
+    `the usage plan allows the next call in ${Math.ceil(waitMs / 1000)} s`,
+    {
+      retryable: true,
+      retryAfterMs: waitMs,
+    },
+  );
+}
+
+/**
+ * Reserves one call in the bucket `key` (see RateLimiter.acquire): takes a token, sleeps for it when
+ * the balance went negative, and queues again when the process woke well after its turn.
+ */
+export async function acquireToken(
+  deps: RateLimiterDeps,
+  key: string,
+  given: { rate: number; burst: number },
+  options: { maxWaitMs?: number } = {},
+): Promise<number> {
   const sleep = deps.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
   const safety = deps.safety ?? RATE_SAFETY;
   const jitterSeconds = (safety.jitterMs ?? 0) / 1000;
-  /** The most tokens a bucket may hold at `rate`: the burst less the jitter cushion, at least 1. */
-  const cap = (burst: number, rate: number): number => Math.max(1, burst - Math.floor(rate * jitterSeconds));
-  const giveBack = async (key: string): Promise<void> => {
-    await sql`update rate_buckets set tokens = tokens + 1 where key = ${key}`.execute(deps.db);
-  };
+  const plan = cushioned(given, safety);
+  let waited = 0;
+  for (;;) {
+    const now = deps.clock.now();
+    const { tokens, rate } = await deps.buckets.take(key, {
+      now,
+      full: bucketCap(plan.burst, plan.rate, jitterSeconds),
+      rate: plan.rate,
+      burst: plan.burst,
+      capJitterSeconds: jitterSeconds,
+    });
+    if (tokens >= 0) return waited;
+    const waitMs = Math.ceil((-tokens / rate) * 1000);
+    if (options.maxWaitMs !== undefined && waited + waitMs > options.maxWaitMs) {
+      // Give the reservation back: the caller will not send this call now.
+      await deps.buckets.giveBack(key);
+      throw tooLong(waitMs);
+    }
+    await sleep(waitMs);
+    waited += waitMs;
+    // Woke well after its turn (the process stalled): the callers queued behind it are waking
+    // too, and sending now would land them on Amazon together, beyond the burst. Give the
+    // turn back and queue again: the bucket's cap then bounds how many go at once.
+    const late = deps.clock.now() - (now + waitMs);
+    if (jitterSeconds === 0 || late <= (jitterSeconds * 1000) / 2 || (late / 1000) * rate < 1) return waited;
+    await deps.buckets.giveBack(key);
+  }
+}
+
+/** A token-bucket limiter over a bucket store (see RateLimiter, RateBucketStore). */
+export function createRateLimiter(deps: RateLimiterDeps): RateLimiter {
+  const safety = deps.safety ?? RATE_SAFETY;
   return {
-    async acquire(key, given, options = {}) {
-      const plan = {
-        rate: given.rate * safety.rateFactor,
-        burst: Math.max(1, given.burst - safety.burstHeldBack),
-      };
-      let waited = 0;
-      for (;;) {
-        const now = deps.clock.now();
-        const row = await sql<{ tokens: number; rate: number }>`
-          insert into rate_buckets as b (key, tokens, updated_ms, rate, burst)
-          values (${key}, ${cap(plan.burst, plan.rate) - 1}, ${now}, ${plan.rate}, ${plan.burst})
-          on conflict (key) do update set
-            tokens = least(
-              greatest(1, b.burst - floor(b.rate * ${jitterSeconds}::float8)),
-              b.tokens + greatest(0, ${now}::float8 - b.updated_ms) / 1000.0 * b.rate
-            ) - 1,
-            updated_ms = greatest(b.updated_ms, ${now}::float8)
-          returning tokens, rate`.execute(deps.db);
-        const { tokens, rate } = row.rows[0]!;
-        if (tokens >= 0) return waited;
-        const waitMs = Math.ceil((-tokens / rate) * 1000);
-        if (options.maxWaitMs !== undefined && waited + waitMs > options.maxWaitMs) {
-          // Give the reservation back: the caller will not send this call now.
-          await giveBack(key);
-          throw new AmazonError(
-            'SPAPI_WAIT_TOO_LONG',
-            `the usage plan allows the next call in ${Math.ceil(waitMs / 1000)} s`,
-            {
-              retryable: true,
-              retryAfterMs: waitMs,
-            },
-          );
-        }
-        await sleep(waitMs);
-        waited += waitMs;
-        // Woke well after its turn (the process stalled): the callers queued behind it are waking
-        // too, and sending now would land them on Amazon together, beyond the burst. Give the
-        // turn back and queue again: the bucket's cap then bounds how many go at once.
-        const late = deps.clock.now() - (now + waitMs);
-        if (jitterSeconds === 0 || late <= (jitterSeconds * 1000) / 2 || (late / 1000) * rate < 1)
-          return waited;
-        await giveBack(key);
-      }
-    },
+    acquire: (key, given, options) => acquireToken(deps, key, given, options),
     async learnRate(key, reported) {
       if (!(reported > 0) || !Number.isFinite(reported)) return;
-      const rate = reported * safety.rateFactor;
-      await deps.db
-        .updateTable('rate_buckets')
-        .set({ rate })
-        .where('key', '=', key)
-        .where('rate', '!=', rate)
-        .execute();
+      await deps.buckets.setRate(key, reported * safety.rateFactor);
     },
-    async drain(key) {
-      const now = deps.clock.now();
-      await deps.db
-        .updateTable('rate_buckets')
-        .set((eb) => ({
-          tokens: sql<number>`least(${eb.ref('tokens')}, 0)`,
-          updated_ms: sql<number>`greatest(${eb.ref('updated_ms')}, ${now}::float8)`,
-        }))
-        .where('key', '=', key)
-        .execute();
-    },
+    drain: (key) => deps.buckets.empty(key, deps.clock.now()),
+    peek: (key) => deps.buckets.read(key),
   };
 }

@@ -3,7 +3,9 @@ import type { SpApiClient, SpApiRequest } from '../amazon/client-types.js';
 import { AmazonError } from '../amazon/errors.js';
 import {
   getMarketplaceParticipationsRequest,
-  parseParticipations,
+  processGetMarketplaceParticipations,
+  processSearchListingsItems,
+  searchListingsItemsRequest,
   type Participations,
 } from '../amazon/operations.js';
 import { marketplaceById, REGION_NAMES } from '../amazon/regions.js';
@@ -56,12 +58,7 @@ export interface SellerClaim {
  * @see https://developer-docs.amazon.com/sp-api/docs/listings-items-api-v2021-08-01-reference#searchlistingsitems
  */
 export function sellerIdProbeRequest(sellingPartnerId: string, marketplaceId: string): SpApiRequest {
-  return {
-    operationId: 'searchListingsItems',
-    method: 'GET',
-    path: `/listings/2021-08-01/items/${encodeURIComponent(sellingPartnerId)}`,
-    query: { marketplaceIds: marketplaceId, pageSize: 1 },
-  };
+  return searchListingsItemsRequest({ sellerId: sellingPartnerId, marketplaceId, pageSize: 1 });
 }
 
 /** Amazon refused the token or the seller id (as opposed to not answering). */
@@ -91,8 +88,9 @@ export async function checkSellerClaim(
 
   let participations: Participations;
   try {
-    const { body } = await deps.spApi.callWithToken(grant, getMarketplaceParticipationsRequest());
-    participations = parseParticipations(body);
+    participations = await processGetMarketplaceParticipations(
+      deps.spApi.callWithToken(grant, getMarketplaceParticipationsRequest()),
+    );
   } catch (err) {
     if (refusedByAmazon(err)) return refuseRegion(describe(err));
     return {
@@ -114,7 +112,9 @@ export async function checkSellerClaim(
   let outcome: 'confirmed' | 'unconfirmed' = 'confirmed';
   let note: string | null = null;
   try {
-    await deps.spApi.callWithToken(grant, sellerIdProbeRequest(claim.sellingPartnerId, firstKnown));
+    await processSearchListingsItems(
+      deps.spApi.callWithToken(grant, sellerIdProbeRequest(claim.sellingPartnerId, firstKnown)),
+    );
   } catch (err) {
     if (refusedByAmazon(err)) {
       return {

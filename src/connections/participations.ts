@@ -1,5 +1,8 @@
 import type { SpApiClient } from '../amazon/client-types.js';
-import { getMarketplaceParticipationsRequest, parseParticipations } from '../amazon/operations.js';
+import {
+  getMarketplaceParticipationsRequest,
+  processGetMarketplaceParticipations,
+} from '../amazon/operations.js';
 import type { Logger } from '../kernel/log.js';
 import type { ConnectionLifecycle, Participations } from '../lifecycle/connections.js';
 
@@ -14,8 +17,9 @@ export async function refreshParticipations(
   connectionId: string,
 ): Promise<Participations | null> {
   try {
-    const { body } = await deps.spApi.call(connectionId, getMarketplaceParticipationsRequest());
-    const participations = parseParticipations(body);
+    const participations = await processGetMarketplaceParticipations(
+      deps.spApi.call(connectionId, getMarketplaceParticipationsRequest()),
+    );
     await deps.lifecycle.setMarketplaces(connectionId, participations);
     return participations;
   } catch (err) {

@@ -1,5 +1,5 @@
 import type { SpApiClient } from '../amazon/client-types.js';
-import { AmazonError } from '../amazon/errors.js';
+import { getListingsItemRequest, processGetListingsItem } from '../amazon/operations.js';
 import type { PatchBody, PutBody } from './validate.js';
 
 /**
@@ -18,14 +18,9 @@ import type { PatchBody, PutBody } from './validate.js';
 export type LiveAttributes = Record<string, unknown>;
 
 /**
- * The Listings Items API path of one SKU (both ids encoded).
- * @see https://developer-docs.amazon.com/sp-api/docs/listings-items-api-v2021-08-01-reference
+ * The live attributes of a SKU in one marketplace (getListingsItem with its attributes), or null
+ * when Amazon has no such SKU there.
  */
-export function listingItemPath(sellerId: string, sku: string): string {
-  return `/listings/2021-08-01/items/${encodeURIComponent(sellerId)}/${encodeURIComponent(sku)}`;
-}
-
-/** The live attributes of a SKU in one marketplace (getListingsItem), or null when Amazon has no such SKU. */
 export async function readListing(
   spApi: SpApiClient,
   connectionId: string,
@@ -33,18 +28,9 @@ export async function readListing(
   sku: string,
   marketplaceId: string,
 ): Promise<LiveAttributes | null> {
-  try {
-    const result = await spApi.call<{ attributes?: LiveAttributes }>(connectionId, {
-      operationId: 'getListingsItem',
-      method: 'GET',
-      path: listingItemPath(sellerId, sku),
-      query: { marketplaceIds: marketplaceId, includedData: 'attributes' },
-    });
-    return result.body.attributes ?? {};
-  } catch (err) {
-    if (err instanceof AmazonError && err.code === 'SPAPI_NOT_FOUND') return null;
-    throw err;
-  }
+  const request = getListingsItemRequest({ sellerId, sku, marketplaceId }, ['attributes']);
+  const item = await processGetListingsItem(spApi.call(connectionId, request));
+  return item ? item.attributes : null;
 }
 
 type Entry = Record<string, unknown>;

@@ -18,12 +18,8 @@ export interface MonitorReport {
   rotation: AutoRotationPass;
 }
 
-/**
- * The expiry monitor: reminders and expiry/revocation events for connections, the daily health
- * probe, and client-secret warnings. `runMonitor()` is one pass (the job, the sandbox toolbar and
- * tests call it); every event it raises has a dedupe key, so running it often changes nothing.
- */
-export function createMonitor(deps: {
+/** What the monitor needs. */
+export interface MonitorDeps {
   db: Kysely<Database>;
   clock: Clock;
   spApi: SpApiClient;
@@ -32,52 +28,62 @@ export function createMonitor(deps: {
   logger: Logger;
   /** At most one health probe per connection per this long (default one day). */
   probeIntervalMs?: number;
-}) {
+}
+
+/** Options of one monitor run. */
+export interface MonitorRunOptions {
+  /** false: no health probes this run. */
+  probe?: boolean;
+  onProgress?: (p: { done: number; total: number }) => void;
+}
+
+/**
+ * The expiry monitor: reminders and expiry/revocation events for connections, the daily health
+ * probe, and client-secret warnings. `runMonitor()` is one pass (the job, the sandbox toolbar and
+ * tests call it); every event it raises has a dedupe key, so running it often changes nothing.
+ */
+export function createMonitor(deps: MonitorDeps) {
   return {
-    async runMonitor(
-      options: { probe?: boolean; onProgress?: (p: { done: number; total: number }) => void } = {},
-    ): Promise<MonitorReport> {
-      const at = new Date(deps.clock.now());
-      // Rotation first: a secret renewed ahead of its expiry never cuts anyone off.
-      const rotation = await deps.secrets.autoRotate();
-      const secrets = await deps.secrets.checkExpiry();
-      const probes =
-        options.probe === false
-          ? { probed: 0, ok: 0, failed: 0 }
-          : await probeConnections({
-              db: deps.db,
-              clock: deps.clock,
-              spApi: deps.spApi,
-              lifecycle: deps.lifecycle,
-              logger: deps.logger,
-              ...(options.onProgress ? { onProgress: options.onProgress } : {}),
-              ...(deps.probeIntervalMs === undefined ? {} : { intervalMs: deps.probeIntervalMs }),
-            });
-      // After the probes, so a revocation they found is reported in the same run.
-      const connections = await remindConnections({
-        db: deps.db,
-        clock: deps.clock,
-        lifecycle: deps.lifecycle,
-      });
-      const report = { at, connections, probes, secrets, rotation };
-      deps.logger.info(
-        {
-          checked: connections.checked,
-          expiring: connections.expiring,
-          expired: connections.expired,
-          revoked: connections.revoked,
-          probed: probes.probed,
-          probeFailures: probes.failed,
-          secretWarnings: secrets.warned,
-          rotationsRequested: rotation.requested,
-          rotationsFailed: rotation.failed,
-          applicationsRecovered: rotation.recovered,
-        },
-        'monitor run finished',
-      );
-      return report;
-    },
+    runMonitor: (options: MonitorRunOptions = {}): Promise<MonitorReport> => runMonitor(deps, options),
   };
+}
+
+/** One monitor pass: rotation, secret warnings, health probes, then connection reminders. */
+export async function runMonitor(deps: MonitorDeps, options: MonitorRunOptions = {}): Promise<MonitorReport> {
+  const at = new Date(deps.clock.now());
+  // Rotation first: a secret renewed ahead of its expiry never cuts anyone off.
+  const rotation = await deps.secrets.autoRotate();
+  const secrets = await deps.secrets.checkExpiry();
+  const probes =
+    options.probe === false
+      ? { probed: 0, ok: 0, failed: 0 }
+      : await probeConnections({
+          db: deps.db,
+          clock: deps.clock,
+          spApi: deps.spApi,
+          lifecycle: deps.lifecycle,
+          logger: deps.logger,
+          ...(options.onProgress ? { onProgress: options.onProgress } : {}),
+          ...(deps.probeIntervalMs === undefined ? {} : { intervalMs: deps.probeIntervalMs }),
+        });
+  // After the probes, so a revocation they found is reported in the same run.
+  const connections = await remindConnections({ db: deps.db, clock: deps.clock, lifecycle: deps.lifecycle });
+  deps.logger.info(
+    {
+      checked: connections.checked,
+      expiring: connections.expiring,
+      expired: connections.expired,
+      revoked: connections.revoked,
+      probed: probes.probed,
+      probeFailures: probes.failed,
+      secretWarnings: secrets.warned,
+      rotationsRequested: rotation.requested,
+      rotationsFailed: rotation.failed,
+      applicationsRecovered: rotation.recovered,
+    },
+    'monitor run finished',
+  );
+  return { at, connections, probes, secrets, rotation };
 }
 
 export type Monitor = ReturnType<typeof createMonitor>;

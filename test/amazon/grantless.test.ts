@@ -4,6 +4,7 @@ import type { GrantlessGrant, SpApiClient } from '../../src/amazon/client-types.
 import { AmazonError } from '../../src/amazon/errors.js';
 import { createGrantlessTokens } from '../../src/amazon/grantless.js';
 import { createRateLimiter } from '../../src/amazon/rate-limiter.js';
+import { createRateBucketStore } from '../../src/store/rate-buckets.js';
 import { ROTATION_SCOPE, rotateApplicationClientSecretRequest } from '../../src/amazon/operations.js';
 import { simulatorEndpoints } from '../../src/config/config.js';
 import { systemClock } from '../../src/kernel/clock.js';
@@ -48,7 +49,7 @@ describeEachDatabase('grantless SP-API calls', (kind) => {
         invalidate: () => Promise.resolve(),
       },
       ...deps,
-      limiter: createRateLimiter({ db: store.db, clock: systemClock }),
+      limiter: createRateLimiter({ buckets: createRateBucketStore(store.db), clock: systemClock }),
       endpoints: simulatorEndpoints('http://sim.test').spApi,
       userAgent: 'Sellerlink/test (Language=TypeScript)',
       clock: fast.clock,

@@ -1,5 +1,6 @@
-import { afterAll, beforeAll, expect, it } from 'vitest';
-import { createRateLimiter } from '../../src/amazon/rate-limiter.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createRateLimiter, type RateBucketStore } from '../../src/amazon/rate-limiter.js';
+import { createRateBucketStore } from '../../src/store/rate-buckets.js';
 import { createManualClock } from '../../src/kernel/clock.js';
 import type { Store } from '../../src/store/database.js';
 import { describeEachDatabase, openTestStore } from '../support/databases.js';
@@ -19,8 +20,18 @@ describeEachDatabase('shared rate limiter', (kind) => {
     const clock = createManualClock(1_000_000);
     // Sleeping does not move time here: each acquire reports the wait it reserved.
     const noSleep = () => Promise.resolve();
-    const a = createRateLimiter({ db: store.db, clock, sleep: noSleep, safety: exact });
-    const b = createRateLimiter({ db: store.db, clock, sleep: noSleep, safety: exact });
+    const a = createRateLimiter({
+      buckets: createRateBucketStore(store.db),
+      clock,
+      sleep: noSleep,
+      safety: exact,
+    });
+    const b = createRateLimiter({
+      buckets: createRateBucketStore(store.db),
+      clock,
+      sleep: noSleep,
+      safety: exact,
+    });
     const plan = { rate: 2, burst: 3 };
     const waits: number[] = [];
     for (let i = 0; i < 7; i++) waits.push(await (i % 2 === 0 ? a : b).acquire('conn-1:op', plan));
@@ -36,7 +47,12 @@ describeEachDatabase('shared rate limiter', (kind) => {
 
   it('adopts a rate Amazon reports, and drains after a 429', async () => {
     const clock = createManualClock(5_000_000);
-    const limiter = createRateLimiter({ db: store.db, clock, sleep: () => Promise.resolve(), safety: exact });
+    const limiter = createRateLimiter({
+      buckets: createRateBucketStore(store.db),
+      clock,
+      sleep: () => Promise.resolve(),
+      safety: exact,
+    });
     const plan = { rate: 1, burst: 1 };
     expect(await limiter.acquire('k', plan)).toBe(0);
     expect(await limiter.acquire('k', plan)).toBe(1000);
@@ -50,7 +66,11 @@ describeEachDatabase('shared rate limiter', (kind) => {
 
   it('holds back one burst token and runs 1 % under the plan by default', async () => {
     const clock = createManualClock(12_000_000);
-    const limiter = createRateLimiter({ db: store.db, clock, sleep: () => Promise.resolve() });
+    const limiter = createRateLimiter({
+      buckets: createRateBucketStore(store.db),
+      clock,
+      sleep: () => Promise.resolve(),
+    });
     const waits: number[] = [];
     for (let i = 0; i < 4; i++) waits.push(await limiter.acquire('cushion', { rate: 1, burst: 3 }));
     expect(waits).toEqual([0, 0, Math.ceil(1000 / 0.99), Math.ceil(2000 / 0.99)]);
@@ -58,7 +78,11 @@ describeEachDatabase('shared rate limiter', (kind) => {
 
   it('holds back as much more of the burst as the rate refills in the jitter cushion, also after learning a rate', async () => {
     const clock = createManualClock(15_000_000);
-    const limiter = createRateLimiter({ db: store.db, clock, sleep: () => Promise.resolve() });
+    const limiter = createRateLimiter({
+      buckets: createRateBucketStore(store.db),
+      clock,
+      sleep: () => Promise.resolve(),
+    });
     const immediate = async (key: string, plan: { rate: number; burst: number }): Promise<number> => {
       let n = 0;
       while ((await limiter.acquire(key, plan)) === 0) n++;
@@ -78,10 +102,14 @@ describeEachDatabase('shared rate limiter', (kind) => {
   it('queues a caller again when it wakes long after its turn, so it and the next caller do not go at once', async () => {
     const clock = createManualClock(18_000_000);
     const plan = { rate: 10, burst: 2 }; // 9.9/s, at most 1 token at once
-    const quick = createRateLimiter({ db: store.db, clock, sleep: () => Promise.resolve() });
+    const quick = createRateLimiter({
+      buckets: createRateBucketStore(store.db),
+      clock,
+      sleep: () => Promise.resolve(),
+    });
     // This caller's process stalls for a second while it sleeps.
     const stalled = createRateLimiter({
-      db: store.db,
+      buckets: createRateBucketStore(store.db),
       clock,
       sleep: (ms) => {
         clock.advance(ms + 1000);
@@ -98,7 +126,7 @@ describeEachDatabase('shared rate limiter', (kind) => {
     const clock = createManualClock(9_000_000);
     const slept: number[] = [];
     const limiter = createRateLimiter({
-      db: store.db,
+      buckets: createRateBucketStore(store.db),
       clock,
       safety: exact,
       sleep: (ms) => {
@@ -109,5 +137,89 @@ describeEachDatabase('shared rate limiter', (kind) => {
     });
     for (let i = 0; i < 4; i++) await limiter.acquire('s', { rate: 10, burst: 2 });
     expect(slept).toEqual([100, 100]);
+  });
+});
+
+describeEachDatabase('the rate_buckets store', (kind) => {
+  let store: Store;
+  let close: () => Promise<void>;
+  beforeAll(async () => {
+    ({ store, close } = await openTestStore(kind));
+  });
+  afterAll(async () => close());
+
+  it('peeks at a bucket: none before its first call, then its balance and rate', async () => {
+    const clock = createManualClock(7_000_000);
+    const limiter = createRateLimiter({ buckets: createRateBucketStore(store.db), clock, safety: exact });
+    expect(await limiter.peek('peek')).toBeNull();
+    await limiter.acquire('peek', { rate: 2, burst: 3 });
+    expect(await limiter.peek('peek')).toEqual({ tokens: 2, rate: 2 });
+    await limiter.drain('peek');
+    expect(await limiter.peek('peek')).toEqual({ tokens: 0, rate: 2 });
+  });
+});
+
+/** The port's contract, kept in memory: what any RateBucketStore must do (store/rate-buckets.ts does it in SQL). */
+function memoryBuckets(): RateBucketStore {
+  const rows = new Map<string, { tokens: number; updatedMs: number; rate: number; burst: number }>();
+  return {
+    take(key, { now, full, rate, burst, capJitterSeconds }) {
+      const b = rows.get(key);
+      if (!b) {
+        rows.set(key, { tokens: full - 1, updatedMs: now, rate, burst });
+        return Promise.resolve({ tokens: full - 1, rate });
+      }
+      const cap = Math.max(1, b.burst - Math.floor(b.rate * capJitterSeconds));
+      b.tokens = Math.min(cap, b.tokens + (Math.max(0, now - b.updatedMs) / 1000) * b.rate) - 1;
+      b.updatedMs = Math.max(b.updatedMs, now);
+      return Promise.resolve({ tokens: b.tokens, rate: b.rate });
+    },
+    giveBack(key) {
+      const b = rows.get(key);
+      if (b) b.tokens += 1;
+      return Promise.resolve();
+    },
+    setRate(key, rate) {
+      const b = rows.get(key);
+      if (b) b.rate = rate;
+      return Promise.resolve();
+    },
+    empty(key, now) {
+      const b = rows.get(key);
+      if (b) Object.assign(b, { tokens: Math.min(b.tokens, 0), updatedMs: Math.max(b.updatedMs, now) });
+      return Promise.resolve();
+    },
+    read(key) {
+      const b = rows.get(key);
+      return Promise.resolve(b ? { tokens: b.tokens, rate: b.rate } : null);
+    },
+  };
+}
+
+describe('rate limiter over any bucket store', () => {
+  it('schedules the same over an in-memory store as over the database', async () => {
+    const clock = createManualClock(1_000_000);
+    const limiter = createRateLimiter({
+      buckets: memoryBuckets(),
+      clock,
+      sleep: () => Promise.resolve(),
+      safety: exact,
+    });
+    const plan = { rate: 2, burst: 3 };
+    const waits: number[] = [];
+    for (let i = 0; i < 7; i++) waits.push(await limiter.acquire('conn-1:op', plan));
+    expect(waits).toEqual([0, 0, 0, 500, 1000, 1500, 2000]);
+  });
+
+  it('refuses to wait past maxWaitMs and gives the reservation back', async () => {
+    const clock = createManualClock(1_000_000);
+    const buckets = memoryBuckets();
+    const limiter = createRateLimiter({ buckets, clock, sleep: () => Promise.resolve(), safety: exact });
+    await limiter.acquire('k', { rate: 1, burst: 1 });
+    await expect(limiter.acquire('k', { rate: 1, burst: 1 }, { maxWaitMs: 500 })).rejects.toMatchObject({
+      code: 'SPAPI_WAIT_TOO_LONG',
+      info: { retryAfterMs: 1000 },
+    });
+    expect(await buckets.read('k')).toEqual({ tokens: 0, rate: 1 });
   });
 });

@@ -8,6 +8,7 @@ import type { SpApiClient } from '../../src/amazon/client-types.js';
 import { createGrantlessTokens } from '../../src/amazon/grantless.js';
 import { createLwaClient, type LwaClient, type LwaCredentials } from '../../src/amazon/lwa.js';
 import { createRateLimiter } from '../../src/amazon/rate-limiter.js';
+import { createRateBucketStore } from '../../src/store/rate-buckets.js';
 import { simulatorEndpoints } from '../../src/config/config.js';
 import { DAY, createOffsetClock, systemClock, type OffsetClock } from '../../src/kernel/clock.js';
 import { cryptoRandom, randomUuid } from '../../src/kernel/random.js';
@@ -98,7 +99,7 @@ export function createSimClient(
     tokens,
     grantless,
     // Usage-plan buckets follow real time, as the simulator's do.
-    limiter: createRateLimiter({ db: store.db, clock: systemClock }),
+    limiter: createRateLimiter({ buckets: createRateBucketStore(store.db), clock: systemClock }),
     fetch: fetchSim,
     endpoints: endpoints.spApi,
     userAgent: 'Sellerlink/test (Language=TypeScript)',

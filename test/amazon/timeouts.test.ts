@@ -8,6 +8,7 @@ import { createGrantlessTokens } from '../../src/amazon/grantless.js';
 import { createLwaClient, type LwaClient } from '../../src/amazon/lwa.js';
 import { ROTATION_SCOPE, rotateApplicationClientSecretRequest } from '../../src/amazon/operations.js';
 import { createRateLimiter } from '../../src/amazon/rate-limiter.js';
+import { createRateBucketStore } from '../../src/store/rate-buckets.js';
 import { simulatorEndpoints } from '../../src/config/config.js';
 import { systemClock } from '../../src/kernel/clock.js';
 import { silentLogger } from '../../src/kernel/log.js';
@@ -112,7 +113,7 @@ describe('deadlines on Amazon calls, whatever the garbage collector does', () =>
         credentials: (id) => world.applications.credentials(id),
         clock: world.clock,
       }),
-      limiter: createRateLimiter({ db: store.db, clock: systemClock }),
+      limiter: createRateLimiter({ buckets: createRateBucketStore(store.db), clock: systemClock }),
       fetch: fetchFn,
       endpoints: endpoints.spApi,
       userAgent: 'Sellerlink/test (Language=TypeScript)',

@@ -4,6 +4,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSpApiClient } from '../../src/amazon/client.js';
 import { createRateLimiter } from '../../src/amazon/rate-limiter.js';
+import { createRateBucketStore } from '../../src/store/rate-buckets.js';
 import { systemClock } from '../../src/kernel/clock.js';
 import { cryptoRandom } from '../../src/kernel/random.js';
 import { listenSimulator, type SimulatorServer } from '../../src/simulator/server.js';
@@ -43,7 +44,7 @@ describe('a send still inside Amazon is not overtaken', () => {
     // Amazon answers the PATCH after 3 s; Sellerlink gives up after 1 s and waits 4 s to read back.
     const client = createSpApiClient({
       tokens: world.broker,
-      limiter: createRateLimiter({ db: store.db, clock: systemClock }),
+      limiter: createRateLimiter({ buckets: createRateBucketStore(store.db), clock: systemClock }),
       fetch: (input, init) =>
         fetch(
           String(input instanceof Request ? input.url : input).replace('http://sim.test', server.url),

@@ -5,6 +5,7 @@
 import { createSpApiClient } from '../../src/amazon/client.js';
 import type { SpApiClient } from '../../src/amazon/client-types.js';
 import { createRateLimiter } from '../../src/amazon/rate-limiter.js';
+import { createRateBucketStore } from '../../src/store/rate-buckets.js';
 import { simulatorEndpoints } from '../../src/config/config.js';
 import type { Viewer } from '../../src/connections/repository.js';
 import { systemClock } from '../../src/kernel/clock.js';
@@ -62,7 +63,7 @@ export class SimulatedCrash extends Error {}
 export function clientWithFetch(world: AmazonWorld, store: Store, fetchFn: typeof fetch): SpApiClient {
   return createSpApiClient({
     tokens: world.broker,
-    limiter: createRateLimiter({ db: store.db, clock: systemClock }),
+    limiter: createRateLimiter({ buckets: createRateBucketStore(store.db), clock: systemClock }),
     fetch: fetchFn,
     endpoints: simulatorEndpoints('http://sim.test').spApi,
     userAgent: 'Sellerlink/test (Language=TypeScript)',

@@ -3,6 +3,7 @@ import { createGrantlessTokens } from '../../src/amazon/grantless.js';
 import type { SpApiClient } from '../../src/amazon/client-types.js';
 import { createLwaClient } from '../../src/amazon/lwa.js';
 import { createRateLimiter } from '../../src/amazon/rate-limiter.js';
+import { createRateBucketStore } from '../../src/store/rate-buckets.js';
 import { simulatorEndpoints } from '../../src/config/config.js';
 import { createApplications, type Applications } from '../../src/lifecycle/applications.js';
 import { createAuditLog } from '../../src/connections/audit.js';
@@ -119,7 +120,7 @@ export async function createAmazonWorld(
       clock,
     }),
     // Usage-plan buckets follow real time, as the simulator's do.
-    limiter: createRateLimiter({ db: store.db, clock: systemClock }),
+    limiter: createRateLimiter({ buckets: createRateBucketStore(store.db), clock: systemClock }),
     fetch: fetchSim,
     endpoints: endpoints.spApi,
     userAgent: 'Sellerlink/test (Language=TypeScript)',
