@@ -42,9 +42,8 @@ export const FOLDERS: Readonly<Record<string, string>> = {
   'src/simulator/':
     'the fake Amazon (LWA, SP-API, Seller Central, controls); imports nothing of Sellerlink but the kernel',
   'src/service/':
-    'the composition factory (`composeSellerlink`): builds every process’s object graph from `Config` + overrides; sandbox set-up, workers, web app, shutdown',
-  'src/':
-    'root files: `main.ts` (`startService`: compose, then listen), `amazon-stack.ts` (assembles the Amazon layer with the lifecycle and broker), logging, metrics',
+    'the composition factory (`composeSellerlink`): builds every process’s object graph from `Config` + overrides; the Amazon layer’s assembly with the lifecycle and broker (`amazon.ts`), sandbox set-up, workers, web app, shutdown',
+  'src/': 'root files: `main.ts` (`startService`: compose, then listen), logging, metrics',
 };
 
 /** The folder a repo-relative source file belongs to (the deepest listed folder containing it). */

@@ -1,20 +1,20 @@
 import { createAccounts } from '../accounts/service.js';
 import { createApiKeys } from '../accounts/api-keys.js';
-import { createAmazonStack } from '../amazon-stack.js';
+import { createAmazonStack, type AmazonStack } from './amazon.js';
 import { createRefreshTokenResealer, vaultKeyUsage, type KeyUsage } from '../broker/reseal.js';
 import { simulatorEndpoints, type AmazonEndpoints, type Config } from '../config/config.js';
-import { createAuditLog } from '../connections/audit.js';
+import { createAuditLog, type AuditLog } from '../connections/audit.js';
 import { createConnectionManager } from '../connections/manage.js';
 import { createOAuthFlow } from '../connections/oauth.js';
 import { startJobs, type Jobs } from '../jobs/boss.js';
 import { systemClock, type Clock } from '../kernel/clock.js';
 import type { Logger } from '../kernel/log.js';
 import { cryptoRandom, randomUuid, type Random } from '../kernel/random.js';
-import { createApplications } from '../lifecycle/applications.js';
+import { createApplications, type Applications } from '../lifecycle/applications.js';
 import { createListingDrainer } from '../listings/drain.js';
 import { queueListingDrain } from '../listings/jobs.js';
 import { createListingOutbox } from '../listings/outbox.js';
-import { createMetrics, registerDeliveryBacklog } from '../metrics.js';
+import { createMetrics, registerDeliveryBacklog, type Metrics } from '../metrics.js';
 import { createMonitor } from '../monitor/monitor.js';
 import { createSecretRotation } from '../monitor/secrets.js';
 import { createOrderImporter } from '../orders/import.js';
@@ -152,39 +152,67 @@ interface Parts {
   jobs: Jobs | null;
 }
 
-/** The use cases, each built once with its dependencies. */
-function createUseCases(parts: Parts, overrides: Overrides) {
-  const { config, logger, clock, random, store, vault, endpoints, sandbox, jobs } = parts;
-  const newId = (): string => randomUuid(random);
-  const db = store.db;
-  const metrics = createMetrics();
-  const applications = createApplications({ db, vault, clock, newId });
-  const audit = createAuditLog(db, clock);
-  // Listing changes that waited (for renewal, or just queued) go out at once in a process with
-  // the job system; elsewhere the listings sweep queues them within a minute.
-  const kickListings = (connectionId: string): void => {
-    if (!jobs) return;
-    queueListingDrain(jobs.boss, connectionId).catch((err: unknown) =>
-      logger.error({ err }, 'could not queue a listings drain'),
-    );
-  };
-  const limiterClock = overrides.limiterClock ?? (sandbox ? clock : undefined);
-  const amazon = createAmazonStack({
-    store,
-    vault,
-    clock,
-    random,
+/**
+ * The Amazon layer with the connection lifecycle and token broker. A renewal queues the
+ * connection's waiting listing changes at once in a process with the job system; elsewhere the
+ * listings sweep queues them within a minute.
+ */
+function createAmazon(
+  parts: Parts,
+  overrides: Overrides,
+  shared: Pick<UseCaseBase, 'applications' | 'audit' | 'metrics' | 'kickListings'>,
+): AmazonStack {
+  const limiterClock = overrides.limiterClock ?? (parts.sandbox ? parts.clock : undefined);
+  return createAmazonStack({
+    store: parts.store,
+    vault: parts.vault,
+    clock: parts.clock,
+    random: parts.random,
     fetch: parts.fetchFn,
-    endpoints,
-    applications,
-    audit,
-    logger,
-    metrics: metrics.spApi,
+    endpoints: parts.endpoints,
+    applications: shared.applications,
+    audit: shared.audit,
+    logger: parts.logger,
+    metrics: overrides.spApiMetrics ?? shared.metrics.spApi,
     ...(limiterClock ? { limiterClock } : {}),
+    ...(overrides.spApiBackoff ? { backoff: overrides.spApiBackoff } : {}),
     onConnectionChange: (change) => {
-      if (change.type === 'renewed') kickListings(change.connectionId);
+      if (change.type === 'renewed') shared.kickListings(change.connectionId);
     },
   });
+}
+
+/** What every other use case shares. */
+interface UseCaseBase {
+  applications: Applications;
+  audit: AuditLog;
+  metrics: Metrics;
+  /** Queues a drain of a connection's listing changes (no-op without the job system). */
+  kickListings: (connectionId: string) => void;
+}
+
+function createBase(parts: Parts): UseCaseBase {
+  const { store, vault, clock, random, jobs, logger } = parts;
+  return {
+    applications: createApplications({ db: store.db, vault, clock, newId: () => randomUuid(random) }),
+    audit: createAuditLog(store.db, clock),
+    metrics: createMetrics(),
+    kickListings: (connectionId) => {
+      if (!jobs) return;
+      queueListingDrain(jobs.boss, connectionId).catch((err: unknown) =>
+        logger.error({ err }, 'could not queue a listings drain'),
+      );
+    },
+  };
+}
+
+/** The use cases, each built once with its dependencies. */
+function createUseCases(parts: Parts, overrides: Overrides) {
+  const { config, logger, clock, random, store, endpoints, jobs } = parts;
+  const db = store.db;
+  const base = createBase(parts);
+  const { applications, audit, metrics, kickListings } = base;
+  const amazon = createAmazon(parts, overrides, base);
   const { lwa, tokens, spApi, lifecycle } = amazon;
   const connectionDeps = {
     db,
@@ -228,7 +256,7 @@ function createUseCases(parts: Parts, overrides: Overrides) {
     oauth: createOAuthFlow(connectionDeps),
     connections: createConnectionManager(connectionDeps),
     apiKeys: createApiKeys({ db, clock, random, audit }),
-    refreshTokens: createRefreshTokenResealer({ db, vault, lifecycle }),
+    refreshTokens: createRefreshTokenResealer({ db, vault: parts.vault, lifecycle }),
     listings,
     listingDrainer: createListingDrainer({
       store,

@@ -1,4 +1,4 @@
-import type { AmazonStack } from '../amazon-stack.js';
+import type { AmazonStack } from './amazon.js';
 import type { Config } from '../config/config.js';
 import { systemClock, type Clock } from '../kernel/clock.js';
 import type { Logger } from '../kernel/log.js';

@@ -1,7 +1,8 @@
 import type { Hono } from 'hono';
 import type { Accounts } from '../accounts/service.js';
 import type { ApiKeys } from '../accounts/api-keys.js';
-import type { AmazonStack } from '../amazon-stack.js';
+import type { SpApiMetrics } from '../amazon/client.js';
+import type { AmazonStack } from './amazon.js';
 import type { KeyUsage, RefreshTokenResealer } from '../broker/reseal.js';
 import type { AmazonEndpoints, Config } from '../config/config.js';
 import type { AuditLog } from '../connections/audit.js';
@@ -52,6 +53,10 @@ export interface Overrides {
   jobTiming?: Partial<JobTiming>;
   /** Order import settings beyond the configuration's (page size, lag; tests and benches). */
   orderImport?: Partial<OrderImportSettings>;
+  /** Counts SP-API calls, throttles and waits instead of the process's Prometheus counters (tests). */
+  spApiMetrics?: SpApiMetrics;
+  /** The SP-API client's retry backoff (tests shorten it). */
+  spApiBackoff?: { baseMs: number; capMs: number };
   /** Listings delivery timing beyond the configuration's (first retry delay; tests). */
   listingDrain?: { retryDelayMs?: number; inFlightSettleMs?: number };
 }

@@ -1,17 +1,9 @@
-import { createSpApiClient, type SpApiMetrics } from '../../src/amazon/client.js';
-import { createGrantlessTokens } from '../../src/amazon/grantless.js';
 import type { SpApiClient } from '../../src/amazon/client-types.js';
-import { createLwaClient } from '../../src/amazon/lwa.js';
-import { createRateLimiter } from '../../src/amazon/rate-limiter.js';
-import { createRateBucketStore } from '../../src/store/rate-buckets.js';
-import { simulatorEndpoints } from '../../src/config/config.js';
-import { createApplications, type Applications } from '../../src/lifecycle/applications.js';
-import { createAuditLog } from '../../src/connections/audit.js';
-import { createConnectionManager } from '../../src/connections/manage.js';
+import type { SpApiMetrics } from '../../src/amazon/client.js';
+import type { Applications } from '../../src/lifecycle/applications.js';
 import { listEvents } from '../../src/events/events.js';
-import { createConnectionLifecycle, type ConnectionLifecycle } from '../../src/lifecycle/connections.js';
+import type { ConnectionLifecycle } from '../../src/lifecycle/connections.js';
 import { DAY, createOffsetClock, systemClock, type OffsetClock } from '../../src/kernel/clock.js';
-import { silentLogger } from '../../src/kernel/log.js';
 import { cryptoRandom, randomUuid } from '../../src/kernel/random.js';
 import { Secret } from '../../src/kernel/secret.js';
 import { createSimulator, type Simulator } from '../../src/simulator/app.js';
@@ -19,10 +11,9 @@ import type { SimulatorConfig } from '../../src/simulator/config.js';
 import { DEMO, seedDemo } from '../../src/simulator/seed.js';
 import { authorize } from '../../src/simulator/world.js';
 import type { Store } from '../../src/store/database.js';
+import { composeUseCases } from './compose.js';
 import { controlRequest } from './sim-control.js';
-import { createTokenBroker, type TokenBroker } from '../../src/broker/broker.js';
-import { createVault } from '../../src/vault/envelope.js';
-import { createKeyRing } from '../../src/vault/keyring.js';
+import type { TokenBroker } from '../../src/broker/broker.js';
 
 const ORIGIN = 'http://sim.test';
 const REDIRECT = 'https://vendor.example/oauth/callback';
@@ -65,19 +56,21 @@ export async function createAmazonWorld(
   });
   seedDemo(sim.ctx, { redirectUris: [REDIRECT] });
   const fetchSim = (input: RequestInfo | URL, init?: RequestInit) => sim.fetch(new Request(input, init));
-  const vault = createVault(
-    createKeyRing([{ id: 'k1', base64: Buffer.alloc(32, 7).toString('base64') }]),
-    cryptoRandom,
-  );
-  const endpoints = simulatorEndpoints(ORIGIN);
-  const lwa = createLwaClient({ fetch: fetchSim, endpoint: endpoints.lwaTokenUrl, clock });
-  const applications = createApplications({
-    db: store.db,
-    vault,
+  // Sellerlink's side from the composition factory, on the in-process simulator; the SP-API
+  // client retries quickly (tests), and usage-plan buckets follow real time, as the simulator's do.
+  const graph = await composeUseCases({
+    store,
+    origin: ORIGIN,
+    fetch: fetchSim,
     clock,
-    newId: () => randomUuid(cryptoRandom),
+    overrides: {
+      limiterClock: systemClock,
+      spApiBackoff: { baseMs: 20, capMs: 200 },
+      ...(options.metrics ? { spApiMetrics: options.metrics } : {}),
+    },
   });
-  const audit = createAuditLog(store.db, clock);
+  const { applications, connections: manager } = graph;
+  const { lifecycle, tokens: broker, spApi: client } = graph.amazon;
   const applicationId = (
     await applications.upsert({
       name: 'Demo',
@@ -95,54 +88,6 @@ export async function createAmazonWorld(
       .returning('id')
       .executeTakeFirstOrThrow()
   ).id;
-  const lifecycle = createConnectionLifecycle({
-    db: store.db,
-    clock,
-    vault,
-    random: cryptoRandom,
-    audit,
-    logger: silentLogger,
-  });
-  const broker = createTokenBroker({
-    store,
-    vault,
-    clock,
-    lwa,
-    applications,
-    lifecycle,
-    logger: silentLogger,
-  });
-  const client = createSpApiClient({
-    tokens: broker,
-    grantless: createGrantlessTokens({
-      lwa,
-      credentials: (id) => applications.credentials(id),
-      clock,
-    }),
-    // Usage-plan buckets follow real time, as the simulator's do.
-    limiter: createRateLimiter({ buckets: createRateBucketStore(store.db), clock: systemClock }),
-    fetch: fetchSim,
-    endpoints: endpoints.spApi,
-    userAgent: 'Sellerlink/test (Language=TypeScript)',
-    clock,
-    random: cryptoRandom,
-    backoffBaseMs: 20,
-    backoffCapMs: 200,
-    ...(options.metrics ? { metrics: options.metrics } : {}),
-  });
-  const manager = createConnectionManager({
-    db: store.db,
-    clock,
-    random: cryptoRandom,
-    lwa,
-    spApi: client,
-    primeAccessToken: broker.prime,
-    applications,
-    lifecycle,
-    audit,
-    endpoints,
-    logger: silentLogger,
-  });
   const log = () => sim.ctx.state.requestLog;
   return {
     sim,

@@ -1,25 +1,25 @@
-import type { SpApiClient } from './amazon/client-types.js';
-import { createSpApiClient, type SpApiMetrics } from './amazon/client.js';
-import type { AmazonError } from './amazon/errors.js';
-import { createGrantlessTokens } from './amazon/grantless.js';
-import { createLwaClient, type LwaClient } from './amazon/lwa.js';
-import { createRateLimiter } from './amazon/rate-limiter.js';
-import { buildUserAgent } from './amazon/user-agent.js';
-import type { AmazonEndpoints } from './config/config.js';
-import type { AuditLog } from './connections/audit.js';
-import { systemClock, type Clock } from './kernel/clock.js';
-import type { Logger } from './kernel/log.js';
-import type { Random } from './kernel/random.js';
-import type { Applications } from './lifecycle/applications.js';
+import type { SpApiClient } from '../amazon/client-types.js';
+import { createSpApiClient, type SpApiMetrics } from '../amazon/client.js';
+import type { AmazonError } from '../amazon/errors.js';
+import { createGrantlessTokens } from '../amazon/grantless.js';
+import { createLwaClient, type LwaClient } from '../amazon/lwa.js';
+import { createRateLimiter } from '../amazon/rate-limiter.js';
+import { buildUserAgent } from '../amazon/user-agent.js';
+import type { AmazonEndpoints } from '../config/config.js';
+import type { AuditLog } from '../connections/audit.js';
+import { systemClock, type Clock } from '../kernel/clock.js';
+import type { Logger } from '../kernel/log.js';
+import type { Random } from '../kernel/random.js';
+import type { Applications } from '../lifecycle/applications.js';
 import {
   createConnectionLifecycle,
   type ConnectionChange,
   type ConnectionLifecycle,
-} from './lifecycle/connections.js';
-import type { Store } from './store/database.js';
-import { createRateBucketStore } from './store/rate-buckets.js';
-import { createTokenBroker, type TokenBroker } from './broker/broker.js';
-import type { Vault } from './vault/envelope.js';
+} from '../lifecycle/connections.js';
+import type { Store } from '../store/database.js';
+import { createRateBucketStore } from '../store/rate-buckets.js';
+import { createTokenBroker, type TokenBroker } from '../broker/broker.js';
+import type { Vault } from '../vault/envelope.js';
 
 export const VERSION = '0.1.0';
 
@@ -48,6 +48,8 @@ export function createAmazonStack(deps: {
   limiterClock?: Clock;
   /** Told after each connection transition commits (a nudge; the event is already stored). */
   onConnectionChange?: (change: ConnectionChange) => void;
+  /** The SP-API client's retry backoff (default 0.5 s doubling to 30 s; tests shorten it). */
+  backoff?: { baseMs: number; capMs: number };
 }): AmazonStack {
   const { store, clock, logger } = deps;
   const userAgent = buildUserAgent({ appName: 'Sellerlink', appVersion: VERSION });
@@ -89,6 +91,7 @@ export function createAmazonStack(deps: {
     clock,
     random: deps.random,
     ...(deps.metrics ? { metrics: deps.metrics } : {}),
+    ...(deps.backoff ? { backoffBaseMs: deps.backoff.baseMs, backoffCapMs: deps.backoff.capMs } : {}),
     onSuccess: (connectionId) => lifecycle.recordSuccess(connectionId),
     onFailure: (connectionId, err) => recordFailedCall({ store, lifecycle, logger }, connectionId, err),
   });
