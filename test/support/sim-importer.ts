@@ -1,4 +1,4 @@
-import type { AmazonStack } from '../../src/amazon-stack.js';
+import type { AmazonStack } from '../../src/service/amazon.js';
 import { createOffsetClock, systemClock, type Clock } from '../../src/kernel/clock.js';
 import type { OrderImporter, OrderImportSettings } from '../../src/orders/import.js';
 import type { Sellerlink } from '../../src/service/compose.js';
