@@ -1,7 +1,8 @@
 import type { Clock } from '../kernel/clock.js';
 import type { Secret } from '../kernel/secret.js';
 import type { GrantlessTokenSource } from './client.js';
-import type { LwaClient, LwaCredentials } from './lwa.js';
+import type { LwaClient } from './lwa.js';
+import type { LwaCredentials } from './operations/lwa.js';
 
 export interface GrantlessTokensDeps {
   lwa: Pick<LwaClient, 'clientCredentials'>;

@@ -11,17 +11,6 @@ import {
   type LwaTokens,
 } from './operations/lwa.js';
 
-export {
-  authorizationCodeRequest,
-  buildLwaTokenRequest,
-  clientCredentialsRequest,
-  processLwaTokenResponse,
-  refreshTokenRequest,
-  type LwaCredentials,
-  type LwaGrant,
-  type LwaTokens,
-} from './operations/lwa.js';
-
 export interface LwaClientDeps {
   fetch: typeof fetch;
   endpoint: string;

@@ -1,6 +1,7 @@
 import type { Kysely } from 'kysely';
 import { AmazonError } from '../amazon/errors.js';
-import type { LwaClient, LwaCredentials, LwaTokens } from '../amazon/lwa.js';
+import type { LwaClient } from '../amazon/lwa.js';
+import type { LwaCredentials, LwaTokens } from '../amazon/operations.js';
 import { HEALTH_APPLICATION_COLUMNS, healthInputOf } from '../connections/repository.js';
 import type { Clock } from '../kernel/clock.js';
 import type { Logger } from '../kernel/log.js';

@@ -1,6 +1,7 @@
 import type { Kysely } from 'kysely';
 import type { SpApiClient } from '../amazon/client-types.js';
-import type { LwaClient, LwaTokens } from '../amazon/lwa.js';
+import type { LwaClient } from '../amazon/lwa.js';
+import type { LwaTokens } from '../amazon/operations.js';
 import type { AmazonEndpoints } from '../config/config.js';
 import type { Clock } from '../kernel/clock.js';
 import type { Logger } from '../kernel/log.js';

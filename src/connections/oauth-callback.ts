@@ -1,6 +1,6 @@
 import type { Selectable } from 'kysely';
 import { AmazonError } from '../amazon/errors.js';
-import type { LwaTokens } from '../amazon/lwa.js';
+import type { LwaTokens } from '../amazon/operations.js';
 import { hashToken } from '../kernel/opaque-token.js';
 import type { Application } from '../lifecycle/applications.js';
 import type { OauthStatesTable } from '../store/schema.js';

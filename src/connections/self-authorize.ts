@@ -1,5 +1,5 @@
 import { AmazonError } from '../amazon/errors.js';
-import type { LwaTokens } from '../amazon/lwa.js';
+import type { LwaTokens } from '../amazon/operations.js';
 import type { Secret } from '../kernel/secret.js';
 import type { Application } from '../lifecycle/applications.js';
 import type { RegionCode } from '../store/schema.js';

@@ -1,5 +1,5 @@
 import type { Kysely } from 'kysely';
-import type { LwaCredentials } from '../amazon/lwa.js';
+import type { LwaCredentials } from '../amazon/operations.js';
 import { ConnectionsError } from '../connections/errors.js';
 import { isUuid } from '../kernel/input.js';
 import type { Secret } from '../kernel/secret.js';

@@ -6,7 +6,8 @@ import {
 } from '../../src/amazon/client.js';
 import type { SpApiClient } from '../../src/amazon/client-types.js';
 import { createGrantlessTokens } from '../../src/amazon/grantless.js';
-import { createLwaClient, type LwaClient, type LwaCredentials } from '../../src/amazon/lwa.js';
+import { createLwaClient, type LwaClient } from '../../src/amazon/lwa.js';
+import type { LwaCredentials } from '../../src/amazon/operations.js';
 import { createRateLimiter } from '../../src/amazon/rate-limiter.js';
 import { createRateBucketStore } from '../../src/store/rate-buckets.js';
 import { simulatorEndpoints } from '../../src/config/config.js';

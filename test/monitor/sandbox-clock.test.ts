@@ -1,19 +1,9 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import { Writable } from 'node:stream';
-import { afterAll, beforeAll, expect, inject, it, vi } from 'vitest';
-import { loadConfig } from '../../src/config/config.js';
+import { afterAll, beforeAll, expect, it, vi } from 'vitest';
 import { listEvents } from '../../src/events/events.js';
-import { createLogger } from '../../src/logging.js';
-import { startService } from '../../src/main.js';
-import { openStore, type Store } from '../../src/store/database.js';
-import { createPostgresDatabase, describeEachDatabase, type DatabaseKind } from '../support/databases.js';
+import { describeEachDatabase, type DatabaseKind } from '../support/databases.js';
 import type { BrowserPage, HttpBrowser } from '../support/http-browser.js';
 import { connectRegion, signedInBrowser } from '../support/portal.js';
-import { freePort, type TestService } from '../support/service.js';
-import { simControlFetch } from '../support/sim-control.js';
-import { readControlFile } from '../../src/simulator/control-file.js';
+import { startTestService, type TestService } from '../support/service.js';
 
 /**
  * The sandbox toolbar's clock jump answers at once: it moves the clock, starts the monitor pass in
@@ -55,63 +45,12 @@ function createProbeGate() {
 
 /** The sandbox service of `startTestService`, with the probe gate as its fetch to Amazon. */
 async function startGatedService(kind: DatabaseKind, gate: ReturnType<typeof createProbeGate>) {
-  const dataDir = mkdtempSync(path.join(os.tmpdir(), 'sellerlink-test-'));
-  const logs: string[] = [];
-  const sink = new Writable({
-    write(chunk: Buffer, _enc, done) {
-      logs.push(...chunk.toString().split('\n').filter(Boolean));
-      done();
-    },
-  });
-  const config = loadConfig({
-    PORT: String(await freePort()),
-    SIMULATOR_PORT: '0',
-    SELLERLINK_DATA_DIR: dataDir,
-    LOG_LEVEL: 'debug',
-  });
-  let drop: (() => Promise<void>) | null = null;
-  const open = async (): Promise<Store> => {
-    if (kind === 'postgres') {
-      const db = await createPostgresDatabase();
-      drop = db.drop;
-      return openStore({ kind: 'postgres', url: db.url });
-    }
-    const template = new Blob([readFileSync(inject('pgliteTemplatePath'))]);
-    return openStore({ kind: 'pglite', dataDir: 'memory://', loadDataDir: template });
-  };
-  const service = await startService(config, createLogger('debug', sink), 'all', {
-    openStore: open,
-    fetch: gate.fetch,
-  });
-  const simUrl = service.simulatorUrl!;
-  const simToken = readControlFile(dataDir)!.token;
-  const simFetch = simControlFetch(simToken);
-  const svc: TestService = {
-    url: service.url!,
-    simUrl,
-    service,
-    store: service.store,
-    demo: { username: service.demoLogin!.username, password: service.demoLogin!.password },
-    dataDir,
-    logs,
-    simToken,
-    simFetch,
-    async sim<R>(controlPath: string, body?: unknown): Promise<R> {
-      const res = await simFetch(`${simUrl}${controlPath}`, {
-        method: body === undefined ? 'GET' : 'POST',
-        headers: { 'content-type': 'application/json' },
-        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-      });
-      if (!res.ok) throw new Error(`simulator control ${controlPath} answered ${res.status}`);
-      return (await res.json()) as R;
-    },
-    rotateSecret: () => Promise.reject(new Error('not used here')),
-    async stop() {
-      gate.open();
-      await service.stop();
-      if (drop) await drop();
-      rmSync(dataDir, { recursive: true, force: true });
-    },
+  const svc = await startTestService({ database: kind, effects: { fetch: gate.fetch } });
+  const stop = svc.stop.bind(svc);
+  // Held probes are let go first, so the service's shutdown does not wait for them.
+  svc.stop = async () => {
+    gate.open();
+    await stop();
   };
   return svc;
 }

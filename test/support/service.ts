@@ -7,7 +7,7 @@ import { inject } from 'vitest';
 import { loadConfig } from '../../src/config/config.js';
 import { createLogger } from '../../src/logging.js';
 import { Secret } from '../../src/kernel/secret.js';
-import { startService, type Service } from '../../src/main.js';
+import { startService, type Service, type ServiceEffects } from '../../src/main.js';
 import { openStore, type Store } from '../../src/store/database.js';
 import { readControlFile } from '../../src/simulator/control-file.js';
 import { createPostgresDatabase } from './databases.js';
@@ -53,7 +53,12 @@ export async function freePort(): Promise<number> {
  * fresh database on TEST_DATABASE_URL.
  */
 export async function startTestService(
-  options: { database?: 'pglite' | 'pglite-dir' | 'postgres'; env?: Record<string, string> } = {},
+  options: {
+    database?: 'pglite' | 'pglite-dir' | 'postgres';
+    env?: Record<string, string>;
+    /** Injected effects, e.g. a `fetch` to Amazon that the test controls. */
+    effects?: Omit<ServiceEffects, 'openStore'>;
+  } = {},
 ): Promise<TestService> {
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'sellerlink-test-'));
   const port = await freePort();
@@ -83,7 +88,10 @@ export async function startTestService(
     const dir = kind === 'pglite-dir' ? path.join(dataDir, 'db') : 'memory://';
     return openStore({ kind: 'pglite', dataDir: dir, loadDataDir: template() });
   };
-  const service = await startService(config, createLogger('debug', sink), 'all', { openStore: open });
+  const service = await startService(config, createLogger('debug', sink), 'all', {
+    ...options.effects,
+    openStore: open,
+  });
   const simUrl = service.simulatorUrl!;
   const simToken = readControlFile(dataDir)!.token;
   const simFetch = simControlFetch(simToken);
