@@ -56,7 +56,7 @@ export async function vaultKeyUsage(db: Kysely<Database>): Promise<KeyUsage[]> {
 }
 
 /**
- * Key rotation for connections' tokens (only tokens/ opens them): check that every stored
+ * Key rotation for connections' tokens (only broker/ opens them): check that every stored
  * refresh token opens, re-seal the ones an older key sealed with the vault's newest key, and drop
  * cached access tokens sealed with an older key (the broker mints them again on demand).
  */

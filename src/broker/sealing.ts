@@ -10,7 +10,7 @@ export function sealRefreshToken(vault: Vault, connectionId: string, token: Secr
   return vault.seal(token, refreshTokenContext(connectionId));
 }
 
-/** Opens a connection's refresh token. Only tokens/ calls this . */
+/** Opens a connection's refresh token. Only broker/ calls this. */
 export function openRefreshToken(vault: Vault, connectionId: string, sealed: Sealed): Secret {
   return vault.open(sealed, refreshTokenContext(connectionId));
 }
