@@ -1,4 +1,5 @@
-import { Hono } from 'hono';
+import { Hono, type Context } from 'hono';
+import type { Logger } from '../kernel/log.js';
 import { csrf } from 'hono/csrf';
 import { HTTPException } from 'hono/http-exception';
 import { secureHeaders } from 'hono/secure-headers';
@@ -24,9 +25,34 @@ import { createClientAddressResolver } from './client-address.js';
 
 export type { WebDeps } from './context.js';
 
+/** What the app is given: the web layer's use cases, and the REST API's when it is mounted. */
+type AppDeps = WebDeps & { demoHint?: string | null; api?: ApiDeps };
+
 /** Builds the service's Hono app: portal pages, OAuth endpoints and health. */
-export function createWebApp(deps: WebDeps & { demoHint?: string | null; api?: ApiDeps }): Hono<WebEnv> {
+export function createWebApp(deps: AppDeps): Hono<WebEnv> {
   const app = new Hono<WebEnv>();
+  useMiddleware(app, deps);
+  registerServiceRoutes(app, deps);
+  registerAuthRoutes(app, deps, { demoHint: deps.demoHint ?? null });
+  registerConnectionRoutes(app, deps);
+  if (deps.orders) registerOrderRoutes(app, deps, deps.orders);
+  registerOAuthRoutes(app, deps);
+  if (deps.api) registerApiKeyRoutes(app, deps, deps.api.keys);
+  if (deps.listings) registerListingRoutes(app, deps, deps.listings);
+  registerSandboxRoutes(app, deps);
+  registerNotificationRoutes(app, deps);
+
+  app.notFound(notFound);
+  app.onError((err, c) => answerError(err, c, deps.logger));
+  return app;
+}
+
+/**
+ * Everything that runs before the routes, in this order: security headers, input guard, the REST
+ * API and Amazon's notifications (both before CSRF and sessions), CSRF, session, context storage,
+ * banners. Hono runs middleware in the order it is added (https://hono.dev/docs/guides/middleware).
+ */
+function useMiddleware(app: Hono<WebEnv>, deps: AppDeps): void {
   app.use(secureHeaders({ referrerPolicy: 'no-referrer', contentSecurityPolicy: PAGE_CSP }));
   // Before every route, the API's included: body limits (413 before reading) and input checks (400).
   const guardPaths = { amazonNotifications: AMAZON_NOTIFICATIONS_PATH, apiLimit: deps.api?.bodyLimitBytes };
@@ -53,7 +79,10 @@ export function createWebApp(deps: WebDeps & { demoHint?: string | null; api?: A
   // The layout reads the request's banners through the context storage (no prop threading).
   app.use(contextStorage());
   app.use(notificationBanners(deps.notify));
+}
 
+/** `/healthz`, `/metrics` and `/`. */
+function registerServiceRoutes(app: Hono<WebEnv>, deps: AppDeps): void {
   app.get('/healthz', async (c) => {
     const database = await deps.checkDatabase().catch(() => false);
     return c.json(
@@ -74,60 +103,53 @@ export function createWebApp(deps: WebDeps & { demoHint?: string | null; api?: A
     return c.text(await deps.metrics.metrics(), 200, { 'content-type': deps.metrics.contentType });
   });
   app.get('/', (c) => c.redirect(c.get('user') ? '/connections' : '/login'));
+}
 
-  registerAuthRoutes(app, deps, { demoHint: deps.demoHint ?? null });
-  registerConnectionRoutes(app, deps);
-  if (deps.orders) registerOrderRoutes(app, deps, deps.orders);
-  registerOAuthRoutes(app, deps);
-  if (deps.api) registerApiKeyRoutes(app, deps, deps.api.keys);
-  if (deps.listings) registerListingRoutes(app, deps, deps.listings);
-  registerSandboxRoutes(app, deps);
-  registerNotificationRoutes(app, deps);
-
-  app.notFound((c) =>
-    c.html(
-      <MessagePage
-        title="Not found"
-        message="There is no page at this address."
-        user={c.get('user') ?? null}
-        code="NOT_FOUND"
-      />,
-      404,
-    ),
+/** The 404 page for an address no route answers. */
+function notFound(c: Context<WebEnv>): Response | Promise<Response> {
+  return c.html(
+    <MessagePage
+      title="Not found"
+      message="There is no page at this address."
+      user={c.get('user') ?? null}
+      code="NOT_FOUND"
+    />,
+    404,
   );
-  app.onError((err, c) => {
-    // The csrf middleware refuses cross-site posts by throwing a 403: answer it as such, not as a crash.
-    if (err instanceof HTTPException && err.status === 403) {
-      deps.logger.warn(
-        { path: c.req.path, origin: c.req.header('origin') ?? null, ip: c.get('ip') ?? null },
-        'cross-site request refused',
-      );
-      return c.html(
-        <MessagePage
-          title="Request refused"
-          message="This form was sent from another site, so it was refused. Nothing was changed; open Sellerlink directly and try again."
-          user={c.get('user') ?? null}
-          code="CSRF_FAILED"
-        />,
-        403,
-      );
-    }
-    if (err instanceof HTTPException) return err.getResponse();
-    deps.logger.error(
-      { err: { name: err.name, message: err.message, code: (err as { code?: unknown }).code } },
-      'request failed',
+}
+
+/** A request that threw: a refused cross-site post (403), Hono's own HTTP errors, anything else (500). */
+function answerError(err: Error, c: Context<WebEnv>, logger: Logger): Response | Promise<Response> {
+  // The csrf middleware refuses cross-site posts by throwing a 403: answer it as such, not as a crash.
+  if (err instanceof HTTPException && err.status === 403) {
+    logger.warn(
+      { path: c.req.path, origin: c.req.header('origin') ?? null, ip: c.get('ip') ?? null },
+      'cross-site request refused',
     );
     return c.html(
       <MessagePage
-        title="Something went wrong"
-        message="Sellerlink hit an unexpected error. Nothing was changed by the failed step; please try again."
+        title="Request refused"
+        message="This form was sent from another site, so it was refused. Nothing was changed; open Sellerlink directly and try again."
         user={c.get('user') ?? null}
-        code="INTERNAL"
+        code="CSRF_FAILED"
       />,
-      500,
+      403,
     );
-  });
-  return app;
+  }
+  if (err instanceof HTTPException) return err.getResponse();
+  logger.error(
+    { err: { name: err.name, message: err.message, code: (err as { code?: unknown }).code } },
+    'request failed',
+  );
+  return c.html(
+    <MessagePage
+      title="Something went wrong"
+      message="Sellerlink hit an unexpected error. Nothing was changed by the failed step; please try again."
+      user={c.get('user') ?? null}
+      code="INTERNAL"
+    />,
+    500,
+  );
 }
 
 function isLoopback(origin: string): boolean {

@@ -1,4 +1,4 @@
-import { z, type OpenAPIHono } from '@hono/zod-openapi';
+import { z, type OpenAPIHono, type RouteConfig } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import type { SpApiRequest } from '../../amazon/client-types.js';
 import { AmazonError } from '../../amazon/errors.js';
@@ -116,110 +116,8 @@ export const PROXY_MAX_WAIT_MS = 20_000;
  * reaches Amazon: never its Authorization header.
  */
 export function registerProxyRoutes(app: OpenAPIHono<ApiEnv>, deps: ApiDeps): void {
-  for (const method of METHODS) {
-    const withBody = method === 'POST' || method === 'PUT' || method === 'PATCH';
-    app.openAPIRegistry.registerPath({
-      method: method.toLowerCase() as Lowercase<Method>,
-      path: '/v1/connections/{id}/sp-api/{path}',
-      operationId: `proxy${method[0]}${method.slice(1).toLowerCase()}`,
-      tags: ['SP-API proxy'],
-      summary: `${method} an SP-API call for the connection`,
-      description:
-        "Forwards the call to the connection's regional SP-API endpoint with a fresh access token, within the usage plan shared by every Sellerlink process, retrying throttled and failed calls with backoff. `{path}` is the SP-API path after `/sp-api`, slashes included (e.g. `orders/2026-01-01/orders`); it must look like `/<api>/<version>/…`. Every query parameter is forwarded; repeated ones are joined with commas. Amazon's status and JSON body come back unchanged, with `x-amzn-RequestId` and `x-amzn-RateLimit-Limit`.",
-      security: [{ apiKey: [] }],
-      request: {
-        params: ConnectionIdParams.extend({
-          path: z.string().openapi({
-            param: { name: 'path', in: 'path' },
-            description: 'The SP-API path, slashes included',
-            example: 'orders/2026-01-01/orders',
-          }),
-        }),
-        ...(withBody
-          ? {
-              body: {
-                required: false,
-                content: {
-                  'application/json': {
-                    schema: z
-                      .record(z.string(), z.unknown())
-                      .openapi({ description: "Amazon's request body" }),
-                  },
-                },
-              },
-            }
-          : {}),
-      },
-      responses: {
-        200: {
-          description: "Amazon's answer (any 2xx status), unchanged",
-          content: {
-            'application/json': {
-              schema: z.record(z.string(), z.unknown()).openapi({ description: 'As Amazon sent it' }),
-            },
-          },
-        },
-        ...commonErrors,
-        400: {
-          description:
-            "Amazon's 400 passed through ({errors:[…]}), or Sellerlink's own: VALIDATION_FAILED, SPAPI_PATH_REFUSED ({error:{…}})",
-          content: { 'application/json': { schema: z.union([AmazonErrorsSchema, ErrorBodySchema]) } },
-        },
-        403: {
-          description: "Amazon's 403, passed through",
-          content: { 'application/json': { schema: AmazonErrorsSchema } },
-        },
-        404: errorResponse(
-          "No such connection for this key (CONNECTION_NOT_FOUND), or Amazon's 404 passed through",
-        ),
-        409: errorResponse(
-          'The seller must re-authorize (TOKEN_CONNECTION_REVOKED, _EXPIRED, _DISCONNECTED)',
-        ),
-        429: {
-          description: "Amazon's 429 after Sellerlink's retries, passed through",
-          content: { 'application/json': { schema: AmazonErrorsSchema } },
-        },
-        502: errorResponse('Amazon failed (5xx after retries) or refused the application'),
-        503: errorResponse('Amazon or token refresh unavailable; see Retry-After'),
-      },
-    });
-  }
-
-  const proxy = async (c: Context<ApiEnv>): Promise<Response> => {
-    const parsed = ConnectionIdParams.safeParse({ id: c.req.param('id') });
-    if (!parsed.success)
-      throw new ApiError(400, 'VALIDATION_FAILED', 'id: must be a connection id (a UUID)', 'id');
-    const id = parsed.data.id;
-    const path = rawSpApiPath(c.req.url);
-    checkPath(path);
-    const principal = c.get('principal');
-    const connection = await deps.connections.get(principal.viewer, id);
-    const method = c.req.method as Method;
-    const body = await bodyOf(c);
-    const request: SpApiRequest = { method, path, query: queryOf(c.req.url), maxWaitMs: PROXY_MAX_WAIT_MS };
-    if (body !== undefined) request.body = body;
-    try {
-      const result = await deps.spApi.call(connection.id, request);
-      const headers = amazonHeaders(result.requestId, result.rateLimit);
-      if (result.body === undefined || result.status === 204)
-        return c.body(null, result.status as 200, headers);
-      return c.body(JSON.stringify(result.body), result.status as 200, headers);
-    } catch (err) {
-      const status = err instanceof AmazonError ? err.info.status : undefined;
-      if (err instanceof AmazonError && status !== undefined && status >= 400 && status < 500) {
-        deps.logger.info(
-          { connectionId: connection.id, apiKeyPrefix: principal.prefix, status, code: err.code, path },
-          'SP-API call over the proxy answered with an error',
-        );
-        const headers = amazonHeaders(err.info.requestId ?? null, null);
-        if (err.code === 'SPAPI_THROTTLED') headers['Retry-After'] = '1';
-        return c.body(JSON.stringify(amazonErrorBody(err)), status as 400, headers);
-      }
-      throw err;
-    }
-  };
-
-  app.on([...METHODS], PROXY_PATH, proxy);
+  for (const method of METHODS) app.openAPIRegistry.registerPath(proxyOperation(method));
+  app.on([...METHODS], PROXY_PATH, (c) => forward(c, deps));
   app.all(PROXY_PATH, (c) => {
     throw new ApiError(
       405,
@@ -227,4 +125,105 @@ export function registerProxyRoutes(app: OpenAPIHono<ApiEnv>, deps: ApiDeps): vo
       `${c.req.method} is not forwarded; use ${METHODS.join(', ')}`,
     );
   });
+}
+
+/** The OpenAPI description of the proxy for one method (the body only where the method has one). */
+function proxyOperation(method: Method): RouteConfig {
+  const withBody = method === 'POST' || method === 'PUT' || method === 'PATCH';
+  return {
+    method: method.toLowerCase() as Lowercase<Method>,
+    path: '/v1/connections/{id}/sp-api/{path}',
+    operationId: `proxy${method[0]}${method.slice(1).toLowerCase()}`,
+    tags: ['SP-API proxy'],
+    summary: `${method} an SP-API call for the connection`,
+    description:
+      "Forwards the call to the connection's regional SP-API endpoint with a fresh access token, within the usage plan shared by every Sellerlink process, retrying throttled and failed calls with backoff. `{path}` is the SP-API path after `/sp-api`, slashes included (e.g. `orders/2026-01-01/orders`); it must look like `/<api>/<version>/…`. Every query parameter is forwarded; repeated ones are joined with commas. Amazon's status and JSON body come back unchanged, with `x-amzn-RequestId` and `x-amzn-RateLimit-Limit`.",
+    security: [{ apiKey: [] }],
+    request: {
+      params: ConnectionIdParams.extend({
+        path: z.string().openapi({
+          param: { name: 'path', in: 'path' },
+          description: 'The SP-API path, slashes included',
+          example: 'orders/2026-01-01/orders',
+        }),
+      }),
+      ...(withBody
+        ? {
+            body: {
+              required: false,
+              content: {
+                'application/json': {
+                  schema: z.record(z.string(), z.unknown()).openapi({ description: "Amazon's request body" }),
+                },
+              },
+            },
+          }
+        : {}),
+    },
+    responses: {
+      200: {
+        description: "Amazon's answer (any 2xx status), unchanged",
+        content: {
+          'application/json': {
+            schema: z.record(z.string(), z.unknown()).openapi({ description: 'As Amazon sent it' }),
+          },
+        },
+      },
+      ...commonErrors,
+      400: {
+        description:
+          "Amazon's 400 passed through ({errors:[…]}), or Sellerlink's own: VALIDATION_FAILED, SPAPI_PATH_REFUSED ({error:{…}})",
+        content: { 'application/json': { schema: z.union([AmazonErrorsSchema, ErrorBodySchema]) } },
+      },
+      403: {
+        description: "Amazon's 403, passed through",
+        content: { 'application/json': { schema: AmazonErrorsSchema } },
+      },
+      404: errorResponse(
+        "No such connection for this key (CONNECTION_NOT_FOUND), or Amazon's 404 passed through",
+      ),
+      409: errorResponse('The seller must re-authorize (TOKEN_CONNECTION_REVOKED, _EXPIRED, _DISCONNECTED)'),
+      429: {
+        description: "Amazon's 429 after Sellerlink's retries, passed through",
+        content: { 'application/json': { schema: AmazonErrorsSchema } },
+      },
+      502: errorResponse('Amazon failed (5xx after retries) or refused the application'),
+      503: errorResponse('Amazon or token refresh unavailable; see Retry-After'),
+    },
+  };
+}
+
+/** Forwards the request to Amazon for the connection and answers with Amazon's status and body. */
+async function forward(c: Context<ApiEnv>, deps: ApiDeps): Promise<Response> {
+  const parsed = ConnectionIdParams.safeParse({ id: c.req.param('id') });
+  if (!parsed.success)
+    throw new ApiError(400, 'VALIDATION_FAILED', 'id: must be a connection id (a UUID)', 'id');
+  const id = parsed.data.id;
+  const path = rawSpApiPath(c.req.url);
+  checkPath(path);
+  const principal = c.get('principal');
+  const connection = await deps.connections.get(principal.viewer, id);
+  const method = c.req.method as Method;
+  const body = await bodyOf(c);
+  const request: SpApiRequest = { method, path, query: queryOf(c.req.url), maxWaitMs: PROXY_MAX_WAIT_MS };
+  if (body !== undefined) request.body = body;
+  try {
+    const result = await deps.spApi.call(connection.id, request);
+    const headers = amazonHeaders(result.requestId, result.rateLimit);
+    if (result.body === undefined || result.status === 204)
+      return c.body(null, result.status as 200, headers);
+    return c.body(JSON.stringify(result.body), result.status as 200, headers);
+  } catch (err) {
+    const status = err instanceof AmazonError ? err.info.status : undefined;
+    if (err instanceof AmazonError && status !== undefined && status >= 400 && status < 500) {
+      deps.logger.info(
+        { connectionId: connection.id, apiKeyPrefix: principal.prefix, status, code: err.code, path },
+        'SP-API call over the proxy answered with an error',
+      );
+      const headers = amazonHeaders(err.info.requestId ?? null, null);
+      if (err.code === 'SPAPI_THROTTLED') headers['Retry-After'] = '1';
+      return c.body(JSON.stringify(amazonErrorBody(err)), status as 400, headers);
+    }
+    throw err;
+  }
 }

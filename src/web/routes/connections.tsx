@@ -23,6 +23,9 @@ const NOTICES: Record<string, string> = {
   imported: 'Imported. Amazon accepted the refresh token; it is stored encrypted.',
 };
 
+/** A request to a page of one connection (`:id` in its path). */
+type ConnectionContext = Context<WebEnv, '/connections/:id'>;
+
 /** The viewer of a signed-in user. */
 export function viewerOf(user: SessionUser): Viewer {
   return { userId: user.id, username: user.username, role: user.role, accountId: user.accountId };
@@ -52,244 +55,261 @@ function refused(c: Context<WebEnv>, user: SessionUser, title: string, err: Conn
 
 /** The connections portal: status page, connect, renew, disconnect, import, detail. */
 export function registerConnectionRoutes(app: Hono<WebEnv>, deps: WebDeps): void {
-  const sandbox = deps.simulatorUrl;
+  app.get('/connections', (c) => showConnections(c, deps));
+  app.post('/connections/connect', (c) => startConnect(c, deps));
+  app.get('/connections/import', (c) => showImport(c, deps));
+  app.post('/connections/import', (c) => submitImport(c, deps));
+  app.get('/connections/:id', (c) => showConnection(c, deps));
+  app.post('/connections/:id/renew', (c) => startRenew(c, deps));
+  app.get('/connections/:id/disconnect', (c) => askDisconnect(c, deps));
+  app.post('/connections/:id/disconnect', (c) => disconnect(c, deps));
+}
 
-  const rowsFor = async (
-    connections: Connection[],
-    accountNames?: Map<string, string>,
-  ): Promise<ConnectionRow[]> => {
-    const apps = new Map((await deps.applications.list()).map((a) => [a.id, a.name]));
-    return connections.map((connection) => {
-      const row: ConnectionRow = {
-        connection,
-        applicationName: apps.get(connection.applicationId) ?? 'unknown app',
-      };
-      const accountName = accountNames?.get(connection.accountId);
-      if (accountName) row.accountName = accountName;
-      return row;
-    });
-  };
+/** Table rows for connections: each with its application's name and, given names, its account's. */
+async function rowsFor(
+  deps: WebDeps,
+  connections: Connection[],
+  accountNames?: Map<string, string>,
+): Promise<ConnectionRow[]> {
+  const apps = new Map((await deps.applications.list()).map((a) => [a.id, a.name]));
+  return connections.map((connection) => {
+    const row: ConnectionRow = {
+      connection,
+      applicationName: apps.get(connection.applicationId) ?? 'unknown app',
+    };
+    const accountName = accountNames?.get(connection.accountId);
+    if (accountName) row.accountName = accountName;
+    return row;
+  });
+}
 
-  app.get('/connections', async (c) => {
-    const user = requireUser(c);
-    if (user instanceof Response) return user;
-    const viewer = viewerOf(user);
-    const accounts = user.role === 'operator' ? await deps.accounts.listAccounts() : undefined;
-    const names = accounts ? new Map(accounts.map((a) => [a.id, a.name])) : undefined;
-    const rows = await rowsFor(await deps.connections.list(viewer), names);
-    const hasApp = (await deps.applications.list()).length > 0;
+/** `GET /connections`: the status page of every connection the user may see. */
+async function showConnections(c: Context<WebEnv>, deps: WebDeps): Promise<Response> {
+  const user = requireUser(c);
+  if (user instanceof Response) return user;
+  const viewer = viewerOf(user);
+  const accounts = user.role === 'operator' ? await deps.accounts.listAccounts() : undefined;
+  const names = accounts ? new Map(accounts.map((a) => [a.id, a.name])) : undefined;
+  const rows = await rowsFor(deps, await deps.connections.list(viewer), names);
+  const hasApp = (await deps.applications.list()).length > 0;
+  return c.html(
+    <ConnectionsPage
+      user={user}
+      rows={rows}
+      notice={NOTICES[c.req.query('notice') ?? ''] ?? null}
+      sandbox={deps.simulatorUrl}
+      canConnect={hasApp && (user.role !== 'operator' || (accounts?.length ?? 0) > 0)}
+      {...(accounts ? { accounts } : {})}
+    />,
+  );
+}
+
+/** `POST /connections/connect`: sends the browser to Amazon's consent page for the chosen region. */
+async function startConnect(c: Context<WebEnv>, deps: WebDeps): Promise<Response> {
+  const user = requireUser(c);
+  if (user instanceof Response) return user;
+  const form = await c.req.parseBody();
+  if (!csrfOk(user, form._csrf)) return refuseForm(c, user, deps.logger);
+  const region = form.region;
+  if (!isRegion(region)) {
     return c.html(
-      <ConnectionsPage
+      <MessagePage
+        title="Choose a region"
+        message="Choose North America, Europe or Far East."
         user={user}
-        rows={rows}
-        notice={NOTICES[c.req.query('notice') ?? ''] ?? null}
-        sandbox={sandbox}
-        canConnect={hasApp && (user.role !== 'operator' || (accounts?.length ?? 0) > 0)}
-        {...(accounts ? { accounts } : {})}
+        code="VALIDATION_FAILED"
       />,
+      400,
     );
-  });
-
-  app.post('/connections/connect', async (c) => {
-    const user = requireUser(c);
-    if (user instanceof Response) return user;
-    const form = await c.req.parseBody();
-    if (!csrfOk(user, form._csrf)) return refuseForm(c, user, deps.logger);
-    const region = form.region;
-    if (!isRegion(region)) {
-      return c.html(
-        <MessagePage
-          title="Choose a region"
-          message="Choose North America, Europe or Far East."
-          user={user}
-          code="VALIDATION_FAILED"
-        />,
-        400,
-      );
-    }
-    const application = defaultApplication(await deps.applications.list());
-    if (!application) {
-      return c.html(
-        <MessagePage
-          title="No application"
-          message="No SP-API application is registered yet. An operator must add one (sellerlink applications add)."
-          user={user}
-          code="APPLICATION_NOT_FOUND"
-        />,
-        409,
-      );
-    }
-    let url: string;
-    try {
-      url = await deps.oauth.startConnect(
-        { viewer: viewerOf(user), sessionHash: user.sessionHash, ip: c.get('ip') },
-        {
-          region,
-          applicationId: application.id,
-          ...(typeof form.accountId === 'string' ? { accountId: form.accountId } : {}),
-        },
-      );
-    } catch (err) {
-      if (err instanceof ConnectionsError && err.code === 'APPLICATION_REJECTED')
-        return refused(c, user, 'Connecting cannot work right now', err);
-      throw err;
-    }
-    c.header('Referrer-Policy', 'no-referrer');
-    return c.redirect(url, 303);
-  });
-
-  app.get('/connections/import', async (c) => {
-    const user = requireUser(c);
-    if (user instanceof Response) return user;
-    const accounts = user.role === 'operator' ? await deps.accounts.listAccounts() : undefined;
+  }
+  const application = defaultApplication(await deps.applications.list());
+  if (!application) {
     return c.html(
+      <MessagePage
+        title="No application"
+        message="No SP-API application is registered yet. An operator must add one (sellerlink applications add)."
+        user={user}
+        code="APPLICATION_NOT_FOUND"
+      />,
+      409,
+    );
+  }
+  let url: string;
+  try {
+    url = await deps.oauth.startConnect(
+      { viewer: viewerOf(user), sessionHash: user.sessionHash, ip: c.get('ip') },
+      {
+        region,
+        applicationId: application.id,
+        ...(typeof form.accountId === 'string' ? { accountId: form.accountId } : {}),
+      },
+    );
+  } catch (err) {
+    if (err instanceof ConnectionsError && err.code === 'APPLICATION_REJECTED')
+      return refused(c, user, 'Connecting cannot work right now', err);
+    throw err;
+  }
+  c.header('Referrer-Policy', 'no-referrer');
+  return c.redirect(url, 303);
+}
+
+/** `GET /connections/import`: the form for a self-authorized refresh token. */
+async function showImport(c: Context<WebEnv>, deps: WebDeps): Promise<Response> {
+  const user = requireUser(c);
+  if (user instanceof Response) return user;
+  const accounts = user.role === 'operator' ? await deps.accounts.listAccounts() : undefined;
+  return c.html(
+    <ImportPage
+      user={user}
+      applications={await deps.applications.list()}
+      sandbox={deps.simulatorUrl}
+      {...(accounts ? { accounts } : {})}
+    />,
+  );
+}
+
+/** `POST /connections/import`: stores a self-authorized refresh token Amazon accepts, or shows the form again. */
+async function submitImport(c: Context<WebEnv>, deps: WebDeps): Promise<Response> {
+  const user = requireUser(c);
+  if (user instanceof Response) return user;
+  const form = await c.req.parseBody();
+  if (!csrfOk(user, form._csrf)) return refuseForm(c, user, deps.logger);
+  const field = (name: string): string => (typeof form[name] === 'string' ? form[name].trim() : '');
+  const values = {
+    applicationId: field('applicationId'),
+    region: field('region'),
+    sellingPartnerId: field('sellingPartnerId'),
+    accountId: field('accountId'),
+  };
+  const accounts = user.role === 'operator' ? await deps.accounts.listAccounts() : undefined;
+  const again = (error: string, status: 400 | 409) =>
+    c.html(
       <ImportPage
         user={user}
-        applications={await deps.applications.list()}
-        sandbox={sandbox}
+        applications={[]}
+        error={error}
+        values={values}
+        sandbox={deps.simulatorUrl}
         {...(accounts ? { accounts } : {})}
       />,
+      status,
     );
-  });
-
-  app.post('/connections/import', async (c) => {
-    const user = requireUser(c);
-    if (user instanceof Response) return user;
-    const form = await c.req.parseBody();
-    if (!csrfOk(user, form._csrf)) return refuseForm(c, user, deps.logger);
-    const field = (name: string): string => (typeof form[name] === 'string' ? form[name].trim() : '');
-    const values = {
-      applicationId: field('applicationId'),
-      region: field('region'),
-      sellingPartnerId: field('sellingPartnerId'),
-      accountId: field('accountId'),
-    };
-    const accounts = user.role === 'operator' ? await deps.accounts.listAccounts() : undefined;
-    const again = (error: string, status: 400 | 409) =>
-      c.html(
-        <ImportPage
-          user={user}
-          applications={[]}
-          error={error}
-          values={values}
-          sandbox={sandbox}
-          {...(accounts ? { accounts } : {})}
-        />,
-        status,
-      );
-    if (!isRegion(values.region)) return again('Choose a region.', 400);
-    try {
-      const connection = await deps.connections.importSelfAuthorized(
-        viewerOf(user),
-        {
-          applicationId: values.applicationId,
-          region: values.region,
-          sellingPartnerId: values.sellingPartnerId,
-          refreshToken: new Secret(field('refreshToken')),
-          ...(values.accountId ? { accountId: values.accountId } : {}),
-        },
-        c.get('ip'),
-      );
-      return c.redirect(`/connections/${connection.id}?notice=imported`, 303);
-    } catch (err) {
-      if (err instanceof ConnectionsError) {
-        const page = await again(err.message, 400);
-        return page;
-      }
-      throw err;
+  if (!isRegion(values.region)) return again('Choose a region.', 400);
+  try {
+    const connection = await deps.connections.importSelfAuthorized(
+      viewerOf(user),
+      {
+        applicationId: values.applicationId,
+        region: values.region,
+        sellingPartnerId: values.sellingPartnerId,
+        refreshToken: new Secret(field('refreshToken')),
+        ...(values.accountId ? { accountId: values.accountId } : {}),
+      },
+      c.get('ip'),
+    );
+    return c.redirect(`/connections/${connection.id}?notice=imported`, 303);
+  } catch (err) {
+    if (err instanceof ConnectionsError) {
+      const page = await again(err.message, 400);
+      return page;
     }
-  });
+    throw err;
+  }
+}
 
-  app.get('/connections/:id', async (c) => {
-    const user = requireUser(c);
-    if (user instanceof Response) return user;
-    const viewer = viewerOf(user);
-    try {
-      const connection = await deps.connections.get(viewer, c.req.param('id'));
-      const [row] = await rowsFor([connection]);
-      const history = await deps.connections.history(viewer, connection.id);
-      return c.html(
-        <ConnectionPage
-          user={user}
-          connection={connection}
-          applicationName={row!.applicationName}
-          history={history}
-          notice={NOTICES[c.req.query('notice') ?? ''] ?? null}
-          sandbox={sandbox}
-        />,
-      );
-    } catch (err) {
-      if (err instanceof ConnectionsError && err.code === 'CONNECTION_NOT_FOUND')
-        return connectionNotFound(c, user);
-      throw err;
-    }
-  });
+/** `GET /connections/:id`: one connection with its history. */
+async function showConnection(c: ConnectionContext, deps: WebDeps): Promise<Response> {
+  const user = requireUser(c);
+  if (user instanceof Response) return user;
+  const viewer = viewerOf(user);
+  try {
+    const connection = await deps.connections.get(viewer, c.req.param('id'));
+    const [row] = await rowsFor(deps, [connection]);
+    const history = await deps.connections.history(viewer, connection.id);
+    return c.html(
+      <ConnectionPage
+        user={user}
+        connection={connection}
+        applicationName={row!.applicationName}
+        history={history}
+        notice={NOTICES[c.req.query('notice') ?? ''] ?? null}
+        sandbox={deps.simulatorUrl}
+      />,
+    );
+  } catch (err) {
+    if (err instanceof ConnectionsError && err.code === 'CONNECTION_NOT_FOUND')
+      return connectionNotFound(c, user);
+    throw err;
+  }
+}
 
-  app.post('/connections/:id/renew', async (c) => {
-    const user = requireUser(c);
-    if (user instanceof Response) return user;
-    const form = await c.req.parseBody();
-    if (!csrfOk(user, form._csrf)) return refuseForm(c, user, deps.logger);
-    try {
-      const connection = await deps.connections.get(viewerOf(user), c.req.param('id'));
-      const url = await deps.oauth.startRenew(
-        { viewer: viewerOf(user), sessionHash: user.sessionHash, ip: c.get('ip') },
-        connection,
-      );
-      c.header('Referrer-Policy', 'no-referrer');
-      return c.redirect(url, 303);
-    } catch (err) {
-      if (err instanceof ConnectionsError && err.code === 'CONNECTION_NOT_FOUND')
-        return connectionNotFound(c, user);
-      if (err instanceof ConnectionsError && err.code === 'APPLICATION_REJECTED')
-        return refused(c, user, 'Renewing cannot help right now', err);
-      if (err instanceof ConnectionsError && err.code === 'CONNECTION_NOT_RENEWABLE')
-        return refused(c, user, 'Cannot renew here', err);
-      throw err;
-    }
-  });
+/** `POST /connections/:id/renew`: sends the browser to Amazon's consent page to authorize again. */
+async function startRenew(c: ConnectionContext, deps: WebDeps): Promise<Response> {
+  const user = requireUser(c);
+  if (user instanceof Response) return user;
+  const form = await c.req.parseBody();
+  if (!csrfOk(user, form._csrf)) return refuseForm(c, user, deps.logger);
+  try {
+    const connection = await deps.connections.get(viewerOf(user), c.req.param('id'));
+    const url = await deps.oauth.startRenew(
+      { viewer: viewerOf(user), sessionHash: user.sessionHash, ip: c.get('ip') },
+      connection,
+    );
+    c.header('Referrer-Policy', 'no-referrer');
+    return c.redirect(url, 303);
+  } catch (err) {
+    if (err instanceof ConnectionsError && err.code === 'CONNECTION_NOT_FOUND')
+      return connectionNotFound(c, user);
+    if (err instanceof ConnectionsError && err.code === 'APPLICATION_REJECTED')
+      return refused(c, user, 'Renewing cannot help right now', err);
+    if (err instanceof ConnectionsError && err.code === 'CONNECTION_NOT_RENEWABLE')
+      return refused(c, user, 'Cannot renew here', err);
+    throw err;
+  }
+}
 
-  /** The confirmation page, or the detail page when there is nothing left to disconnect. */
-  const confirmDisconnect = async (c: Context<WebEnv>, user: SessionUser): Promise<Response> => {
-    try {
-      const connection = await deps.connections.get(viewerOf(user), c.req.param('id') ?? '');
-      if (connection.state === 'disconnected') return c.redirect(`/connections/${connection.id}`, 303);
-      const [row] = await rowsFor([connection]);
-      return await c.html(
-        <DisconnectPage
-          user={user}
-          connection={connection}
-          applicationName={row!.applicationName}
-          sandbox={sandbox}
-        />,
-      );
-    } catch (err) {
-      if (err instanceof ConnectionsError && err.code === 'CONNECTION_NOT_FOUND')
-        return connectionNotFound(c, user);
-      throw err;
-    }
-  };
+/** The confirmation page, or the detail page when there is nothing left to disconnect. */
+async function confirmDisconnect(c: ConnectionContext, deps: WebDeps, user: SessionUser): Promise<Response> {
+  try {
+    const connection = await deps.connections.get(viewerOf(user), c.req.param('id'));
+    if (connection.state === 'disconnected') return c.redirect(`/connections/${connection.id}`, 303);
+    const [row] = await rowsFor(deps, [connection]);
+    return await c.html(
+      <DisconnectPage
+        user={user}
+        connection={connection}
+        applicationName={row!.applicationName}
+        sandbox={deps.simulatorUrl}
+      />,
+    );
+  } catch (err) {
+    if (err instanceof ConnectionsError && err.code === 'CONNECTION_NOT_FOUND')
+      return connectionNotFound(c, user);
+    throw err;
+  }
+}
 
-  app.get('/connections/:id/disconnect', async (c) => {
-    const user = requireUser(c);
-    if (user instanceof Response) return user;
-    return confirmDisconnect(c, user);
-  });
+/** `GET /connections/:id/disconnect`: asks before deleting the token. */
+async function askDisconnect(c: ConnectionContext, deps: WebDeps): Promise<Response> {
+  const user = requireUser(c);
+  if (user instanceof Response) return user;
+  return confirmDisconnect(c, deps, user);
+}
 
-  app.post('/connections/:id/disconnect', async (c) => {
-    const user = requireUser(c);
-    if (user instanceof Response) return user;
-    const form = await c.req.parseBody();
-    if (!csrfOk(user, form._csrf)) return refuseForm(c, user, deps.logger);
-    // Deleting the token cannot be undone: without the confirmation step's field, ask first.
-    if (form.confirm !== 'yes') return confirmDisconnect(c, user);
-    try {
-      const connection = await deps.connections.disconnect(viewerOf(user), c.req.param('id'), c.get('ip'));
-      return c.redirect(`/connections/${connection.id}?notice=disconnected`, 303);
-    } catch (err) {
-      if (err instanceof ConnectionsError && err.code === 'CONNECTION_NOT_FOUND')
-        return connectionNotFound(c, user);
-      throw err;
-    }
-  });
+/** `POST /connections/:id/disconnect`: deletes the stored token once confirmed. */
+async function disconnect(c: ConnectionContext, deps: WebDeps): Promise<Response> {
+  const user = requireUser(c);
+  if (user instanceof Response) return user;
+  const form = await c.req.parseBody();
+  if (!csrfOk(user, form._csrf)) return refuseForm(c, user, deps.logger);
+  // Deleting the token cannot be undone: without the confirmation step's field, ask first.
+  if (form.confirm !== 'yes') return confirmDisconnect(c, deps, user);
+  try {
+    const connection = await deps.connections.disconnect(viewerOf(user), c.req.param('id'), c.get('ip'));
+    return c.redirect(`/connections/${connection.id}?notice=disconnected`, 303);
+  } catch (err) {
+    if (err instanceof ConnectionsError && err.code === 'CONNECTION_NOT_FOUND')
+      return connectionNotFound(c, user);
+    throw err;
+  }
 }

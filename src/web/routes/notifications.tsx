@@ -19,6 +19,21 @@ const NOTICES: Record<string, string> = {
 /** A form parsed with every value kept (a repeated field becomes an array). */
 type FormValues = Record<string, string | File | (string | File)[]>;
 
+/** What the notification pages are given (only registered when notify is configured). */
+type NotifyDeps = { web: WebDeps; notify: WebNotify };
+
+/** What a settings form does once sign-in and CSRF are checked and `scope` is read. */
+type ScopedAction = (
+  c: Context<WebEnv>,
+  d: NotifyDeps,
+  user: SessionUser,
+  form: FormValues,
+  scope: string | null,
+) => Promise<Response>;
+
+/** The sandbox mail catcher the portal shows. */
+type MailCatcher = NonNullable<WebDeps['mailCatcher']>;
+
 /** The message pages' way back. */
 const BACK = { href: '/notifications', label: 'Back to notifications' };
 
@@ -38,186 +53,213 @@ export function notificationBanners(notify: WebNotify | undefined): MiddlewareHa
 
 /** Notification settings, webhook endpoints, the delivery log with redelivery, and the sandbox mail catcher. */
 export function registerNotificationRoutes(app: Hono<WebEnv>, deps: WebDeps): void {
-  const sandbox = deps.simulatorUrl;
   const notify = deps.notify;
-
-  /** Maps the use cases' refusals to pages; rethrows anything else. */
-  const failure = (c: Context<WebEnv>, user: SessionUser, err: unknown) => {
-    if (err instanceof NotifyError && err.code === 'NOTIFY_FORBIDDEN')
-      return notAllowedPage(c, user, `${err.message}. Nothing was changed.`, err.code, BACK);
-    if (
-      err instanceof NotifyError &&
-      (err.code === 'NOTIFY_ENDPOINT_NOT_FOUND' || err.code === 'NOTIFY_DELIVERY_NOT_FOUND')
-    )
-      return notFoundPage(c, user, `${err.message} in your account.`, err.code, BACK);
-    throw err;
-  };
-  const list = (v: string | File | (string | File)[] | undefined): string[] =>
-    (Array.isArray(v) ? v : v === undefined ? [] : [v]).filter((x): x is string => typeof x === 'string');
-
-  const page = async (
-    c: Context<WebEnv>,
-    user: SessionUser,
-    scope: string | null,
-    extra: Partial<Parameters<typeof NotificationsPage>[0]> = {},
-    status: 200 | 400 = 200,
-  ) => {
-    const viewer = viewerOf(user);
-    const accounts = user.role === 'operator' ? await deps.accounts.listAccounts() : undefined;
-    c.header('Cache-Control', 'no-store');
-    return c.html(
-      <NotificationsPage
-        user={user}
-        sandbox={sandbox}
-        settings={await notify!.settings.get(viewer, scope)}
-        endpoints={await notify!.settings.listEndpoints(viewer, scope)}
-        emailEnabled={notify!.emailEnabled}
-        {...(accounts ? { accounts } : {})}
-        {...extra}
-      />,
-      status,
-    );
-  };
-
-  /** Like `failure`, but a ValidationError shows the settings page (of `scope`) again with its message. */
-  const invalid = (c: Context<WebEnv>, user: SessionUser, scope: string | null, err: unknown) =>
-    err instanceof ValidationError
-      ? page(c, user, scope, { error: err.message }, 400)
-      : failure(c, user, err);
-
   if (notify) {
-    app.get('/notifications', async (c) => {
-      const user = requireUser(c);
-      if (user instanceof Response) return user;
-      try {
-        return await page(c, user, c.req.query('scope') ?? null, {
-          notice: NOTICES[c.req.query('notice') ?? ''] ?? null,
-        });
-      } catch (err) {
-        return invalid(c, user, null, err);
-      }
-    });
-
-    /**
-     * A settings form (every value kept, `scope` read): sign-in and CSRF checks, then `act`; a
-     * ValidationError shows the settings page again with its message, other refusals their page.
-     */
-    const scopedForm = (
-      path: string,
-      act: (
-        c: Context<WebEnv>,
-        user: SessionUser,
-        form: FormValues,
-        scope: string | null,
-      ) => Promise<Response>,
-    ) =>
-      app.post(path, async (c) => {
-        const user = requireUser(c);
-        if (user instanceof Response) return user;
-        const form = await c.req.parseBody({ all: true });
-        if (!csrfOk(user, form._csrf)) return refuseForm(c, user, deps.logger, BACK);
-        const scope = typeof form.scope === 'string' ? form.scope : null;
-        try {
-          return await act(c, user, form, scope);
-        } catch (err) {
-          return invalid(c, user, scope, err);
-        }
-      });
-
-    scopedForm('/notifications/settings', async (c, user, form, scope) => {
-      const saved = await notify.settings.update(viewerOf(user), {
-        scope,
-        emailEnabled: form.emailEnabled === 'on',
-        recipients: typeof form.recipients === 'string' ? form.recipients : '',
-        eventTypes: list(form.eventTypes),
-      });
-      const q = user.role === 'operator' ? `&scope=${encodeURIComponent(saved.scope)}` : '';
-      return c.redirect(`/notifications?notice=saved${q}`, 303);
-    });
-
-    scopedForm('/notifications/webhooks', async (c, user, form, scope) => {
-      const created = await notify.settings.createEndpoint(viewerOf(user), {
-        scope,
-        url: typeof form.url === 'string' ? form.url : '',
-        ...(typeof form.description === 'string' ? { description: form.description } : {}),
-        eventTypes: list(form.eventTypes),
-      });
-      return await page(c, user, created.endpoint.scope, {
-        created: { endpoint: created.endpoint, secret: created.secret.reveal() },
-      });
-    });
-
-    app.post('/notifications/webhooks/:id/delete', async (c) => {
-      const user = requireUser(c);
-      if (user instanceof Response) return user;
-      const form = await c.req.parseBody();
-      if (!csrfOk(user, form._csrf)) return refuseForm(c, user, deps.logger, BACK);
-      try {
-        await notify.settings.deleteEndpoint(viewerOf(user), c.req.param('id'));
-        return c.redirect('/notifications?notice=deleted', 303);
-      } catch (err) {
-        return failure(c, user, err);
-      }
-    });
-
-    app.get('/notifications/deliveries', async (c) => {
-      const user = requireUser(c);
-      if (user instanceof Response) return user;
-      const status = c.req.query('status');
-      const channel = c.req.query('channel');
-      const endpoint = c.req.query('endpoint');
-      const scope = c.req.query('scope');
-      const deliveries = await notify.deliveries.list(viewerOf(user), {
-        ...(status === 'pending' || status === 'delivered' || status === 'failed' ? { status } : {}),
-        ...(channel === 'email' || channel === 'webhook' ? { channel } : {}),
-        ...(endpoint && isUuid(endpoint) ? { endpointId: endpoint } : {}),
-        ...(scope ? { scope } : {}),
-      });
-      return c.html(
-        <DeliveriesPage
-          user={user}
-          sandbox={sandbox}
-          deliveries={deliveries}
-          notice={NOTICES[c.req.query('notice') ?? ''] ?? null}
-          filter={{
-            ...(status ? { status } : {}),
-            ...(channel ? { channel } : {}),
-            ...(endpoint ? { endpoint } : {}),
-            ...(scope ? { scope } : {}),
-          }}
-        />,
-      );
-    });
-
-    app.post('/notifications/deliveries/:id/redeliver', async (c) => {
-      const user = requireUser(c);
-      if (user instanceof Response) return user;
-      const form = await c.req.parseBody();
-      if (!csrfOk(user, form._csrf)) return refuseForm(c, user, deps.logger, BACK);
-      const id = Number(c.req.param('id'));
-      try {
-        await notify.deliveries.redeliver(viewerOf(user), Number.isSafeInteger(id) ? id : 0);
-      } catch (err) {
-        return failure(c, user, err);
-      }
-      await notify.nudge?.().catch(() => {});
-      return c.redirect('/notifications/deliveries?notice=redelivered', 303);
-    });
+    const d: NotifyDeps = { web: deps, notify };
+    app.get('/notifications', (c) => showSettings(c, d));
+    app.post('/notifications/settings', (c) => scopedForm(c, d, saveSettings));
+    app.post('/notifications/webhooks', (c) => scopedForm(c, d, createWebhook));
+    app.post('/notifications/webhooks/:id/delete', (c) => deleteWebhook(c, d));
+    app.get('/notifications/deliveries', (c) => showDeliveries(c, d));
+    app.post('/notifications/deliveries/:id/redeliver', (c) => redeliver(c, d));
   }
-
   const catcher = deps.mailCatcher;
-  if (catcher) {
-    app.get('/sandbox/mail', (c) => {
-      const user = requireUser(c);
-      if (user instanceof Response) return user;
-      return c.html(
-        <CaughtMailPage
-          user={user}
-          sandbox={sandbox}
-          catcherUrl={catcher.url}
-          messages={catcher.messagesFor(viewerOf(user))}
-        />,
-      );
+  if (catcher) app.get('/sandbox/mail', (c) => showCaughtMail(c, deps.simulatorUrl, catcher));
+}
+
+/** Maps the use cases' refusals to pages; rethrows anything else. */
+function failure(c: Context<WebEnv>, user: SessionUser, err: unknown): Response | Promise<Response> {
+  if (err instanceof NotifyError && err.code === 'NOTIFY_FORBIDDEN')
+    return notAllowedPage(c, user, `${err.message}. Nothing was changed.`, err.code, BACK);
+  if (
+    err instanceof NotifyError &&
+    (err.code === 'NOTIFY_ENDPOINT_NOT_FOUND' || err.code === 'NOTIFY_DELIVERY_NOT_FOUND')
+  )
+    return notFoundPage(c, user, `${err.message} in your account.`, err.code, BACK);
+  throw err;
+}
+
+/** A form field's string values (none, one, or a repeated field's). */
+function list(v: string | File | (string | File)[] | undefined): string[] {
+  return (Array.isArray(v) ? v : v === undefined ? [] : [v]).filter(
+    (x): x is string => typeof x === 'string',
+  );
+}
+
+/** The settings page of `scope`: e-mail settings and webhook endpoints. */
+async function settingsPage(
+  c: Context<WebEnv>,
+  d: NotifyDeps,
+  user: SessionUser,
+  scope: string | null,
+  extra: Partial<Parameters<typeof NotificationsPage>[0]> = {},
+  status: 200 | 400 = 200,
+): Promise<Response> {
+  const viewer = viewerOf(user);
+  const accounts = user.role === 'operator' ? await d.web.accounts.listAccounts() : undefined;
+  c.header('Cache-Control', 'no-store');
+  return c.html(
+    <NotificationsPage
+      user={user}
+      sandbox={d.web.simulatorUrl}
+      settings={await d.notify.settings.get(viewer, scope)}
+      endpoints={await d.notify.settings.listEndpoints(viewer, scope)}
+      emailEnabled={d.notify.emailEnabled}
+      {...(accounts ? { accounts } : {})}
+      {...extra}
+    />,
+    status,
+  );
+}
+
+/** Like `failure`, but a ValidationError shows the settings page (of `scope`) again with its message. */
+function invalid(
+  c: Context<WebEnv>,
+  d: NotifyDeps,
+  user: SessionUser,
+  scope: string | null,
+  err: unknown,
+): Response | Promise<Response> {
+  return err instanceof ValidationError
+    ? settingsPage(c, d, user, scope, { error: err.message }, 400)
+    : failure(c, user, err);
+}
+
+/** `GET /notifications`: the settings page (of `?scope=` for operators). */
+async function showSettings(c: Context<WebEnv>, d: NotifyDeps): Promise<Response> {
+  const user = requireUser(c);
+  if (user instanceof Response) return user;
+  try {
+    return await settingsPage(c, d, user, c.req.query('scope') ?? null, {
+      notice: NOTICES[c.req.query('notice') ?? ''] ?? null,
     });
+  } catch (err) {
+    return invalid(c, d, user, null, err);
   }
+}
+
+/**
+ * A settings form (every value kept, `scope` read): sign-in and CSRF checks, then `act`; a
+ * ValidationError shows the settings page again with its message, other refusals their page.
+ */
+async function scopedForm(c: Context<WebEnv>, d: NotifyDeps, act: ScopedAction): Promise<Response> {
+  const user = requireUser(c);
+  if (user instanceof Response) return user;
+  const form = await c.req.parseBody({ all: true });
+  if (!csrfOk(user, form._csrf)) return refuseForm(c, user, d.web.logger, BACK);
+  const scope = typeof form.scope === 'string' ? form.scope : null;
+  try {
+    return await act(c, d, user, form, scope);
+  } catch (err) {
+    return invalid(c, d, user, scope, err);
+  }
+}
+
+/** `POST /notifications/settings`: saves the e-mail settings and the events to send. */
+const saveSettings: ScopedAction = async (c, d, user, form, scope) => {
+  const saved = await d.notify.settings.update(viewerOf(user), {
+    scope,
+    emailEnabled: form.emailEnabled === 'on',
+    recipients: typeof form.recipients === 'string' ? form.recipients : '',
+    eventTypes: list(form.eventTypes),
+  });
+  const q = user.role === 'operator' ? `&scope=${encodeURIComponent(saved.scope)}` : '';
+  return c.redirect(`/notifications?notice=saved${q}`, 303);
+};
+
+/** `POST /notifications/webhooks`: adds an endpoint and shows its signing secret once. */
+const createWebhook: ScopedAction = async (c, d, user, form, scope) => {
+  const created = await d.notify.settings.createEndpoint(viewerOf(user), {
+    scope,
+    url: typeof form.url === 'string' ? form.url : '',
+    ...(typeof form.description === 'string' ? { description: form.description } : {}),
+    eventTypes: list(form.eventTypes),
+  });
+  return await settingsPage(c, d, user, created.endpoint.scope, {
+    created: { endpoint: created.endpoint, secret: created.secret.reveal() },
+  });
+};
+
+/** `POST /notifications/webhooks/:id/delete`. */
+async function deleteWebhook(
+  c: Context<WebEnv, '/notifications/webhooks/:id/delete'>,
+  d: NotifyDeps,
+): Promise<Response> {
+  const user = requireUser(c);
+  if (user instanceof Response) return user;
+  const form = await c.req.parseBody();
+  if (!csrfOk(user, form._csrf)) return refuseForm(c, user, d.web.logger, BACK);
+  try {
+    await d.notify.settings.deleteEndpoint(viewerOf(user), c.req.param('id'));
+    return c.redirect('/notifications?notice=deleted', 303);
+  } catch (err) {
+    return failure(c, user, err);
+  }
+}
+
+/** `GET /notifications/deliveries`: the delivery log, filtered by status, channel, endpoint and scope. */
+async function showDeliveries(c: Context<WebEnv>, d: NotifyDeps): Promise<Response> {
+  const user = requireUser(c);
+  if (user instanceof Response) return user;
+  const status = c.req.query('status');
+  const channel = c.req.query('channel');
+  const endpoint = c.req.query('endpoint');
+  const scope = c.req.query('scope');
+  const deliveries = await d.notify.deliveries.list(viewerOf(user), {
+    ...(status === 'pending' || status === 'delivered' || status === 'failed' ? { status } : {}),
+    ...(channel === 'email' || channel === 'webhook' ? { channel } : {}),
+    ...(endpoint && isUuid(endpoint) ? { endpointId: endpoint } : {}),
+    ...(scope ? { scope } : {}),
+  });
+  return c.html(
+    <DeliveriesPage
+      user={user}
+      sandbox={d.web.simulatorUrl}
+      deliveries={deliveries}
+      notice={NOTICES[c.req.query('notice') ?? ''] ?? null}
+      filter={{
+        ...(status ? { status } : {}),
+        ...(channel ? { channel } : {}),
+        ...(endpoint ? { endpoint } : {}),
+        ...(scope ? { scope } : {}),
+      }}
+    />,
+  );
+}
+
+/** `POST /notifications/deliveries/:id/redeliver`: queues the delivery again and nudges the job. */
+async function redeliver(
+  c: Context<WebEnv, '/notifications/deliveries/:id/redeliver'>,
+  d: NotifyDeps,
+): Promise<Response> {
+  const user = requireUser(c);
+  if (user instanceof Response) return user;
+  const form = await c.req.parseBody();
+  if (!csrfOk(user, form._csrf)) return refuseForm(c, user, d.web.logger, BACK);
+  const id = Number(c.req.param('id'));
+  try {
+    await d.notify.deliveries.redeliver(viewerOf(user), Number.isSafeInteger(id) ? id : 0);
+  } catch (err) {
+    return failure(c, user, err);
+  }
+  await d.notify.nudge?.().catch(() => {});
+  return c.redirect('/notifications/deliveries?notice=redelivered', 303);
+}
+
+/** `GET /sandbox/mail` (sandbox mode): the mail the catcher holds for this user. */
+function showCaughtMail(
+  c: Context<WebEnv>,
+  sandbox: string | null,
+  catcher: MailCatcher,
+): Response | Promise<Response> {
+  const user = requireUser(c);
+  if (user instanceof Response) return user;
+  return c.html(
+    <CaughtMailPage
+      user={user}
+      sandbox={sandbox}
+      catcherUrl={catcher.url}
+      messages={catcher.messagesFor(viewerOf(user))}
+    />,
+  );
 }

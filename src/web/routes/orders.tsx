@@ -49,87 +49,99 @@ function readFilter(c: Context<WebEnv>): {
 
 /** `/orders` (list with filters) and `/orders/:orderId` (detail). */
 export function registerOrderRoutes(app: Hono<WebEnv>, deps: WebDeps, orders: Orders): void {
-  app.get('/orders', async (c) => {
-    const user = requireUser(c);
-    if (user instanceof Response) return user;
-    const viewer = viewerOf(user);
-    const { form, filter, error } = readFilter(c);
-    const cursor = c.req.query('cursor');
-    let page: Awaited<ReturnType<Orders['list']>> = { orders: [], nextCursor: null };
-    let message = error;
-    if (!message) {
-      try {
-        page = await orders.list(viewer, filter, { limit: 50, ...(cursor ? { cursor } : {}) });
-      } catch (err) {
-        if (!(err instanceof AppError)) throw err;
-        const field = typeof err.details.field === 'string' ? err.details.field : 'Filter';
-        message = `${field}: ${err.message}`;
-      }
-    }
-    const next = page.nextCursor
-      ? `/orders?${new URLSearchParams({ ...form, cursor: page.nextCursor }).toString()}`
-      : null;
-    return c.html(
-      <OrdersPage
-        user={user}
-        sandbox={deps.simulatorUrl}
-        connections={await deps.connections.list(viewer)}
-        syncs={await orders.syncs(viewer)}
-        orders={page.orders}
-        form={form}
-        nextHref={next}
-        error={message}
-        notice={c.req.query('imported') ? `Import finished: ${c.req.query('imported')}.` : null}
-      />,
-      message ? 400 : 200,
-    );
-  });
+  app.get('/orders', (c) => listOrders(c, deps, orders));
+  app.post('/orders/sync', (c) => importNow(c, deps, orders));
+  app.get('/orders/:orderId', (c) => showOrder(c, deps, orders));
+}
 
-  // Import now: runs each visible connection's import (a connection already importing elsewhere is skipped).
-  app.post('/orders/sync', async (c) => {
-    const user = requireUser(c);
-    if (user instanceof Response) return user;
-    const form = await c.req.parseBody();
-    if (!csrfOk(user, form._csrf)) return refuseForm(c, user, null);
-    const viewer = viewerOf(user);
-    const counts = { changed: 0, paused: 0, busy: 0, failed: 0 };
-    for (const connection of await deps.connections.list(viewer)) {
-      if (connection.state === 'disconnected') continue;
-      try {
-        const outcome = await orders.sync(viewer, connection.id);
-        if (outcome.status === 'done') counts.changed += outcome.ordersChanged;
-        else counts[outcome.status]++;
-      } catch (err) {
-        deps.logger.warn({ connectionId: connection.id, err: (err as Error).message }, 'import now failed');
-        counts.failed++;
-      }
-    }
-    const summary = [
-      `${counts.changed} orders new or changed`,
-      counts.paused ? `${counts.paused} paused (renew first)` : '',
-      counts.busy ? `${counts.busy} already importing` : '',
-      counts.failed ? `${counts.failed} failed (see Imports)` : '',
-    ]
-      .filter(Boolean)
-      .join(', ');
-    return c.redirect(`/orders?imported=${encodeURIComponent(summary)}`, 303);
-  });
-
-  app.get('/orders/:orderId', async (c) => {
-    const user = requireUser(c);
-    if (user instanceof Response) return user;
-    const viewer = viewerOf(user);
-    const connectionId = c.req.query('connection') || undefined;
+/** `GET /orders`: one page of the visible orders, filtered, with each connection's import state. */
+async function listOrders(c: Context<WebEnv>, deps: WebDeps, orders: Orders): Promise<Response> {
+  const user = requireUser(c);
+  if (user instanceof Response) return user;
+  const viewer = viewerOf(user);
+  const { form, filter, error } = readFilter(c);
+  const cursor = c.req.query('cursor');
+  let page: Awaited<ReturnType<Orders['list']>> = { orders: [], nextCursor: null };
+  let message = error;
+  if (!message) {
     try {
-      const order = await orders.get(viewer, c.req.param('orderId'), connectionId);
-      const connection =
-        (await deps.connections.list(viewer)).find((x) => x.id === order.connectionId) ?? null;
-      return c.html(
-        <OrderPage user={user} sandbox={deps.simulatorUrl} order={order} connection={connection} />,
-      );
+      page = await orders.list(viewer, filter, { limit: 50, ...(cursor ? { cursor } : {}) });
     } catch (err) {
-      if (!(err instanceof OrdersError)) throw err;
-      return notFoundPage(c, user, 'There is no such order in your account.', 'ORDERS_NOT_FOUND');
+      if (!(err instanceof AppError)) throw err;
+      const field = typeof err.details.field === 'string' ? err.details.field : 'Filter';
+      message = `${field}: ${err.message}`;
     }
-  });
+  }
+  const next = page.nextCursor
+    ? `/orders?${new URLSearchParams({ ...form, cursor: page.nextCursor }).toString()}`
+    : null;
+  return c.html(
+    <OrdersPage
+      user={user}
+      sandbox={deps.simulatorUrl}
+      connections={await deps.connections.list(viewer)}
+      syncs={await orders.syncs(viewer)}
+      orders={page.orders}
+      form={form}
+      nextHref={next}
+      error={message}
+      notice={c.req.query('imported') ? `Import finished: ${c.req.query('imported')}.` : null}
+    />,
+    message ? 400 : 200,
+  );
+}
+
+/**
+ * `POST /orders/sync`, "Import now": runs each visible connection's import (a connection already
+ * importing elsewhere is skipped) and comes back with a summary.
+ */
+async function importNow(c: Context<WebEnv>, deps: WebDeps, orders: Orders): Promise<Response> {
+  const user = requireUser(c);
+  if (user instanceof Response) return user;
+  const form = await c.req.parseBody();
+  if (!csrfOk(user, form._csrf)) return refuseForm(c, user, null);
+  const viewer = viewerOf(user);
+  const counts = { changed: 0, paused: 0, busy: 0, failed: 0 };
+  for (const connection of await deps.connections.list(viewer)) {
+    if (connection.state === 'disconnected') continue;
+    try {
+      const outcome = await orders.sync(viewer, connection.id);
+      if (outcome.status === 'done') counts.changed += outcome.ordersChanged;
+      else counts[outcome.status]++;
+    } catch (err) {
+      deps.logger.warn({ connectionId: connection.id, err: (err as Error).message }, 'import now failed');
+      counts.failed++;
+    }
+  }
+  const summary = [
+    `${counts.changed} orders new or changed`,
+    counts.paused ? `${counts.paused} paused (renew first)` : '',
+    counts.busy ? `${counts.busy} already importing` : '',
+    counts.failed ? `${counts.failed} failed (see Imports)` : '',
+  ]
+    .filter(Boolean)
+    .join(', ');
+  return c.redirect(`/orders?imported=${encodeURIComponent(summary)}`, 303);
+}
+
+/** `GET /orders/:orderId`: one order (of `?connection=` when the same order is visible through two). */
+async function showOrder(
+  c: Context<WebEnv, '/orders/:orderId'>,
+  deps: WebDeps,
+  orders: Orders,
+): Promise<Response> {
+  const user = requireUser(c);
+  if (user instanceof Response) return user;
+  const viewer = viewerOf(user);
+  const connectionId = c.req.query('connection') || undefined;
+  try {
+    const order = await orders.get(viewer, c.req.param('orderId'), connectionId);
+    const connection = (await deps.connections.list(viewer)).find((x) => x.id === order.connectionId) ?? null;
+    return c.html(
+      <OrderPage user={user} sandbox={deps.simulatorUrl} order={order} connection={connection} />,
+    );
+  } catch (err) {
+    if (!(err instanceof OrdersError)) throw err;
+    return notFoundPage(c, user, 'There is no such order in your account.', 'ORDERS_NOT_FOUND');
+  }
 }
