@@ -14,7 +14,8 @@ import {
 } from './routes/amazon-notifications.js';
 import { answerRefusal, bodyLimitFor, inputGuard } from './input-guard.js';
 import { registerSandboxRoutes } from './routes/sandbox.js';
-import { registerConnectionRoutes } from './routes/connections.js';
+import { connectionNotFound, registerConnectionRoutes } from './routes/connections.js';
+import { ConnectionsError } from '../connections/errors.js';
 import { registerListingRoutes } from './routes/listings.js';
 import { registerOrderRoutes } from './routes/orders.js';
 import { registerOAuthRoutes } from './routes/oauth.js';
@@ -137,6 +138,10 @@ function answerError(err: Error, c: Context<WebEnv>, logger: Logger): Response |
     );
   }
   if (err instanceof HTTPException) return err.getResponse();
+  // A connection the user may not see (or that does not exist), from any page of one connection.
+  const user = c.get('user') ?? null;
+  if (user && err instanceof ConnectionsError && err.code === 'CONNECTION_NOT_FOUND')
+    return connectionNotFound(c, user);
   logger.error(
     { err: { name: err.name, message: err.message, code: (err as { code?: unknown }).code } },
     'request failed',

@@ -222,25 +222,19 @@ async function showConnection(c: ConnectionContext, deps: WebDeps): Promise<Resp
   const user = requireUser(c);
   if (user instanceof Response) return user;
   const viewer = viewerOf(user);
-  try {
-    const connection = await deps.connections.get(viewer, c.req.param('id'));
-    const [row] = await rowsFor(deps, [connection]);
-    const history = await deps.connections.history(viewer, connection.id);
-    return c.html(
-      <ConnectionPage
-        user={user}
-        connection={connection}
-        applicationName={row!.applicationName}
-        history={history}
-        notice={NOTICES[c.req.query('notice') ?? ''] ?? null}
-        sandbox={deps.simulatorUrl}
-      />,
-    );
-  } catch (err) {
-    if (err instanceof ConnectionsError && err.code === 'CONNECTION_NOT_FOUND')
-      return connectionNotFound(c, user);
-    throw err;
-  }
+  const connection = await deps.connections.get(viewer, c.req.param('id'));
+  const [row] = await rowsFor(deps, [connection]);
+  const history = await deps.connections.history(viewer, connection.id);
+  return c.html(
+    <ConnectionPage
+      user={user}
+      connection={connection}
+      applicationName={row!.applicationName}
+      history={history}
+      notice={NOTICES[c.req.query('notice') ?? ''] ?? null}
+      sandbox={deps.simulatorUrl}
+    />,
+  );
 }
 
 /** `POST /connections/:id/renew`: sends the browser to Amazon's consent page to authorize again. */
@@ -258,8 +252,6 @@ async function startRenew(c: ConnectionContext, deps: WebDeps): Promise<Response
     c.header('Referrer-Policy', 'no-referrer');
     return c.redirect(url, 303);
   } catch (err) {
-    if (err instanceof ConnectionsError && err.code === 'CONNECTION_NOT_FOUND')
-      return connectionNotFound(c, user);
     if (err instanceof ConnectionsError && err.code === 'APPLICATION_REJECTED')
       return refused(c, user, 'Renewing cannot help right now', err);
     if (err instanceof ConnectionsError && err.code === 'CONNECTION_NOT_RENEWABLE')
@@ -270,23 +262,17 @@ async function startRenew(c: ConnectionContext, deps: WebDeps): Promise<Response
 
 /** The confirmation page, or the detail page when there is nothing left to disconnect. */
 async function confirmDisconnect(c: ConnectionContext, deps: WebDeps, user: SessionUser): Promise<Response> {
-  try {
-    const connection = await deps.connections.get(viewerOf(user), c.req.param('id'));
-    if (connection.state === 'disconnected') return c.redirect(`/connections/${connection.id}`, 303);
-    const [row] = await rowsFor(deps, [connection]);
-    return await c.html(
-      <DisconnectPage
-        user={user}
-        connection={connection}
-        applicationName={row!.applicationName}
-        sandbox={deps.simulatorUrl}
-      />,
-    );
-  } catch (err) {
-    if (err instanceof ConnectionsError && err.code === 'CONNECTION_NOT_FOUND')
-      return connectionNotFound(c, user);
-    throw err;
-  }
+  const connection = await deps.connections.get(viewerOf(user), c.req.param('id'));
+  if (connection.state === 'disconnected') return c.redirect(`/connections/${connection.id}`, 303);
+  const [row] = await rowsFor(deps, [connection]);
+  return await c.html(
+    <DisconnectPage
+      user={user}
+      connection={connection}
+      applicationName={row!.applicationName}
+      sandbox={deps.simulatorUrl}
+    />,
+  );
 }
 
 /** `GET /connections/:id/disconnect`: asks before deleting the token. */
@@ -304,12 +290,6 @@ async function disconnect(c: ConnectionContext, deps: WebDeps): Promise<Response
   if (!csrfOk(user, form._csrf)) return refuseForm(c, user, deps.logger);
   // Deleting the token cannot be undone: without the confirmation step's field, ask first.
   if (form.confirm !== 'yes') return confirmDisconnect(c, deps, user);
-  try {
-    const connection = await deps.connections.disconnect(viewerOf(user), c.req.param('id'), c.get('ip'));
-    return c.redirect(`/connections/${connection.id}?notice=disconnected`, 303);
-  } catch (err) {
-    if (err instanceof ConnectionsError && err.code === 'CONNECTION_NOT_FOUND')
-      return connectionNotFound(c, user);
-    throw err;
-  }
+  const connection = await deps.connections.disconnect(viewerOf(user), c.req.param('id'), c.get('ip'));
+  return c.redirect(`/connections/${connection.id}?notice=disconnected`, 303);
 }

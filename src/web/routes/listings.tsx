@@ -1,6 +1,5 @@
 import type { Context, Hono } from 'hono';
 import type { SessionUser } from '../../accounts/service.js';
-import { ConnectionsError } from '../../connections/errors.js';
 import type { Connection } from '../../connections/repository.js';
 import { ValidationError } from '../../kernel/errors.js';
 import { describeProblem, parseJsonSafely } from '../../kernel/input.js';
@@ -15,7 +14,7 @@ import {
   type ListingFormValues,
 } from '../pages/listings.js';
 import { csrfOk } from '../session.js';
-import { connectionNotFound, viewerOf } from './connections.js';
+import { viewerOf } from './connections.js';
 
 /** What a form turns into, before the outbox checks it. */
 type Built = { kind: 'put' | 'patch' | 'delete'; body?: unknown; preview?: boolean };
@@ -65,13 +64,7 @@ async function userAndConnection(
 ): Promise<{ user: SessionUser; connection: Connection } | Response> {
   const user = requireUser(c);
   if (user instanceof Response) return user;
-  try {
-    return { user, connection: await deps.connections.get(viewerOf(user), c.req.param('id') ?? '') };
-  } catch (err) {
-    if (err instanceof ConnectionsError && err.code === 'CONNECTION_NOT_FOUND')
-      return connectionNotFound(c, user);
-    throw err;
-  }
+  return { user, connection: await deps.connections.get(viewerOf(user), c.req.param('id') ?? '') };
 }
 
 /** The connection's listings page: forms, counts and the latest 50 changes. */
