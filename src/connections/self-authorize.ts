@@ -70,16 +70,25 @@ async function refuseImport(
 ): Promise<never> {
   const code = 'SELF_AUTH_REJECTED';
   const { message, field, extra = {} } = refusal;
-  await deps.audit.record({
+  await auditImportFailure(deps, at, { code, reason: message, ...(field ? { field } : {}), ...extra });
+  throw new ConnectionsError(code, message, field ? { details: { field } } : {});
+}
+
+/** The audit entry of a refused self-authorized import (its region added to `detail`). */
+function auditImportFailure(
+  deps: ConnectionsDeps,
+  at: ImportContext,
+  detail: Record<string, unknown>,
+): Promise<void> {
+  return deps.audit.record({
     accountId: at.accountId,
     actorUserId: viewerUserId(at.viewer),
     actor: viewerActor(at.viewer),
     action: 'connection.self_authorize',
     outcome: 'failure',
-    detail: { code, reason: message, region: at.region, ...(field ? { field } : {}), ...extra },
+    detail: { ...detail, region: at.region },
     ip: at.ip,
   });
-  throw new ConnectionsError(code, message, field ? { details: { field } } : {});
 }
 
 /** Verifies the refresh token with one refresh call; audits and throws SELF_AUTH_REJECTED when Amazon refuses it. */
@@ -92,15 +101,7 @@ async function verifyRefreshToken(
   try {
     return await deps.lwa.refresh(await deps.applications.credentials(app.id), refreshToken);
   } catch (err) {
-    await deps.audit.record({
-      accountId: at.accountId,
-      actorUserId: viewerUserId(at.viewer),
-      actor: viewerActor(at.viewer),
-      action: 'connection.self_authorize',
-      outcome: 'failure',
-      detail: { code: err instanceof AmazonError ? err.code : 'unknown', region: at.region },
-      ip: at.ip,
-    });
+    await auditImportFailure(deps, at, { code: err instanceof AmazonError ? err.code : 'unknown' });
     const why =
       err instanceof AmazonError && err.code === 'LWA_INVALID_GRANT'
         ? 'Amazon did not accept this refresh token for this app (revoked, for another app, or mistyped)'
