@@ -25,6 +25,7 @@ export const MODEL_FILES = [
   'sellers.json',
   'tokens_2021-03-01.json',
   'application_2023-11-30.json',
+  'reports_2021-06-30.json',
 ] as const;
 
 /** Where the generated files go, relative to the repository root. */

@@ -24,7 +24,9 @@ export type AmazonErrorCode =
   | 'SPAPI_SERVER_ERROR'
   | 'SPAPI_UNAVAILABLE'
   | 'SPAPI_BAD_RESPONSE'
-  | 'SPAPI_ERROR';
+  | 'SPAPI_ERROR'
+  | 'REPORT_DOCUMENT_EXPIRED'
+  | 'REPORT_DOCUMENT_UNAVAILABLE';
 
 /**
  * A failure talking to Amazon. `amazonCode` / `amazonMessage` are Amazon's own words (never

@@ -45,6 +45,25 @@ export {
   type SearchOrdersParams,
 } from './operations/orders.js';
 export {
+  REPORT_TYPES,
+  cancelReportRequest,
+  createReportRequest,
+  getReportDocumentRequest,
+  getReportRequest,
+  getReportsRequest,
+  processCancelReport,
+  processCreateReport,
+  processGetReport,
+  processGetReportDocument,
+  processGetReports,
+  readReport,
+  type CreateReportParams,
+  type GetReportsParams,
+  type ReportDocumentLink,
+  type ReportProcessingStatus,
+  type ReportView,
+} from './operations/reports.js';
+export {
   getMarketplaceParticipationsRequest,
   parseParticipations,
   processGetMarketplaceParticipations,

@@ -24,6 +24,11 @@ export const USAGE_PLANS: Readonly<Record<string, UsagePlan>> = Object.freeze({
   searchListingsItems: { rate: 5, burst: 5 },
   createRestrictedDataToken: { rate: 1, burst: 10 },
   rotateApplicationClientSecret: { rate: 0.0167, burst: 1 },
+  createReport: { rate: 0.0167, burst: 15 },
+  getReport: { rate: 2, burst: 15 },
+  getReports: { rate: 0.0222, burst: 10 },
+  cancelReport: { rate: 0.0222, burst: 10 },
+  getReportDocument: { rate: 0.0167, burst: 15 },
 });
 
 /** The most conservative plan, for calls to operations not in the table. */
@@ -44,6 +49,11 @@ const ROUTES: [RegExp, string, string][] = [
   [/^\/listings\/2021-08-01\/items\/[^/]+$/, 'GET', 'searchListingsItems'],
   [/^\/tokens\/2021-03-01\/restrictedDataToken$/, 'POST', 'createRestrictedDataToken'],
   [/^\/applications\/2023-11-30\/clientSecret$/, 'POST', 'rotateApplicationClientSecret'],
+  [/^\/reports\/2021-06-30\/reports$/, 'POST', 'createReport'],
+  [/^\/reports\/2021-06-30\/reports$/, 'GET', 'getReports'],
+  [/^\/reports\/2021-06-30\/reports\/[^/]+$/, 'GET', 'getReport'],
+  [/^\/reports\/2021-06-30\/reports\/[^/]+$/, 'DELETE', 'cancelReport'],
+  [/^\/reports\/2021-06-30\/documents\/[^/]+$/, 'GET', 'getReportDocument'],
 ];
 
 /** The operation a method + path calls, or a stable key for an unknown one (its own bucket). */

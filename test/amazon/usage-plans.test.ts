@@ -32,6 +32,7 @@ describe("the client's usage plans", () => {
       ...plansIn('listingsItems_2021-08-01.json'),
       ...plansIn('tokens_2021-03-01.json'),
       ...plansIn('application_2023-11-30.json'),
+      ...plansIn('reports_2021-06-30.json'),
     };
     for (const [operation, plan] of Object.entries(USAGE_PLANS))
       expect({ operation, plan }).toEqual({ operation, plan: fromModels[operation] });
@@ -42,6 +43,9 @@ describe("the client's usage plans", () => {
     expect(operationFor('GET', '/orders/2026-01-01/orders/111-1234567-1234567')).toBe('getOrder');
     expect(operationFor('PATCH', '/listings/2021-08-01/items/A1/SKU-1')).toBe('patchListingsItem');
     expect(operationFor('GET', '/orders/v0/orders/111-1234567-1234567/orderItems')).toBe('getOrderItems');
+    expect(operationFor('GET', '/reports/2021-06-30/reports/R1')).toBe('getReport');
+    expect(operationFor('DELETE', '/reports/2021-06-30/reports/R1')).toBe('cancelReport');
+    expect(operationFor('GET', '/reports/2021-06-30/reports')).toBe('getReports');
     expect(operationFor('GET', '/catalog/2022-04-01/items')).toBe('GET /catalog/2022-04-01/items');
   });
 });

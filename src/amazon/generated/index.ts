@@ -7,3 +7,4 @@ export * as ListingsItemsV20210801 from './listingsItems_2021-08-01.js';
 export * as Sellers from './sellers.js';
 export * as TokensV20210301 from './tokens_2021-03-01.js';
 export * as ApplicationV20231130 from './application_2023-11-30.js';
+export * as ReportsV20210630 from './reports_2021-06-30.js';
