@@ -1,6 +1,6 @@
 import { Hono } from 'hono';
 import { createOffsetClock, systemClock, type Clock, type OffsetClock } from '../kernel/clock.js';
-import { createSeededRandom, cryptoRandom, randomUuid, type Random } from '../kernel/random.js';
+import { createSeededRandom, cryptoRandom, randomToken, randomUuid, type Random } from '../kernel/random.js';
 import { resolveSimulatorConfig, type SimulatorConfig } from './config.js';
 import type { SimContext, SimEnv } from './context.js';
 import { MIN_CONTROL_TOKEN_LENGTH, newControlToken, registerControlGuard } from './control-auth.js';
@@ -11,6 +11,8 @@ import { registerIndexPage } from './index-page.js';
 import { registerLwa } from './lwa.js';
 import { registerNotificationControls } from './notifications.js';
 import { registerOrderControls } from './orders-generator.js';
+import { registerReportControls } from './reports-controls.js';
+import { registerReportDownloads } from './reports-documents.js';
 import { routeRegion } from './region.js';
 import { registerStaticSandbox } from './static-sandbox.js';
 import { registerSellerCentral } from './seller-central/index.js';
@@ -18,6 +20,7 @@ import { applicationsOperations } from './spapi/applications.js';
 import { listingsOperations } from './spapi/listings.js';
 import { ordersOperations } from './spapi/orders.js';
 import { ordersV0Operations } from './spapi/orders-v0.js';
+import { reportsOperations } from './spapi/reports.js';
 import { registerOperations } from './spapi/pipeline.js';
 import { sellersOperations } from './spapi/sellers.js';
 import { tokensOperations } from './spapi/restricted-data-tokens.js';
@@ -71,6 +74,7 @@ export const ALL_OPERATIONS = [
   ...listingsOperations,
   ...tokensOperations,
   ...applicationsOperations,
+  ...reportsOperations,
 ];
 
 /** Builds the simulator. Nothing listens on a port: see server.ts for that. */
@@ -111,7 +115,10 @@ export function createSimulator(options: SimulatorOptions = {}): Simulator {
   registerOrderControls(app, ctx);
   registerListingControls(app, ctx);
   registerNotificationControls(app, ctx);
+  registerReportControls(app, ctx);
   registerStaticSandbox(app, ctx);
+  // Report document URLs are signed with a secret of this run (never the seeded `random`).
+  registerReportDownloads(app, ctx, Buffer.from(randomToken(options.secretRandom ?? cryptoRandom, 32)));
   registerLwa(app, ctx);
   registerSellerCentral(app, ctx);
   registerOperations(app, ctx, ALL_OPERATIONS);

@@ -95,6 +95,18 @@ export interface SimulatorConfig {
    * 'omit' drops the whole object. BuyerInfo is omitted either way.
    */
   ordersV0AddressWithoutRdt: 'non-pii' | 'omit';
+  /** Reports API: simulated seconds a new report stays IN_QUEUE. */
+  reportQueueSeconds: number;
+  /** Reports API: simulated seconds a report is IN_PROGRESS (minutes on Amazon, https://developer-docs.amazon.com/sp-api/docs/reports-api-v2021-06-30-retrieve-a-report). */
+  reportProcessingSeconds: number;
+  /** Life of a report document URL (https://developer-docs.amazon.com/sp-api/docs/reports-api-v2021-06-30-reference: "This URL expires after 5 minutes"). */
+  reportDocumentTtlSeconds: number;
+  /** Longest order-tracking report range; longer ranges end FATAL with Amazon's "Date range exceeded" document. */
+  reportMaxRangeDays: number;
+  /** Documents at least this many bytes are GZIP-compressed (0: always, -1: never). */
+  reportGzipMinBytes: number;
+  /** UNCONFIRMED (Amazon says only "regularly"): length of a settlement period. */
+  settlementPeriodDays: number;
   /** How many request log entries are kept (oldest dropped first). */
   requestLogLimit: number;
   /** Seed for the simulator's own randomness (fault shares, generated data). */
@@ -126,6 +138,12 @@ export const DEFAULT_SIMULATOR_CONFIG: Readonly<SimulatorConfig> = Object.freeze
   ordersDefaultBeforeLagMs: 2 * MINUTE,
   searchOrdersRequireMarketplaceIds: false,
   ordersV0AddressWithoutRdt: 'non-pii',
+  reportQueueSeconds: 15,
+  reportProcessingSeconds: 120,
+  reportDocumentTtlSeconds: 300,
+  reportMaxRangeDays: 30,
+  reportGzipMinBytes: 1024,
+  settlementPeriodDays: 14,
   requestLogLimit: 10_000,
   seed: 1,
 });
@@ -136,5 +154,30 @@ export function resolveSimulatorConfig(overrides: Partial<SimulatorConfig> = {})
   if (!(config.speed > 0) || !Number.isFinite(config.speed)) {
     throw new RangeError(`simulator speed must be a positive number (got ${config.speed})`);
   }
+  checkReportConfig(config);
   return config;
+}
+
+/** The Reports knobs must be whole, non-negative numbers (the settlement period at least a day). */
+function checkReportConfig(config: SimulatorConfig): void {
+  const counts = {
+    reportQueueSeconds: config.reportQueueSeconds,
+    reportProcessingSeconds: config.reportProcessingSeconds,
+    reportDocumentTtlSeconds: config.reportDocumentTtlSeconds,
+    reportMaxRangeDays: config.reportMaxRangeDays,
+  };
+  for (const [name, value] of Object.entries(counts)) {
+    if (!Number.isFinite(value) || value < 0)
+      throw new RangeError(`simulator ${name} must be >= 0 (got ${value})`);
+  }
+  if (!Number.isInteger(config.reportGzipMinBytes) || config.reportGzipMinBytes < -1) {
+    throw new RangeError(
+      `simulator reportGzipMinBytes must be an integer >= -1 (got ${config.reportGzipMinBytes})`,
+    );
+  }
+  if (!Number.isInteger(config.settlementPeriodDays) || config.settlementPeriodDays < 1) {
+    throw new RangeError(
+      `simulator settlementPeriodDays must be a positive integer (got ${config.settlementPeriodDays})`,
+    );
+  }
 }

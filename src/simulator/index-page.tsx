@@ -10,6 +10,7 @@ const CONTROLS: [string, string][] = [
   ['GET /_sim/authorizations', 'who authorized what, and until when'],
   ['GET /_sim/orders?sellingPartnerId=…', 'orders, for checking an importer'],
   ['GET /_sim/listings?sellingPartnerId=…', 'listings as applied'],
+  ['GET /_sim/reports', 'reports, documents and schedules (Reports API)'],
   ['GET /_sim/notifications', 'notifications sent (e.g. new client secrets)'],
   ['GET /_sim/faults', 'injected faults'],
   ['GET /_sim/requests', 'the request log'],

@@ -207,6 +207,74 @@ export interface SimBucket {
   updatedAtSim?: number;
 }
 
+/** A Reports API 2021-06-30 report (https://developer-docs.amazon.com/sp-api/docs/reports-api-v2021-06-30-reference). Keyed by reportId. */
+export interface SimReport {
+  reportId: string;
+  sellingPartnerId: string;
+  /** The application that asked for it; null for Amazon's own (settlement) reports, seen by every app. */
+  appId: string | null;
+  region: Region;
+  reportType: string;
+  marketplaceIds: string[];
+  reportOptions?: Record<string, string>;
+  dataStartTime: number;
+  dataEndTime: number;
+  createdAt: number;
+  reportScheduleId?: string;
+  /** Simulated time spent IN_QUEUE, then IN_PROGRESS; null processing: stuck IN_PROGRESS forever. */
+  queueMs: number;
+  processingMs: number | null;
+  /** A `/_sim/reports/behaviour` rule made it end FATAL. */
+  forceFatal?: boolean;
+  /** Frozen once: by cancelReport, or when the report is first seen after its processing ended. */
+  result?: { status: 'DONE' | 'CANCELLED' | 'FATAL'; reportDocumentId?: string; cancelledAt?: number };
+}
+
+/** A report document behind getReportDocument's presigned URL. Keyed by reportDocumentId. */
+export interface SimReportDocument {
+  reportDocumentId: string;
+  reportId: string;
+  sellingPartnerId: string;
+  appId: string | null;
+  region: Region;
+  contentType: string;
+  /** GZIP-compressed (`compressionAlgorithm: "GZIP"`); the body is then base64 of the GZIP bytes. */
+  compressed: boolean;
+  body: string;
+  /** Uncompressed size in bytes. */
+  size: number;
+  createdAt: number;
+  /** Raised by `/_sim/reports/expire-document-urls`: URLs signed for an earlier value have expired. */
+  urlGeneration: number;
+}
+
+/** A report schedule, the seller's (created through the API) or Amazon's (settlements). Keyed by id. */
+export interface SimReportSchedule {
+  reportScheduleId: string;
+  sellingPartnerId: string;
+  /** null: Amazon's own schedule, seen by every app and not cancellable. */
+  appId: string | null;
+  region: Region;
+  reportType: string;
+  marketplaceIds: string[];
+  reportOptions?: Record<string, string>;
+  /** ISO 8601 period as the model lists it (`P1D`, `PT15M`, `P1M`, …). */
+  period: string;
+  nextReportAt: number;
+  createdAt: number;
+}
+
+/** A `/_sim/reports/behaviour` rule: how reports created from now on are processed. */
+export interface SimReportBehaviour {
+  id: string;
+  outcome: 'normal' | 'fatal' | 'stuck' | 'slow';
+  processingSeconds?: number;
+  reportType?: string;
+  sellingPartnerId?: string;
+  /** Applies to this many more reports, then goes away; absent: until removed. */
+  remaining?: number;
+}
+
 export interface SimState {
   apps: Map<string, SimApp>;
   sellers: Map<string, SimSeller>;
@@ -221,6 +289,10 @@ export interface SimState {
   requestLog: SimRequestLogEntry[];
   faults: SimFaultRule[];
   buckets: Map<string, SimBucket>;
+  reports: Map<string, SimReport>;
+  reportDocuments: Map<string, SimReportDocument>;
+  reportSchedules: Map<string, SimReportSchedule>;
+  reportBehaviours: SimReportBehaviour[];
 }
 
 /** An empty world. */
@@ -239,6 +311,10 @@ export function createEmptyState(): SimState {
     requestLog: [],
     faults: [],
     buckets: new Map(),
+    reports: new Map(),
+    reportDocuments: new Map(),
+    reportSchedules: new Map(),
+    reportBehaviours: [],
   };
 }
 

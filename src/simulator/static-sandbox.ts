@@ -23,6 +23,7 @@ export const SANDBOX_MODELS = [
   'sellers',
   'tokens_2021-03-01',
   'application_2023-11-30',
+  'reports_2021-06-30',
 ] as const;
 
 /** https://developer-docs.amazon.com/sp-api/docs/sp-api-endpoints: sandbox throttling is fixed at rate 5, burst 15 for every operation. */

@@ -19,8 +19,8 @@ import {
 /**
  * Every SP-API response of the simulator validates against Amazon's model schema for its operation
  * and status. This file covers what every operation shares (403 variants, 429, 500, 503) and the
- * Sellers, Tokens and Application Management operations; conformance-orders and
- * conformance-listings cover their APIs.
+ * Sellers, Tokens and Application Management operations; conformance-orders,
+ * conformance-listings and conformance-reports cover their APIs.
  */
 
 const recorder = createConformanceRecorder(schemas);
@@ -41,6 +41,15 @@ const EXPECTED_OPERATIONS = [
   'searchListingsItems',
   'createRestrictedDataToken',
   'rotateApplicationClientSecret',
+  'getReports',
+  'createReport',
+  'getReport',
+  'cancelReport',
+  'getReportDocument',
+  'getReportSchedules',
+  'createReportSchedule',
+  'getReportSchedule',
+  'cancelReportSchedule',
 ];
 
 const ITEM = `/listings/2021-08-01/items/${SELLERS.NA}/CONFORMANCE-1?marketplaceIds=${US}`;
@@ -92,6 +101,26 @@ const SAMPLES: Record<string, { method: string; path: string; body?: unknown; gr
     path: '/applications/2023-11-30/clientSecret',
     grantless: true,
   },
+  getReports: { method: 'GET', path: '/reports/2021-06-30/reports?reportTypes=GET_SALES_AND_TRAFFIC_REPORT' },
+  createReport: {
+    method: 'POST',
+    path: '/reports/2021-06-30/reports',
+    body: { reportType: 'GET_SALES_AND_TRAFFIC_REPORT', marketplaceIds: [US] },
+  },
+  getReport: { method: 'GET', path: '/reports/2021-06-30/reports/12345678901' },
+  cancelReport: { method: 'DELETE', path: '/reports/2021-06-30/reports/12345678901' },
+  getReportDocument: { method: 'GET', path: '/reports/2021-06-30/documents/amzn1.spdoc.1.4.na.unknown.1' },
+  getReportSchedules: {
+    method: 'GET',
+    path: '/reports/2021-06-30/schedules?reportTypes=GET_SALES_AND_TRAFFIC_REPORT',
+  },
+  createReportSchedule: {
+    method: 'POST',
+    path: '/reports/2021-06-30/schedules',
+    body: { reportType: 'GET_SALES_AND_TRAFFIC_REPORT', marketplaceIds: [US], period: 'P1D' },
+  },
+  getReportSchedule: { method: 'GET', path: '/reports/2021-06-30/schedules/12345678901' },
+  cancelReportSchedule: { method: 'DELETE', path: '/reports/2021-06-30/schedules/12345678901' },
 };
 
 const implemented = implementedOperations();

@@ -73,6 +73,15 @@ describe('usage-plan table (https://developer-docs.amazon.com/sp-api/docs/usage-
         'searchListingsItems',
         'createRestrictedDataToken',
         'rotateApplicationClientSecret',
+        'getReports',
+        'createReport',
+        'getReport',
+        'cancelReport',
+        'getReportSchedules',
+        'createReportSchedule',
+        'getReportSchedule',
+        'cancelReportSchedule',
+        'getReportDocument',
       ].sort(),
     );
   });

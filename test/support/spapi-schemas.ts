@@ -13,7 +13,7 @@ import Ajv04Module from 'ajv-draft-04';
 import addFormatsModule from 'ajv-formats';
 import type { ErrorObject, ValidateFunction } from 'ajv';
 
-/** The six vendored models, by file name without `.json`. */
+/** The vendored models, by file name without `.json`. */
 export const MODEL_NAMES = [
   'orders_2026-01-01',
   'ordersV0',
@@ -21,6 +21,7 @@ export const MODEL_NAMES = [
   'sellers',
   'tokens_2021-03-01',
   'application_2023-11-30',
+  'reports_2021-06-30',
 ] as const;
 export type ModelName = (typeof MODEL_NAMES)[number];
 
@@ -121,7 +122,7 @@ const HTTP_METHODS = ['get', 'put', 'post', 'delete', 'patch', 'head', 'options'
 const schemaId = (model: ModelName, strict: boolean) =>
   `https://spapi-models.test/${strict ? 'strict/' : ''}${model}.json`;
 
-/** Loads the six models. Create once per test file; compiled validators are cached inside. */
+/** Loads the models. Create once per test file; compiled validators are cached inside. */
 export function loadSpApiSchemas(): SpApiSchemas {
   const models = new Map<ModelName, RawModel>();
   for (const name of MODEL_NAMES) {

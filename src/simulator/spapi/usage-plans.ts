@@ -38,6 +38,16 @@ export const USAGE_PLANS: Readonly<Record<string, UsagePlan>> = Object.freeze({
   createRestrictedDataToken: { rate: 1, burst: 10 },
   // application_2023-11-30.json
   rotateApplicationClientSecret: { rate: 0.0167, burst: 1 },
+  // reports_2021-06-30.json
+  getReports: { rate: 0.0222, burst: 10 },
+  createReport: { rate: 0.0167, burst: 15 },
+  getReport: { rate: 2, burst: 15 },
+  cancelReport: { rate: 0.0222, burst: 10 },
+  getReportSchedules: { rate: 0.0222, burst: 10 },
+  createReportSchedule: { rate: 0.0222, burst: 10 },
+  getReportSchedule: { rate: 0.0222, burst: 10 },
+  cancelReportSchedule: { rate: 0.0222, burst: 10 },
+  getReportDocument: { rate: 0.0167, burst: 15 },
 });
 
 /** The usage plan of an operation id, or undefined when the table has none. */
