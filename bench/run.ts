@@ -15,6 +15,7 @@ const BENCHES: Record<string, () => Promise<Bench>> = {
   tokens: async () => (await import('./tokens.js')).bench,
   listings: async () => (await import('./listings.js')).bench,
   orders: async () => (await import('./orders.js')).bench,
+  backfill: async () => (await import('./backfill.js')).bench,
   shutdown: async () => (await import('./shutdown.js')).bench,
   'cli-start': async () => (await import('./cli-start.js')).bench,
 };

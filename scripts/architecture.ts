@@ -32,6 +32,8 @@ export const FOLDERS: Readonly<Record<string, string>> = {
   'src/connections/':
     'connect per region (OAuth state, callback, Amazon-initiated flow), seller claims, disconnect, self-authorized import, the audit log',
   'src/orders/': 'order import (watermark walk, per-page commits, resumable), backfill, reads',
+  'src/analytics/':
+    'sales and traffic per connection, marketplace and day (Reports API, resumable), settlement reports, reads',
   'src/listings/': 'listings outbox: accept, drain per connection in order, read back, results',
   'src/monitor/': 'expiry monitor, health probe, client-secret rotation, the sandbox toolbar’s passes',
   'src/notify/': 'e-mail, signed webhooks (public addresses only), banners, sandbox mail catcher',

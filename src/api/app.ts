@@ -5,6 +5,7 @@ import type { ApiDeps, ApiEnv } from './context.js';
 import { ApiKeyError } from '../accounts/errors.js';
 import { ApiError, toApiFailure, zodFailure, type ApiFailure } from './errors.js';
 import { buildOpenApiDocument, registerSecurityScheme, type OpenApiDocument } from './openapi.js';
+import { registerAnalyticsRoutes, type AnalyticsApiDeps } from './routes/analytics.js';
 import { registerConnectionRoutes } from './routes/connections.js';
 import { registerListingRoutes } from './routes/listings.js';
 import { registerOrderRoutes } from './routes/orders.js';
@@ -42,7 +43,7 @@ function requireApiKey(deps: ApiDeps): MiddlewareHandler<ApiEnv> {
  * `/openapi.json` and a readable `/docs` page generated from the same route schemas. Every failure
  * answers `{"error": {"code", "message", "field"?}}`; only the proxy passes Amazon's 4xx through.
  */
-export function createApiApp(deps: ApiDeps): OpenAPIHono<ApiEnv> {
+export function createApiApp(deps: ApiDeps & AnalyticsApiDeps): OpenAPIHono<ApiEnv> {
   const renewUrl = (id: string): string => `${deps.publicUrl.replace(/\/$/, '')}/connections/${id}`;
   const app = new OpenAPIHono<ApiEnv>({
     defaultHook: (result, c) => {
@@ -79,6 +80,7 @@ export function createApiApp(deps: ApiDeps): OpenAPIHono<ApiEnv> {
   registerProxyRoutes(app, deps);
   if (deps.listings) registerListingRoutes(app, deps, deps.listings);
   if (deps.orders) registerOrderRoutes(app, deps.orders);
+  if (deps.analytics) registerAnalyticsRoutes(app, deps.analytics);
 
   app.all('*', (c) => {
     throw new ApiError(

@@ -32,6 +32,7 @@ const schema = z
     METRICS_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
     SIMULATOR_PORT: port.optional(),
     SIMULATOR_SPEED: z.coerce.number().positive().default(1),
+    SIMULATOR_REPORT_SECONDS: z.coerce.number().int().min(0).max(86_400).default(30),
     SIMULATOR_TOKEN: z
       .string()
       .regex(/^\S{32,}$/, 'must be at least 32 characters without spaces')
@@ -63,6 +64,20 @@ const schema = z
     ORDERS_IMPORT_INTERVAL_SECONDS: z.coerce.number().int().min(60).max(86_400).default(300),
     ORDERS_OVERLAP_SECONDS: z.coerce.number().int().min(0).max(86_400).default(300),
     ORDERS_INITIAL_LOOKBACK_DAYS: z.coerce.number().int().min(1).max(730).default(30),
+    ORDERS_REPORT_BACKFILL_AFTER_HOURS: z.coerce.number().min(0).max(8760).default(6),
+    ORDERS_REPORT_WINDOW_DAYS: z.coerce.number().int().min(1).max(30).default(29),
+    ORDERS_REPORT_LAG_MINUTES: z.coerce.number().int().min(0).max(1440).default(30),
+    ORDERS_REPORT_POLL_SECONDS: z.coerce.number().int().min(5).max(3600).default(30),
+    ORDERS_REPORT_TIMEOUT_MINUTES: z.coerce.number().int().min(5).max(2880).default(120),
+    ORDERS_REPORT_RETRY_AFTER_HOURS: z.coerce.number().min(0).max(720).default(24),
+    ANALYTICS_INTERVAL_HOURS: z.coerce
+      .number()
+      .max(168)
+      .refine((h) => h === 0 || h >= 1, 'must be 0 (off) or 1 to 168')
+      .default(6),
+    ANALYTICS_LOOKBACK_DAYS: z.coerce.number().int().min(1).max(730).default(30),
+    ANALYTICS_REFRESH_DAYS: z.coerce.number().int().min(1).max(60).default(3),
+    ANALYTICS_POLL_SECONDS: z.coerce.number().int().min(10).max(3600).default(60),
     LISTINGS_RETRY_HOURS: z.coerce.number().min(1).max(720).default(24),
     LISTINGS_IN_FLIGHT_SETTLE_SECONDS: z.coerce.number().int().min(0).max(3600).default(60),
     ORDERS_INCLUDED_DATA: z
@@ -99,7 +114,7 @@ export interface Config {
   /** Bearer token that `GET /metrics` requires; null: `/metrics` answers 404. */
   metricsToken: Secret | null;
   /** Sandbox mode: the simulator's port, speed and control token (null: a fresh one per start). */
-  simulator: { port: number; speed: number; token: Secret | null };
+  simulator: { port: number; speed: number; reportSeconds: number; token: Secret | null };
   amazon: AmazonEndpoints;
   /** `id:base64` pairs, newest first; null in sandbox mode means the local key file. */
   vaultKeys: string | null;
@@ -122,6 +137,24 @@ export interface Config {
     overlapMs: number;
     initialLookbackMs: number;
     includedData: string[];
+    /** Backfill by report (src/orders/report-backfill.ts). */
+    reportBackfillAfterMs: number;
+    reportWindowMs: number;
+    reportLagMs: number;
+    reportPollMs: number;
+    reportTimeoutMs: number;
+    reportRetryAfterMs: number;
+  };
+  /** Sales and traffic analytics and settlement reports (docs/analytics.md). */
+  analytics: {
+    /** How often reports are requested and settlements listed, per connection (0: analytics off). */
+    intervalMs: number;
+    /** How far back the first fetch of a marketplace reaches, in days. */
+    initialLookbackDays: number;
+    /** Days before today every fetch reads again (Amazon revises recent days). */
+    refreshDays: number;
+    /** How often a pending report is polled. */
+    pollMs: number;
   };
   /** Listings delivery (docs/listings.md). */
   listings: {
@@ -219,6 +252,12 @@ function ordersOf(e: Env): Config['orders'] {
     intervalMs: e.ORDERS_IMPORT_INTERVAL_SECONDS * 1000,
     overlapMs: e.ORDERS_OVERLAP_SECONDS * 1000,
     initialLookbackMs: e.ORDERS_INITIAL_LOOKBACK_DAYS * 86_400_000,
+    reportBackfillAfterMs: e.ORDERS_REPORT_BACKFILL_AFTER_HOURS * 3_600_000,
+    reportWindowMs: e.ORDERS_REPORT_WINDOW_DAYS * 86_400_000,
+    reportLagMs: e.ORDERS_REPORT_LAG_MINUTES * 60_000,
+    reportPollMs: e.ORDERS_REPORT_POLL_SECONDS * 1000,
+    reportTimeoutMs: e.ORDERS_REPORT_TIMEOUT_MINUTES * 60_000,
+    reportRetryAfterMs: e.ORDERS_REPORT_RETRY_AFTER_HOURS * 3_600_000,
     includedData: e.ORDERS_INCLUDED_DATA.split(',')
       .map((v) => v.trim())
       .filter(Boolean),
@@ -257,6 +296,7 @@ function toConfig(e: Env, mode: Config['mode']): Config {
     simulator: {
       port: e.SIMULATOR_PORT ?? (e.PORT === 0 ? 0 : e.PORT + 1),
       speed: e.SIMULATOR_SPEED,
+      reportSeconds: e.SIMULATOR_REPORT_SECONDS,
       token: e.SIMULATOR_TOKEN ? new Secret(e.SIMULATOR_TOKEN) : null,
     },
     amazon: amazonEndpointsOf(e),
@@ -268,6 +308,12 @@ function toConfig(e: Env, mode: Config['mode']): Config {
       inFlightSettleMs: e.LISTINGS_IN_FLIGHT_SETTLE_SECONDS * 1000,
     },
     orders: ordersOf(e),
+    analytics: {
+      intervalMs: e.ANALYTICS_INTERVAL_HOURS * 3_600_000,
+      initialLookbackDays: e.ANALYTICS_LOOKBACK_DAYS,
+      refreshDays: e.ANALYTICS_REFRESH_DAYS,
+      pollMs: e.ANALYTICS_POLL_SECONDS * 1000,
+    },
     monitor: { rotateAheadDays: e.SECRET_ROTATE_AHEAD_DAYS },
     notify: notifyOf(e, mode),
   };

@@ -8,6 +8,7 @@ import type { ConnectionLifecycle } from '../lifecycle/connections.js';
 import type { Store } from '../store/database.js';
 import { TokenError } from '../broker/errors.js';
 import { OrdersError } from './errors.js';
+import { advanceReportBackfill, type BackfillStep, type ReportBackfillSettings } from './report-backfill.js';
 import {
   dropResumePoint,
   fetchPage,
@@ -25,7 +26,7 @@ import {
 export type { ImportProgress } from './import-walk.js';
 
 /** How the importer reads Amazon (environment variables in docs/configuration.md). */
-export interface OrderImportSettings {
+export interface OrderImportSettings extends ReportBackfillSettings {
   /** How often each active connection is imported (default 5 minutes). */
   intervalMs: number;
   /** Re-read this much before the watermark on every run (default 5 minutes). */
@@ -47,6 +48,13 @@ export const DEFAULT_ORDER_IMPORT_SETTINGS: Readonly<OrderImportSettings> = Obje
   initialLookbackMs: 30 * DAY,
   includedData: ['FULFILLMENT', 'PROCEEDS'],
   pageSize: 100,
+  reportBackfillAfterMs: 6 * HOUR,
+  reportWindowMs: 29 * DAY,
+  reportLagMs: 30 * MINUTE,
+  reportPollMs: 30_000,
+  reportTimeoutMs: 2 * HOUR,
+  reportRetryAfterMs: 24 * HOUR,
+  reportMergeBatch: 500,
 });
 
 export type ImportOutcome =
@@ -88,6 +96,10 @@ const PAUSING_TOKEN_ERRORS = new Set([
 export interface OrderImporterDeps {
   store: Store;
   spApi: SpApiClient;
+  /** Downloads report documents (Amazon's presigned S3 links). */
+  fetch: typeof fetch;
+  /** Waits between polls of a report in an unbounded run (`sync`); default a timer. */
+  sleep?: (ms: number) => Promise<void>;
   clock: Clock;
   logger: Logger;
   /** Stores marketplaces fetched when a connection has none yet (searchOrders needs at least one). */
@@ -114,10 +126,9 @@ export function createOrderImporter(deps: OrderImporterDeps) {
       options: { since?: Date; onProgress?: (progress: ImportProgress) => void } = {},
     ): Promise<ImportOutcome> {
       const locked = await deps.store.tryLock(`orders-import:${connectionId}`, () =>
-        runImport(deps, settings, connectionId, options),
+        runUntilDone(deps, settings, connectionId, options),
       );
-      // Without a deadline a run never stops early.
-      return locked.acquired ? (locked.value as ImportOutcome) : { status: 'busy' };
+      return locked.acquired ? locked.value : { status: 'busy' };
     },
     /**
      * Runs an incremental import for at most `budgetMs` (the job system bounds each job): it starts
@@ -340,7 +351,6 @@ export async function runImport(
     ...(options.deadline === undefined ? {} : { deadline: options.deadline }),
     ...(options.onProgress ? { onProgress: options.onProgress } : {}),
   };
-  const first = firstWalk(ctx, sync, options.since, now);
   await setSync(deps, connectionId, {
     status: 'running',
     paused_reason: null,
@@ -349,7 +359,22 @@ export async function runImport(
   const tally: Tally = { pages: 0, ordersSeen: 0, ordersChanged: 0, watermark: sync.watermark };
   let stopped: Stopped | null;
   try {
-    stopped = await walkAll(ctx, first, tally);
+    let from = sync;
+    if (ctx.incremental) {
+      const step = await backfillStep(deps, ctx, settings, sync.watermark);
+      if (step.status === 'waiting')
+        return {
+          status: 'partial',
+          ...tally,
+          retryAfterMs: step.retryAfterMs > 0 ? step.retryAfterMs : null,
+        };
+      if (step.status === 'done') {
+        from = await openSync(deps, settings, connectionId, now);
+        tally.watermark = from.watermark;
+        tally.ordersChanged += step.ordersMerged;
+      }
+    }
+    stopped = await walkAll(ctx, firstWalk(ctx, from, options.since, now), tally);
   } catch (err) {
     return failRun(deps, connectionId, err, tally);
   }
@@ -361,6 +386,51 @@ export async function runImport(
     last_finished_at: new Date(deps.clock.now()),
   });
   return { status: 'done', ...tally };
+}
+
+/**
+ * An unbounded run: a backfill by report in progress makes a run end early (the report is not
+ * ready yet), so it waits the poll interval and runs again until the import is done or paused.
+ */
+async function runUntilDone(
+  deps: OrderImporterDeps,
+  settings: OrderImportSettings,
+  connectionId: string,
+  options: { since?: Date; onProgress?: (progress: ImportProgress) => void },
+): Promise<ImportOutcome> {
+  const sleep = deps.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
+  for (;;) {
+    const outcome = await runImport(deps, settings, connectionId, options);
+    if (outcome.status !== 'partial') return outcome;
+    await sleep(outcome.retryAfterMs ?? 0);
+  }
+}
+
+/**
+ * The backfill by report's step for an incremental run (see report-backfill.ts): 'none' or a
+ * fallback let the walk page as usual; 'done' moved the watermark, so the walk starts from there.
+ */
+async function backfillStep(
+  deps: OrderImporterDeps,
+  ctx: RunContext,
+  settings: OrderImportSettings,
+  watermark: Date,
+): Promise<BackfillStep> {
+  return advanceReportBackfill(
+    {
+      db: ctx.db,
+      spApi: ctx.spApi,
+      fetch: deps.fetch,
+      clock: ctx.clock,
+      logger: ctx.logger,
+      settings,
+      connectionId: ctx.connectionId,
+      accountId: ctx.accountId,
+      marketplaceIds: ctx.marketplaceIds,
+      ...(ctx.deadline === undefined ? {} : { deadline: ctx.deadline }),
+    },
+    watermark,
+  );
 }
 
 /** Connections whose import is due (see OrderImporter.due). */

@@ -42,9 +42,16 @@ export async function runOrderImport(
     );
   if (outcome.status === 'paused')
     deps.logger.info({ connectionId, reason: outcome.reason }, 'order import paused');
-  // Out of time with pages to go: go on now (the lock makes a duplicate find it busy).
-  if (outcome.status === 'partial' && outcome.retryAfterMs === null)
-    await deps.boss.send(ORDERS_IMPORT_QUEUE, { connectionId });
+  if (outcome.status !== 'partial') return;
+  // Out of time with pages to go: go on now (the lock makes a duplicate find it busy). Waiting
+  // for a report or the usage plan less than the dispatcher's minute: go on when it is due.
+  if (outcome.retryAfterMs === null) await deps.boss.send(ORDERS_IMPORT_QUEUE, { connectionId });
+  else if (outcome.retryAfterMs < 60_000)
+    await deps.boss.send(
+      ORDERS_IMPORT_QUEUE,
+      { connectionId },
+      { startAfter: Math.max(1, Math.ceil(outcome.retryAfterMs / 1000)) },
+    );
 }
 
 /**

@@ -1,5 +1,5 @@
 import type { Viewer } from '../connections/repository.js';
-import type { ImportOutcome, ImportProgress, OrderImporter } from './import.js';
+import type { BoundedImportOutcome, ImportOutcome, ImportProgress, OrderImporter } from './import.js';
 import type { OrderQueries } from './queries.js';
 
 /**
@@ -20,6 +20,14 @@ export function createOrders(deps: { queries: OrderQueries; importer: OrderImpor
     ): Promise<ImportOutcome> {
       await queries.requireConnection(viewer, connectionId);
       return importer.sync(connectionId, onProgress ? { onProgress } : {});
+    },
+    /**
+     * "Import now" in the portal: the incremental import for at most `budgetMs`; what is left (a
+     * backfill by report waiting for Amazon's report, or more pages) goes on in the import jobs.
+     */
+    async importNow(viewer: Viewer, connectionId: string, budgetMs = 20_000): Promise<BoundedImportOutcome> {
+      await queries.requireConnection(viewer, connectionId);
+      return importer.importSome(connectionId, { budgetMs });
     },
     /** Re-reads every order updated since `since` (fills gaps; the watermark never moves back). */
     async backfill(

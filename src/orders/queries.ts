@@ -1,3 +1,4 @@
+import { REPORT_PENDING_FIELDS } from './report-orders.js';
 import type { Kysely, Selectable } from 'kysely';
 import type { Viewer } from '../connections/repository.js';
 import { isStorableDate, isUuid, textProblem } from '../kernel/input.js';
@@ -31,6 +32,12 @@ export interface OrderSummary {
 export interface OrderDetail extends OrderSummary {
   /** The order as Amazon last returned it (Orders 2026-01-01 `Order`). */
   order: Record<string, unknown>;
+  /**
+   * Where the stored version came from: `api` (searchOrders: the whole order) or `report` (an
+   * order-tracking report: the fields in `pendingFields` are missing until searchOrders reads it).
+   */
+  source: 'api' | 'report';
+  pendingFields: readonly string[];
 }
 
 /** The importer's state for one connection, as shown on the orders page. */
@@ -43,6 +50,17 @@ export interface OrderSyncView {
   lastFinishedAt: Date | null;
   lastError: string | null;
   ordersUpserted: number;
+  /** The latest backfill by report, if any (docs/orders.md#backfill-by-report). */
+  backfill: {
+    status: 'running' | 'done' | 'fell_back';
+    rangeStart: Date;
+    rangeEnd: Date;
+    /** Why it fell back to paging. */
+    reason: string | null;
+    ordersMerged: number;
+    reportsTotal: number;
+    reportsSettled: number;
+  } | null;
 }
 
 export const ORDER_STATUSES = [
@@ -217,7 +235,12 @@ export async function getOrder(
   if (connectionId) q = q.where('connection_id', '=', connectionId);
   const row = await q.orderBy('last_updated_time', 'desc').executeTakeFirst();
   if (!row) throw new OrdersError('ORDERS_NOT_FOUND', `no order ${orderId}`, { details: { orderId } });
-  return { ...toSummary(row), order: row.data };
+  return {
+    ...toSummary(row),
+    order: row.data,
+    source: row.source,
+    pendingFields: row.source === 'report' ? REPORT_PENDING_FIELDS : [],
+  };
 }
 
 /** Throws ORDERS_CONNECTION_NOT_FOUND unless the viewer may see the connection. */
@@ -240,7 +263,28 @@ export async function orderSyncs(db: Kysely<Database>, viewer: Viewer): Promise<
   let q = db
     .selectFrom('order_syncs')
     .innerJoin('connections', 'connections.id', 'order_syncs.connection_id')
-    .selectAll('order_syncs');
+    .leftJoin('order_backfills', 'order_backfills.connection_id', 'order_syncs.connection_id')
+    .selectAll('order_syncs')
+    .select([
+      'order_backfills.status as backfill_status',
+      'order_backfills.range_start',
+      'order_backfills.range_end',
+      'order_backfills.reason as backfill_reason',
+      'order_backfills.orders_merged',
+      (eb) =>
+        eb
+          .selectFrom('order_backfill_reports as r')
+          .select((e) => e.fn.countAll<number>().as('n'))
+          .whereRef('r.connection_id', '=', 'order_syncs.connection_id')
+          .as('reports_total'),
+      (eb) =>
+        eb
+          .selectFrom('order_backfill_reports as r')
+          .select((e) => e.fn.countAll<number>().as('n'))
+          .whereRef('r.connection_id', '=', 'order_syncs.connection_id')
+          .where('r.status', 'in', ['merged', 'empty'])
+          .as('reports_settled'),
+    ]);
   if (viewer.role !== 'operator') q = q.where('connections.account_id', '=', viewer.accountId ?? NO_ACCOUNT);
   const rows = await q.execute();
   return rows.map((r) => ({
@@ -252,6 +296,18 @@ export async function orderSyncs(db: Kysely<Database>, viewer: Viewer): Promise<
     lastFinishedAt: r.last_finished_at,
     lastError: r.last_error,
     ordersUpserted: Number(r.orders_upserted_total),
+    backfill:
+      r.backfill_status && r.range_start && r.range_end
+        ? {
+            status: r.backfill_status,
+            rangeStart: r.range_start,
+            rangeEnd: r.range_end,
+            reason: r.backfill_reason,
+            ordersMerged: Number(r.orders_merged ?? 0),
+            reportsTotal: Number(r.reports_total ?? 0),
+            reportsSettled: Number(r.reports_settled ?? 0),
+          }
+        : null,
   }));
 }
 

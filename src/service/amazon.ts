@@ -50,6 +50,8 @@ export function createAmazonStack(deps: {
   onConnectionChange?: (change: ConnectionChange) => void;
   /** The SP-API client's retry backoff (default 0.5 s doubling to 30 s; tests shorten it). */
   backoff?: { baseMs: number; capMs: number };
+  /** How the client and the rate limiter wait (default a timer; benches on a virtual clock). */
+  sleep?: (ms: number) => Promise<void>;
 }): AmazonStack {
   const { store, clock, logger } = deps;
   const userAgent = buildUserAgent({ appName: 'Sellerlink', appVersion: VERSION });
@@ -84,6 +86,7 @@ export function createAmazonStack(deps: {
     limiter: createRateLimiter({
       buckets: createRateBucketStore(store.db),
       clock: deps.limiterClock ?? systemClock,
+      ...(deps.sleep ? { sleep: deps.sleep } : {}),
     }),
     fetch: deps.fetch,
     endpoints: deps.endpoints.spApi,
@@ -92,6 +95,7 @@ export function createAmazonStack(deps: {
     random: deps.random,
     ...(deps.metrics ? { metrics: deps.metrics } : {}),
     ...(deps.backoff ? { backoffBaseMs: deps.backoff.baseMs, backoffCapMs: deps.backoff.capMs } : {}),
+    ...(deps.sleep ? { sleep: deps.sleep } : {}),
     onSuccess: (connectionId) => lifecycle.recordSuccess(connectionId),
     onFailure: (connectionId, err) => recordFailedCall({ store, lifecycle, logger }, connectionId, err),
   });

@@ -1,4 +1,7 @@
 import { createAccounts } from '../accounts/service.js';
+import { createAnalytics } from '../analytics/analytics.js';
+import { createAnalyticsFetcher } from '../analytics/fetch.js';
+import type { SpApiClient } from '../amazon/client-types.js';
 import { createApiKeys } from '../accounts/api-keys.js';
 import { createAmazonStack, type AmazonStack } from './amazon.js';
 import { createRefreshTokenResealer, vaultKeyUsage, type KeyUsage } from '../broker/reseal.js';
@@ -176,6 +179,7 @@ function createAmazon(
     metrics: overrides.spApiMetrics ?? shared.metrics.spApi,
     ...(limiterClock ? { limiterClock } : {}),
     ...(overrides.spApiBackoff ? { backoff: overrides.spApiBackoff } : {}),
+    ...(overrides.sleep ? { sleep: overrides.sleep } : {}),
     onConnectionChange: (change) => {
       if (change.type === 'renewed') shared.kickListings(change.connectionId);
     },
@@ -232,6 +236,7 @@ function createUseCases(parts: Parts, overrides: Overrides) {
   const orderImporter = createOrderImporter({
     store,
     spApi,
+    fetch: parts.fetchFn,
     clock,
     logger,
     lifecycle,
@@ -271,6 +276,24 @@ function createUseCases(parts: Parts, overrides: Overrides) {
     orders: createOrders({ queries: createOrderQueries(db), importer: orderImporter }),
     secrets,
     monitor: createMonitor({ db, clock, spApi, secrets, lifecycle, logger }),
+    ...createAnalyticsUseCases(parts, spApi, overrides),
+  };
+}
+
+/** Sales and traffic analytics and settlement reports: the fetcher (jobs) and the reads (portal, API). */
+function createAnalyticsUseCases(parts: Parts, spApi: SpApiClient, overrides: Overrides) {
+  const { config, store, clock, logger, fetchFn } = parts;
+  const analyticsFetcher = createAnalyticsFetcher({
+    store,
+    spApi,
+    fetch: fetchFn,
+    clock,
+    logger,
+    settings: { ...config.analytics, ...overrides.analytics },
+  });
+  return {
+    analyticsFetcher,
+    analytics: createAnalytics({ store, spApi, fetch: fetchFn, clock, logger, fetcher: analyticsFetcher }),
   };
 }
 

@@ -146,7 +146,13 @@ export async function startSandboxSimulator(config: Readonly<Config>, logger: Lo
   const controlToken = config.simulator.token?.reveal() ?? newControlToken(cryptoRandom);
   const simulator = createSimulator({
     clock,
-    config: { speed: config.simulator.speed, bucketsRefillOnClockJump: true },
+    config: {
+      speed: config.simulator.speed,
+      bucketsRefillOnClockJump: true,
+      // A demo should not wait Amazon's minutes for a report (SIMULATOR_REPORT_SECONDS).
+      reportQueueSeconds: Math.min(5, config.simulator.reportSeconds),
+      reportProcessingSeconds: config.simulator.reportSeconds,
+    },
     controlToken,
     // State files saved through the controls stay in a folder of their own in the data directory.
     stateDir: path.join(config.dataDir, 'simulator-states'),

@@ -1,5 +1,8 @@
 import type { Hono } from 'hono';
 import type { Accounts } from '../accounts/service.js';
+import type { Analytics } from '../analytics/analytics.js';
+import type { AnalyticsFetcher } from '../analytics/fetch.js';
+import type { AnalyticsSettings } from '../analytics/sales-traffic-report.js';
 import type { ApiKeys } from '../accounts/api-keys.js';
 import type { SpApiMetrics } from '../amazon/client.js';
 import type { AmazonStack } from './amazon.js';
@@ -49,6 +52,11 @@ export interface Overrides {
   endpoints?: AmazonEndpoints;
   /** The SP-API rate limiter's clock (default: real time; the sandbox's simulated time in sandbox mode). */
   limiterClock?: Clock;
+  /**
+   * How the SP-API client and its rate limiter wait (default a timer). A bench on a virtual clock
+   * advances the clock instead, so Amazon's time passes without waiting for it.
+   */
+  sleep?: (ms: number) => Promise<void>;
   /** Job expiry, maintenance interval and work budget (tests shorten them). */
   jobTiming?: Partial<JobTiming>;
   /** Order import settings beyond the configuration's (page size, lag; tests and benches). */
@@ -57,6 +65,8 @@ export interface Overrides {
   spApiMetrics?: SpApiMetrics;
   /** The SP-API client's retry backoff (tests shorten it). */
   spApiBackoff?: { baseMs: number; capMs: number };
+  /** Analytics settings beyond the configuration's (poll interval, report timeout; tests). */
+  analytics?: Partial<AnalyticsSettings>;
   /** Listings delivery timing beyond the configuration's (first retry delay; tests). */
   listingDrain?: { retryDelayMs?: number; inFlightSettleMs?: number };
 }
@@ -99,6 +109,9 @@ export interface Sellerlink {
   readonly orders: Orders;
   readonly secrets: SecretRotation;
   readonly monitor: Monitor;
+  /** Sales and traffic fetch (jobs) and the analytics reads (portal, API). */
+  readonly analyticsFetcher: AnalyticsFetcher;
+  readonly analytics: Analytics;
   /** Sealed secrets per vault key id (applications, connections, access tokens, webhook secrets). */
   keyUsage(): Promise<KeyUsage[]>;
   /** The job system, in roles that run workers. */

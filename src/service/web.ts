@@ -47,6 +47,7 @@ export function createWeb(
     simulatorUrl: sandbox?.server.url ?? null,
     listings: graph.listings,
     orders: graph.orders,
+    analytics: graph.analytics,
     metrics: graph.metrics.registry,
     amazonNotifications: {
       secret: setUp.notificationSecret,
@@ -61,6 +62,7 @@ export function createWeb(
       tokens: graph.amazon.tokens,
       listings: graph.listings,
       orders: graph.orders,
+      analytics: graph.analytics,
       spApi: graph.amazon.spApi,
       clock: graph.clock,
       logger: graph.logger,

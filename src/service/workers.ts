@@ -1,3 +1,4 @@
+import { startAnalyticsJobs } from '../analytics/jobs.js';
 import type { Jobs } from '../jobs/boss.js';
 import { startListingJobs } from '../listings/jobs.js';
 import { startMonitorJobs } from '../monitor/monitor.js';
@@ -13,7 +14,14 @@ import type { Sellerlink } from './types.js';
 export async function startWorkers(
   graph: Pick<
     Sellerlink,
-    'config' | 'logger' | 'listingDrainer' | 'monitor' | 'orderImporter' | 'notifications' | 'onQuiesce'
+    | 'config'
+    | 'logger'
+    | 'listingDrainer'
+    | 'monitor'
+    | 'orderImporter'
+    | 'analyticsFetcher'
+    | 'notifications'
+    | 'onQuiesce'
   >,
   jobs: Jobs,
 ): Promise<NotifyJobs> {
@@ -22,6 +30,7 @@ export async function startWorkers(
   await startListingJobs({ boss, drainer: graph.listingDrainer, logger, timing });
   await startMonitorJobs({ boss, monitor: graph.monitor, logger, timing });
   await startOrderJobs({ boss, importer: graph.orderImporter, logger, timing });
+  await startAnalyticsJobs({ boss, fetcher: graph.analyticsFetcher, logger, timing });
   const notifyJobs = await startNotifyJobs({
     boss,
     deliveries: graph.notifications.notify.deliveries,

@@ -39,6 +39,12 @@ export interface Database {
   notification_deliveries: NotificationDeliveriesTable;
   orders: OrdersTable;
   order_syncs: OrderSyncsTable;
+  order_backfills: OrderBackfillsTable;
+  order_backfill_reports: OrderBackfillReportsTable;
+  analytics_daily: AnalyticsDailyTable;
+  analytics_fetches: AnalyticsFetchesTable;
+  analytics_syncs: AnalyticsSyncsTable;
+  settlement_reports: SettlementReportsTable;
 }
 
 type Timestamp = ColumnType<Date, Date | string, Date | string>;
@@ -244,6 +250,40 @@ export interface OrdersTable {
   data: ColumnType<Record<string, unknown>, string, string>;
   first_imported_at: Timestamp;
   imported_at: Timestamp;
+  /** Where the stored version came from (migration 0014): searchOrders, or an order-tracking report. */
+  source: ColumnType<OrderSource, OrderSource | undefined, OrderSource>;
+}
+
+export type OrderSource = 'api' | 'report';
+
+export type OrderBackfillStatus = 'running' | 'done' | 'fell_back';
+
+/** A connection's latest backfill by report (migration 0014). */
+export interface OrderBackfillsTable {
+  connection_id: string;
+  status: OrderBackfillStatus;
+  range_start: Timestamp;
+  range_end: Timestamp;
+  reason: string | null;
+  orders_merged: ColumnType<number, number | undefined, number>;
+  started_at: Timestamp;
+  finished_at: Timestamp | null;
+}
+
+export type BackfillReportStatus = 'pending' | 'requested' | 'ready' | 'merged' | 'empty';
+
+/** One report of a backfill: a window of one marketplace (migration 0014). */
+export interface OrderBackfillReportsTable {
+  connection_id: string;
+  seq: number;
+  marketplace_id: string;
+  window_start: Timestamp;
+  window_end: Timestamp;
+  status: BackfillReportStatus;
+  report_id: string | null;
+  report_document_id: string | null;
+  requested_at: Timestamp | null;
+  rows_merged: ColumnType<number, number | undefined, number>;
 }
 
 export type OrderSyncStatus = 'idle' | 'running' | 'paused' | 'failed';
@@ -355,4 +395,65 @@ export interface ListingChangesTable {
   sent_at: Timestamp | null;
   finished_at: Timestamp | null;
   updated_at: Timestamp;
+}
+
+/** One day of sales and traffic of a connection's marketplace (migration 0015). */
+export interface AnalyticsDailyTable {
+  connection_id: string;
+  marketplace_id: string;
+  /** `YYYY-MM-DD`. */
+  day: string;
+  /** numeric: select it as text (`sales_amount::text`) so both databases read it the same. */
+  sales_amount: ColumnType<string | number, string, string>;
+  currency: string | null;
+  units_ordered: number;
+  total_order_items: number;
+  sessions: number;
+  page_views: number;
+  unit_session_percentage: number | null;
+  report_id: string;
+  fetched_at: Timestamp;
+}
+
+export type AnalyticsFetchStatus = 'idle' | 'requested' | 'failed';
+
+/** The sales and traffic fetch of one connection and marketplace (migration 0015). */
+export interface AnalyticsFetchesTable {
+  connection_id: string;
+  marketplace_id: string;
+  status: ColumnType<AnalyticsFetchStatus, AnalyticsFetchStatus | undefined, AnalyticsFetchStatus>;
+  report_id: string | null;
+  range_start: string | null;
+  range_end: string | null;
+  requested_at: Timestamp | null;
+  next_poll_at: Timestamp | null;
+  last_fetched_at: Timestamp | null;
+  last_report_id: string | null;
+  failure_reason: string | null;
+  failed_at: Timestamp | null;
+  updated_at: DefaultedTimestamp;
+}
+
+/** One connection's analytics schedule (migration 0015). */
+export interface AnalyticsSyncsTable {
+  connection_id: string;
+  next_run_at: Timestamp | null;
+  last_run_at: Timestamp | null;
+  paused_reason: string | null;
+  last_error: string | null;
+  settlements_checked_at: Timestamp | null;
+  updated_at: DefaultedTimestamp;
+}
+
+/** A settlement report Amazon made for a connection, as getReports listed it (migration 0015). */
+export interface SettlementReportsTable {
+  connection_id: string;
+  report_id: string;
+  marketplace_id: string | null;
+  report_document_id: string | null;
+  processing_status: string;
+  created_time: Timestamp;
+  data_start_time: Timestamp | null;
+  data_end_time: Timestamp | null;
+  listed_at: Timestamp;
 }

@@ -4,6 +4,8 @@ import { csrf } from 'hono/csrf';
 import { HTTPException } from 'hono/http-exception';
 import { secureHeaders } from 'hono/secure-headers';
 import { createApiApp, type ApiDeps } from '../api/app.js';
+import type { AnalyticsApiDeps } from '../api/routes/analytics.js';
+import type { Analytics } from '../analytics/analytics.js';
 import type { WebDeps, WebEnv } from './context.js';
 import { MessagePage, PAGE_CSP } from './pages/layout.js';
 import { registerApiKeyRoutes } from './routes/api-keys.js';
@@ -18,6 +20,7 @@ import { connectionNotFound, registerConnectionRoutes } from './routes/connectio
 import { ConnectionsError } from '../connections/errors.js';
 import { registerListingRoutes } from './routes/listings.js';
 import { registerOrderRoutes } from './routes/orders.js';
+import { registerAnalyticsRoutes } from './routes/analytics.js';
 import { registerOAuthRoutes } from './routes/oauth.js';
 import { notificationBanners, registerNotificationRoutes } from './routes/notifications.js';
 import { contextStorage } from 'hono/context-storage';
@@ -27,7 +30,12 @@ import { createClientAddressResolver } from './client-address.js';
 export type { WebDeps } from './context.js';
 
 /** What the app is given: the web layer's use cases, and the REST API's when it is mounted. */
-type AppDeps = WebDeps & { demoHint?: string | null; api?: ApiDeps };
+type AppDeps = WebDeps & {
+  demoHint?: string | null;
+  api?: ApiDeps & AnalyticsApiDeps;
+  /** Sales and traffic, settlement reports: the /connections/:id/analytics pages. */
+  analytics?: Analytics;
+};
 
 /** Builds the service's Hono app: portal pages, OAuth endpoints and health. */
 export function createWebApp(deps: AppDeps): Hono<WebEnv> {
@@ -37,6 +45,7 @@ export function createWebApp(deps: AppDeps): Hono<WebEnv> {
   registerAuthRoutes(app, deps, { demoHint: deps.demoHint ?? null });
   registerConnectionRoutes(app, deps);
   if (deps.orders) registerOrderRoutes(app, deps, deps.orders);
+  if (deps.analytics) registerAnalyticsRoutes(app, deps, deps.analytics);
   registerOAuthRoutes(app, deps);
   if (deps.api) registerApiKeyRoutes(app, deps, deps.api.keys);
   if (deps.listings) registerListingRoutes(app, deps, deps.listings);

@@ -30,7 +30,7 @@ const { store, clock, amazon, importer } = await openSimulatorImporter({
   databaseUrl: url,
   origin,
   vaultKey: { id: 'k1', base64: WORLD_VAULT_KEY },
-  settings: { pageSize: 20, initialLookbackMs: 12 * HOUR },
+  settings: { pageSize: 20, initialLookbackMs: 12 * HOUR, reportBackfillAfterMs: 0 },
   migrate: false,
 });
 const jobs = await startJobs({

@@ -47,6 +47,8 @@ describe('orders from the CLI', () => {
       HOST: '127.0.0.1',
       SIMULATOR_PORT: String(sim.port),
       LOG_LEVEL: 'silent',
+      // These tests follow the paging walk's progress; the backfill by report has its own tests.
+      ORDERS_REPORT_BACKFILL_AFTER_HOURS: '0',
     };
     const added = await cli(
       [

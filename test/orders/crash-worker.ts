@@ -1,13 +1,14 @@
 /**
  * An order-import worker process for the crash test: imports CONNECTION_ID from the simulator at
  * SIM_ORIGIN into DATABASE_URL until a run completes, printing one line per committed page.
- *   node bin/sellerlink-dev.js test/orders/crash-worker.ts DATABASE_URL SIM_ORIGIN CONNECTION_ID
+ *   node bin/sellerlink-dev.js test/orders/crash-worker.ts DATABASE_URL SIM_ORIGIN CONNECTION_ID [report]
+ * (`report`: the backfill by report with small merge batches, polling fast).
  * The simulator's clock offset is read from /_sim/clock so "now − 2 minutes" matches its world.
  */
 import { openSimulatorImporter } from '../support/sim-importer.js';
-import { CRASH_TEST_SETTINGS, WORLD_VAULT_KEY } from './crash-settings.js';
+import { CRASH_TEST_SETTINGS, REPORT_CRASH_SETTINGS, WORLD_VAULT_KEY } from './crash-settings.js';
 
-const [url, origin, connectionId] = process.argv.slice(2);
+const [url, origin, connectionId, mode] = process.argv.slice(2);
 if (!url || !origin || !connectionId)
   throw new Error('usage: crash-worker.ts DATABASE_URL SIM_ORIGIN CONNECTION_ID');
 
@@ -15,7 +16,7 @@ const { store, importer } = await openSimulatorImporter({
   databaseUrl: url,
   origin,
   vaultKey: { id: 'k1', base64: WORLD_VAULT_KEY },
-  settings: CRASH_TEST_SETTINGS,
+  settings: mode === 'report' ? REPORT_CRASH_SETTINGS : CRASH_TEST_SETTINGS,
 });
 console.log('started');
 for (;;) {

@@ -32,10 +32,11 @@ describeEachDatabase('order import exactness', (kind) => {
     importer = createOrderImporter({
       store,
       spApi: world.client,
+      fetch: world.fetch,
       clock: world.clock,
       logger: silentLogger,
       lifecycle: world.lifecycle,
-      settings: { initialLookbackMs: 6 * HOUR, pageSize: 25 },
+      settings: { initialLookbackMs: 6 * HOUR, pageSize: 25, reportBackfillAfterMs: 0 },
     });
   });
   afterAll(async () => {

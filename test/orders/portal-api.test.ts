@@ -19,7 +19,11 @@ describe('orders in the portal and the REST API', () => {
   const seller = demoSeller('NA').sellingPartnerId;
 
   beforeAll(async () => {
-    svc = await startTestService({ database: 'pglite-dir' });
+    // The paging walk's portal and API; the backfill by report has its own tests.
+    svc = await startTestService({
+      database: 'pglite-dir',
+      env: { ORDERS_REPORT_BACKFILL_AFTER_HOURS: '0' },
+    });
     browser = await signedInBrowser(svc);
     connectionId = connectionIdOf((await connectRegion(browser, svc, 'NA')).url);
     await svc.sim('/_sim/orders/generate', { sellingPartnerId: seller, count: 7 });

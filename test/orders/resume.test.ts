@@ -36,10 +36,11 @@ describeEachDatabase('order import resumes at its next page', (kind) => {
     createOrderImporter({
       store,
       spApi,
+      fetch: world.fetch,
       clock: world.clock,
       logger: silentLogger,
       lifecycle: world.lifecycle,
-      settings: { initialLookbackMs: 12 * HOUR, pageSize: PAGE },
+      settings: { initialLookbackMs: 12 * HOUR, pageSize: PAGE, reportBackfillAfterMs: 0 },
     });
 
   /**

@@ -86,7 +86,11 @@ describeEachDatabase('bad input is refused with a 4xx and changes nothing', (dat
   beforeAll(async () => {
     svc = await startTestService({
       database,
-      env: { ORDERS_IMPORT_INTERVAL_SECONDS: '86400', AMAZON_NOTIFICATION_SECRET: NOTIFICATION_SECRET },
+      env: {
+        ORDERS_IMPORT_INTERVAL_SECONDS: '86400',
+        ANALYTICS_INTERVAL_HOURS: '0',
+        AMAZON_NOTIFICATION_SECRET: NOTIFICATION_SECRET,
+      },
     });
     demo = await signIn(svc.demo.username, svc.demo.password);
     connectionId = connectionIdOf((await connectRegion(demo, svc, 'NA')).url);

@@ -281,7 +281,9 @@ describe('fuzz: bad input over every route', () => {
   }
 
   beforeAll(async () => {
-    svc = await startTestService({ env: { ORDERS_IMPORT_INTERVAL_SECONDS: '86400' } });
+    svc = await startTestService({
+      env: { ORDERS_IMPORT_INTERVAL_SECONDS: '86400', ANALYTICS_INTERVAL_HOURS: '0' },
+    });
     demo = inProcessBrowser(svc);
     await demo.submit(await demo.get(`${svc.url}/login`), {
       username: svc.demo.username,

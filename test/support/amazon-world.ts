@@ -21,6 +21,8 @@ const REDIRECT = 'https://vendor.example/oauth/callback';
 /** The simulator in-process, and Sellerlink's Amazon side (applications, broker, client) on a store. */
 export interface AmazonWorld {
   sim: Simulator;
+  /** A fetch that reaches the in-process simulator (report documents, controls). */
+  fetch: typeof fetch;
   clock: OffsetClock;
   applications: Applications;
   broker: TokenBroker;
@@ -91,6 +93,7 @@ export async function createAmazonWorld(
   const log = () => sim.ctx.state.requestLog;
   return {
     sim,
+    fetch: fetchSim,
     clock,
     applications,
     broker,

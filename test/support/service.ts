@@ -74,6 +74,9 @@ export async function startTestService(
     SIMULATOR_PORT: '0',
     SELLERLINK_DATA_DIR: dataDir,
     LOG_LEVEL: 'debug',
+    // Reports (order backfill, analytics) are ready in seconds, not Amazon's minutes.
+    SIMULATOR_REPORT_SECONDS: '2',
+    ORDERS_REPORT_POLL_SECONDS: '5',
     ...options.env,
   });
   const kind = options.database ?? 'pglite';

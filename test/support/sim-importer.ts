@@ -7,7 +7,7 @@ import { composeUseCases, testConfig } from './compose.js';
 
 /**
  * The production order importer (from the composition factory) in a child process of a test or
- * bench: on PostgreSQL at `databaseUrl`, talking to a simulator served at `origin`, on the simulator's
+ * bench: on PostgreSQL at `databaseUrl` (or an embedded PGlite directory: `pglite:<dir>`), talking to a simulator served at `origin`, on the simulator's
  * clock (read from /_sim/clock, so "now − 2 minutes" is its now).
  */
 export async function openSimulatorImporter(options: {
@@ -27,10 +27,11 @@ export async function openSimulatorImporter(options: {
     throw new Error(`the simulator's /_sim/clock answered ${answer.status} (SIM_CONTROL_TOKEN?)`);
   const { offsetMs } = (await answer.json()) as { offsetMs: number };
   const clock = createOffsetClock(systemClock, offsetMs);
-  const store = await openStore(
-    { kind: 'postgres', url: options.databaseUrl, poolSize: 4 },
-    { migrate: options.migrate ?? true },
-  );
+  // `pglite:<dir>`: an embedded database directory (one process at a time holds it).
+  const target = options.databaseUrl.startsWith('pglite:')
+    ? { kind: 'pglite' as const, dataDir: options.databaseUrl.slice('pglite:'.length) }
+    : { kind: 'postgres' as const, url: options.databaseUrl, poolSize: 4 };
+  const store = await openStore(target, { migrate: options.migrate ?? true });
   const graph = await composeUseCases({
     store,
     origin: options.origin,

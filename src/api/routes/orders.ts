@@ -48,6 +48,11 @@ const OrderDetailSchema = OrderSummarySchema.extend({
   order: z.record(z.string(), z.unknown()).openapi({
     description: 'The order as Amazon last returned it (Orders API 2026-01-01 `Order`, items included)',
   }),
+  source: z.enum(['api', 'report']).openapi({
+    description:
+      'Where the stored version came from: `api` (searchOrders, the whole order) or `report` (an order-tracking report of a backfill: the `pendingFields` are missing until Amazon next updates the order)',
+  }),
+  pendingFields: z.array(z.string()).openapi({ description: 'Order fields not known yet (empty for `api`)' }),
 }).openapi('OrderDetail');
 
 const listOrdersRoute = createRoute({
@@ -122,6 +127,14 @@ export function registerOrderRoutes(app: OpenAPIHono<ApiEnv>, orders: Orders): v
     const { orderId } = c.req.valid('param');
     const { connectionId } = c.req.valid('query');
     const order = await orders.get(c.get('principal').viewer, orderId, connectionId);
-    return c.json({ ...summaryView(order), order: order.order }, 200);
+    return c.json(
+      {
+        ...summaryView(order),
+        order: order.order,
+        source: order.source,
+        pendingFields: [...order.pendingFields],
+      },
+      200,
+    );
   });
 }

@@ -12,6 +12,8 @@ import * as m0010 from './0010_monitor.js';
 import * as m0011 from './0011_lifecycle.js';
 import * as m0012 from './0012_resumable_work.js';
 import * as m0013 from './0013_seller_claims.js';
+import * as m0014 from './0014_report_backfill.js';
+import * as m0015 from './0015_analytics.js';
 
 /**
  * Every migration, in order. The same list runs on PGlite and PostgreSQL. Names are fixed forever
@@ -31,4 +33,6 @@ export const migrations: Record<string, Migration> = {
   '0011_lifecycle': m0011,
   '0012_resumable_work': m0012,
   '0013_seller_claims': m0013,
+  '0014_report_backfill': m0014,
+  '0015_analytics': m0015,
 };

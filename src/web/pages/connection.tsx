@@ -35,6 +35,11 @@ export function ConnectionPage(props: {
         {c.sellingPartnerId} · {REGION_NAMES[c.region]}
       </h1>
       {props.notice ? <p class="banner good">{props.notice}</p> : null}
+      <p>
+        <a href={`/connections/${c.id}/analytics`} data-analytics-link>
+          Analytics: sales, traffic and settlement reports →
+        </a>
+      </p>
       {c.claim.review ? (
         <p class="banner warn" data-claim-review>
           Operator review: {c.claim.review} Sellerlink’s operators have been told; nothing is blocked

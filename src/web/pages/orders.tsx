@@ -56,6 +56,7 @@ function SyncTable(props: { syncs: OrderSyncView[]; connections: Map<string, Con
                 {s.lastError && s.status === 'failed' ? (
                   <div class="small bad-text">{s.lastError}</div>
                 ) : null}
+                <BackfillNote backfill={s.backfill} />
               </td>
               <td>{formatDateTime(s.watermark)}</td>
               <td>{formatDateTime(s.lastFinishedAt ?? s.lastStartedAt)}</td>
@@ -65,6 +66,31 @@ function SyncTable(props: { syncs: OrderSyncView[]; connections: Map<string, Con
         })}
       </tbody>
     </table>
+  );
+}
+
+/** Where the latest backfill by report stands (docs/orders.md#backfill-by-report). */
+function BackfillNote(props: { backfill: OrderSyncView['backfill'] }) {
+  const b = props.backfill;
+  if (!b) return null;
+  const range = `${formatDateTime(b.rangeStart)} – ${formatDateTime(b.rangeEnd)}`;
+  if (b.status === 'running')
+    return (
+      <div class="small" data-backfill="running">
+        Backfill by report for {range}: {b.reportsSettled} of {b.reportsTotal} reports merged.
+      </div>
+    );
+  if (b.status === 'fell_back')
+    return (
+      <div class="small bad-text" data-backfill="fell_back">
+        {b.reason}
+      </div>
+    );
+  return (
+    <div class="small" data-backfill="done">
+      Backfilled {range} by report ({b.ordersMerged} orders). Orders from a report show some details as
+      pending until Amazon next updates them.
+    </div>
   );
 }
 
@@ -233,6 +259,12 @@ export function OrderPage(props: {
         </dd>
         <dt>Imported</dt>
         <dd>{formatDateTime(o.importedAt)}</dd>
+        <dt>Source</dt>
+        <dd data-field="source">
+          {o.source === 'report'
+            ? `Amazon's order report (backfill). Pending until Amazon next updates this order: ${o.pendingFields.join(', ')}.`
+            : 'Orders API (searchOrders)'}
+        </dd>
       </dl>
       <h2>Items ({items.length})</h2>
       <table data-table="items">

@@ -92,8 +92,9 @@ async function listOrders(c: Context<WebEnv>, deps: WebDeps, orders: Orders): Pr
 }
 
 /**
- * `POST /orders/sync`, "Import now": runs each visible connection's import (a connection already
- * importing elsewhere is skipped) and comes back with a summary.
+ * `POST /orders/sync`, "Import now": runs each visible connection's import for a bounded time (a
+ * connection already importing elsewhere is skipped; what is left goes on in the import jobs) and
+ * comes back with a summary.
  */
 async function importNow(c: Context<WebEnv>, deps: WebDeps, orders: Orders): Promise<Response> {
   const user = requireUser(c);
@@ -101,13 +102,13 @@ async function importNow(c: Context<WebEnv>, deps: WebDeps, orders: Orders): Pro
   const form = await c.req.parseBody();
   if (!csrfOk(user, form._csrf)) return refuseForm(c, user, null);
   const viewer = viewerOf(user);
-  const counts = { changed: 0, paused: 0, busy: 0, failed: 0 };
+  const counts = { changed: 0, paused: 0, busy: 0, failed: 0, partial: 0 };
   for (const connection of await deps.connections.list(viewer)) {
     if (connection.state === 'disconnected') continue;
     try {
-      const outcome = await orders.sync(viewer, connection.id);
-      if (outcome.status === 'done') counts.changed += outcome.ordersChanged;
-      else counts[outcome.status]++;
+      const outcome = await orders.importNow(viewer, connection.id);
+      if (outcome.status === 'done' || outcome.status === 'partial') counts.changed += outcome.ordersChanged;
+      if (outcome.status !== 'done') counts[outcome.status]++;
     } catch (err) {
       deps.logger.warn({ connectionId: connection.id, err: (err as Error).message }, 'import now failed');
       counts.failed++;
@@ -117,6 +118,9 @@ async function importNow(c: Context<WebEnv>, deps: WebDeps, orders: Orders): Pro
     `${counts.changed} orders new or changed`,
     counts.paused ? `${counts.paused} paused (renew first)` : '',
     counts.busy ? `${counts.busy} already importing` : '',
+    counts.partial
+      ? `${counts.partial} still importing in the background (a backfill by report waits for Amazon's report; see Imports)`
+      : '',
     counts.failed ? `${counts.failed} failed (see Imports)` : '',
   ]
     .filter(Boolean)
