@@ -1,4 +1,5 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import { startCrashWorker, type CrashWorker } from './crash-support.js';
 import { isDeepStrictEqual } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MINUTE } from '../../src/kernel/clock.js';
@@ -45,29 +46,14 @@ describe.runIf(postgresAvailable || process.env.CI === 'true')(
       await close?.();
     });
 
-    const startWorker = (
-      connectionId: string,
-    ): { child: ChildProcess; output: string[]; exited: Promise<number | null> } => {
-      const child = spawn(
-        process.execPath,
-        ['bin/sellerlink-dev.js', 'test/orders/crash-worker.ts', url, server.url, connectionId],
-        {
-          stdio: ['ignore', 'pipe', 'pipe'],
-          env: { ...process.env, SIM_CONTROL_TOKEN: world.sim.controlToken },
-        },
-      );
-      children.add(child);
-      const output: string[] = [];
-      child.stdout.on('data', (d: Buffer) => output.push(...d.toString().split('\n').filter(Boolean)));
-      child.stderr.on('data', (d: Buffer) => output.push(...d.toString().split('\n').filter(Boolean)));
-      const exited = new Promise<number | null>((resolve) =>
-        child.on('exit', (code) => {
-          children.delete(child);
-          resolve(code);
-        }),
-      );
-      return { child, output, exited };
-    };
+    const startWorker = (connectionId: string): CrashWorker =>
+      startCrashWorker({
+        databaseUrl: url,
+        simUrl: server.url,
+        controlToken: world.sim.controlToken,
+        connectionId,
+        children,
+      });
 
     it('imports exactly the simulator’s orders across 12 kills', async () => {
       const random = createSeededRandom(5);

@@ -1,4 +1,5 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import { startCrashWorker, type CrashWorker } from './crash-support.js';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -8,6 +9,9 @@ import { createSeededRandom } from '../../src/kernel/random.js';
 import { listenSimulator, type SimulatorServer } from '../../src/simulator/server.js';
 import type { Store } from '../../src/store/database.js';
 import { createAmazonWorld, type AmazonWorld } from '../support/amazon-world.js';
+import { createOrderImporter } from '../../src/orders/import.js';
+import { silentLogger } from '../../src/kernel/log.js';
+import { REPORT_CRASH_SETTINGS } from './crash-settings.js';
 import { openTestStore, postgresAvailable } from '../support/databases.js';
 import { openStore } from '../../src/store/database.js';
 import { createdTwiceOrNever, simulatorView, storedView } from './report-support.js';
@@ -17,7 +21,8 @@ const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 const ORDERS = 4000;
 
 /**
- * A worker process backfilling a 30-day outage by report (4,000 orders, merged 10 at a time) is
+ * After a 30-day outage (a revoked authorization, renewed), a worker process backfilling it by
+ * report (4,000 orders, merged 10 at a time) is
  * SIGKILLed at random moments while it polls, downloads and merges, and a new worker is started
  * each time. The last one finishes, and the stored orders equal the simulator's: none lost, none
  * created twice. On PostgreSQL, and on the embedded PGlite's data directory (the default database:
@@ -63,27 +68,15 @@ for (const kind of ['pglite', 'postgres'] as const)
         await close?.();
       });
 
-      const startWorker = (connectionId: string) => {
-        const child = spawn(
-          process.execPath,
-          ['bin/sellerlink-dev.js', 'test/orders/crash-worker.ts', url, server.url, connectionId, 'report'],
-          {
-            stdio: ['ignore', 'pipe', 'pipe'],
-            env: { ...process.env, SIM_CONTROL_TOKEN: world.sim.controlToken },
-          },
-        );
-        children.add(child);
-        const output: string[] = [];
-        child.stdout.on('data', (d: Buffer) => output.push(...d.toString().split('\n').filter(Boolean)));
-        child.stderr.on('data', (d: Buffer) => output.push(...d.toString().split('\n').filter(Boolean)));
-        const exited = new Promise<number | null>((resolve) =>
-          child.on('exit', (code) => {
-            children.delete(child);
-            resolve(code);
-          }),
-        );
-        return { child, output, exited };
-      };
+      const startWorker = (connectionId: string): CrashWorker =>
+        startCrashWorker({
+          databaseUrl: url,
+          simUrl: server.url,
+          controlToken: world.sim.controlToken,
+          connectionId,
+          mode: 'report',
+          children,
+        });
 
       /** Reports being merged (orders merged, not all yet), read between workers. */
       const midMerge = async (connectionId: string): Promise<number> => {
@@ -115,16 +108,28 @@ for (const kind of ['pglite', 'postgres'] as const)
         const random = createSeededRandom(11);
         const connection = await world.newConnection();
         const seller = connection.sellingPartnerId;
-        // Orders are last updated when generated: three batches two hours apart, all inside the
-        // reports' range (which ends 30 minutes before now).
-        for (let n = 0; n < ORDERS; n += 1000) {
+        // Imported once, then a 30-day outage: the authorization is revoked while orders come in
+        // (last updated when generated: four batches ten days apart), then renewed.
+        const importer = createOrderImporter({
+          store,
+          spApi: world.client,
+          fetch: world.fetch,
+          clock: world.clock,
+          logger: silentLogger,
+          lifecycle: world.lifecycle,
+          settings: { ...REPORT_CRASH_SETTINGS, reportBackfillAfterMs: 0 },
+        });
+        expect((await importer.sync(connection.id)).status).toBe('done');
+        await world.control('POST', `/_sim/authorizations/${connection.authorizationId}/revoke`);
+        for (let n = 0; n < ORDERS; n += ORDERS / 4) {
           await world.control('POST', '/_sim/orders/generate', {
             sellingPartnerId: seller,
-            count: 1000,
-            createdFrom: new Date(world.clock.now() - 5 * DAY).toISOString(),
+            count: ORDERS / 4,
+            createdFrom: new Date(world.clock.now() - 2 * DAY).toISOString(),
           });
-          world.clock.advance(2 * HOUR);
+          world.clock.advance(n + ORDERS / 4 < ORDERS ? 10 * DAY : 2 * HOUR);
         }
+        await world.renew(connection);
 
         if (kind === 'pglite') await store.close();
         let killedMidMerge = 0;
