@@ -123,7 +123,12 @@ export function createOrderImporter(deps: OrderImporterDeps) {
     /** Runs one import (or a backfill from `since`) for a connection unless one is running anywhere. */
     async sync(
       connectionId: string,
-      options: { since?: Date; onProgress?: (progress: ImportProgress) => void } = {},
+      options: {
+        since?: Date;
+        onProgress?: (progress: ImportProgress) => void;
+        /** Told when the run waits for Amazon (a report being prepared): for how long. */
+        onWait?: (waitMs: number) => void;
+      } = {},
     ): Promise<ImportOutcome> {
       const locked = await deps.store.tryLock(`orders-import:${connectionId}`, () =>
         runUntilDone(deps, settings, connectionId, options),
@@ -371,7 +376,8 @@ export async function runImport(
       if (step.status === 'done') {
         from = await openSync(deps, settings, connectionId, now);
         tally.watermark = from.watermark;
-        tally.ordersChanged += step.ordersMerged;
+        tally.ordersSeen += step.ordersMerged;
+        tally.ordersChanged += step.ordersChanged;
       }
     }
     stopped = await walkAll(ctx, firstWalk(ctx, from, options.since, now), tally);
@@ -396,12 +402,17 @@ async function runUntilDone(
   deps: OrderImporterDeps,
   settings: OrderImportSettings,
   connectionId: string,
-  options: { since?: Date; onProgress?: (progress: ImportProgress) => void },
+  options: {
+    since?: Date;
+    onProgress?: (progress: ImportProgress) => void;
+    onWait?: (waitMs: number) => void;
+  },
 ): Promise<ImportOutcome> {
   const sleep = deps.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
   for (;;) {
     const outcome = await runImport(deps, settings, connectionId, options);
     if (outcome.status !== 'partial') return outcome;
+    options.onWait?.(outcome.retryAfterMs ?? 0);
     await sleep(outcome.retryAfterMs ?? 0);
   }
 }

@@ -17,9 +17,13 @@ export function createOrders(deps: { queries: OrderQueries; importer: OrderImpor
       viewer: Viewer,
       connectionId: string,
       onProgress?: (progress: ImportProgress) => void,
+      onWait?: (waitMs: number) => void,
     ): Promise<ImportOutcome> {
       await queries.requireConnection(viewer, connectionId);
-      return importer.sync(connectionId, onProgress ? { onProgress } : {});
+      return importer.sync(connectionId, {
+        ...(onProgress ? { onProgress } : {}),
+        ...(onWait ? { onWait } : {}),
+      });
     },
     /**
      * "Import now" in the portal: the incremental import for at most `budgetMs`; what is left (a

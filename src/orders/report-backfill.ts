@@ -34,8 +34,8 @@ export type BackfillStep =
   | { status: 'none' }
   /** Reports are being prepared or merged: come back after `retryAfterMs`. */
   | { status: 'waiting'; retryAfterMs: number }
-  /** All reports merged; the watermark is at their end. */
-  | { status: 'done'; ordersMerged: number }
+  /** All reports merged (orders read, and of them new or newer); the watermark is at their end. */
+  | { status: 'done'; ordersMerged: number; ordersChanged: number }
   /** A report failed or got stuck: page instead. */
   | { status: 'fell_back'; reason: string };
 
@@ -198,10 +198,14 @@ async function fallBack(ctx: BackfillContext, reason: string): Promise<BackfillS
 async function finish(ctx: BackfillContext, row: NonNullable<BackfillRow>): Promise<BackfillStep> {
   const merged = await ctx.db
     .selectFrom('order_backfill_reports')
-    .select((eb) => eb.fn.coalesce(eb.fn.sum<number>('rows_merged'), eb.lit(0)).as('n'))
+    .select((eb) => [
+      eb.fn.coalesce(eb.fn.sum<number>('rows_merged'), eb.lit(0)).as('read'),
+      eb.fn.coalesce(eb.fn.sum<number>('orders_changed'), eb.lit(0)).as('changed'),
+    ])
     .where('connection_id', '=', ctx.connectionId)
     .executeTakeFirstOrThrow();
-  const ordersMerged = Number(merged.n);
+  const ordersMerged = Number(merged.read);
+  const ordersChanged = Number(merged.changed);
   const at = new Date(ctx.clock.now());
   await ctx.db.transaction().execute(async (trx) => {
     await trx
@@ -222,8 +226,11 @@ async function finish(ctx: BackfillContext, row: NonNullable<BackfillRow>): Prom
       .where('connection_id', '=', ctx.connectionId)
       .execute();
   });
-  ctx.logger.info({ connectionId: ctx.connectionId, ordersMerged }, 'order backfill by report done');
-  return { status: 'done', ordersMerged };
+  ctx.logger.info(
+    { connectionId: ctx.connectionId, ordersMerged, ordersChanged },
+    'order backfill by report done',
+  );
+  return { status: 'done', ordersMerged, ordersChanged };
 }
 
 /** Requests, polls and merges the reports as far as they go now; 'waiting' when some are not ready. */

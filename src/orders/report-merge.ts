@@ -36,7 +36,7 @@ async function flush(
   mergedSoFar: number,
 ): Promise<void> {
   await ctx.db.transaction().execute(async (trx) => {
-    await upsertOrders(
+    const upserted = await upsertOrders(
       trx,
       { id: ctx.connectionId, accountId: ctx.accountId },
       orders,
@@ -45,7 +45,10 @@ async function flush(
     );
     await trx
       .updateTable('order_backfill_reports')
-      .set({ rows_merged: mergedSoFar })
+      .set((eb) => ({
+        rows_merged: mergedSoFar,
+        orders_changed: eb('orders_changed', '+', upserted.changed),
+      }))
       .where('connection_id', '=', ctx.connectionId)
       .where('seq', '=', row.seq)
       .execute();

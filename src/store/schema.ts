@@ -283,7 +283,10 @@ export interface OrderBackfillReportsTable {
   report_id: string | null;
   report_document_id: string | null;
   requested_at: Timestamp | null;
+  /** Orders of the document merged so far (a restart skips them). */
   rows_merged: ColumnType<number, number | undefined, number>;
+  /** Of those, orders that were new or newer than the stored version. */
+  orders_changed: ColumnType<number, number | undefined, number>;
 }
 
 export type OrderSyncStatus = 'idle' | 'running' | 'paused' | 'failed';

@@ -49,8 +49,10 @@ export type CliEnv = Record<string, string | undefined>;
 
 /** Runs the CLI in this process with `env` as its configuration and `stdin` as standard input. */
 export async function runInProcess(env: CliEnv, args: string[], stdin?: string): Promise<CliRun> {
-  const saved = new Map(CONFIG_KEYS.map((k) => [k, process.env[k]]));
-  for (const key of CONFIG_KEYS) {
+  // The configuration keys (unset unless given) and any other setting the test passes.
+  const keys = [...new Set([...CONFIG_KEYS, ...Object.keys(env)])];
+  const saved = new Map(keys.map((k) => [k, process.env[k]]));
+  for (const key of keys) {
     const value = env[key];
     if (value === undefined) delete process.env[key];
     else process.env[key] = value;

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MINUTE, createOffsetClock, systemClock } from '../../src/kernel/clock.js';
+import { DAY, MINUTE, createOffsetClock, systemClock } from '../../src/kernel/clock.js';
 import { createSimulator, type Simulator } from '../../src/simulator/app.js';
 import { DEMO, seedDemo } from '../../src/simulator/seed.js';
 import { listenSimulator, type SimulatorServer } from '../../src/simulator/server.js';
@@ -38,7 +38,10 @@ describe('orders from the CLI', () => {
   beforeAll(async () => {
     dataDir = mkdtempSync(path.join(os.tmpdir(), 'sellerlink-orders-cli-'));
     await preparePgliteDir(dataDir);
-    simulator = createSimulator({ clock: createOffsetClock(systemClock), config: { speed: 1000 } });
+    simulator = createSimulator({
+      clock: createOffsetClock(systemClock),
+      config: { speed: 1000, reportQueueSeconds: 0, reportProcessingSeconds: 2 },
+    });
     seedDemo(simulator.ctx, { redirectUris: ['https://sellerlink.example/oauth/callback'] });
     sim = await listenSimulator(simulator, { port: 0 });
     env = {
@@ -130,6 +133,30 @@ describe('orders from the CLI', () => {
       const run = await cli(['orders', 'backfill', '--connection', connectionId, '--since', since]);
       expect(run.code).toBe(0);
       expect(run.stdout).toContain('250 orders read, 0 new or changed');
+    },
+    T,
+  );
+
+  it(
+    'sync after a gap backfills by report and says while it waits for Amazon',
+    async () => {
+      await simControlFetch(simulator.controlToken)(`${sim.url}/_sim/orders/generate`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ sellingPartnerId: SELLER, count: 20 }),
+      });
+      // Two days without an import: more than the 6 hours after which reports fill the gap.
+      advance(2 * DAY);
+      const run = await runInProcess(
+        { ...env, ORDERS_REPORT_BACKFILL_AFTER_HOURS: '6', ORDERS_REPORT_POLL_SECONDS: '5' },
+        ['orders', 'sync', '--connection', connectionId],
+      );
+      expect(run.code).toBe(0);
+      expect(run.stderr).toMatch(
+        /waiting for Amazon's order report \(backfill by report\), looking again in 5 s/,
+      );
+      // The report holds every order of the 2 days (270); only the 20 new ones change anything.
+      expect(run.stdout).toMatch(/270 orders read, 20 new or changed/);
     },
     T,
   );

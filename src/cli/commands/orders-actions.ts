@@ -18,13 +18,20 @@ function duration(seconds: number | null): string {
  * A progress bar on stderr (a terminal) or one line per page (a pipe, CI): share of the time window
  * walked, pages, orders, and the ETA the usage plan implies for the pages still to come.
  */
-function progressReporter(label: string): { update(p: ImportProgress): void; stop(): void } {
+function progressReporter(label: string): {
+  update(p: ImportProgress): void;
+  waiting(ms: number): void;
+  stop(): void;
+} {
+  const waitText = (ms: number) =>
+    `waiting for Amazon's order report (backfill by report), looking again in ${duration(Math.ceil(ms / 1000))}`;
   if (!process.stderr.isTTY) {
     return {
       update: (p) =>
         console.error(
           `${label}: ${Math.round(p.fraction * 100)}% · page ${p.pages} · ${p.ordersSeen} orders read, ${p.ordersChanged} new or changed · up to ${p.reached.toISOString()} · ETA ${duration(p.etaSeconds)}`,
         ),
+      waiting: (ms) => console.error(`${label}: ${waitText(ms)}`),
       stop: () => {},
     };
   }
@@ -42,6 +49,7 @@ function progressReporter(label: string): { update(p: ImportProgress): void; sto
         reached: p.reached.toISOString().slice(0, 16).replace('T', ' '),
         eta_plan: duration(p.etaSeconds),
       }),
+    waiting: (ms) => bar.update({ eta_plan: waitText(ms) }),
     stop: () => bar.stop(),
   };
 }
@@ -80,7 +88,12 @@ export async function syncOrders(options: { connection?: string }): Promise<void
     for (const id of ids) {
       const progress = progressReporter(id.slice(0, 8));
       try {
-        const outcome = await ctx.orders.sync(ctx.viewer, id, (p) => progress.update(p));
+        const outcome = await ctx.orders.sync(
+          ctx.viewer,
+          id,
+          (p) => progress.update(p),
+          (ms) => progress.waiting(ms),
+        );
         progress.stop();
         console.log(describe(id, outcome));
         if (outcome.status === 'paused') failed++;

@@ -48,6 +48,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('report_document_id', 'text')
     .addColumn('requested_at', 'timestamptz')
     .addColumn('rows_merged', 'integer', (c) => c.notNull().defaultTo(0))
+    .addColumn('orders_changed', 'integer', (c) => c.notNull().defaultTo(0))
     .addPrimaryKeyConstraint('order_backfill_reports_pk', ['connection_id', 'seq'])
     .execute();
 }
