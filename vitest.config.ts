@@ -1,4 +1,5 @@
 import { defineConfig } from 'vitest/config';
+import { LongestFirstSequencer } from './test/support/sequencer.js';
 
 export default defineConfig({
   test: {
@@ -7,6 +8,8 @@ export default defineConfig({
     // Two test files at a time: many wait on processes, sockets and simulated delays rather than the
     // CPU (the suite took 991 s one at a time, 644 s two at a time, on the 2-core machines here).
     maxWorkers: 2,
+    // The slowest files start first, so none runs alone at the end (test/support/sequencer.ts).
+    sequence: { sequencer: LongestFirstSequencer },
     testTimeout: 60_000,
     hookTimeout: 120_000,
     // Builds dist/ first: tests that spawn bin/sellerlink.js run the built code.
