@@ -8,7 +8,7 @@ import type { ConnectionLifecycle } from '../lifecycle/connections.js';
 import type { Store } from '../store/database.js';
 import { TokenError } from '../broker/errors.js';
 import { OrdersError } from './errors.js';
-import { advanceReportBackfill, type BackfillStep, type ReportBackfillSettings } from './report-backfill.js';
+import { advanceReportBackfill, type ReportBackfillSettings } from './report-backfill.js';
 import {
   dropResumePoint,
   fetchPage,
@@ -366,7 +366,9 @@ export async function runImport(
   try {
     let from = sync;
     if (ctx.incremental) {
-      const step = await backfillStep(deps, ctx, settings, sync.watermark);
+      // The backfill by report first (report-backfill.ts): 'none' or a fallback page as usual;
+      // 'done' moved the watermark, so the walk starts from there.
+      const step = await advanceReportBackfill({ ...ctx, fetch: deps.fetch, settings }, sync.watermark);
       if (step.status === 'waiting')
         return {
           status: 'partial',
@@ -415,33 +417,6 @@ async function runUntilDone(
     options.onWait?.(outcome.retryAfterMs ?? 0);
     await sleep(outcome.retryAfterMs ?? 0);
   }
-}
-
-/**
- * The backfill by report's step for an incremental run (see report-backfill.ts): 'none' or a
- * fallback let the walk page as usual; 'done' moved the watermark, so the walk starts from there.
- */
-async function backfillStep(
-  deps: OrderImporterDeps,
-  ctx: RunContext,
-  settings: OrderImportSettings,
-  watermark: Date,
-): Promise<BackfillStep> {
-  return advanceReportBackfill(
-    {
-      db: ctx.db,
-      spApi: ctx.spApi,
-      fetch: deps.fetch,
-      clock: ctx.clock,
-      logger: ctx.logger,
-      settings,
-      connectionId: ctx.connectionId,
-      accountId: ctx.accountId,
-      marketplaceIds: ctx.marketplaceIds,
-      ...(ctx.deadline === undefined ? {} : { deadline: ctx.deadline }),
-    },
-    watermark,
-  );
 }
 
 /** Connections whose import is due (see OrderImporter.due). */
