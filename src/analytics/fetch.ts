@@ -1,6 +1,6 @@
 import type { SpApiClient } from '../amazon/client-types.js';
 import { AmazonError } from '../amazon/errors.js';
-import { TokenError } from '../broker/errors.js';
+import { blocksConnection } from '../broker/errors.js';
 import { healthOfConnection } from '../connections/repository.js';
 import { AppError } from '../kernel/errors.js';
 import { MINUTE, type Clock } from '../kernel/clock.js';
@@ -58,13 +58,6 @@ const PAUSED_RECHECK_MS = MINUTE;
 /** A run that failed is tried again after this. */
 const FAILED_RETRY_MS = 5 * MINUTE;
 
-const PAUSING_TOKEN_ERRORS = new Set([
-  'TOKEN_CONNECTION_REVOKED',
-  'TOKEN_CONNECTION_EXPIRED',
-  'TOKEN_CONNECTION_DISCONNECTED',
-  'TOKEN_APPLICATION_REJECTED',
-]);
-
 /** Builds the fetcher: `run` one connection now, `due` lists the connections whose run is due. */
 export function createAnalyticsFetcher(deps: AnalyticsFetcherDeps) {
   const settings: AnalyticsSettings = { ...DEFAULT_ANALYTICS_SETTINGS, ...deps.settings };
@@ -103,7 +96,7 @@ async function runGuarded(ctx: RunContext): Promise<FetchOutcome> {
     return await runOnce(ctx);
   } catch (err) {
     const now = ctx.clock.now();
-    if (err instanceof TokenError && PAUSING_TOKEN_ERRORS.has(err.code)) {
+    if (blocksConnection(err)) {
       const reason = `Paused: ${err.message}. Renew the connection; analytics then resume.`;
       await pause(ctx, reason);
       return { status: 'paused', reason };

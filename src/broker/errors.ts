@@ -29,3 +29,25 @@ export class TokenError extends AppError<TokenErrorCode> {
     return this.details.retryable === true;
   }
 }
+
+/** Codes that mean the connection cannot call Amazon until someone acts (renews, fixes the app). */
+type BlockingCode =
+  | 'TOKEN_CONNECTION_REVOKED'
+  | 'TOKEN_CONNECTION_EXPIRED'
+  | 'TOKEN_CONNECTION_DISCONNECTED'
+  | 'TOKEN_APPLICATION_REJECTED';
+
+const BLOCKING_CODES: ReadonlySet<TokenErrorCode> = new Set<BlockingCode>([
+  'TOKEN_CONNECTION_REVOKED',
+  'TOKEN_CONNECTION_EXPIRED',
+  'TOKEN_CONNECTION_DISCONNECTED',
+  'TOKEN_APPLICATION_REJECTED',
+]);
+
+/**
+ * Whether a failure means work for the connection (order import, listings drain, analytics) must
+ * wait for a renewal or a fixed application instead of being retried.
+ */
+export function blocksConnection(err: unknown): err is TokenError & { code: BlockingCode } {
+  return err instanceof TokenError && BLOCKING_CODES.has(err.code);
+}

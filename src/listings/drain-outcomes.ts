@@ -1,18 +1,10 @@
 import { AmazonError } from '../amazon/errors.js';
-import { TokenError } from '../broker/errors.js';
+import { TokenError, blocksConnection } from '../broker/errors.js';
 import { MINUTE } from '../kernel/clock.js';
 import type { DrainContext, Row, Step } from './drain-context.js';
 import { failed, finish, requeue, setQueuedState, unclaim } from './drain-rows.js';
 
 /** What a drain does when a call for a change fails: wait for the connection, back off, or fail the change. */
-
-/** Token-broker codes that mean "not until the seller renews". */
-const BLOCKED_CODES = new Set([
-  'TOKEN_CONNECTION_REVOKED',
-  'TOKEN_CONNECTION_EXPIRED',
-  'TOKEN_CONNECTION_DISCONNECTED',
-  'TOKEN_APPLICATION_REJECTED',
-]);
 
 /** Amazon codes that concern the whole connection, where Amazon took nothing: the drain stops and comes back. */
 const CONNECTION_WIDE_CODES = new Set([
@@ -67,7 +59,7 @@ export async function backOff(
 
 /** The broker refused a token for the change's call: nothing of it reached Amazon. */
 export async function onTokenError(ctx: DrainContext, row: Row, err: TokenError): Promise<Step> {
-  if (BLOCKED_CODES.has(err.code)) {
+  if (blocksConnection(err)) {
     await unclaim(ctx, row);
     await setQueuedState(
       ctx,

@@ -6,7 +6,7 @@ import { refreshParticipations } from '../connections/participations.js';
 import { healthOfConnection } from '../connections/repository.js';
 import type { ConnectionLifecycle } from '../lifecycle/connections.js';
 import type { Store } from '../store/database.js';
-import { TokenError } from '../broker/errors.js';
+import { TokenError, blocksConnection } from '../broker/errors.js';
 import { OrdersError } from './errors.js';
 import { advanceReportBackfill, type ReportBackfillSettings } from './report-backfill.js';
 import {
@@ -84,14 +84,6 @@ export type BoundedImportOutcome =
  * @see https://github.com/amzn/selling-partner-api-models/blob/main/models/orders-api-model/orders_2026-01-01.json
  */
 const RESUME_TOKEN_TTL_MS = 23 * HOUR;
-
-const PAUSING_TOKEN_ERRORS = new Set([
-  'TOKEN_CONNECTION_REVOKED',
-  'TOKEN_CONNECTION_EXPIRED',
-  'TOKEN_CONNECTION_DISCONNECTED',
-  'TOKEN_APPLICATION_REJECTED',
-  'TOKEN_CONNECTION_NOT_FOUND',
-]);
 
 export interface OrderImporterDeps {
   store: Store;
@@ -306,7 +298,8 @@ export async function failRun(
   err: unknown,
   tally: Tally,
 ): Promise<ImportOutcome> {
-  if (err instanceof TokenError && PAUSING_TOKEN_ERRORS.has(err.code)) {
+  // A connection that cannot call Amazon (or is gone) pauses the import until it is renewed.
+  if (blocksConnection(err) || (err instanceof TokenError && err.code === 'TOKEN_CONNECTION_NOT_FOUND')) {
     const reason = `Paused: ${err.message}. Renew the connection; the import then resumes from ${tally.watermark.toISOString()}.`;
     await setSync(deps, connectionId, { status: 'paused', paused_reason: reason });
     return { status: 'paused', reason };
