@@ -32,11 +32,14 @@ describeEachDatabase('analytics jobs (whole service)', (kind) => {
     await dispatchAnalytics(boss, analyticsFetcher);
     const requested = await eventually(async () => {
       const overview = await analytics.overview(OPERATOR, connectionId);
-      return overview.fetches.length === 3 && overview.fetches.every((f) => f.status === 'requested')
+      // The run records the reports first and its next run last: wait for the run to end.
+      return overview.fetches.length === 3 &&
+        overview.fetches.every((f) => f.status === 'requested') &&
+        overview.sync?.nextRunAt
         ? overview
         : null;
     });
-    expect(requested.sync?.nextRunAt).not.toBeNull();
+    expect(requested.sync?.nextRunAt).toBeInstanceOf(Date);
     // Not due until the next poll: the dispatcher queues nothing for it.
     expect(await analyticsFetcher.due()).not.toContain(connectionId);
     expect(await dispatchAnalytics(boss, analyticsFetcher)).toBe(0);
