@@ -34,6 +34,8 @@ export const FOLDERS: Readonly<Record<string, string>> = {
   'src/orders/': 'order import (watermark walk, per-page commits, resumable), backfill, reads',
   'src/analytics/':
     'sales and traffic per connection, marketplace and day (Reports API, resumable), settlement reports, reads',
+  'src/ads/':
+    'Amazon Ads connections’ advertising profiles (listed on the three Ads hosts, matched to seller connections), access tokens and the paced Ads API proxy ([ads.md](ads.md))',
   'src/listings/': 'listings outbox: accept, drain per connection in order, read back, results',
   'src/monitor/': 'expiry monitor, health probe, client-secret rotation, the sandbox toolbar’s passes',
   'src/notify/': 'e-mail, signed webhooks (public addresses only), banners, sandbox mail catcher',

@@ -13,6 +13,8 @@ import { sourceFiles } from './source-files.js';
 /** Factories of the services one process runs: constructed by the composition factory only. */
 export const SERVICE_FACTORIES: ReadonlySet<string> = new Set([
   'createAccounts',
+  'createAds',
+  'createAdsClient',
   'createApiKeys',
   'createAmazonStack',
   'createApplications',

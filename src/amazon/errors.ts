@@ -26,7 +26,12 @@ export type AmazonErrorCode =
   | 'SPAPI_BAD_RESPONSE'
   | 'SPAPI_ERROR'
   | 'REPORT_DOCUMENT_EXPIRED'
-  | 'REPORT_DOCUMENT_UNAVAILABLE';
+  | 'REPORT_DOCUMENT_UNAVAILABLE'
+  | 'ADS_UNAUTHORIZED'
+  | 'ADS_THROTTLED'
+  | 'ADS_WAIT_TOO_LONG'
+  | 'ADS_BAD_RESPONSE'
+  | 'ADS_ERROR';
 
 /**
  * A failure talking to Amazon. `amazonCode` / `amazonMessage` are Amazon's own words (never

@@ -194,6 +194,7 @@ export async function dueConnectionIds(db: Kysely<Database>, now: Date): Promise
     .selectFrom('connections')
     .leftJoin('analytics_syncs', 'analytics_syncs.connection_id', 'connections.id')
     .select('connections.id')
+    .where('connections.api', '=', 'sp_api')
     .where('connections.state', '!=', 'disconnected')
     .where((eb) =>
       eb.or([eb('analytics_syncs.next_run_at', 'is', null), eb('analytics_syncs.next_run_at', '<=', now)]),

@@ -5,8 +5,10 @@ import type { ApiDeps, ApiEnv } from './context.js';
 import { ApiKeyError } from '../accounts/errors.js';
 import { ApiError, toApiFailure, zodFailure, type ApiFailure } from './errors.js';
 import { buildOpenApiDocument, registerSecurityScheme, type OpenApiDocument } from './openapi.js';
+import { registerAdsRoutes } from './routes/ads.js';
+import { registerAdsProxyRoutes } from './routes/ads-proxy.js';
 import { registerAnalyticsRoutes, type AnalyticsApiDeps } from './routes/analytics.js';
-import { registerConnectionRoutes } from './routes/connections.js';
+import { registerConnectionRoutes, type ApiRenewUrl } from './routes/connections.js';
 import { registerListingRoutes } from './routes/listings.js';
 import { registerOrderRoutes } from './routes/orders.js';
 import { registerProxyRoutes } from './routes/proxy.js';
@@ -15,6 +17,9 @@ import { registerTokenRoutes } from './routes/access-tokens.js';
 export type { ApiDeps, ApiEnv } from './context.js';
 
 const BEARER = /^Bearer\s+(\S+)\s*$/i;
+
+/** Paths of the Amazon Ads routes: their dead connections are renewed on the Ads portal page. */
+const ADS_ROUTE = /\/v1\/ads-connections(\/|$)/;
 
 /** Sends a failure in the API's one error shape. */
 function answer(c: Context, f: ApiFailure): Response {
@@ -41,10 +46,12 @@ function requireApiKey(deps: ApiDeps): MiddlewareHandler<ApiEnv> {
 /**
  * The REST API for the vendor's software, mounted at `/api` by the web app: `/v1/…` behind API keys,
  * `/openapi.json` and a readable `/docs` page generated from the same route schemas. Every failure
- * answers `{"error": {"code", "message", "field"?}}`; only the proxy passes Amazon's 4xx through.
+ * answers `{"error": {"code", "message", "field"?}}`; only the proxies pass Amazon's 4xx through.
  */
 export function createApiApp(deps: ApiDeps & AnalyticsApiDeps): OpenAPIHono<ApiEnv> {
-  const renewUrl = (id: string): string => `${deps.publicUrl.replace(/\/$/, '')}/connections/${id}`;
+  const portal = deps.publicUrl.replace(/\/$/, '');
+  const renewUrl: ApiRenewUrl = (id, api = 'sp_api') =>
+    `${portal}/${api === 'ads' ? 'ads-connections' : 'connections'}/${id}`;
   const app = new OpenAPIHono<ApiEnv>({
     defaultHook: (result, c) => {
       if (!result.success) return answer(c, zodFailure(result.error, result.target));
@@ -78,6 +85,10 @@ export function createApiApp(deps: ApiDeps & AnalyticsApiDeps): OpenAPIHono<ApiE
   registerConnectionRoutes(app, deps, renewUrl);
   registerTokenRoutes(app, deps);
   registerProxyRoutes(app, deps);
+  if (deps.ads && deps.adsEndpoints) {
+    registerAdsRoutes(app, deps, deps.ads, deps.adsEndpoints, renewUrl);
+    registerAdsProxyRoutes(app, deps, deps.ads);
+  }
   if (deps.listings) registerListingRoutes(app, deps, deps.listings);
   if (deps.orders) registerOrderRoutes(app, deps.orders);
   if (deps.analytics) registerAnalyticsRoutes(app, deps.analytics);
@@ -90,7 +101,8 @@ export function createApiApp(deps: ApiDeps & AnalyticsApiDeps): OpenAPIHono<ApiE
     );
   });
   app.onError((err, c) => {
-    const f = toApiFailure(err, renewUrl);
+    const ads = ADS_ROUTE.test(c.req.path);
+    const f = toApiFailure(err, (id) => renewUrl(id, ads ? 'ads' : 'sp_api'));
     const fields = {
       method: c.req.method,
       path: c.req.path,

@@ -1,3 +1,4 @@
+import type { Ads } from '../ads/ads.js';
 import type { SpApiClient } from '../amazon/client-types.js';
 import type { ConnectionManager } from '../connections/manage.js';
 import type { Clock } from '../kernel/clock.js';
@@ -25,6 +26,10 @@ export interface ApiDeps {
   publicUrl: string;
   /** SP-API endpoint per region, returned with access tokens. */
   spApiEndpoints: Record<RegionCode, string>;
+  /** Amazon Ads connections: `/v1/ads-connections/…` (with `adsEndpoints`). */
+  ads?: Ads;
+  /** Ads API host per region, returned with Ads access tokens and used by the Ads proxy's docs. */
+  adsEndpoints?: Record<RegionCode, string>;
   /** Largest request body accepted, in bytes (default 1 MiB); enforced by the web app's input guard. */
   bodyLimitBytes?: number;
 }

@@ -3,6 +3,7 @@ import { OrdersError } from '../orders/errors.js';
 import { HTTPException } from 'hono/http-exception';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import type { ZodError } from 'zod';
+import { AdsError } from '../ads/errors.js';
 import { AmazonError } from '../amazon/errors.js';
 import { ConnectionsError } from '../connections/errors.js';
 import { AppError, ValidationError } from '../kernel/errors.js';
@@ -17,6 +18,7 @@ export type ApiOwnCode =
   | 'UNSUPPORTED_MEDIA_TYPE'
   | 'PAYLOAD_TOO_LARGE'
   | 'SPAPI_PATH_REFUSED'
+  | 'ADS_PATH_REFUSED'
   | 'INTERNAL';
 
 /** A failure the API answers directly (routing, media types, the proxy's path rules). */
@@ -60,6 +62,9 @@ export interface ApiFailure {
 
 /** Where a seller renews a connection, for the messages that tell the vendor to send them there. */
 export type RenewUrl = (connectionId: string) => string;
+
+/** The refusal getVisibleConnection gives for an id of the other API (it names the right route). */
+const OTHER_API = /^connection \S+ is an (Amazon Ads|SP-API) connection: use \/api\/v1\//;
 
 const RETRY_AFTER_REFRESH_S = 30;
 const RETRY_AFTER_AMAZON_S = 60;
@@ -120,7 +125,12 @@ export function toApiFailure(err: unknown, renewUrl: RenewUrl, connectionId?: st
     }
   }
   if (err instanceof ConnectionsError && err.code === 'CONNECTION_NOT_FOUND') {
+    // A visible connection of the other API: say which route serves it (connections/repository.ts).
+    if (OTHER_API.test(err.message)) return failure(404, err.code, err.message);
     return failure(404, err.code, 'There is no such connection for this API key.');
+  }
+  if (err instanceof AdsError) {
+    return failure(err.code === 'ADS_PROFILE_UNKNOWN' ? 404 : 400, err.code, err.message);
   }
   if (err instanceof OrdersError) {
     const status = err.code === 'ORDERS_NOT_FOUND' || err.code === 'ORDERS_CONNECTION_NOT_FOUND' ? 404 : 400;
@@ -194,6 +204,19 @@ function amazonFailure(err: AmazonError): ApiFailure {
         { headers: { 'Retry-After': String(seconds) } },
       );
     }
+    case 'ADS_WAIT_TOO_LONG': {
+      const seconds = Math.max(1, Math.ceil((err.info.retryAfterMs ?? 1000) / 1000));
+      return failure(
+        429,
+        err.code,
+        `Amazon Ads allows this profile's next call in ${seconds} s, later than Sellerlink waits; it did not send the call. Retry after that.`,
+        { headers: { 'Retry-After': String(seconds) } },
+      );
+    }
+    case 'ADS_THROTTLED':
+      return failure(429, err.code, `Amazon Ads throttled the call${said}. Slow down and retry.`, {
+        headers: retry,
+      });
     case 'SPAPI_THROTTLED':
       return failure(429, err.code, `Amazon throttled the call${said}. Slow down and retry.`, {
         headers: retry,

@@ -23,7 +23,17 @@ export const ConnectionIdParams = z.object({
     }),
 });
 
+/** The Amazon APIs a connection may be for, as the API names them. */
+export const APIS = ['sp-api', 'ads'] as const;
+
 export const ListConnectionsQuery = z.object({
+  api: z
+    .enum(APIS)
+    .optional()
+    .openapi({
+      param: { name: 'api', in: 'query' },
+      description: 'Only connections for this Amazon API (default: both)',
+    }),
   state: z
     .enum(STATES)
     .optional()
@@ -75,8 +85,14 @@ export const ConnectionSchema = z
     id: z.string().openapi({ example: '3f0b8c52-6f1e-4d5e-9a43-1c2d3e4f5a6b' }),
     accountId: z.string(),
     applicationId: z.string(),
+    api: z.enum(APIS).openapi({
+      description: 'sp-api: the Selling Partner API; ads: the Amazon Ads API (see /v1/ads-connections)',
+    }),
     region: z.enum(REGIONS),
-    sellingPartnerId: z.string().openapi({ example: 'A1DEMOSELLERNA' }),
+    sellingPartnerId: z.string().nullable().openapi({
+      example: 'A1DEMOSELLERNA',
+      description: 'The seller (SP-API); null for Amazon Ads, whose consent names no seller',
+    }),
     storeName: z.string().nullable(),
     marketplaceIds: z.array(z.string()).openapi({ example: ['ATVPDKIKX0DER', 'A2EUQ1WTGCTBG2'] }),
     kind: z.enum(['oauth', 'self']).openapi({ description: 'oauth: seller consent; self: self-authorized' }),
@@ -103,7 +119,10 @@ export const ConnectionSchema = z
       description:
         'true when the seller should renew or connect again now (health renew_needed or disconnected)',
     }),
-    renewUrl: z.string().openapi({ description: 'Portal page where the seller renews this connection' }),
+    renewUrl: z.string().openapi({
+      description:
+        'Portal page where the seller renews this connection (`/connections/{id}`, or `/ads-connections/{id}` for Amazon Ads)',
+    }),
   })
   .openapi('Connection');
 
@@ -164,6 +183,82 @@ export const RestrictedDataTokenSchema = z
     expiresAt: Timestamp,
   })
   .openapi('RestrictedDataToken');
+
+/** An advertising profile of an Ads connection (https://advertising.amazon.com/API/docs/en-us/reference/2/profiles). */
+export const AdsProfileSchema = z
+  .object({
+    profileId: z.string().openapi({
+      example: '3312910465837761',
+      description:
+        "Amazon's profile id (an int64, given as a string so it is never rounded); send it as `Amazon-Advertising-API-Scope`",
+    }),
+    region: z.enum(REGIONS).openapi({ description: 'The Ads API host that listed it' }),
+    countryCode: z.string().openapi({ example: 'US' }),
+    currencyCode: z.string().openapi({ example: 'USD' }),
+    timezone: z.string().openapi({ example: 'America/Los_Angeles' }),
+    marketplaceId: z.string().nullable().openapi({ example: 'ATVPDKIKX0DER' }),
+    accountType: z.string().openapi({ example: 'seller', description: 'seller, vendor or agency' }),
+    accountId: z
+      .string()
+      .openapi({ example: 'A1DEMOSELLERNA', description: "Amazon's account id (accountInfo.id)" }),
+    accountName: z.string().nullable(),
+    validPaymentMethod: z.boolean().nullable(),
+    match: z
+      .object({
+        connectionId: z.string(),
+        sellingPartnerId: z.string(),
+        storeName: z.string().nullable(),
+      })
+      .nullable()
+      .openapi({
+        description:
+          "The SP-API connection of the same account whose seller id equals the profile's account id in the same region; a likely match (Amazon does not guarantee the link), null when none",
+      }),
+  })
+  .openapi('AdsProfile');
+
+/** An Amazon Ads connection with its advertising profiles. */
+export const AdsConnectionSchema = ConnectionSchema.extend({
+  profiles: z.array(AdsProfileSchema),
+  listedAt: Timestamp.nullable().openapi({
+    description: 'When the profiles were last listed on the Ads API hosts; null: not yet',
+  }),
+  failedRegions: z.array(z.enum(REGIONS)).openapi({
+    description: 'Ads API hosts that did not answer the last listing (their earlier profiles are kept)',
+  }),
+  profilesNote: z.string().nullable().openapi({
+    description:
+      'Why the list is empty or may be incomplete, in plain words (no campaign yet, hosts that failed, never listed); null otherwise',
+    example:
+      'No advertising profiles: Amazon lists none until the advertiser has created at least one campaign.',
+  }),
+}).openapi('AdsConnection');
+
+export const AdsConnectionListSchema = z
+  .object({ connections: z.array(AdsConnectionSchema) })
+  .openapi('AdsConnectionList');
+
+export const AdsAccessTokenSchema = z
+  .object({
+    accessToken: z.string().openapi({ example: 'Atza|IwEBI…' }),
+    tokenType: z.literal('bearer'),
+    expiresAt: Timestamp,
+    clientId: z.string().openapi({
+      description: 'Send as `Amazon-Advertising-API-ClientId`',
+      example: 'amzn1.application-oa2-client.0123456789abcdef',
+    }),
+    region: z.enum(REGIONS).openapi({ description: 'The region the advertiser consented in' }),
+    endpoints: z.object({ NA: z.string(), EU: z.string(), FE: z.string() }).openapi({
+      description:
+        "Ads API host per region: the token is valid on all three, and each lists only its own region's profiles",
+      example: {
+        NA: 'https://advertising-api.amazon.com',
+        EU: 'https://advertising-api-eu.amazon.com',
+        FE: 'https://advertising-api-fe.amazon.com',
+      },
+    }),
+  })
+  .openapi('AdsAccessToken');
 
 /** A JSON error response for the OpenAPI document. */
 export const errorResponse = (description: string) => ({

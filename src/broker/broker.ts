@@ -30,6 +30,8 @@ export interface TokenBrokerDeps {
   vault: Vault;
   clock: Clock;
   lwa: LwaClient;
+  /** The LWA token endpoint an Ads connection refreshes at, per region (default: `lwa`). */
+  adsLwa?: Record<'NA' | 'EU' | 'FE', LwaClient>;
   applications: Applications;
   /** Records what Amazon's answers mean for the connection (revoked, failing, recovered). */
   lifecycle: ConnectionLifecycle;
@@ -119,19 +121,21 @@ function failFast(ctx: BrokerContext, row: Row | undefined, id: string): asserts
 /** Mints with the app's current secret; on invalid_client, with the rotated-out one while Amazon still takes it. */
 async function mint(
   ctx: BrokerContext,
-  credentials: LwaCredentials,
-  previous: LwaCredentials | null,
+  row: Row,
+  app: { credentials: LwaCredentials; previous: LwaCredentials | null },
   refreshToken: Secret,
 ): Promise<LwaTokens> {
+  const { credentials, previous } = app;
+  const lwa = row.api === 'ads' ? (ctx.deps.adsLwa?.[row.region] ?? ctx.deps.lwa) : ctx.deps.lwa;
   try {
-    return await ctx.deps.lwa.refresh(credentials, refreshToken);
+    return await lwa.refresh(credentials, refreshToken);
   } catch (err) {
     if (!(err instanceof AmazonError) || err.code !== 'LWA_INVALID_CLIENT' || !previous) throw err;
     ctx.deps.logger.warn(
       {},
       'Amazon refused the current client secret; used the previous one (grace period)',
     );
-    return ctx.deps.lwa.refresh(previous, refreshToken);
+    return lwa.refresh(previous, refreshToken);
   }
 }
 
@@ -226,7 +230,7 @@ async function refreshLocked(
   const now = ctx.deps.clock.now();
   let tokens: LwaTokens;
   try {
-    tokens = await mint(ctx, app.credentials, app.previous, refreshToken);
+    tokens = await mint(ctx, row, app, refreshToken);
   } catch (err) {
     if (!(err instanceof AmazonError)) throw err;
     throw await refreshFailure(ctx, q, row, err, onRejected);

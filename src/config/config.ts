@@ -44,6 +44,21 @@ const schema = z
     SELLER_CENTRAL_URL_NA: url.default('https://sellercentral.amazon.com'),
     SELLER_CENTRAL_URL_EU: url.default('https://sellercentral-europe.amazon.com'),
     SELLER_CENTRAL_URL_FE: url.default('https://sellercentral.amazon.co.jp'),
+    ADS_CONSENT_URL_NA: url.default('https://www.amazon.com/ap/oa'),
+    ADS_CONSENT_URL_EU: url.default('https://eu.account.amazon.com/ap/oa'),
+    ADS_CONSENT_URL_FE: url.default('https://apac.account.amazon.com/ap/oa'),
+    ADS_TOKEN_URL_NA: url.default('https://api.amazon.com/auth/o2/token'),
+    ADS_TOKEN_URL_EU: url.default('https://api.amazon.co.uk/auth/o2/token'),
+    ADS_TOKEN_URL_FE: url.default('https://api.amazon.co.jp/auth/o2/token'),
+    ADS_API_URL_NA: url.default('https://advertising-api.amazon.com'),
+    ADS_API_URL_EU: url.default('https://advertising-api-eu.amazon.com'),
+    ADS_API_URL_FE: url.default('https://advertising-api-fe.amazon.com'),
+    ADS_CLIENT_ID: z.string().min(1).optional(),
+    ADS_CLIENT_SECRET: z.string().min(1).optional(),
+    ADS_APP_NAME: z.string().min(1).default('Sellerlink Ads'),
+    ADS_PROXY_RATE_PER_SECOND: z.coerce.number().positive().max(1000).default(1),
+    ADS_PROXY_BURST: z.coerce.number().int().min(1).max(1000).default(2),
+    ADS_PROXY_MAX_WAIT_SECONDS: z.coerce.number().int().min(0).max(300).default(30),
     SELLERLINK_VAULT_KEYS: z.string().min(1).optional(),
     AMAZON_APP_ID: z.string().min(1).optional(),
     AMAZON_CLIENT_ID: z.string().min(1).optional(),
@@ -98,6 +113,15 @@ export interface AmazonEndpoints {
   lwaTokenUrl: string;
   spApi: Record<RegionCode, string>;
   sellerCentral: Record<RegionCode, string>;
+  /**
+   * The Amazon Ads API's consent pages (`/ap/oa`), LWA token endpoints and API hosts per region
+   * (https://advertising.amazon.com/API/docs/en-us/guides/get-started/retrieve-access-token).
+   */
+  ads: {
+    consent: Record<RegionCode, string>;
+    token: Record<RegionCode, string>;
+    api: Record<RegionCode, string>;
+  };
 }
 
 export interface Config {
@@ -126,6 +150,10 @@ export interface Config {
     name: string;
     status: 'draft' | 'published';
   } | null;
+  /** The vendor's Ads API security profile from configuration (ADS_CLIENT_ID/SECRET); null when not configured. */
+  adsApplication: { clientId: string; clientSecret: Secret; name: string } | null;
+  /** The Ads API proxy's own pacing per profile (Amazon publishes no numbers: UNCONFIRMED, so configurable). */
+  adsProxy: { ratePerSecond: number; burst: number; maxWaitMs: number };
   /**
    * Shared secret the forwarder of Amazon's notifications (APPLICATION_OAUTH_CLIENT_NEW_SECRET) presents
    * at POST /amazon/notifications; null: the endpoint is off (sandbox mode makes one per start).
@@ -244,6 +272,11 @@ function amazonEndpointsOf(e: Env): AmazonEndpoints {
     lwaTokenUrl: e.LWA_TOKEN_URL,
     spApi: { NA: e.SPAPI_URL_NA, EU: e.SPAPI_URL_EU, FE: e.SPAPI_URL_FE },
     sellerCentral: { NA: e.SELLER_CENTRAL_URL_NA, EU: e.SELLER_CENTRAL_URL_EU, FE: e.SELLER_CENTRAL_URL_FE },
+    ads: {
+      consent: { NA: e.ADS_CONSENT_URL_NA, EU: e.ADS_CONSENT_URL_EU, FE: e.ADS_CONSENT_URL_FE },
+      token: { NA: e.ADS_TOKEN_URL_NA, EU: e.ADS_TOKEN_URL_EU, FE: e.ADS_TOKEN_URL_FE },
+      api: { NA: e.ADS_API_URL_NA, EU: e.ADS_API_URL_EU, FE: e.ADS_API_URL_FE },
+    },
   };
 }
 
@@ -302,6 +335,12 @@ function toConfig(e: Env, mode: Config['mode']): Config {
     amazon: amazonEndpointsOf(e),
     vaultKeys: e.SELLERLINK_VAULT_KEYS ?? null,
     application: configuredApplication(e),
+    adsApplication: configuredAdsApplication(e),
+    adsProxy: {
+      ratePerSecond: e.ADS_PROXY_RATE_PER_SECOND,
+      burst: e.ADS_PROXY_BURST,
+      maxWaitMs: e.ADS_PROXY_MAX_WAIT_SECONDS * 1000,
+    },
     notificationSecret: e.AMAZON_NOTIFICATION_SECRET ? new Secret(e.AMAZON_NOTIFICATION_SECRET) : null,
     listings: {
       retryWindowMs: e.LISTINGS_RETRY_HOURS * 3_600_000,
@@ -350,6 +389,21 @@ function configuredApplication(e: Env): Config['application'] {
   };
 }
 
+/** The Ads security profile from ADS_CLIENT_ID / ADS_CLIENT_SECRET: both or none. */
+function configuredAdsApplication(e: Env): Config['adsApplication'] {
+  if (!e.ADS_CLIENT_ID && !e.ADS_CLIENT_SECRET) return null;
+  if (!e.ADS_CLIENT_ID || !e.ADS_CLIENT_SECRET) {
+    throw new AppError(
+      'CONFIG_INVALID',
+      'ADS_CLIENT_ID and ADS_CLIENT_SECRET go together: set both or none',
+      {
+        details: { problems: ['ADS_CLIENT_ID/ADS_CLIENT_SECRET: incomplete'] },
+      },
+    );
+  }
+  return { clientId: e.ADS_CLIENT_ID, clientSecret: new Secret(e.ADS_CLIENT_SECRET), name: e.ADS_APP_NAME };
+}
+
 /** Points the Amazon endpoints at a simulator origin, one path prefix per region. */
 export function simulatorEndpoints(origin: string): AmazonEndpoints {
   const base = origin.replace(/\/$/, '');
@@ -357,6 +411,15 @@ export function simulatorEndpoints(origin: string): AmazonEndpoints {
     lwaTokenUrl: `${base}/auth/o2/token`,
     spApi: { NA: `${base}/na`, EU: `${base}/eu`, FE: `${base}/fe` },
     sellerCentral: { NA: `${base}/na`, EU: `${base}/eu`, FE: `${base}/fe` },
+    ads: {
+      consent: { NA: `${base}/na/ap/oa`, EU: `${base}/eu/ap/oa`, FE: `${base}/fe/ap/oa` },
+      token: {
+        NA: `${base}/na/auth/o2/token`,
+        EU: `${base}/eu/auth/o2/token`,
+        FE: `${base}/fe/auth/o2/token`,
+      },
+      api: { NA: `${base}/na/ads-api`, EU: `${base}/eu/ads-api`, FE: `${base}/fe/ads-api` },
+    },
   };
 }
 

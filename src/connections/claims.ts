@@ -147,6 +147,7 @@ async function contradictions(
   const others = await db
     .selectFrom('connections')
     .select(['store_name', 'marketplace_ids'])
+    .where('api', '=', 'sp_api')
     .where('selling_partner_id', '=', claim.sellingPartnerId)
     .where('region', '=', claim.region)
     .where('claim_status', '=', 'confirmed')

@@ -20,6 +20,8 @@ export interface ConnectionsDeps {
   clock: Clock;
   random: Random;
   lwa: LwaClient;
+  /** The LWA token endpoint of each region, for Ads consents (https://advertising.amazon.com/API/docs/en-us/guides/get-started/retrieve-access-token). */
+  adsLwa?: Record<RegionCode, LwaClient>;
   /** The one SP-API client (marketplace participations go through it). */
   spApi: SpApiClient;
   /** Hands a freshly minted access token to the token broker's cache, so the first call needs no refresh. */

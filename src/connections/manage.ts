@@ -1,3 +1,4 @@
+import type { AmazonApi } from '../store/schema.js';
 import type { AuditRecord } from './audit.js';
 import type { ConnectionsDeps } from './context.js';
 import {
@@ -16,8 +17,9 @@ export async function connectionHistory(
   deps: ConnectionsDeps,
   viewer: Viewer,
   id: string,
+  api: AmazonApi = 'sp_api',
 ): Promise<AuditRecord[]> {
-  await getVisibleConnection(deps.db, viewer, id, deps.clock.now());
+  await getVisibleConnection(deps.db, viewer, id, deps.clock.now(), api);
   return deps.audit.forConnection(id);
 }
 
@@ -30,8 +32,9 @@ export async function disconnect(
   viewer: Viewer,
   id: string,
   ip: string | null,
+  api: AmazonApi = 'sp_api',
 ): Promise<Connection> {
-  await getVisibleConnection(deps.db, viewer, id, deps.clock.now());
+  await getVisibleConnection(deps.db, viewer, id, deps.clock.now(), api);
   await deps.lifecycle.disconnect(id, {
     userId: viewerUserId(viewer),
     label: viewerActor(viewer),
@@ -44,20 +47,21 @@ export async function disconnect(
 /** Listing, viewing, disconnecting and importing self-authorized connections. */
 export function createConnectionManager(deps: ConnectionsDeps) {
   return {
-    /** Connections the viewer may see (operators: all, or one account's). */
-    list: (viewer: Viewer, accountId?: string): Promise<Connection[]> =>
-      listVisibleConnections(deps.db, viewer, deps.clock.now(), accountId),
+    /** SP-API connections (or those of `api`, or `all`) the viewer may see (operators: all, or one account's). */
+    list: (viewer: Viewer, accountId?: string, api?: AmazonApi | 'all'): Promise<Connection[]> =>
+      listVisibleConnections(deps.db, viewer, deps.clock.now(), accountId, api),
 
-    /** One connection, if the viewer may see it (else CONNECTION_NOT_FOUND). */
-    get: (viewer: Viewer, id: string): Promise<Connection> =>
-      getVisibleConnection(deps.db, viewer, id, deps.clock.now()),
+    /** One connection of `api` (default SP-API), if the viewer may see it (else CONNECTION_NOT_FOUND). */
+    get: (viewer: Viewer, id: string, api?: AmazonApi): Promise<Connection> =>
+      getVisibleConnection(deps.db, viewer, id, deps.clock.now(), api),
 
     /** The connection's audit trail, newest first. */
-    history: (viewer: Viewer, id: string): Promise<AuditRecord[]> => connectionHistory(deps, viewer, id),
+    history: (viewer: Viewer, id: string, api?: AmazonApi): Promise<AuditRecord[]> =>
+      connectionHistory(deps, viewer, id, api),
 
     /** Disconnects: deletes the sealed refresh token and marks the connection disconnected. */
-    disconnect: (viewer: Viewer, id: string, ip: string | null): Promise<Connection> =>
-      disconnect(deps, viewer, id, ip),
+    disconnect: (viewer: Viewer, id: string, ip: string | null, api?: AmazonApi): Promise<Connection> =>
+      disconnect(deps, viewer, id, ip, api),
 
     /** Imports a self-authorized refresh token after checking it and the seller with Amazon; see `importSelfAuthorized`. */
     importSelfAuthorized: (

@@ -128,7 +128,7 @@ export function stateRefusal(
  * Finds the state the callback names, checks it belongs to this session and is fresh, and marks it
  * used (once: a parallel replay loses). Fails the callback otherwise.
  */
-async function consumeState(
+export async function consumeState(
   deps: ConnectionsDeps,
   origin: FlowOrigin | null,
   stateValue: string,
@@ -162,7 +162,7 @@ async function consumeState(
 }
 
 /** Where a failure after the state was found is audited: the state's account and connection. */
-function auditOf(state: OAuthState, origin: FlowOrigin | null): CallbackAudit {
+export function auditOf(state: OAuthState, origin: FlowOrigin | null): CallbackAudit {
   return { accountId: state.account_id, connectionId: state.connection_id, origin };
 }
 
@@ -274,6 +274,14 @@ export async function completeCallback(
   // Another account's connection of this seller does not block this one: the claim is checked
   // with Amazon below, and two accounts holding one seller are flagged for operator review.
   const app = await deps.applications.get(state.application_id);
+  if (app.api !== 'sp_api') {
+    return failCallback(
+      deps,
+      'OAUTH_STATE_UNKNOWN',
+      'This sign-in link was issued for Amazon Ads, not Seller Central. Nothing was connected.',
+      audit,
+    );
+  }
   const tokens = await exchangeCode(deps, app, params.code, audit);
   const check = await verifySellerClaim(deps, {
     applicationId: app.id,

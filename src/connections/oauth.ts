@@ -1,5 +1,6 @@
 import type { RegionCode } from '../store/schema.js';
 import type { ConnectionsDeps } from './context.js';
+import { completeAdsCallback, startAdsConnect, startAdsRenew } from './ads-oauth.js';
 import { completeCallback } from './oauth-callback.js';
 import type { FlowOrigin } from './oauth-audit.js';
 import { startConnect, startFromAmazon, startRenew } from './oauth-start.js';
@@ -35,6 +36,23 @@ export function createOAuthFlow(deps: ConnectionsDeps) {
       query: URLSearchParams,
     ): Promise<{ connection: Connection; purpose: 'connect' | 'renew' }> =>
       completeCallback(deps, origin, query),
+
+    /** Starts "Connect Amazon Ads <region>": returns Login with Amazon's consent URL (ads-oauth.ts). */
+    startAdsConnect: (
+      origin: FlowOrigin,
+      input: { region: RegionCode; applicationId?: string; accountId?: string },
+    ): Promise<string> => startAdsConnect(deps, origin, input),
+
+    /** Starts "Renew" of an Ads connection: the same consent, bound to it. */
+    startAdsRenew: (origin: FlowOrigin, connection: Connection): Promise<string> =>
+      startAdsRenew(deps, origin, connection),
+
+    /** Handles the Ads redirect URI; see `completeAdsCallback`. */
+    completeAdsCallback: (
+      origin: FlowOrigin | null,
+      query: URLSearchParams,
+    ): Promise<{ connection: Connection; purpose: 'connect' | 'renew' }> =>
+      completeAdsCallback(deps, origin, query),
   };
 }
 

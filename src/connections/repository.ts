@@ -1,6 +1,7 @@
 import type { Kysely, Selectable } from 'kysely';
 import { connectionHealth, type Health, type HealthInput } from '../lifecycle/health.js';
 import type {
+  AmazonApi,
   ClaimStatus,
   ConnectionsTable,
   ConnectionState,
@@ -12,6 +13,8 @@ import { ConnectionsError } from './errors.js';
 /** A connection as the rest of the service sees it (never the token itself). */
 export interface Connection {
   id: string;
+  /** SP-API, or Amazon Ads (then `sellingPartnerId` is the fixed advertiser key, lifecycle/ads-identity.ts). */
+  api: AmazonApi;
   accountId: string;
   applicationId: string;
   sellingPartnerId: string;
@@ -124,6 +127,7 @@ export function healthInputOf(r: Selectable<ConnectionsTable> & HealthApplicatio
 export function toConnection(r: ConnectionRow, now: number): Connection {
   return {
     id: r.id,
+    api: r.api,
     accountId: r.account_id,
     applicationId: r.application_id,
     sellingPartnerId: r.selling_partner_id,
@@ -190,12 +194,16 @@ export async function healthOfConnection(
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
-/** Reads a connection the viewer may see, or throws CONNECTION_NOT_FOUND (also for other accounts'). */
+/**
+ * Reads a connection of `api` (default SP-API) the viewer may see, or throws CONNECTION_NOT_FOUND
+ * (also for other accounts'; for a connection of the other API, saying where it is served).
+ */
 export async function getVisibleConnection(
   db: Kysely<Database>,
   viewer: Viewer,
   id: string,
   now: number,
+  api: AmazonApi = 'sp_api',
 ): Promise<Connection> {
   if (!UUID.test(id)) throw new ConnectionsError('CONNECTION_NOT_FOUND', 'no such connection');
   let q = selectConnections(db).where('connections.id', '=', id);
@@ -203,17 +211,27 @@ export async function getVisibleConnection(
     q = q.where('connections.account_id', '=', viewer.accountId ?? '00000000-0000-0000-0000-000000000000');
   const row = await q.executeTakeFirst();
   if (!row) throw new ConnectionsError('CONNECTION_NOT_FOUND', 'no such connection');
+  if (row.api !== api) {
+    throw new ConnectionsError(
+      'CONNECTION_NOT_FOUND',
+      row.api === 'ads'
+        ? `connection ${id} is an Amazon Ads connection: use /api/v1/ads-connections/${id}`
+        : `connection ${id} is an SP-API connection: use /api/v1/connections/${id}`,
+    );
+  }
   return toConnection(row, now);
 }
 
-/** Connections the viewer may see, by region then seller. */
+/** Connections of `api` (default SP-API; `all`: both) the viewer may see, by region then seller. */
 export async function listVisibleConnections(
   db: Kysely<Database>,
   viewer: Viewer,
   now: number,
   accountId?: string,
+  api: AmazonApi | 'all' = 'sp_api',
 ): Promise<Connection[]> {
   let q = selectConnections(db);
+  if (api !== 'all') q = q.where('connections.api', '=', api);
   if (viewer.role !== 'operator')
     q = q.where('connections.account_id', '=', viewer.accountId ?? '00000000-0000-0000-0000-000000000000');
   else if (accountId) q = q.where('connections.account_id', '=', accountId);

@@ -2,7 +2,7 @@ import type { Kysely, Selectable } from 'kysely';
 import { ConnectionsError } from '../connections/errors.js';
 import type { Clock } from '../kernel/clock.js';
 import type { Secret } from '../kernel/secret.js';
-import type { ApplicationsTable, Database, RotationState } from '../store/schema.js';
+import type { AmazonApi, ApplicationsTable, Database, RotationState } from '../store/schema.js';
 import type { Vault } from '../vault/envelope.js';
 
 /** The application as the service sees it, its derived state, and the checks on registration. */
@@ -15,9 +15,11 @@ export interface ApplicationsDeps {
   newId: () => string;
 }
 
-/** The vendor's SP-API application, without its secret. */
+/** The vendor's SP-API application or Ads API security profile, without its secret. */
 export interface Application {
   id: string;
+  /** `sp_api`: an SP-API app; `ads`: an LWA security profile approved for the Ads API (app id = client id). */
+  api: AmazonApi;
   name: string;
   appId: string;
   clientId: string;
@@ -73,6 +75,8 @@ export interface SecretReplacement {
 }
 
 export interface NewApplication {
+  /** Default `sp_api`. An Ads security profile has no app id of its own: give its client id. */
+  api?: AmazonApi;
   name: string;
   appId: string;
   clientId: string;
@@ -91,6 +95,7 @@ export const previousSecretContext = (id: string): string => `application:${id}:
 export function toApplication(r: Selectable<ApplicationsTable>): Application {
   return {
     id: r.id,
+    api: r.api,
     name: r.name,
     appId: r.app_id,
     clientId: r.lwa_client_id,
@@ -120,7 +125,9 @@ export function validate(input: NewApplication): void {
     throw new ConnectionsError('APPLICATION_INVALID', message, { details: { field } });
   };
   if (!input.name.trim()) fail('name', 'an application needs a name');
-  if (!/^amzn1\.(sp\.solution|sellerapps\.app)\.[\w-]+$/.test(input.appId)) {
+  if (input.api === 'ads' && input.appId !== input.clientId) {
+    fail('appId', 'an Ads security profile is identified by its LWA client id: give the same value');
+  } else if (input.api !== 'ads' && !/^amzn1\.(sp\.solution|sellerapps\.app)\.[\w-]+$/.test(input.appId)) {
     fail('appId', 'the app id looks like amzn1.sp.solution.<uuid> (Developer Console → App ID)');
   }
   if (!/^amzn1\.application-oa2-client\.\w+$/.test(input.clientId)) {

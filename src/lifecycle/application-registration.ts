@@ -104,6 +104,7 @@ function registrationValues(
   kept: Registered | undefined,
 ) {
   return {
+    api: input.api ?? 'sp_api',
     name: input.name.trim(),
     app_id: input.appId,
     lwa_client_id: input.clientId,

@@ -3,7 +3,7 @@ import type { LwaCredentials } from '../amazon/operations.js';
 import { ConnectionsError } from '../connections/errors.js';
 import { isUuid } from '../kernel/input.js';
 import type { Secret } from '../kernel/secret.js';
-import type { Database } from '../store/schema.js';
+import type { AmazonApi, Database } from '../store/schema.js';
 import { recoverApplication, rejectApplication } from './application-incidents.js';
 import {
   toApplication,
@@ -45,9 +45,14 @@ export async function getApplication(q: Kysely<Database>, idOrAppId: string): Pr
   return toApplication(row);
 }
 
-/** Every application, oldest first. */
-export async function listApplications(db: Kysely<Database>): Promise<Application[]> {
-  return (await db.selectFrom('applications').selectAll().orderBy('created_at').execute()).map(toApplication);
+/** The applications of one API (default SP-API), or of both (`all`), oldest first. */
+export async function listApplications(
+  db: Kysely<Database>,
+  api: AmazonApi | 'all' = 'sp_api',
+): Promise<Application[]> {
+  let q = db.selectFrom('applications').selectAll();
+  if (api !== 'all') q = q.where('api', '=', api);
+  return (await q.orderBy('created_at').execute()).map(toApplication);
 }
 
 /**
@@ -64,8 +69,8 @@ export function createApplications(deps: ApplicationsDeps) {
     /** Registers an app, or updates the one with the same app id (secret replaced). */
     upsert: (input: NewApplication): Promise<Application> => upsertApplication(deps, input),
 
-    /** Every application, oldest first. */
-    list: (): Promise<Application[]> => listApplications(db),
+    /** The SP-API applications (or those of `api`, or `all`), oldest first. */
+    list: (api?: AmazonApi | 'all'): Promise<Application[]> => listApplications(db, api),
 
     /** The application with this internal id or Amazon app id. */
     get: (idOrAppId: string, q: Kysely<Database> = db): Promise<Application> => getApplication(q, idOrAppId),

@@ -38,3 +38,28 @@ export async function registerConfiguredApplication(deps: {
     loginUri: `${deps.publicUrl}/oauth/login`,
   });
 }
+
+/** Where Amazon sends the browser back after an Ads consent (the security profile's Allowed Return URL). */
+export const ADS_CALLBACK_PATH = '/oauth/ads/callback';
+
+/**
+ * The Ads API security profile configured by environment (ADS_CLIENT_ID, ADS_CLIENT_SECRET) is
+ * registered, or updated, at every start with its secret sealed in the vault.
+ * @see https://advertising.amazon.com/API/docs/en-us/guides/onboarding/create-lwa-app
+ */
+export async function registerConfiguredAdsApplication(deps: {
+  applications: Applications;
+  application: NonNullable<Config['adsApplication']>;
+  publicUrl: string;
+}): Promise<void> {
+  const { application } = deps;
+  await deps.applications.upsert({
+    api: 'ads',
+    name: application.name,
+    appId: application.clientId,
+    clientId: application.clientId,
+    clientSecret: application.clientSecret,
+    status: 'published',
+    redirectUri: `${deps.publicUrl}${ADS_CALLBACK_PATH}`,
+  });
+}

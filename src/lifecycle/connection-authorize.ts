@@ -4,7 +4,7 @@ import { sealRefreshToken } from '../broker/sealing.js';
 import { recordEvent } from '../events/events.js';
 import { randomUuid } from '../kernel/random.js';
 import type { Secret } from '../kernel/secret.js';
-import type { Database, RegionCode } from '../store/schema.js';
+import type { AmazonApi, Database, RegionCode } from '../store/schema.js';
 import type { Sealed } from '../vault/envelope.js';
 import type { Actor, ClaimRecord, ConnectionRow, LifecycleContext } from './connection-context.js';
 import { connectionPeriodKey, periodOf, recordConnectionEvent } from './event-keys.js';
@@ -18,6 +18,8 @@ const DAY = 86_400_000;
 
 /** A fresh authorization to store (OAuth callback, self-authorization import). */
 export interface AuthorizationInput {
+  /** Default `sp_api`; an Ads connection gives `ADS_ADVERTISER_KEY` as its seller id. */
+  api?: AmazonApi;
   accountId: string;
   applicationId: string;
   sellingPartnerId: string;
@@ -90,6 +92,7 @@ async function storeAuthorization(
         .insertInto('connections')
         .values({
           id,
+          api: input.api ?? 'sp_api',
           application_id: input.applicationId,
           selling_partner_id: input.sellingPartnerId,
           region: input.region,
@@ -121,7 +124,8 @@ async function storeAuthorization(
     trx,
   );
   await recordConnectionEvent(trx, row, type, at, { previousState: existing?.state ?? null });
-  await flagForReview(ctx, trx, row, input.claim, input.actor, at);
+  // Ads connections share one advertiser key per region: no seller claim to review.
+  if (row.api !== 'ads') await flagForReview(ctx, trx, row, input.claim, input.actor, at);
   return { row, renewed: Boolean(existing) };
 }
 

@@ -1,6 +1,7 @@
 import type { Kysely } from 'kysely';
 import { recordEvent, type EventType } from '../events/events.js';
-import type { Database, RegionCode } from '../store/schema.js';
+import type { AmazonApi, Database, RegionCode } from '../store/schema.js';
+import { partnerFields } from './ads-identity.js';
 
 /**
  * Dedupe keys of lifecycle events: each connection event at most once per authorization period
@@ -44,6 +45,7 @@ export function incidentKey(
 /** The connection columns an event payload is built from. */
 export interface ConnectionEventRow {
   id: string;
+  api?: AmazonApi;
   account_id: string;
   application_id: string;
   selling_partner_id: string;
@@ -72,7 +74,7 @@ export async function recordConnectionEvent(
     connectionId: row.id,
     applicationId: row.application_id,
     payload: {
-      sellingPartnerId: row.selling_partner_id,
+      ...partnerFields(row),
       region: row.region,
       storeName: row.store_name,
       expiresAt: row.expires_at?.toISOString() ?? null,

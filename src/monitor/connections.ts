@@ -9,9 +9,10 @@ import type { Clock } from '../kernel/clock.js';
 import { AppError } from '../kernel/errors.js';
 import type { Logger } from '../kernel/log.js';
 import type { ConnectionLifecycle, Participations } from '../lifecycle/connections.js';
+import { partnerFields } from '../lifecycle/ads-identity.js';
 import { expiringKey } from '../lifecycle/event-keys.js';
 import { daysLeft, timedState } from '../lifecycle/health.js';
-import type { Database } from '../store/schema.js';
+import type { AmazonApi, Database } from '../store/schema.js';
 
 /** Days before expiry at which `connection.expiring` is raised. */
 export const EXPIRY_REMINDER_DAYS = [30, 14, 7, 3, 1] as const;
@@ -67,6 +68,7 @@ function connectionsWithExpiry(db: Kysely<Database>) {
     .selectFrom('connections')
     .select([
       'id',
+      'api',
       'account_id',
       'application_id',
       'selling_partner_id',
@@ -100,7 +102,7 @@ export function expiringEvent(
     applicationId: row.application_id,
     type: 'connection.expiring',
     payload: {
-      sellingPartnerId: row.selling_partner_id,
+      ...partnerFields(row),
       region: row.region,
       storeName: row.store_name,
       expiresAt: row.expires_at.toISOString(),
@@ -124,12 +126,19 @@ export interface ProbePass {
  * Live connections not probed, authorized or called successfully since `sinceMs` (those whose
  * marketplaces are still unknown at once), least recently probed first.
  */
-export function connectionsDueForProbe(db: Kysely<Database>, now: number, sinceMs: number, limit: number) {
+export function connectionsDueForProbe(
+  db: Kysely<Database>,
+  now: number,
+  sinceMs: number,
+  limit: number,
+  api: AmazonApi = 'sp_api',
+) {
   const since = new Date(sinceMs);
   return (
     db
       .selectFrom('connections')
       .select(['id', 'last_probe_at', 'marketplace_ids'])
+      .where('api', '=', api)
       .where('state', 'in', ['active', 'error'])
       .where((eb) => eb.or([eb('expires_at', 'is', null), eb('expires_at', '>', new Date(now))]))
       .where((eb) => eb.or([eb('last_probe_at', 'is', null), eb('last_probe_at', '<=', since)]))

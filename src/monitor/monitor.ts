@@ -28,6 +28,8 @@ export interface MonitorDeps {
   logger: Logger;
   /** At most one health probe per connection per this long (default one day). */
   probeIntervalMs?: number;
+  /** Probes the Amazon Ads connections (ads/ads.ts), counted with the SP-API probes. */
+  probeAds?: (options: { intervalMs?: number }) => Promise<ProbePass>;
 }
 
 /** Options of one monitor run. */
@@ -66,6 +68,14 @@ export async function runMonitor(deps: MonitorDeps, options: MonitorRunOptions =
           ...(options.onProgress ? { onProgress: options.onProgress } : {}),
           ...(deps.probeIntervalMs === undefined ? {} : { intervalMs: deps.probeIntervalMs }),
         });
+  if (options.probe !== false && deps.probeAds) {
+    const ads = await deps.probeAds(
+      deps.probeIntervalMs === undefined ? {} : { intervalMs: deps.probeIntervalMs },
+    );
+    probes.probed += ads.probed;
+    probes.ok += ads.ok;
+    probes.failed += ads.failed;
+  }
   // After the probes, so a revocation they found is reported in the same run.
   const connections = await remindConnections({ db: deps.db, clock: deps.clock, lifecycle: deps.lifecycle });
   deps.logger.info(

@@ -1,4 +1,5 @@
 import type { Kysely } from 'kysely';
+import { connectionName, connectionPath } from '../lifecycle/ads-identity.js';
 import { listVisibleConnections, type Connection, type Viewer } from '../connections/repository.js';
 import type { Clock } from '../kernel/clock.js';
 import type { Database } from '../store/schema.js';
@@ -15,7 +16,7 @@ export interface Banner {
 /** The connection fields the banners look at. */
 export type BannerConnection = Pick<
   Connection,
-  'id' | 'applicationId' | 'storeName' | 'sellingPartnerId' | 'region' | 'kind' | 'health'
+  'id' | 'api' | 'applicationId' | 'storeName' | 'sellingPartnerId' | 'region' | 'kind' | 'health'
 >;
 
 /** An application Amazon currently rejects. */
@@ -62,7 +63,7 @@ export function applicationBanners(
 /** A connection's problem as a banner with its rank (lower: worse), or null when it has none to show. */
 function connectionProblem(c: BannerConnection, who: string): (Banner & { rank: number }) | null {
   const h = c.health;
-  const link = { href: `/connections/${c.id}`, label: c.kind === 'oauth' ? 'Renew' : 'Details' };
+  const link = { href: connectionPath(c), label: c.kind === 'oauth' ? 'Renew' : 'Details' };
   if (h.state === 'renew_needed' && h.canCallAmazon) {
     const left = h.daysLeft ?? 0;
     return {
@@ -97,8 +98,7 @@ export function connectionBanners(connections: readonly BannerConnection[]): Ban
   const problems: (Banner & { rank: number })[] = [];
   const paused: string[] = [];
   for (const c of connections) {
-    const name = c.storeName ?? c.sellingPartnerId;
-    const who = name.endsWith(`(${c.region})`) ? name : `${name} (${c.region})`;
+    const who = connectionName(c);
     const problem = connectionProblem(c, who);
     if (problem) problems.push(problem);
     else if (c.health.state === 'paused_by_amazon') paused.push(who);
@@ -130,7 +130,7 @@ export async function bannersFor(
   deps: { db: Kysely<Database>; clock: Clock },
   viewer: Viewer,
 ): Promise<Banner[]> {
-  const connections = await listVisibleConnections(deps.db, viewer, deps.clock.now());
+  const connections = await listVisibleConnections(deps.db, viewer, deps.clock.now(), undefined, 'all');
   const flagged = await deps.db
     .selectFrom('applications')
     .select(['id', 'name', 'flagged_reason'])

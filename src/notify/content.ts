@@ -1,11 +1,13 @@
 import type { StoredEvent } from '../events/events.js';
-import type { RegionCode } from '../store/schema.js';
+import { connectionPath } from '../lifecycle/ads-identity.js';
+import type { AmazonApi, RegionCode } from '../store/schema.js';
 
 /** What fan-out knows about an event's subject, to write about it in plain words. */
 export interface EventSubject {
   accountName: string | null;
   connection: {
     id: string;
+    api: AmazonApi;
     sellingPartnerId: string;
     region: RegionCode;
     storeName: string | null;
@@ -16,9 +18,9 @@ export interface EventSubject {
   application: { id: string; name: string; flaggedReason: string | null } | null;
 }
 
-/** The portal page with the Renew button for a connection (POST /connections/:id/renew from there). */
-export function renewUrl(publicUrl: string, connectionId: string): string {
-  return `${publicUrl}/connections/${connectionId}`;
+/** The portal page with the Renew button for a connection (its renew form posts from there). */
+export function renewUrl(publicUrl: string, connection: { id: string; api?: AmazonApi }): string {
+  return `${publicUrl}${connectionPath(connection)}`;
 }
 
 /** The stable id of an event as receivers see it (`evt_<n>`): the body's `id` and the `Sellerlink-Event-Id` header. */
@@ -42,7 +44,9 @@ export function webhookBody(event: StoredEvent, subject: EventSubject, publicUrl
     connection: c
       ? {
           id: c.id,
-          sellingPartnerId: c.sellingPartnerId,
+          ...(c.api === 'ads'
+            ? { api: 'ads', sellingPartnerId: null }
+            : { sellingPartnerId: c.sellingPartnerId }),
           region: c.region,
           storeName: c.storeName,
           expiresAt: c.expiresAt?.toISOString() ?? null,
@@ -50,6 +54,6 @@ export function webhookBody(event: StoredEvent, subject: EventSubject, publicUrl
         }
       : null,
     data: event.payload,
-    links: c ? { renew: renewUrl(publicUrl, c.id) } : {},
+    links: c ? { renew: renewUrl(publicUrl, c) } : {},
   });
 }

@@ -66,11 +66,15 @@ function text(event: StoredEvent, key: string): string | null {
 /** The shared phrases for an event about `subject`. */
 export function emailPhrases(event: StoredEvent, subject: EventSubject, publicUrl: string): EmailPhrases {
   const c = subject.connection;
-  const seller = c ? `seller ${c.sellingPartnerId}${c.storeName ? ` ("${c.storeName}")` : ''}` : 'a seller';
+  const seller = !c
+    ? 'a seller'
+    : c.api === 'ads'
+      ? 'Amazon Ads (advertising)'
+      : `seller ${c.sellingPartnerId}${c.storeName ? ` ("${c.storeName}")` : ''}`;
   const account = subject.accountName ? ` for the account "${subject.accountName}"` : '';
   const region = c ? REGION_NAMES[c.region] : '';
-  const name = c ? (c.storeName ?? c.sellingPartnerId) : '';
-  const link = c ? renewUrl(publicUrl, c.id) : `${publicUrl}/connections`;
+  const name = c ? (c.api === 'ads' ? 'Amazon Ads' : (c.storeName ?? c.sellingPartnerId)) : '';
+  const link = c ? renewUrl(publicUrl, c) : `${publicUrl}/connections`;
   return {
     connection: c,
     application: subject.application,

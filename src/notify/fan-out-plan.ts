@@ -155,6 +155,7 @@ export async function loadSubjects(
       connection: c
         ? {
             id: c.id,
+            api: c.api,
             sellingPartnerId: c.selling_partner_id,
             region: c.region,
             storeName: c.store_name,

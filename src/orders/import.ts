@@ -422,6 +422,7 @@ export async function dueConnections(
     .selectFrom('connections')
     .leftJoin('order_syncs', 'order_syncs.connection_id', 'connections.id')
     .select(['connections.id', 'connections.state', 'order_syncs.last_started_at', 'order_syncs.status'])
+    .where('connections.api', '=', 'sp_api')
     .where('connections.state', '!=', 'disconnected')
     .execute();
   return rows

@@ -250,7 +250,11 @@ export async function requireVisibleConnection(
   connectionId: string,
 ): Promise<void> {
   checkOrderFilter({ connectionId });
-  let q = db.selectFrom('connections').select('id').where('id', '=', connectionId);
+  let q = db
+    .selectFrom('connections')
+    .select('id')
+    .where('id', '=', connectionId)
+    .where('api', '=', 'sp_api');
   if (viewer.role !== 'operator') q = q.where('account_id', '=', viewer.accountId ?? NO_ACCOUNT);
   if (!(await q.executeTakeFirst()))
     throw new OrdersError('ORDERS_CONNECTION_NOT_FOUND', `no connection ${connectionId}`, {

@@ -2,7 +2,9 @@ import type { SpApiClient } from '../amazon/client-types.js';
 import { createSpApiClient, type SpApiMetrics } from '../amazon/client.js';
 import type { AmazonError } from '../amazon/errors.js';
 import { createGrantlessTokens } from '../amazon/grantless.js';
+import { createAdsClient, type AdsClient } from '../amazon/ads-client.js';
 import { createLwaClient, type LwaClient } from '../amazon/lwa.js';
+import { REGIONS, type Region } from '../amazon/regions.js';
 import { createRateLimiter } from '../amazon/rate-limiter.js';
 import { buildUserAgent } from '../amazon/user-agent.js';
 import type { AmazonEndpoints } from '../config/config.js';
@@ -31,6 +33,10 @@ export interface AmazonStack {
   lifecycle: ConnectionLifecycle;
   tokens: TokenBroker;
   spApi: SpApiClient;
+  /** The LWA token endpoint of each region for Ads connections (code exchange and refresh). */
+  adsLwa: Record<Region, LwaClient>;
+  /** The one Amazon Ads API client. */
+  adsApi: AdsClient;
 }
 
 export function createAmazonStack(deps: {
@@ -52,10 +58,18 @@ export function createAmazonStack(deps: {
   backoff?: { baseMs: number; capMs: number };
   /** How the client and the rate limiter wait (default a timer; benches on a virtual clock). */
   sleep?: (ms: number) => Promise<void>;
+  /** The Ads API proxy's pace per profile (config.adsProxy). */
+  adsPace?: { ratePerSecond: number; burst: number; maxWaitMs: number };
 }): AmazonStack {
   const { store, clock, logger } = deps;
   const userAgent = buildUserAgent({ appName: 'Sellerlink', appVersion: VERSION });
   const lwa = createLwaClient({ fetch: deps.fetch, endpoint: deps.endpoints.lwaTokenUrl, clock });
+  const adsLwa = Object.fromEntries(
+    REGIONS.map((r) => [
+      r,
+      createLwaClient({ fetch: deps.fetch, endpoint: deps.endpoints.ads.token[r], clock }),
+    ]),
+  ) as Record<Region, LwaClient>;
   const lifecycle = createConnectionLifecycle({
     db: store.db,
     clock,
@@ -70,9 +84,25 @@ export function createAmazonStack(deps: {
     vault: deps.vault,
     clock,
     lwa,
+    adsLwa,
     applications: deps.applications,
     lifecycle,
     logger,
+  });
+  // Usage-plan buckets follow real time, as Amazon's do (sandbox: the simulated time); they live
+  // in the shared database, so every process draws from the same ones.
+  const limiter = createRateLimiter({
+    buckets: createRateBucketStore(store.db),
+    clock: deps.limiterClock ?? systemClock,
+    ...(deps.sleep ? { sleep: deps.sleep } : {}),
+  });
+  const adsApi = createAdsClient({
+    fetch: deps.fetch,
+    hosts: deps.endpoints.ads.api,
+    clock: deps.limiterClock ?? systemClock,
+    limiter,
+    pace: deps.adsPace ?? { ratePerSecond: 1, burst: 2, maxWaitMs: 30_000 },
+    ...(deps.sleep ? { sleep: deps.sleep } : {}),
   });
   const spApi = createSpApiClient({
     tokens,
@@ -81,13 +111,7 @@ export function createAmazonStack(deps: {
       credentials: (applicationId) => deps.applications.credentials(applicationId),
       clock,
     }),
-    // Usage-plan buckets follow real time, as Amazon's do (sandbox: the simulated time); they live
-    // in the shared database, so every process draws from the same ones.
-    limiter: createRateLimiter({
-      buckets: createRateBucketStore(store.db),
-      clock: deps.limiterClock ?? systemClock,
-      ...(deps.sleep ? { sleep: deps.sleep } : {}),
-    }),
+    limiter,
     fetch: deps.fetch,
     endpoints: deps.endpoints.spApi,
     userAgent,
@@ -99,7 +123,7 @@ export function createAmazonStack(deps: {
     onSuccess: (connectionId) => lifecycle.recordSuccess(connectionId),
     onFailure: (connectionId, err) => recordFailedCall({ store, lifecycle, logger }, connectionId, err),
   });
-  return { userAgent, lwa, lifecycle, tokens, spApi };
+  return { userAgent, lwa, lifecycle, tokens, spApi, adsLwa, adsApi };
 }
 
 /**

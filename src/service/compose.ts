@@ -1,3 +1,4 @@
+import { createAds } from '../ads/ads.js';
 import { createAccounts } from '../accounts/service.js';
 import { createAnalytics } from '../analytics/analytics.js';
 import { createAnalyticsFetcher } from '../analytics/fetch.js';
@@ -180,6 +181,7 @@ function createAmazon(
     ...(limiterClock ? { limiterClock } : {}),
     ...(overrides.spApiBackoff ? { backoff: overrides.spApiBackoff } : {}),
     ...(overrides.sleep ? { sleep: overrides.sleep } : {}),
+    adsPace: parts.config.adsProxy,
     onConnectionChange: (change) => {
       if (change.type === 'renewed') shared.kickListings(change.connectionId);
     },
@@ -223,6 +225,7 @@ function createUseCases(parts: Parts, overrides: Overrides) {
     clock,
     random,
     lwa,
+    adsLwa: amazon.adsLwa,
     spApi,
     primeAccessToken: tokens.prime,
     applications,
@@ -242,6 +245,7 @@ function createUseCases(parts: Parts, overrides: Overrides) {
     lifecycle,
     settings: { ...config.orders, ...overrides.orderImport },
   });
+  const ads = createAds({ db, clock, logger, tokens, adsApi: amazon.adsApi, applications, lifecycle });
   const secrets = createSecretRotation({
     db,
     clock,
@@ -275,7 +279,8 @@ function createUseCases(parts: Parts, overrides: Overrides) {
     orderImporter,
     orders: createOrders({ queries: createOrderQueries(db), importer: orderImporter }),
     secrets,
-    monitor: createMonitor({ db, clock, spApi, secrets, lifecycle, logger }),
+    ads,
+    monitor: createMonitor({ db, clock, spApi, secrets, lifecycle, logger, probeAds: (o) => ads.probe(o) }),
     ...createAnalyticsUseCases(parts, spApi, overrides),
   };
 }

@@ -18,7 +18,8 @@ import {
   type ControlFile,
 } from '../simulator/control-file.js';
 import { loadState, replaceState, saveState } from '../simulator/persistence.js';
-import { DEMO, seedDemo } from '../simulator/seed.js';
+import { ADS_CALLBACK_PATH } from '../lifecycle/configured-application.js';
+import { DEMO, seedDemo, seedDemoAds } from '../simulator/seed.js';
 import { listenSimulator, type SimulatorServer } from '../simulator/server.js';
 
 /**
@@ -161,17 +162,25 @@ export async function startSandboxSimulator(config: Readonly<Config>, logger: Lo
   const advertised: ControlFile = { url: server.url, token: controlToken };
   writeControlFile(config.dataDir, advertised);
   const callback = `${config.publicUrl}/oauth/callback`;
+  const adsReturnUrls = [`${config.publicUrl}/oauth/ads/callback`, `${server.url}/_sim/landing`];
   if (existsSync(stateFile)) {
     replaceState(simulator.ctx.state, loadState(stateFile));
     for (const app of simulator.ctx.state.apps.values()) {
       if (!app.redirectUris.includes(callback)) app.redirectUris.unshift(callback);
       app.loginUri = `${config.publicUrl}/oauth/login`;
     }
+    // A state saved before the simulator knew Amazon Ads gets the Ads demo; every Ads client the Ads callback.
+    if (!simulator.ctx.state.adsClients.has(DEMO.ads.client.clientId))
+      seedDemoAds(simulator.ctx, adsReturnUrls);
+    for (const client of simulator.ctx.state.adsClients.values()) {
+      if (!client.returnUrls.includes(adsReturnUrls[0]!)) client.returnUrls.unshift(adsReturnUrls[0]!);
+    }
     logger.info({ stateFile }, 'simulator state restored');
   } else {
     seedDemo(simulator.ctx, {
       redirectUris: [callback, `${server.url}/_sim/landing`],
       loginUri: `${config.publicUrl}/oauth/login`,
+      adsReturnUrls,
     });
   }
   const save = (): void => {
@@ -314,6 +323,18 @@ export async function registerSandboxApplications(
       loginUri: `${config.publicUrl}/oauth/login`,
     });
   }
+  // The demo Ads security profile (approved for the Ads API in the simulator).
+  const ads = DEMO.ads.client;
+  const adsId = (await applications.list('ads')).find((a) => a.appId === ads.clientId)?.id;
+  await applications.upsert({
+    api: 'ads',
+    name: ads.name,
+    appId: ads.clientId,
+    clientId: ads.clientId,
+    clientSecret: adsId ? (await applications.credentials(adsId)).clientSecret : new Secret(ads.clientSecret),
+    status: 'published',
+    redirectUri: `${config.publicUrl}${ADS_CALLBACK_PATH}`,
+  });
 }
 
 export interface DemoLogin {

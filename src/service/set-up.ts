@@ -4,7 +4,10 @@ import type { Logger } from '../kernel/log.js';
 import { randomString, type Random } from '../kernel/random.js';
 import { Secret } from '../kernel/secret.js';
 import type { Applications } from '../lifecycle/applications.js';
-import { registerConfiguredApplication } from '../lifecycle/configured-application.js';
+import {
+  registerConfiguredAdsApplication,
+  registerConfiguredApplication,
+} from '../lifecycle/configured-application.js';
 import { AMAZON_NOTIFICATIONS_PATH } from '../web/routes/amazon-notifications.js';
 import type { Role, ServiceSetUp } from './types.js';
 import { ensureDemoLogin, registerSandboxApplications, type Sandbox } from './sandbox.js';
@@ -39,6 +42,13 @@ export async function setUpService(deps: {
       application: config.application,
       publicUrl: config.publicUrl,
       logger: deps.logger,
+    });
+  }
+  if (config.adsApplication) {
+    await registerConfiguredAdsApplication({
+      applications: deps.applications,
+      application: config.adsApplication,
+      publicUrl: config.publicUrl,
     });
   }
   if (config.mode !== 'sandbox') return { demoLogin: null, notificationSecret };

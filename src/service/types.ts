@@ -1,3 +1,4 @@
+import type { Ads } from '../ads/ads.js';
 import type { Hono } from 'hono';
 import type { Accounts } from '../accounts/service.js';
 import type { Analytics } from '../analytics/analytics.js';
@@ -100,6 +101,8 @@ export interface Sellerlink {
   readonly amazon: AmazonStack;
   readonly oauth: OAuthFlow;
   readonly connections: ConnectionManager;
+  /** Amazon Ads connections: profiles, access tokens, the Ads API proxy (src/ads/). */
+  readonly ads: Ads;
   readonly apiKeys: ApiKeys;
   readonly refreshTokens: RefreshTokenResealer;
   readonly notifications: Notifications;

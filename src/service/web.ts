@@ -44,6 +44,7 @@ export function createWeb(
     applications: graph.applications,
     oauth: graph.oauth,
     connections: graph.connections,
+    ads: graph.ads,
     simulatorUrl: sandbox?.server.url ?? null,
     listings: graph.listings,
     orders: graph.orders,
@@ -68,6 +69,8 @@ export function createWeb(
       logger: graph.logger,
       publicUrl: config.publicUrl,
       spApiEndpoints: graph.endpoints.spApi,
+      ads: graph.ads,
+      adsEndpoints: graph.endpoints.ads.api,
     },
     demoHint: demo
       ? `Sandbox demo login: ${demo.username} (password printed in the terminal where Sellerlink started).`

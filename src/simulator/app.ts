@@ -5,6 +5,9 @@ import { resolveSimulatorConfig, type SimulatorConfig } from './config.js';
 import type { SimContext, SimEnv } from './context.js';
 import { MIN_CONTROL_TOKEN_LENGTH, newControlToken, registerControlGuard } from './control-auth.js';
 import { registerControls } from './controls.js';
+import { registerAdsApi } from './ads-api.js';
+import { registerAdsConsent } from './ads-consent.js';
+import { registerAdsControls } from './ads-controls.js';
 import { SimulatedDrop } from './http.js';
 import { registerListingControls } from './listings-controls.js';
 import { registerIndexPage } from './index-page.js';
@@ -121,6 +124,10 @@ export function createSimulator(options: SimulatorOptions = {}): Simulator {
   registerReportDownloads(app, ctx, Buffer.from(randomToken(options.secretRandom ?? cryptoRandom, 32)));
   registerLwa(app, ctx);
   registerSellerCentral(app, ctx);
+  // Amazon Ads: controls, the Login with Amazon consent pages (after Seller Central's `/ap/*` page headers) and the API.
+  registerAdsControls(app, ctx);
+  registerAdsConsent(app, ctx);
+  registerAdsApi(app, ctx);
   registerOperations(app, ctx, ALL_OPERATIONS);
   app.notFound((c) =>
     c.json(
@@ -140,8 +147,10 @@ export function createSimulator(options: SimulatorOptions = {}): Simulator {
     async fetch(request, onDrop) {
       const url = new URL(request.url);
       const route = routeRegion(request.headers.get('host') ?? url.host, url.pathname);
+      // A region prefix is stripped; an Ads API host's root path gains `/ads-api` (region.ts).
+      const rewritten = route.prefix !== '' || route.path !== url.pathname;
       url.pathname = route.path;
-      const inner = route.prefix ? new Request(url, request) : request;
+      const inner = rewritten ? new Request(url, request) : request;
       const bindings = { region: route.region, prefix: route.prefix, requestId: randomUuid(ctx.random) };
       try {
         return await app.fetch(inner, bindings);

@@ -36,6 +36,8 @@ const seedSchema = z.strictObject({
   redirectUris: z.array(httpUrl).min(1, 'needs at least one redirect URI').exactOptional(),
   loginUri: httpUrl.exactOptional(),
   notificationDestinationUrl: httpUrl.exactOptional(),
+  /** Allowed Return URLs of the demo Amazon Ads clients (default none). */
+  adsReturnUrls: z.array(httpUrl).exactOptional(),
 });
 
 /**

@@ -8,6 +8,7 @@ const CONTROLS: [string, string][] = [
   ['GET /_sim/apps', 'apps (add ?reveal=1 for secrets)'],
   ['GET /_sim/sellers', 'sellers and their sign-in users'],
   ['GET /_sim/authorizations', 'who authorized what, and until when'],
+  ['GET /_sim/ads/authorizations', 'Amazon Ads consents (clients, advertisers, expiry)'],
   ['GET /_sim/orders?sellingPartnerId=…', 'orders, for checking an importer'],
   ['GET /_sim/listings?sellingPartnerId=…', 'listings as applied'],
   ['GET /_sim/reports', 'reports, documents and schedules (Reports API)'],

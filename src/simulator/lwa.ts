@@ -1,4 +1,5 @@
 import type { Context, Hono } from 'hono';
+import { adsTokenGrant, type AdsGrantResult } from './ads-lwa.js';
 import type { SimContext, SimEnv } from './context.js';
 import { applyFaults, type ErrorFaultKind } from './faults.js';
 import { lwaError } from './http.js';
@@ -50,6 +51,8 @@ interface Outcome {
   response: Response;
   appId?: string;
   sellingPartnerId?: string;
+  /** Amazon Ads clients' grants (ads-lwa.ts). */
+  advertiserId?: string;
   note?: string;
 }
 
@@ -92,6 +95,9 @@ async function handleTokenRequest(c: Context<SimEnv>, ctx: SimContext): Promise<
   if (grantType === 'refresh_token' && params.has('scope') && ctx.config.lwaRefreshScope !== 'ignore') {
     return fail(c, 400, 'invalid_request', 'The request has an invalid parameter : scope');
   }
+
+  const ads = adsTokenGrant(ctx, grantType, params);
+  if (ads) return adsOutcome(c, ctx, ads);
 
   const client = authenticateClient(ctx, params.get('client_id') ?? '', params.get('client_secret') ?? '');
   if (client.kind !== 'ok') {
@@ -180,6 +186,18 @@ function issueUserToken(
     }),
     appId: app.appId,
     sellingPartnerId: authorization.sellingPartnerId,
+  };
+}
+
+/** An Amazon Ads client's grant (ads-lwa.ts), answered with the same bodies and headers as SP-API apps get. */
+function adsOutcome(c: Context<SimEnv>, ctx: SimContext, ads: AdsGrantResult): Outcome {
+  const outcome = ads.ok
+    ? { response: success(c, ctx, ads.body) }
+    : fail(c, ads.status, ads.error, LWA_MESSAGES[ads.message]);
+  return {
+    ...outcome,
+    note: ads.note,
+    ...(ads.advertiserId === undefined ? {} : { advertiserId: ads.advertiserId }),
   };
 }
 
@@ -283,6 +301,7 @@ function logLwa(c: Context<SimEnv>, ctx: SimContext, outcome: Outcome): void {
     status: outcome.response.status,
     ...(outcome.sellingPartnerId === undefined ? {} : { sellingPartnerId: outcome.sellingPartnerId }),
     ...(outcome.appId === undefined ? {} : { appId: outcome.appId }),
+    ...(outcome.advertiserId === undefined ? {} : { advertiserId: outcome.advertiserId }),
     ...(outcome.note === undefined ? {} : { note: outcome.note }),
   });
 }

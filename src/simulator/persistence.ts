@@ -6,7 +6,8 @@ import { createEmptyState, type SimState } from './state.js';
  * Saves and loads the simulated world as JSON, so a demo or a long test can stop and resume.
  * Format (version 1): `{ format, version, state }`, where every Map slice of `SimState` is stored as
  * `{ "$map": [[key, value], ...] }` and every other slice as plain JSON. Slices are handled
- * generically, so new slices added to `SimState` persist without changes here.
+ * generically, so new slices added to `SimState` (the Amazon Ads ones included) persist without
+ * changes here; an object slice missing from an older file keeps its default.
  */
 
 export const STATE_FILE_FORMAT = 'sellerlink-simulator-state';
@@ -49,6 +50,12 @@ export function deserializeState(data: unknown): SimState {
     } else if (Array.isArray(empty)) {
       if (!Array.isArray(value)) throw new Error(`state file: slice ${name} is not a list`);
       target[name] = value;
+    } else if (typeof empty === 'object' && empty !== null) {
+      // An object slice (e.g. `adsBehaviour`): as saved, over the defaults of fields added since.
+      if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+        throw new Error(`state file: slice ${name} is not an object`);
+      }
+      target[name] = { ...empty, ...value };
     } else {
       // A slice this build does not know (from a newer build) or a plain value: keep it as is.
       target[name] = value;

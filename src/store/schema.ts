@@ -45,6 +45,8 @@ export interface Database {
   analytics_fetches: AnalyticsFetchesTable;
   analytics_syncs: AnalyticsSyncsTable;
   settlement_reports: SettlementReportsTable;
+  ads_profiles: AdsProfilesTable;
+  ads_profile_listings: AdsProfileListingsTable;
 }
 
 type Timestamp = ColumnType<Date, Date | string, Date | string>;
@@ -117,7 +119,12 @@ export interface ApplicationsTable {
   rotation_attempts: ColumnType<number, number | undefined, number>;
   rotation_next_at: ColumnType<Date | null, Date | null | undefined, Date | null>;
   rotation_last_error: ColumnType<string | null, string | null | undefined, string | null>;
+  /** Migration 0016: an SP-API app, or an LWA security profile approved for the Ads API. */
+  api: ColumnType<AmazonApi, AmazonApi | undefined, AmazonApi>;
 }
+
+/** Which Amazon API an application and its connections are for (migration 0016). */
+export type AmazonApi = 'sp_api' | 'ads';
 
 /** Where an application's automatic client-secret rotation stands. */
 export type RotationState = 'idle' | 'requested' | 'failed';
@@ -156,6 +163,8 @@ export interface ConnectionsTable {
   claim_checked_at: ColumnType<Date | null, Date | null | undefined, Date | null>;
   claim_note: ColumnType<string | null, string | null | undefined, string | null>;
   claim_mismatch: ColumnType<string | null, string | null | undefined, string | null>;
+  /** Migration 0016: SP-API or Ads (then `selling_partner_id` is the fixed advertiser key). */
+  api: ColumnType<AmazonApi, AmazonApi | undefined, AmazonApi>;
 }
 
 /** Whether Amazon confirmed a connection's seller id (unchecked: made before claims were checked). */
@@ -459,4 +468,29 @@ export interface SettlementReportsTable {
   data_start_time: Timestamp | null;
   data_end_time: Timestamp | null;
   listed_at: Timestamp;
+}
+
+/** An advertising profile an Ads connection's `GET /v2/profiles` listed (migration 0016). */
+export interface AdsProfilesTable {
+  connection_id: string;
+  profile_id: string;
+  /** The Ads API host that listed it. */
+  api_region: RegionCode;
+  country_code: string;
+  currency_code: string;
+  timezone: string;
+  marketplace_id: string | null;
+  account_type: string;
+  account_id: string;
+  account_name: string | null;
+  valid_payment_method: boolean | null;
+  listed_at: Timestamp;
+}
+
+/** When an Ads connection's profiles were last listed, and which hosts did not answer (migration 0016). */
+export interface AdsProfileListingsTable {
+  connection_id: string;
+  listed_at: Timestamp;
+  failed_regions: ColumnType<string, string | undefined, string>;
+  note: string | null;
 }

@@ -22,6 +22,7 @@ import { registerListingRoutes } from './routes/listings.js';
 import { registerOrderRoutes } from './routes/orders.js';
 import { registerAnalyticsRoutes } from './routes/analytics.js';
 import { registerOAuthRoutes } from './routes/oauth.js';
+import { registerAdsRoutes } from './routes/ads.js';
 import { notificationBanners, registerNotificationRoutes } from './routes/notifications.js';
 import { contextStorage } from 'hono/context-storage';
 import { loadSession, sameToken } from './session.js';
@@ -47,6 +48,7 @@ export function createWebApp(deps: AppDeps): Hono<WebEnv> {
   if (deps.orders) registerOrderRoutes(app, deps, deps.orders);
   if (deps.analytics) registerAnalyticsRoutes(app, deps, deps.analytics);
   registerOAuthRoutes(app, deps);
+  if (deps.ads) registerAdsRoutes(app, { ...deps, ads: deps.ads });
   if (deps.api) registerApiKeyRoutes(app, deps, deps.api.keys);
   if (deps.listings) registerListingRoutes(app, deps, deps.listings);
   registerSandboxRoutes(app, deps);

@@ -1,5 +1,6 @@
 import type { Registry } from 'prom-client';
 import type { Accounts, SessionUser } from '../accounts/service.js';
+import type { Ads } from '../ads/ads.js';
 import type { Config } from '../config/config.js';
 import type { Applications } from '../lifecycle/applications.js';
 import type { ConnectionManager } from '../connections/manage.js';
@@ -22,6 +23,8 @@ export interface WebDeps {
   applications: Applications;
   oauth: OAuthFlow;
   connections: ConnectionManager;
+  /** Amazon Ads connections: profiles, the Ads pages. */
+  ads?: Ads;
   /** The listings outbox: the portal's listings pages. */
   listings?: ListingOutbox;
   /** Origin of the simulator in sandbox mode (for the banner and links). */

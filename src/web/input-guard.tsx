@@ -22,7 +22,7 @@ import { MessagePage } from './pages/layout.js';
  *   and values) or JSON bodies (strings and keys, escaped or not).
  * - JSON bodies nested at most MAX_JSON_DEPTH (kernel/input.ts) deep; forms (URL-encoded or
  *   multipart) must parse.
- * - Id fields (`accountId`, `scope`, `endpoint`) in the query or a form hold ids (UUIDs) or their
+ * - Id fields (`accountId`, `scope`, `endpoint`) in the query (outside `/oauth/`) or a form hold ids (UUIDs) or their
  *   named values.
  *
  * Route-specific rules (date ranges, JSON inside a form field) stay with the routes.
@@ -86,12 +86,12 @@ const refusal = (field: string, problem: JsonProblem): InputRefusal => ({
 });
 
 /** The first problem of a named value (a query parameter or form field), or null. */
-function fieldRefusal(name: string, value: string): InputRefusal | null {
+function fieldRefusal(name: string, value: string, checkIds = true): InputRefusal | null {
   const nameProblem = textProblem(name);
   if (nameProblem) return refusal(printable(name), nameProblem);
   const problem = textProblem(value);
   if (problem) return refusal(name, problem);
-  const id = ID_FIELDS.get(name);
+  const id = checkIds ? ID_FIELDS.get(name) : undefined;
   if (id && value !== '' && !id.also.includes(value) && !isUuid(value)) {
     return {
       status: 400,
@@ -107,6 +107,8 @@ function fieldRefusal(name: string, value: string): InputRefusal | null {
 function urlRefusal(url: URL): InputRefusal | null {
   const path = textProblem(lenientDecode(url.pathname));
   if (path) return refusal('path', path);
+  // Amazon's redirects name their own parameters (the Ads consent sends back `scope`).
+  const checkIds = !url.pathname.startsWith('/oauth/');
   for (const pair of url.search.slice(1).split('&')) {
     if (pair === '') continue;
     const at = pair.indexOf('=');
@@ -114,6 +116,7 @@ function urlRefusal(url: URL): InputRefusal | null {
     const found = fieldRefusal(
       lenientDecode(rawName.replace(/\+/g, ' ')),
       lenientDecode(rawValue.replace(/\+/g, ' ')),
+      checkIds,
     );
     if (found) return found;
   }

@@ -598,6 +598,13 @@ describe('REST API', () => {
           'GET /v1/listing-changes/{changeId}',
           'GET /v1/orders',
           'GET /v1/orders/{orderId}',
+          'GET /v1/ads-connections',
+          'GET /v1/ads-connections/{id}',
+          'POST /v1/ads-connections/{id}/profiles/refresh',
+          'POST /v1/ads-connections/{id}/access-token',
+          ...['GET', 'POST', 'PUT', 'PATCH', 'DELETE'].map(
+            (m) => `${m} /v1/ads-connections/{id}/ads-api/{path}`,
+          ),
         ].sort(),
       );
       for (const item of Object.values(doc.paths)) {

@@ -1,5 +1,6 @@
 import { createRoute, type OpenAPIHono, type z } from '@hono/zod-openapi';
 import type { Connection } from '../../connections/repository.js';
+import type { AmazonApi } from '../../store/schema.js';
 import type { ApiDeps, ApiEnv } from '../context.js';
 import {
   commonErrors,
@@ -10,18 +11,26 @@ import {
   ListConnectionsQuery,
 } from '../schemas.js';
 
+/** Where a seller renews a connection of an API: `/connections/{id}` or `/ads-connections/{id}`. */
+export type ApiRenewUrl = (id: string, api?: AmazonApi) => string;
+
+/** The API's name for a connection's Amazon API. */
+export const apiName = (api: AmazonApi): 'sp-api' | 'ads' => (api === 'ads' ? 'ads' : 'sp-api');
+
 /** A connection as the API shows it: its health (lifecycle/health.ts), renew link, never a token. */
 export function connectionView(
   connection: Connection,
-  renewUrl: (id: string) => string,
+  renewUrl: ApiRenewUrl,
 ): z.infer<typeof ConnectionSchema> {
   const h = connection.health;
   return {
     id: connection.id,
     accountId: connection.accountId,
     applicationId: connection.applicationId,
+    api: apiName(connection.api),
     region: connection.region,
-    sellingPartnerId: connection.sellingPartnerId,
+    // An Ads connection's column holds a fixed key, not a seller (lifecycle/ads-identity.ts).
+    sellingPartnerId: connection.api === 'ads' ? null : connection.sellingPartnerId,
     storeName: connection.storeName,
     marketplaceIds: connection.marketplaceIds,
     kind: connection.kind,
@@ -52,7 +61,7 @@ export function connectionView(
         }
       : null,
     needsReauthorization: h.action === 'renew' || h.action === 'connect',
-    renewUrl: renewUrl(connection.id),
+    renewUrl: renewUrl(connection.id, connection.api),
   };
 }
 
@@ -63,7 +72,7 @@ export const listConnectionsRoute = createRoute({
   tags: ['Connections'],
   summary: 'List connections',
   description:
-    "The connections this API key may see (its account's, or every account's for an operator key), by region then seller. Filter by derived state, region and account.",
+    "The connections this API key may see (its account's, or every account's for an operator key), SP-API and Amazon Ads alike, by region then seller. Filter by API, derived state, region and account. Ads connections with their advertising profiles: `/v1/ads-connections`.",
   security: [{ apiKey: [] }],
   request: { query: ListConnectionsQuery },
   responses: {
@@ -82,7 +91,7 @@ export const getConnectionRoute = createRoute({
   tags: ['Connections'],
   summary: 'Get one connection',
   description:
-    'State (derived: expiring within 30 days, expired after), expiry, marketplaces, last success and last error, and the portal link where the seller renews.',
+    'State (derived: expiring within 30 days, expired after), expiry, marketplaces, last success and last error, and the portal link where the seller renews. An SP-API connection only: an Amazon Ads id answers 404 naming `/v1/ads-connections/{id}`.',
   security: [{ apiKey: [] }],
   request: { params: ConnectionIdParams },
   responses: {
@@ -96,13 +105,17 @@ export const getConnectionRoute = createRoute({
 export function registerConnectionRoutes(
   app: OpenAPIHono<ApiEnv>,
   deps: ApiDeps,
-  renewUrl: (id: string) => string,
+  renewUrl: ApiRenewUrl,
 ): void {
   app.openapi(listConnectionsRoute, async (c) => {
-    const { state, health, region, accountId } = c.req.valid('query');
+    const { api, state, health, region, accountId } = c.req.valid('query');
     const principal = c.get('principal');
     // An account key sees its own account only, whatever accountId says (the use case enforces it).
-    const all = await deps.connections.list(principal.viewer, accountId);
+    const all = await deps.connections.list(
+      principal.viewer,
+      accountId,
+      api === undefined ? 'all' : api === 'ads' ? 'ads' : 'sp_api',
+    );
     const views = all
       .filter((connection) => region === undefined || connection.region === region)
       .filter((connection) => principal.accountId === null || connection.accountId === principal.accountId)

@@ -14,6 +14,7 @@ import * as m0012 from './0012_resumable_work.js';
 import * as m0013 from './0013_seller_claims.js';
 import * as m0014 from './0014_report_backfill.js';
 import * as m0015 from './0015_analytics.js';
+import * as m0016 from './0016_ads.js';
 
 /**
  * Every migration, in order. The same list runs on PGlite and PostgreSQL. Names are fixed forever
@@ -35,4 +36,5 @@ export const migrations: Record<string, Migration> = {
   '0013_seller_claims': m0013,
   '0014_report_backfill': m0014,
   '0015_analytics': m0015,
+  '0016_ads': m0016,
 };

@@ -3,6 +3,7 @@ import { REGION_NAMES, REGIONS, marketplaceById } from '../../amazon/regions.js'
 import type { Account } from '../../accounts/service.js';
 import type { Connection } from '../../connections/repository.js';
 import { formatDate, formatDateTime } from '../format.js';
+import { AdsSection, type AdsRow } from './ads.js';
 import { Layout } from './layout.js';
 import { RenewAction } from './renew-button.js';
 
@@ -26,6 +27,9 @@ export function ConnectionsPage(props: {
   sandbox: string | null;
   canConnect: boolean;
   accounts?: Account[];
+  /** Amazon Ads connections (marketing), shown in their own section. */
+  adsRows?: AdsRow[];
+  canConnectAds?: boolean;
 }) {
   const health = (r: ConnectionRow) => r.connection.health;
   // Store names from Amazon often end with the region already: "Demo Outdoor Goods (EU)".
@@ -171,6 +175,9 @@ export function ConnectionsPage(props: {
           </tbody>
         </table>
       )}
+      {props.adsRows && (props.canConnectAds || props.adsRows.length > 0) ? (
+        <AdsSection rows={props.adsRows} csrf={csrf} canConnect={props.canConnectAds ?? false} />
+      ) : null}
     </Layout>
   );
 }

@@ -9,6 +9,7 @@ import type { WebDeps, WebEnv } from '../context.js';
 import { notFoundPage, refuseForm, requireUser } from '../guards.js';
 import { ConnectionPage, DisconnectPage } from '../pages/connection.js';
 import { ConnectionsPage, type ConnectionRow } from '../pages/connections.js';
+import type { AdsRow } from '../pages/ads.js';
 import { ImportPage } from '../pages/import.js';
 import { MessagePage } from '../pages/layout.js';
 import { csrfOk } from '../session.js';
@@ -83,6 +84,16 @@ async function rowsFor(
   });
 }
 
+/** The viewer's Ads connections with their profiles (none when the ads use cases are not wired). */
+async function adsRowsFor(deps: WebDeps, viewer: Viewer): Promise<AdsRow[]> {
+  const ads = deps.ads;
+  if (!ads) return [];
+  const connections = await deps.connections.list(viewer, undefined, 'ads');
+  return Promise.all(
+    connections.map(async (connection) => ({ connection, profiles: await ads.profilesOf(connection.id) })),
+  );
+}
+
 /** `GET /connections`: the status page of every connection the user may see. */
 async function showConnections(c: Context<WebEnv>, deps: WebDeps): Promise<Response> {
   const user = requireUser(c);
@@ -92,10 +103,13 @@ async function showConnections(c: Context<WebEnv>, deps: WebDeps): Promise<Respo
   const names = accounts ? new Map(accounts.map((a) => [a.id, a.name])) : undefined;
   const rows = await rowsFor(deps, await deps.connections.list(viewer), names);
   const hasApp = (await deps.applications.list()).length > 0;
+  const adsRows = await adsRowsFor(deps, viewer);
   return c.html(
     <ConnectionsPage
       user={user}
       rows={rows}
+      adsRows={adsRows}
+      canConnectAds={(await deps.applications.list('ads')).length > 0 && user.role !== 'operator'}
       notice={NOTICES[c.req.query('notice') ?? ''] ?? null}
       sandbox={deps.simulatorUrl}
       canConnect={hasApp && (user.role !== 'operator' || (accounts?.length ?? 0) > 0)}
