@@ -38,7 +38,8 @@ export interface Caller {
   token(): Promise<{ token: Secret; region: 'NA' | 'EU' | 'FE' }>;
   /** Drops a token Amazon called expired or invalid; without it (an RDT) there is no replay. */
   invalidate?: () => Promise<void> | void;
-  onSuccess?: () => void;
+  /** Told the time the successful call was sent (a call's success belongs to when it was made). */
+  onSuccess?: (sentAt: number) => void;
   /** A transient failure (throttling, 5xx, network) the retries did not overcome. */
   onFailure?: (err: AmazonError) => void;
 }
@@ -69,8 +70,8 @@ export interface SpApiClientDeps {
   /** Backoff: full jitter over min(cap, base × 2^attempt). */
   backoffBaseMs?: number;
   backoffCapMs?: number;
-  /** Called after every successful call (the service records "last successful call"). */
-  onSuccess?: (connectionId: string) => void;
+  /** Called after every successful call with when it was sent (the service records "last successful call"). */
+  onSuccess?: (connectionId: string, sentAt: number) => void;
   /** Called when Amazon kept throttling or failing a call past its retries (the service records it). */
   onFailure?: (connectionId: string, err: AmazonError) => void;
 }
@@ -194,6 +195,7 @@ export async function sendCall<T>(
     const waited = await deps.limiter.acquire(bucket, plan, wait);
     if (waited > 0) deps.metrics?.waited(operation, waited);
     let result: SpApiResult<T>;
+    const sentAt = deps.clock.now();
     try {
       result = await exchangeOnce<T>(deps, { bucket, operation, token, region }, request);
     } catch (raw) {
@@ -212,7 +214,7 @@ export async function sendCall<T>(
       await settings.sleep(Math.floor(deps.random.float() * ceiling));
       continue;
     }
-    caller.onSuccess?.();
+    caller.onSuccess?.(sentAt);
     return result;
   }
 }
@@ -226,7 +228,7 @@ export function connectionCaller(deps: SpApiClientDeps, connectionId: string, rd
       return rdt === null ? minted : { token: rdt, region: minted.region };
     },
     ...(rdt === null ? { invalidate: () => deps.tokens.invalidate(connectionId) } : {}),
-    onSuccess: () => deps.onSuccess?.(connectionId),
+    onSuccess: (sentAt) => deps.onSuccess?.(connectionId, sentAt),
     onFailure: (err) => deps.onFailure?.(connectionId, err),
   };
 }

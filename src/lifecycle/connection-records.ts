@@ -21,11 +21,13 @@ export function createConnectionRecords(deps: { db: Kysely<Database>; clock: Clo
     },
 
     /**
-     * Records "last successful call to Amazon", at most once a minute per connection per process,
-     * so a busy connection does not turn every SP-API call into a database write.
+     * Records "last successful call to Amazon" as the time the call was sent (`sentAt`, default
+     * now): a call in flight while the sandbox clock jumps must not count as a success after the
+     * jump. At most once a minute per connection per process, so a busy connection does not turn
+     * every SP-API call into a database write.
      */
-    recordSuccess(id: string): void {
-      const at = clock.now();
+    recordSuccess(id: string, sentAt: number = clock.now()): void {
+      const at = sentAt;
       if (at - (lastWritten.get(id) ?? 0) < 60_000) return;
       lastWritten.set(id, at);
       db.updateTable('connections')

@@ -120,7 +120,7 @@ export function createAmazonStack(deps: {
     ...(deps.metrics ? { metrics: deps.metrics } : {}),
     ...(deps.backoff ? { backoffBaseMs: deps.backoff.baseMs, backoffCapMs: deps.backoff.capMs } : {}),
     ...(deps.sleep ? { sleep: deps.sleep } : {}),
-    onSuccess: (connectionId) => lifecycle.recordSuccess(connectionId),
+    onSuccess: (connectionId, sentAt) => lifecycle.recordSuccess(connectionId, sentAt),
     onFailure: (connectionId, err) => recordFailedCall({ store, lifecycle, logger }, connectionId, err),
   });
   return { userAgent, lwa, lifecycle, tokens, spApi, adsLwa, adsApi };
