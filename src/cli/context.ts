@@ -16,7 +16,7 @@ import type { Applications } from '../lifecycle/applications.js';
 import type { ListingOutbox } from '../listings/outbox.js';
 import type { SecretRotation } from '../monitor/secrets.js';
 import type { Orders } from '../orders/orders.js';
-import { composeSellerlink } from '../service/compose.js';
+import { composeSellerlink, type Sellerlink } from '../service/compose.js';
 import type { Vault } from '../vault/envelope.js';
 import type { KeyRing } from '../vault/keyring.js';
 
@@ -47,6 +47,8 @@ export interface CliContext {
   readonly applications: Applications;
   readonly audit: AuditLog;
   readonly connections: ConnectionManager;
+  /** Amazon Ads connections' advertising profiles (src/ads/). */
+  readonly ads: Sellerlink['ads'];
   /** Access tokens (broker) and the SP-API client, as the service has them. */
   readonly tokens: TokenBroker;
   readonly spApi: SpApiClient;
@@ -123,6 +125,7 @@ export async function withCliContext<T>(body: (ctx: CliContext) => Promise<T>): 
       applications: graph.applications,
       audit: graph.audit,
       connections: graph.connections,
+      ads: graph.ads,
       tokens: graph.amazon.tokens,
       spApi: graph.amazon.spApi,
       orders: graph.orders,

@@ -1,14 +1,12 @@
-import { AmazonError } from '../amazon/errors.js';
 import { adsAuthorizationDays, adsConsentUrl } from '../amazon/operations/ads.js';
-import type { LwaTokens } from '../amazon/operations.js';
 import { ADS_ADVERTISER_KEY } from '../lifecycle/ads-identity.js';
 import type { Application } from '../lifecycle/applications.js';
 import type { RegionCode } from '../store/schema.js';
 import type { ConnectionsDeps } from './context.js';
 import { ConnectionsError } from './errors.js';
 import { failCallback, flowActor, type CallbackAudit, type FlowOrigin } from './oauth-audit.js';
-import { auditOf, consumeState, exchangeRefusal } from './oauth-callback.js';
-import { accountFor, createState, refuseRejected } from './oauth-start.js';
+import { auditOf, consumeState, exchangeCode } from './oauth-callback.js';
+import { accountFor, refuseRejected, startedState, type FlowStart } from './oauth-start.js';
 import { healthOfConnection, type Connection } from './repository.js';
 
 /**
@@ -38,29 +36,9 @@ async function adsApplication(deps: ConnectionsDeps, applicationId?: string): Pr
 }
 
 /** Stores a state for the flow, audits the start, and builds LWA's consent URL for the region. */
-async function adsConsentFor(
-  deps: ConnectionsDeps,
-  origin: FlowOrigin,
-  flow: {
-    accountId: string;
-    app: Application;
-    region: RegionCode;
-    purpose: 'connect' | 'renew';
-    connectionId: string | null;
-  },
-): Promise<string> {
+async function adsConsentFor(deps: ConnectionsDeps, origin: FlowOrigin, flow: FlowStart): Promise<string> {
   refuseRejected(flow.app);
-  const state = await createState(deps, origin, flow);
-  await deps.audit.record({
-    accountId: flow.accountId,
-    connectionId: flow.connectionId,
-    actorUserId: origin.viewer.userId,
-    actor: flowActor(origin.viewer),
-    action: 'oauth.start',
-    outcome: 'success',
-    detail: { api: 'ads', region: flow.region, purpose: flow.purpose, clientId: flow.app.clientId },
-    ip: origin.ip,
-  });
+  const state = await startedState(deps, origin, flow, { api: 'ads', clientId: flow.app.clientId });
   return adsConsentUrl({
     consentUrl: deps.endpoints.ads.consent[flow.region],
     clientId: flow.app.clientId,
@@ -162,36 +140,6 @@ async function readAdsCallback(
   return { code: query.get('code')!, state: query.get('state')! };
 }
 
-/** Exchanges the code at the region's token endpoint at once (codes live 5 minutes). */
-async function exchangeAdsCode(
-  deps: ConnectionsDeps,
-  app: Application,
-  region: RegionCode,
-  code: string,
-  audit: CallbackAudit,
-): Promise<LwaTokens & { refreshToken: NonNullable<LwaTokens['refreshToken']> }> {
-  const lwa = deps.adsLwa?.[region] ?? deps.lwa;
-  let tokens: LwaTokens;
-  try {
-    tokens = await lwa.exchangeCode(await deps.applications.credentials(app.id), code, app.redirectUri);
-  } catch (err) {
-    const refused = exchangeRefusal(err);
-    return failCallback(deps, refused.code, refused.message, {
-      ...audit,
-      detail: { amazon: err instanceof AmazonError ? err.code : 'unknown' },
-    });
-  }
-  if (!tokens.refreshToken) {
-    return failCallback(
-      deps,
-      'OAUTH_EXCHANGE_FAILED',
-      'Amazon’s answer had no refresh token. Nothing was connected.',
-      audit,
-    );
-  }
-  return { ...tokens, refreshToken: tokens.refreshToken };
-}
-
 /**
  * Handles the Ads redirect URI: Amazon's error redirect (Cancel, not approved), every parameter and
  * the state checked and spent, the code exchanged, and the sealed refresh token stored through the
@@ -215,7 +163,7 @@ export async function completeAdsCallback(
       audit,
     );
   }
-  const tokens = await exchangeAdsCode(deps, app, state.region, params.code, audit);
+  const tokens = await exchangeCode(deps, app, params.code, audit, deps.adsLwa?.[state.region] ?? deps.lwa);
   const { row } = await deps.lifecycle.authorize({
     api: 'ads',
     accountId: state.account_id,

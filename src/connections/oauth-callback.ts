@@ -1,5 +1,6 @@
 import type { Selectable } from 'kysely';
 import { AmazonError } from '../amazon/errors.js';
+import type { LwaClient } from '../amazon/lwa.js';
 import type { LwaTokens } from '../amazon/operations.js';
 import { hashToken } from '../kernel/opaque-token.js';
 import type { Application } from '../lifecycle/applications.js';
@@ -217,17 +218,21 @@ export function exchangeRefusal(err: unknown): { code: ConnectionsErrorCode; mes
   return { code: 'OAUTH_EXCHANGE_FAILED', message };
 }
 
-/** Exchanges the authorization code at once (it lasts 5 minutes); fails the callback on any refusal. */
-async function exchangeCode(
+/**
+ * Exchanges the authorization code at once (it lasts 5 minutes) at `lwa` (the SP-API token
+ * endpoint, or an Ads region's); fails the callback on any refusal.
+ */
+export async function exchangeCode(
   deps: ConnectionsDeps,
   app: Application,
   code: string,
   audit: CallbackAudit,
+  lwa: LwaClient = deps.lwa,
 ): Promise<LwaTokens & { refreshToken: NonNullable<LwaTokens['refreshToken']> }> {
   const credentials = await deps.applications.credentials(app.id);
   let tokens: LwaTokens;
   try {
-    tokens = await deps.lwa.exchangeCode(credentials, code, app.redirectUri);
+    tokens = await lwa.exchangeCode(credentials, code, app.redirectUri);
   } catch (err) {
     const refused = exchangeRefusal(err);
     return failCallback(deps, refused.code, refused.message, {

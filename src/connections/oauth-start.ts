@@ -50,11 +50,12 @@ export async function createState(
   return state.value;
 }
 
-/** Creates a state for a connect or renew, audits the start, and builds the consent URL. */
-export async function consentUrlFor(
+/** Creates a state for a connect or renew and audits the start (`oauth.start`) with `detail`. */
+export async function startedState(
   deps: ConnectionsDeps,
   origin: FlowOrigin,
   flow: FlowStart,
+  detail: Record<string, unknown>,
 ): Promise<string> {
   const state = await createState(deps, origin, flow);
   await deps.audit.record({
@@ -64,9 +65,19 @@ export async function consentUrlFor(
     actor: flowActor(origin.viewer),
     action: 'oauth.start',
     outcome: 'success',
-    detail: { region: flow.region, purpose: flow.purpose, appId: flow.app.appId },
+    detail: { region: flow.region, purpose: flow.purpose, ...detail },
     ip: origin.ip,
   });
+  return state;
+}
+
+/** Creates a state for a connect or renew, audits the start, and builds the consent URL. */
+export async function consentUrlFor(
+  deps: ConnectionsDeps,
+  origin: FlowOrigin,
+  flow: FlowStart,
+): Promise<string> {
+  const state = await startedState(deps, origin, flow, { appId: flow.app.appId });
   return buildConsentUrl({
     sellerCentralBase: deps.endpoints.sellerCentral[flow.region],
     appId: flow.app.appId,

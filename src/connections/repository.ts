@@ -104,6 +104,7 @@ function claimOf(r: ConnectionRow): SellerClaimView {
 /** The inputs of `connectionHealth` from a connection row joined with its application. */
 export function healthInputOf(r: Selectable<ConnectionsTable> & HealthApplication): HealthInput {
   return {
+    api: r.api,
     state: r.state,
     stateReason: r.state_reason,
     stateChangedAt: r.state_changed_at,

@@ -1,4 +1,4 @@
-import type { Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import type { Participations } from '../amazon/operations.js';
 import type { Clock } from '../kernel/clock.js';
 import type { Logger } from '../kernel/log.js';
@@ -31,7 +31,11 @@ export function createConnectionRecords(deps: { db: Kysely<Database>; clock: Clo
       if (at - (lastWritten.get(id) ?? 0) < 60_000) return;
       lastWritten.set(id, at);
       db.updateTable('connections')
-        .set({ last_success_at: new Date(at), consecutive_failures: 0 })
+        // Calls finish out of order: the time only moves forward (GREATEST ignores a NULL).
+        .set({
+          last_success_at: sql<Date>`greatest(last_success_at, ${new Date(at)})`,
+          consecutive_failures: 0,
+        })
         .where('id', '=', id)
         .execute()
         .catch((err: unknown) =>

@@ -1,4 +1,4 @@
-import type { ConnectionState } from '../store/schema.js';
+import type { AmazonApi, ConnectionState } from '../store/schema.js';
 
 /**
  * A connection's health: the one answer to "can this connection call Amazon, and if not, who has to
@@ -28,6 +28,8 @@ export type HealthAction = 'none' | 'renew' | 'connect' | 'operator' | 'wait';
 
 /** What `connectionHealth` reads: the connection, its application and Amazon's recent answers. */
 export interface HealthInput {
+  /** Default SP-API; Amazon Ads connections are told in advertising words. */
+  api?: AmazonApi;
   state: ConnectionState;
   stateReason: string | null;
   stateChangedAt: Date;
@@ -129,7 +131,7 @@ export function connectionHealth(c: HealthInput, now: number): Health {
     renewBlockedReason: null,
   };
   if (lifecycle === 'disconnected') return disconnectedHealth(c, base);
-  if (c.application?.rejectedAt) return appRejectedHealth(c.application, c.application.rejectedAt, base);
+  if (c.application?.rejectedAt) return appRejectedHealth(c, c.application, c.application.rejectedAt, base);
   if (lifecycle === 'expired' || lifecycle === 'revoked') return endedHealth(c, lifecycle, base);
   if (lifecycle === 'error' || isFailing(c)) return pausedHealth(c, base);
   if (lifecycle === 'expiring' && c.expiresAt) return expiringHealth(c, c.expiresAt, base);
@@ -148,6 +150,30 @@ export function isFailing(
   );
 }
 
+/** What a connection's state means for what it is used for: orders and listings, or advertising. */
+const WORDS = {
+  sp_api: {
+    stops: 'Orders and listings stop when it ends.',
+    stopped: 'Orders no longer come in and listing changes wait.',
+    removedWhere: 'the app was removed in Seller Central, or access changed',
+    catchUp: ' Waiting listing changes go out and missed orders are fetched after renewal.',
+    removeApp:
+      'Also remove the app in Seller Central → Manage Your Apps. Connect again at any time to resume orders and listings.',
+    waits: 'Orders and listing changes wait and catch up by themselves.',
+  },
+  ads: {
+    stops: 'Advertising tools lose access to the Amazon Ads API when it ends.',
+    stopped: 'Advertising tools can no longer reach the Amazon Ads API.',
+    removedWhere: 'the app was removed from the Amazon account, or its access changed',
+    catchUp: '',
+    removeApp:
+      'Also remove the app in your Amazon account’s “Apps and services” (Login with Amazon). Connect again at any time.',
+    waits: 'Advertising calls work again by themselves.',
+  },
+} as const;
+
+const wordsOf = (c: Pick<HealthInput, 'api'>) => WORDS[c.api ?? 'sp_api'];
+
 /** How the seller renews this kind of connection, in a sentence. */
 const renewHow = (c: HealthInput): string =>
   c.kind === 'oauth'
@@ -161,8 +187,7 @@ function disconnectedHealth(c: HealthInput, base: HealthBase): Health {
     label: 'Disconnected',
     reason: 'This connection was removed in Sellerlink; its token was deleted.',
     action: 'connect',
-    advice:
-      'Also remove the app in Seller Central → Manage Your Apps. Connect again at any time to resume orders and listings.',
+    advice: wordsOf(c).removeApp,
     tone: 'muted',
     since: c.stateChangedAt,
     daysLeft: null,
@@ -170,7 +195,12 @@ function disconnectedHealth(c: HealthInput, base: HealthBase): Health {
   };
 }
 
-function appRejectedHealth(app: { name: string }, rejectedAt: Date, base: HealthBase): Health {
+function appRejectedHealth(
+  c: HealthInput,
+  app: { name: string },
+  rejectedAt: Date,
+  base: HealthBase,
+): Health {
   const ended = base.lifecycle === 'expired' || base.lifecycle === 'revoked';
   return {
     ...base,
@@ -178,8 +208,7 @@ function appRejectedHealth(app: { name: string }, rejectedAt: Date, base: Health
     label: "Cut off by the app's credentials",
     reason: `Amazon refuses the credentials of the app "${app.name}", so no seller connected through it can be reached. This is not caused by your authorization.${ended ? ' Your authorization has also ended: renew it once the app works again.' : ''}`,
     action: 'operator',
-    advice:
-      'Nothing is asked of you: the operator has been alerted and is fixing the app. Orders and listing changes wait and catch up by themselves.',
+    advice: `Nothing is asked of you: the operator has been alerted and is fixing the app. ${wordsOf(c).waits}`,
     tone: 'bad',
     since: rejectedAt,
     canCallAmazon: false,
@@ -196,10 +225,10 @@ function endedHealth(c: HealthInput, lifecycle: 'expired' | 'revoked', base: Hea
     label: lifecycle === 'expired' ? 'Renew needed: expired' : 'Renew needed: revoked',
     reason:
       lifecycle === 'expired'
-        ? 'Amazon requires a new authorization every 365 days, and this one has ended. Orders no longer come in and listing changes wait.'
-        : 'Amazon no longer accepts this authorization (the app was removed in Seller Central, or access changed). Orders no longer come in and listing changes wait.',
+        ? `Amazon requires a new authorization every 365 days, and this one has ended. ${wordsOf(c).stopped}`
+        : `Amazon no longer accepts this authorization (${wordsOf(c).removedWhere}). ${wordsOf(c).stopped}`,
     action: 'renew',
-    advice: `${renewHow(c)} Waiting listing changes go out and missed orders are fetched after renewal.`,
+    advice: `${renewHow(c)}${wordsOf(c).catchUp}`,
     tone: 'bad',
     since: lifecycle === 'expired' && c.expiresAt && c.state !== 'expired' ? c.expiresAt : c.stateChangedAt,
     daysLeft: 0,
@@ -227,7 +256,7 @@ function expiringHealth(c: HealthInput, expiresAt: Date, base: HealthBase): Heal
     ...base,
     state: 'renew_needed',
     label: `Renew by ${day(expiresAt)}`,
-    reason: `The authorization ends ${left === 0 ? 'today' : `in ${plural(left ?? 0, 'day', 'days')}`} (Amazon requires a new one every 365 days). Orders and listings stop when it ends.`,
+    reason: `The authorization ends ${left === 0 ? 'today' : `in ${plural(left ?? 0, 'day', 'days')}`} (Amazon requires a new one every 365 days). ${wordsOf(c).stops}`,
     action: 'renew',
     advice: renewHow(c),
     tone: 'warn',

@@ -64,13 +64,17 @@ export function applicationBanners(
 function connectionProblem(c: BannerConnection, who: string): (Banner & { rank: number }) | null {
   const h = c.health;
   const link = { href: connectionPath(c), label: c.kind === 'oauth' ? 'Renew' : 'Details' };
+  const ads = c.api === 'ads';
+  const stopped = ads
+    ? 'advertising tools can no longer reach the Amazon Ads API'
+    : 'orders no longer come in and listing changes wait';
   if (h.state === 'renew_needed' && h.canCallAmazon) {
     const left = h.daysLeft ?? 0;
     return {
       rank: 2 + left / 1000,
       tone: left <= 3 ? 'bad' : 'warn',
       kind: 'connection.expiring',
-      text: `The Amazon authorization for ${who} ends ${left <= 1 ? 'within a day' : `in ${left} days`}. Renew it before then, or orders stop coming in.`,
+      text: `The Amazon authorization for ${who} ends ${left <= 1 ? 'within a day' : `in ${left} days`}. Renew it before then, or ${ads ? 'advertising tools lose access' : 'orders stop coming in'}.`,
       link,
     };
   }
@@ -81,8 +85,8 @@ function connectionProblem(c: BannerConnection, who: string): (Banner & { rank: 
       kind: `connection.${h.lifecycle}`,
       text:
         h.lifecycle === 'expired'
-          ? `The Amazon authorization for ${who} has ended: orders no longer come in and listing changes wait. Renew it now.`
-          : `Amazon revoked the authorization for ${who}: orders no longer come in and listing changes wait. Authorize it again.`,
+          ? `The Amazon authorization for ${who} has ended: ${stopped}. Renew it now.`
+          : `Amazon revoked the authorization for ${who}: ${stopped}. Authorize it again.`,
       link,
     };
   }

@@ -29,11 +29,35 @@ export interface EmailPhrases {
   renewSteps: string;
   /** What breaks while Amazon refuses the calls. */
   stops: string;
+  /** Words that differ for an Amazon Ads connection (advertising, not orders and listings). */
+  uses: UseWords;
   /** The signature with the link to the notification settings. */
   sign: string;
   /** The payload's `reason`, when it is text. */
   reason: string | null;
 }
+
+/** What a connection is used for, in the words its e-mails need. */
+interface UseWords {
+  lifetime: string;
+  revokedWhy: string;
+  failing: string;
+  disconnected: string;
+}
+
+const SP_API_WORDS: UseWords = {
+  lifetime: 'Amazon authorizations last 365 days and must be renewed by the seller.',
+  revokedWhy: "the app was removed in Seller Central, or the seller's access changed",
+  failing: 'orders arrive late and listing changes wait',
+  disconnected: 'Orders and listings for this seller stop until it is connected again.',
+};
+
+const ADS_WORDS: UseWords = {
+  lifetime: 'Amazon Ads authorizations given since 30 June 2026 last 365 days and must be renewed.',
+  revokedWhy: 'the app was removed from the Amazon account, or its access changed',
+  failing: 'advertising tools get errors from the Amazon Ads API',
+  disconnected: 'Advertising tools lose access to the Amazon Ads API until it is connected again.',
+};
 
 type ConnectionEmailType = Exclude<Extract<EventType, `connection.${string}`>, 'connection.claim_review'>;
 type ApplicationEmailType = Extract<EventType, `application.${string}`>;
@@ -85,13 +109,18 @@ export function emailPhrases(event: StoredEvent, subject: EventSubject, publicUr
     who: c ? `The Amazon connection of ${seller} in ${region}${account}` : `A connection${account}`,
     short: c ? (name.endsWith(`(${c.region})`) ? name : `${name} (${c.region})`) : '',
     link,
+    uses: c?.api === 'ads' ? ADS_WORDS : SP_API_WORDS,
     renewSteps: c
-      ? c.kind === 'oauth'
-        ? `To renew, open this page, sign in and press Renew; Amazon asks the seller to confirm, which takes a minute:\n${link}`
-        : `This connection was self-authorized: create a new refresh token in Seller Central and import it here:\n${publicUrl}/connections/import\n(Connection: ${link})`
+      ? c.api === 'ads'
+        ? `To renew, open this page, sign in and press Renew; Amazon asks the advertising user to sign in and allow access again, which takes a minute:\n${link}`
+        : c.kind === 'oauth'
+          ? `To renew, open this page, sign in and press Renew; Amazon asks the seller to confirm, which takes a minute:\n${link}`
+          : `This connection was self-authorized: create a new refresh token in Seller Central and import it here:\n${publicUrl}/connections/import\n(Connection: ${link})`
       : `Open Sellerlink: ${link}`,
     stops:
-      "Amazon will refuse Sellerlink's calls for this seller: new orders stop coming in and listing changes wait until it is fixed.",
+      c?.api === 'ads'
+        ? 'Amazon will refuse the advertising tools’ calls: campaigns keep running at Amazon, but no tool can read or change them until it is fixed.'
+        : "Amazon will refuse Sellerlink's calls for this seller: new orders stop coming in and listing changes wait until it is fixed.",
     sign:
       '\n\n-- \nSellerlink\nYou get this e-mail because of the notification settings of your account:\n' +
       `${publicUrl}/notifications`,
@@ -137,7 +166,7 @@ export function expiringEmail(event: StoredEvent, p: EmailPhrases): EmailContent
   return {
     subject: `Action needed: Amazon authorization for ${p.short} ends ${inDays}`,
     text:
-      `${p.who} ends${when} (${inDays}). Amazon authorizations last 365 days and must be renewed by the seller.\n\n` +
+      `${p.who} ends${when} (${inDays}). ${p.uses.lifetime}\n\n` +
       `If nothing is done, from that day on ${p.stops}\n\n${p.renewSteps}${p.sign}`,
   };
 }
@@ -162,7 +191,7 @@ export function connectionEmail(
       return {
         subject: `Amazon authorization for ${short} was revoked`,
         text:
-          `${who} no longer works: Amazon says the authorization was revoked (the app was removed in Seller Central, or the seller's access changed).\n\n` +
+          `${who} no longer works: Amazon says the authorization was revoked (${p.uses.revokedWhy}).\n\n` +
           `What this breaks: ${stops}\n\nTo fix it, authorize again. ${renewSteps}${sign}`,
       };
     case 'connection.error':
@@ -170,7 +199,7 @@ export function connectionEmail(
         subject: `Amazon connection for ${short} is failing`,
         text:
           `${who} keeps failing${p.reason ? `: ${p.reason}` : ''}. Sellerlink retries on its own.\n\n` +
-          `If it does not recover, orders arrive late and listing changes wait. Details:\n${link}${sign}`,
+          `If it does not recover, ${p.uses.failing}. Details:\n${link}${sign}`,
       };
     case 'connection.renewed':
       return {
@@ -185,7 +214,7 @@ export function connectionEmail(
     case 'connection.disconnected':
       return {
         subject: `Amazon connection removed: ${short}`,
-        text: `${who} was disconnected in Sellerlink; its token was deleted. Orders and listings for this seller stop until it is connected again.\n\n${link}${sign}`,
+        text: `${who} was disconnected in Sellerlink; its token was deleted. ${p.uses.disconnected}\n\n${link}${sign}`,
       };
   }
 }

@@ -23,6 +23,7 @@ import { registerOrderRoutes } from './routes/orders.js';
 import { registerAnalyticsRoutes } from './routes/analytics.js';
 import { registerOAuthRoutes } from './routes/oauth.js';
 import { registerAdsRoutes } from './routes/ads.js';
+import { registerOperatorApplicationRoutes } from './routes/operator-applications.js';
 import { notificationBanners, registerNotificationRoutes } from './routes/notifications.js';
 import { contextStorage } from 'hono/context-storage';
 import { loadSession, sameToken } from './session.js';
@@ -51,6 +52,7 @@ export function createWebApp(deps: AppDeps): Hono<WebEnv> {
   if (deps.ads) registerAdsRoutes(app, { ...deps, ads: deps.ads });
   if (deps.api) registerApiKeyRoutes(app, deps, deps.api.keys);
   if (deps.listings) registerListingRoutes(app, deps, deps.listings);
+  registerOperatorApplicationRoutes(app, deps);
   registerSandboxRoutes(app, deps);
   registerNotificationRoutes(app, deps);
 

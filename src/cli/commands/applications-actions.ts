@@ -1,5 +1,8 @@
+import { readFileSync, statSync } from 'node:fs';
 import type { Application } from '../../lifecycle/applications.js';
+import { ADS_CALLBACK_PATH } from '../../lifecycle/configured-application.js';
 import { DAY } from '../../kernel/clock.js';
+import { Secret } from '../../kernel/secret.js';
 import {
   CliInputError,
   formatDay,
@@ -7,6 +10,7 @@ import {
   forOption,
   readSecretFromStdin,
   withCliContext,
+  type CliContext,
 } from '../context.js';
 import { table } from '../table.js';
 
@@ -23,82 +27,226 @@ const OPTION_OF_FIELD: Record<string, string> = {
   authorizationLifetimeDays: '--authorization-days',
 };
 
+/** What `applications list` says instead of an expiry for an Ads security profile's secret. */
+export const ADS_SECRET_NOT_TRACKED = 'secret rotation: not tracked (unconfirmed for Ads)';
+
+/** The most a client secret file may hold. */
+const SECRET_FILE_LIMIT = 64 * 1024;
+
+const PLURAL = new Intl.PluralRules('en');
+
+/** `1 day`, `0 days`, `12 days` (English plural rules through Intl.PluralRules). */
+export function dayCount(n: number): string {
+  return `${n} ${PLURAL.select(n) === 'one' ? 'day' : 'days'}`;
+}
+
 interface AddOptions {
+  ads?: boolean;
   name: string;
-  appId: string;
+  appId?: string;
   clientId: string;
   clientSecretStdin?: boolean;
-  status: 'draft' | 'published';
+  clientSecretFile?: string;
+  status?: 'draft' | 'published';
   kind?: 'public' | 'private';
-  redirectUri: string;
+  redirectUri?: string;
   loginUri?: string;
   authorizationDays?: number;
   secretIssuedAt?: Date;
 }
 
-/** `applications add`. */
-export async function addApplication(options: AddOptions): Promise<void> {
-  if (!options.clientSecretStdin) {
+/** The SP-API-only options, refused with `--ads` (an Ads security profile has none of them). */
+const SP_API_ONLY: readonly (readonly [keyof AddOptions, string])[] = [
+  ['appId', '--app-id'],
+  ['status', '--status'],
+  ['kind', '--kind'],
+  ['redirectUri', '--redirect-uri'],
+  ['loginUri', '--login-uri'],
+  ['authorizationDays', '--authorization-days'],
+];
+
+/** Refuses a combination of options that cannot work, before anything is opened. */
+function checkAddOptions(options: AddOptions): void {
+  if (options.clientSecretStdin && options.clientSecretFile !== undefined) {
+    throw new CliInputError('--client-secret-stdin and --client-secret-file: give one of them, not both');
+  }
+  if (!options.clientSecretStdin && options.clientSecretFile === undefined) {
     throw new CliInputError(
-      '--client-secret-stdin is required: pipe the LWA client secret in (it is never accepted as an ' +
-        'argument), e.g. printf \'%s\' "$SECRET" | sellerlink applications add ... --client-secret-stdin',
+      '--client-secret-stdin is required (or --client-secret-file <path>): the LWA client secret is never ' +
+        'accepted as an argument; pipe it in, e.g. printf \'%s\' "$SECRET" | sellerlink applications add ... --client-secret-stdin',
     );
   }
+  if (options.ads) {
+    const given = SP_API_ONLY.filter(([key]) => options[key] !== undefined).map(([, option]) => option);
+    if (given.length > 0) {
+      throw new CliInputError(
+        `${given.join(', ')}: not for an Amazon Ads security profile (--ads), which is identified by its ` +
+          'client id and returns to PUBLIC_URL/oauth/ads/callback',
+      );
+    }
+    return;
+  }
+  for (const [key, option] of [
+    ['appId', '--app-id'],
+    ['status', '--status'],
+    ['redirectUri', '--redirect-uri'],
+  ] as const) {
+    if (options[key] === undefined) {
+      throw new CliInputError(
+        `${option} is required for an SP-API application (for an Amazon Ads security profile add --ads)`,
+      );
+    }
+  }
+}
+
+/**
+ * The client secret from `--client-secret-file` (a path, never the secret itself, so the secret stays
+ * out of shell history and process lists): one trailing newline dropped, empty refused.
+ */
+function readSecretFile(file: string): Secret {
+  let text: string;
+  try {
+    if (statSync(file).size > SECRET_FILE_LIMIT)
+      throw new CliInputError(`--client-secret-file: ${file} is longer than 64 KiB`);
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    if (err instanceof CliInputError) throw err;
+    const code = (err as NodeJS.ErrnoException).code ?? 'unreadable';
+    throw new CliInputError(`--client-secret-file: cannot read ${file} (${code})`);
+  }
+  const secret = text.replace(/\r?\n$/, '');
+  if (secret.trim() === '') throw new CliInputError(`--client-secret-file: ${file} is empty`);
+  return new Secret(secret);
+}
+
+/** The client secret from standard input or the file, as the options say. */
+async function readClientSecret(options: AddOptions): Promise<Secret> {
+  return options.clientSecretFile !== undefined
+    ? readSecretFile(options.clientSecretFile)
+    : readSecretFromStdin('--client-secret-stdin', 'LWA client secret');
+}
+
+/** `applications add`: an SP-API app, or with `--ads` an Amazon Ads security profile. */
+export async function addApplication(options: AddOptions): Promise<void> {
+  checkAddOptions(options);
+  const fields =
+    options.clientSecretFile === undefined
+      ? OPTION_OF_FIELD
+      : { ...OPTION_OF_FIELD, clientSecret: '--client-secret-file' };
   await withCliContext(async (ctx) => {
-    const clientSecret = await readSecretFromStdin('--client-secret-stdin', 'LWA client secret');
-    const before = (await ctx.applications.list()).some((a) => a.appId === options.appId);
-    const app = await ctx.applications
-      .upsert({
-        name: options.name,
-        appId: options.appId,
-        clientId: options.clientId,
-        clientSecret,
-        status: options.status,
-        kind: options.kind ?? 'public',
-        redirectUri: options.redirectUri,
-        loginUri: options.loginUri ?? null,
-        authorizationLifetimeDays: options.authorizationDays ?? null,
-        clientSecretIssuedAt: options.secretIssuedAt ?? new Date(ctx.clock.now()),
-      })
-      .catch((err: unknown) => forOption(err, OPTION_OF_FIELD));
-    const expires = app.clientSecretExpiresAt;
-    console.log(
-      [
-        `${before ? 'Updated' : 'Added'} application '${app.name}' (id ${app.id}).`,
-        `  app id        ${app.appId}`,
-        `  client id     ${app.clientId}`,
-        `  ${app.status}, ${app.kind}; redirect URI ${app.redirectUri}`,
-        `  client secret sealed with vault key '${ctx.vault.currentKeyId}'; issued ${formatDay(app.clientSecretIssuedAt)}, expires ${formatDay(expires)} (rotate it before then: sellerlink applications rotate-secret ${app.appId})`,
-      ].join('\n'),
-    );
+    const clientSecret = await readClientSecret(options);
+    if (options.ads) await addAdsApplication(ctx, options, clientSecret, fields);
+    else await addSpApiApplication(ctx, options, clientSecret, fields);
   });
+}
+
+/** `applications add` of an SP-API application. */
+async function addSpApiApplication(
+  ctx: CliContext,
+  options: AddOptions,
+  clientSecret: Secret,
+  fields: Record<string, string>,
+): Promise<void> {
+  const before = (await ctx.applications.list()).some((a) => a.appId === options.appId);
+  const app = await ctx.applications
+    .upsert({
+      name: options.name,
+      appId: options.appId!,
+      clientId: options.clientId,
+      clientSecret,
+      status: options.status!,
+      kind: options.kind ?? 'public',
+      redirectUri: options.redirectUri!,
+      loginUri: options.loginUri ?? null,
+      authorizationLifetimeDays: options.authorizationDays ?? null,
+      clientSecretIssuedAt: options.secretIssuedAt ?? new Date(ctx.clock.now()),
+    })
+    .catch((err: unknown) => forOption(err, fields));
+  const expires = app.clientSecretExpiresAt;
+  console.log(
+    [
+      `${before ? 'Updated' : 'Added'} application '${app.name}' (id ${app.id}).`,
+      `  app id        ${app.appId}`,
+      `  client id     ${app.clientId}`,
+      `  ${app.status}, ${app.kind}; redirect URI ${app.redirectUri}`,
+      `  client secret sealed with vault key '${ctx.vault.currentKeyId}'; issued ${formatDay(app.clientSecretIssuedAt)}, expires ${formatDay(expires)} (rotate it before then: sellerlink applications rotate-secret ${app.appId})`,
+    ].join('\n'),
+  );
+}
+
+/**
+ * `applications add --ads`: an Amazon Ads security profile, identified by its client id (its app id
+ * is the client id), returning to PUBLIC_URL/oauth/ads/callback like the configured one
+ * (ADS_CLIENT_ID). Whether Amazon's 180-day secret rotation applies to it is unconfirmed: no
+ * expiry is claimed.
+ * @see https://advertising.amazon.com/API/docs/en-us/guides/onboarding/create-lwa-app
+ */
+async function addAdsApplication(
+  ctx: CliContext,
+  options: AddOptions,
+  clientSecret: Secret,
+  fields: Record<string, string>,
+): Promise<void> {
+  const before = (await ctx.applications.list('ads')).some((a) => a.appId === options.clientId);
+  const app = await ctx.applications
+    .upsert({
+      api: 'ads',
+      name: options.name,
+      appId: options.clientId,
+      clientId: options.clientId,
+      clientSecret,
+      status: 'published',
+      redirectUri: `${ctx.config.publicUrl}${ADS_CALLBACK_PATH}`,
+      ...(options.secretIssuedAt ? { clientSecretIssuedAt: options.secretIssuedAt } : {}),
+    })
+    .catch((err: unknown) => forOption(err, { ...fields, appId: '--client-id' }));
+  console.log(
+    [
+      `${before ? 'Updated' : 'Added'} Amazon Ads security profile '${app.name}' (id ${app.id}).`,
+      `  client id     ${app.clientId}`,
+      `  return URL    ${app.redirectUri} (add it to the security profile's Allowed Return URLs)`,
+      `  client secret sealed with vault key '${ctx.vault.currentKeyId}'; issued ${formatDay(app.clientSecretIssuedAt)}; ${ADS_SECRET_NOT_TRACKED}`,
+    ].join('\n'),
+  );
 }
 
 /** One application with its client secret's age, as `applications list` shows it. */
 interface SecretAge {
   app: Application;
   ageDays: number;
-  expiresAt: Date;
-  daysLeft: number;
+  /** null for an Ads security profile: its secret's expiry is not tracked. */
+  expiresAt: Date | null;
+  daysLeft: number | null;
 }
 
-/** `applications list`. */
+/** `sp-api` or `ads`, as the REST API and `connections list --api` name the two APIs. */
+function apiName(app: Application): 'sp-api' | 'ads' {
+  return app.api === 'ads' ? 'ads' : 'sp-api';
+}
+
+/** The client secret's age and, for SP-API apps, its expiry. */
+function secretAge(app: Application, now: number): SecretAge {
+  const ageDays = Math.floor((now - app.clientSecretIssuedAt.getTime()) / DAY);
+  if (app.api === 'ads') return { app, ageDays, expiresAt: null, daysLeft: null };
+  const expiresAt = app.clientSecretExpiresAt;
+  return { app, ageDays, expiresAt, daysLeft: Math.ceil((expiresAt.getTime() - now) / DAY) };
+}
+
+/** `applications list`: the applications of both APIs. */
 export async function listApplications(options: { json?: boolean }): Promise<void> {
   await withCliContext(async (ctx) => {
     const now = ctx.clock.now();
-    const rows: SecretAge[] = (await ctx.applications.list()).map((app) => {
-      const ageDays = Math.floor((now - app.clientSecretIssuedAt.getTime()) / DAY);
-      const expiresAt = app.clientSecretExpiresAt;
-      return { app, ageDays, expiresAt, daysLeft: Math.ceil((expiresAt.getTime() - now) / DAY) };
-    });
+    const rows = (await ctx.applications.list('all')).map((app) => secretAge(app, now));
     if (options.json) {
       console.log(
         JSON.stringify(
           rows.map(({ app, ageDays, expiresAt, daysLeft }) => ({
             ...app,
+            api: apiName(app),
             clientSecretAgeDays: ageDays,
             clientSecretExpiresAt: expiresAt,
             clientSecretDaysLeft: daysLeft,
+            clientSecretExpiryTracked: expiresAt !== null,
           })),
           null,
           2,
@@ -114,20 +262,38 @@ export async function listApplications(options: { json?: boolean }): Promise<voi
   });
 }
 
+/** The "secret expires" cell: the date and days left, or that an Ads secret is not tracked. */
+function expiryText({ expiresAt, daysLeft }: SecretAge): string {
+  if (expiresAt === null || daysLeft === null) return ADS_SECRET_NOT_TRACKED;
+  return `${formatDay(expiresAt)} (${daysLeft < 0 ? `${dayCount(-daysLeft)} ago` : `in ${dayCount(daysLeft)}`})`;
+}
+
 function printApplications(rows: SecretAge[]): void {
   console.log(
     table(
-      ['id', 'name', 'app id', 'client id', 'status', 'kind', 'secret issued', 'age', 'secret expires'],
-      rows.map(({ app, ageDays, expiresAt, daysLeft }) => [
-        app.id,
-        app.name,
-        app.appId,
-        app.clientId,
-        app.status,
-        app.kind,
-        formatDay(app.clientSecretIssuedAt),
-        `${ageDays} days`,
-        `${formatDay(expiresAt)} (${daysLeft < 0 ? `${-daysLeft} days ago` : `in ${daysLeft} days`})`,
+      [
+        'id',
+        'name',
+        'api',
+        'app id',
+        'client id',
+        'status',
+        'kind',
+        'secret issued',
+        'age',
+        'secret expires',
+      ],
+      rows.map((row) => [
+        row.app.id,
+        row.app.name,
+        row.app.api === 'ads' ? 'Ads' : 'SP-API',
+        row.app.api === 'ads' ? '-' : row.app.appId,
+        row.app.clientId,
+        row.app.status,
+        row.app.kind,
+        formatDay(row.app.clientSecretIssuedAt),
+        dayCount(row.ageDays),
+        expiryText(row),
       ]),
     ),
   );

@@ -4,52 +4,74 @@ import { lazyAction } from './lazy.js';
 /** The implementations, loaded when a command runs. */
 const run = () => import('./applications-actions.js');
 
-/** `applications add|rotate-secret|ingest-secret|list`: the vendor's SP-API apps; client secrets are sealed, never shown. */
+/**
+ * `applications add|rotate-secret|ingest-secret|list`: the vendor's SP-API apps and Amazon Ads
+ * security profiles; client secrets are sealed, never shown.
+ */
 export function registerApplicationsCommands(program: Command): void {
   const applications = program
     .command('applications')
-    .description("the vendor's SP-API applications (LWA client id, sealed client secret)");
+    .description(
+      "the vendor's SP-API applications and Amazon Ads security profiles (LWA client id, sealed client secret)",
+    );
   registerAdd(applications);
   registerSecretCommands(applications);
   applications
     .command('list')
-    .description('list applications with their client secret age (never the secret)')
+    .description(
+      'list the applications of both APIs with their client secret age (never the secret); Ads secrets are not tracked',
+    )
     .option('--json', 'print JSON')
     .action(lazyAction(async () => (await run()).listApplications));
 }
 
-/** `applications add`. */
+/** `applications add`: an SP-API app, or with `--ads` an Amazon Ads security profile. */
 function registerAdd(applications: Command): void {
   applications
     .command('add')
     .description(
-      'register an application, or update the one with the same --app-id (its secret is replaced); ' +
-        'the client secret is read from standard input',
+      'register an SP-API application, or update the one with the same --app-id (its secret is replaced); ' +
+        'with --ads an Amazon Ads security profile (updated by --client-id). The client secret is read from ' +
+        'standard input or a file, never from an argument',
+    )
+    .option(
+      '--ads',
+      'an Amazon Ads security profile (an LWA client approved for the Ads API): give --name, --client-id and the secret; ' +
+        'its return URL is PUBLIC_URL/oauth/ads/callback',
     )
     .requiredOption('--name <name>', 'a name for people (shown on the portal)')
-    .requiredOption('--app-id <id>', 'Developer Console → App ID: amzn1.sp.solution.<uuid>')
+    .option('--app-id <id>', 'SP-API only, required: Developer Console → App ID: amzn1.sp.solution.<uuid>')
     .requiredOption('--client-id <id>', 'LWA client id: amzn1.application-oa2-client.<hex>')
-    .option('--client-secret-stdin', 'read the LWA client secret from standard input (required)')
-    .addOption(
-      new Option('--status <status>', 'draft (consent URLs get version=beta) or published')
-        .choices(['draft', 'published'])
-        .makeOptionMandatory(),
+    .option('--client-secret-stdin', 'read the LWA client secret from standard input')
+    .option(
+      '--client-secret-file <path>',
+      'read the LWA client secret from this file (one of --client-secret-stdin or --client-secret-file is required)',
     )
     .addOption(
-      new Option('--kind <kind>', 'public (sellers authorize through OAuth) or private (self-authorized)')
-        .choices(['public', 'private'])
-        .default('public'),
+      new Option(
+        '--status <status>',
+        'SP-API only, required: draft (consent URLs get version=beta) or published',
+      ).choices(['draft', 'published']),
     )
-    .requiredOption('--redirect-uri <url>', 'the OAuth redirect URI registered with Amazon (https)')
-    .option('--login-uri <url>', 'the login URI registered with Amazon (Amazon-initiated flow)')
+    .addOption(
+      new Option(
+        '--kind <kind>',
+        'SP-API only: public (sellers authorize through OAuth; the default) or private (self-authorized)',
+      ).choices(['public', 'private']),
+    )
+    .option(
+      '--redirect-uri <url>',
+      'SP-API only, required: the OAuth redirect URI registered with Amazon (https)',
+    )
+    .option('--login-uri <url>', 'SP-API only: the login URI registered with Amazon (Amazon-initiated flow)')
     .option(
       '--authorization-days <n>',
-      'days an authorization lasts (default: 365 for public apps, none for private apps)',
+      'SP-API only: days an authorization lasts (default: 365 for public apps, none for private apps)',
       wholeDays,
     )
     .option(
       '--secret-issued-at <date>',
-      'when Amazon issued this client secret, e.g. 2026-05-01 (default: now); it expires 180 days later',
+      'when Amazon issued this client secret, e.g. 2026-05-01 (default: now); an SP-API secret expires 180 days later',
       isoDate,
     )
     .action(lazyAction(async () => (await run()).addApplication));

@@ -1,26 +1,36 @@
-import { InvalidArgumentError, type Command } from 'commander';
+import { InvalidArgumentError, Option, type Command } from 'commander';
 import type { RegionCode } from '../../store/schema.js';
 import { lazyAction } from './lazy.js';
 
 /** The implementations, loaded when a command runs. */
 const run = () => import('./connections-actions.js');
 
-/** `connections list|status|import|disconnect`. */
+/** `connections list|status|import|disconnect`: SP-API and Amazon Ads connections. */
 export function registerConnectionsCommands(program: Command): void {
   const connections = program
     .command('connections')
-    .description('sellers’ authorizations: one per application, selling partner and region');
+    .description(
+      'sellers’ authorizations: SP-API (one per application, selling partner and region) and Amazon Ads (one per account and region)',
+    );
 
   connections
     .command('list')
-    .description('list connections with their state, expiry, last success and last error')
+    .description('list connections of both APIs with their state, expiry, last success and last error')
     .option('--account <id|name>', 'only this account')
+    .addOption(
+      new Option('--api <api>', 'only SP-API or Amazon Ads connections')
+        .choices(['sp-api', 'ads', 'all'])
+        .default('all'),
+    )
     .option('--json', 'print JSON')
     .action(lazyAction(async () => (await run()).listConnections));
 
   connections
     .command('status')
-    .description('one connection in detail, with its recent audit entries')
+    .alias('show')
+    .description(
+      'one connection in detail (an Amazon Ads one with its advertising profiles), with its recent audit entries',
+    )
     .argument('<id>', 'the connection id (see: sellerlink connections list)')
     .action(lazyAction(async () => (await run()).connectionStatus));
 
@@ -38,7 +48,9 @@ export function registerConnectionsCommands(program: Command): void {
 
   connections
     .command('disconnect')
-    .description('delete the stored refresh token and mark the connection disconnected')
+    .description(
+      'delete the stored refresh token and mark the connection disconnected (SP-API or Amazon Ads)',
+    )
     .argument('<id>', 'the connection id (see: sellerlink connections list)')
     .action(lazyAction(async () => (await run()).disconnectConnection));
 }

@@ -2,12 +2,13 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { createOffsetClock, systemClock } from '../../kernel/clock.js';
 import { cryptoRandom } from '../../kernel/random.js';
+import { ADS_CALLBACK_PATH } from '../../lifecycle/configured-application.js';
 import { createSimulator, type Simulator } from '../../simulator/app.js';
 import type { SimContext } from '../../simulator/context.js';
 import { newControlToken } from '../../simulator/control-auth.js';
 import { controlFilePath, removeControlFile, writeControlFile } from '../../simulator/control-file.js';
 import { loadState, saveState } from '../../simulator/persistence.js';
-import { DEMO, seedDemo } from '../../simulator/seed.js';
+import { DEMO, seedDemo, seedDemoAds } from '../../simulator/seed.js';
 import { listenSimulator } from '../../simulator/server.js';
 import type { SimState } from '../../simulator/state.js';
 import { waitForShutdown } from '../shutdown.js';
@@ -110,20 +111,76 @@ function readPersisted(stateFileOption: string | undefined): Persisted {
   return { stateFile, clockFile, loaded, offsetMs };
 }
 
+/** Sellerlink's Amazon Ads callback beside an SP-API redirect URI that ends in `/oauth/callback`. */
+function adsCallbackOf(redirectUri: string): string | null {
+  return /\/oauth\/callback$/.test(redirectUri)
+    ? redirectUri.replace(/\/oauth\/callback$/, ADS_CALLBACK_PATH)
+    : null;
+}
+
+/**
+ * The Allowed Return URLs of the demo Ads clients, mirroring the demo apps' redirect URIs: the
+ * landing page, every given redirect URI, and for each Sellerlink callback (`…/oauth/callback`) its
+ * Ads counterpart (`…/oauth/ads/callback`), so a Sellerlink pointed at this simulator connects Ads.
+ */
+export function adsReturnUrlsFor(landing: string, redirectUris: readonly string[]): string[] {
+  const urls = [landing, ...redirectUris];
+  for (const uri of redirectUris) {
+    const ads = adsCallbackOf(uri);
+    if (ads) urls.push(ads);
+  }
+  return [...new Set(urls)];
+}
+
 /** Seeds the demo world, or adapts a saved one to this run; returns notes for the banner. */
-function applyDemoSeed(simulator: Simulator, url: string, options: SimulatorOptions): string[] {
+export function applyDemoSeed(
+  simulator: Simulator,
+  url: string,
+  options: Pick<SimulatorOptions, 'redirectUri' | 'loginUri'>,
+): string[] {
   const landing = `${url}/_sim/landing`;
+  const adsReturnUrls = adsReturnUrlsFor(landing, options.redirectUri);
   const notes: string[] = [];
   if (demoPresent(simulator.ctx)) {
     notes.push(`The state file already holds the demo seed; it was not added again.`);
     if (adoptLanding(simulator.ctx, landing)) notes.push(`Demo apps now redirect to ${landing}.`);
+    if (adoptAdsReturnUrls(simulator.ctx, adsReturnUrls))
+      notes.push(`Demo Ads clients now return to ${landing} too.`);
   } else {
     seedDemo(simulator.ctx, {
       redirectUris: [landing, ...options.redirectUri],
       loginUri: options.loginUri,
+      adsReturnUrls,
     });
   }
   return notes;
+}
+
+/**
+ * A saved state: the Ads demo is added when the state predates it, and every demo Ads client gets
+ * this run's return URLs (a saved landing page of another port is replaced in its place). Returns
+ * true when something changed.
+ */
+function adoptAdsReturnUrls(ctx: SimContext, adsReturnUrls: readonly string[]): boolean {
+  if (!ctx.state.adsClients.has(DEMO.ads.client.clientId)) {
+    seedDemoAds(ctx, [...adsReturnUrls]);
+    return true;
+  }
+  let changed = false;
+  for (const clientId of [DEMO.ads.client.clientId, DEMO.ads.unapprovedClient.clientId]) {
+    const client = ctx.state.adsClients.get(clientId);
+    if (!client) continue;
+    for (const url of adsReturnUrls) {
+      if (client.returnUrls.includes(url)) continue;
+      const stale = /^https?:\/\/[^/]+\/_sim\/landing$/.test(url)
+        ? client.returnUrls.findIndex((u) => /^https?:\/\/[^/]+\/_sim\/landing$/.test(u))
+        : -1;
+      if (stale >= 0) client.returnUrls[stale] = url;
+      else client.returnUrls.push(url);
+      changed = true;
+    }
+  }
+  return changed;
 }
 
 /** What the simulator prints once it listens. */
@@ -261,6 +318,37 @@ function describe(url: string, demo: SimContext | null): string {
         `  ${s.region} published app: ${base}?application_id=${DEMO.publishedApp.appId}&state=${state}`,
       );
     }
+    lines.push(...describeAds(url, demo));
   }
   return lines.join('\n');
+}
+
+/**
+ * The demo Amazon Ads client and a consent URL per region (Login with Amazon's `/ap/oa`, returning
+ * to the landing page), for the banner.
+ * @see https://advertising.amazon.com/API/docs/en-us/guides/get-started/create-authorization-grant
+ */
+export function describeAds(url: string, demo: SimContext): string[] {
+  const client = demo.state.adsClients.get(DEMO.ads.client.clientId);
+  if (!client) return [];
+  const secret = client.clientSecrets.at(-1)?.secret ?? DEMO.ads.client.clientSecret;
+  const lines = [
+    '',
+    `Amazon Ads demo client "${client.name}" (approved; sign in as any demo seller above)`,
+    `  client id ${client.clientId}`,
+    `  client secret ${secret}`,
+    `  Allowed Return URLs: ${client.returnUrls.join('  ')}`,
+    'Ads consent URLs (you land on the first return URL with a code):',
+  ];
+  for (const region of ['NA', 'EU', 'FE'] as const) {
+    const query = new URLSearchParams({
+      client_id: client.clientId,
+      scope: 'advertising::campaign_management',
+      response_type: 'code',
+      redirect_uri: client.returnUrls[0] ?? `${url}/_sim/landing`,
+      state: `demo-ads-${region.toLowerCase()}`,
+    });
+    lines.push(`  ${region}: ${url}${REGION_PREFIX[region]}/ap/oa?${query.toString()}`);
+  }
+  return lines;
 }

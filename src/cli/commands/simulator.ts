@@ -10,9 +10,11 @@ export function registerSimulatorCommand(program: Command): void {
     .option('--host <host>', 'interface to listen on', '127.0.0.1')
     .option('--seed <name>', "start with seed data: 'demo' (apps and sellers of docs/simulator.md)")
     .option('--speed <factor>', 'multiply every usage-plan rate by this factor', '1')
-    .option('--redirect-uri <uri...>', 'extra OAuth redirect URIs registered on the demo apps', [
-      'http://localhost:3000/oauth/callback',
-    ])
+    .option(
+      '--redirect-uri <uri...>',
+      'extra OAuth redirect URIs registered on the demo apps (and their /oauth/ads/callback counterparts on the demo Ads clients)',
+      ['http://localhost:3000/oauth/callback'],
+    )
     .option(
       '--login-uri <uri>',
       'login URI of the demo apps (Amazon-initiated flow)',

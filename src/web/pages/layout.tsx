@@ -68,6 +68,7 @@ export function Layout(props: {
               <a href="/listings">Listings</a>
               <a href="/notifications">Notifications</a>
               {props.user.role === 'member' ? null : <a href="/api-keys">API keys</a>}
+              {props.user.role === 'operator' ? <a href="/operator/applications">Applications</a> : null}
               <a href="/account">Account</a>
               <span class="grow" />
               <span class="small" style="color:#cfd6df">
