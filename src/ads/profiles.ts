@@ -69,18 +69,9 @@ export async function storeProfileListing(
   });
 }
 
-/** A stored profile with the SP-API connection of the same account it matches, if any. */
-export interface ProfileView {
-  profileId: string;
+/** A stored profile (as Amazon listed it, on which host) with the SP-API connection it matches, if any. */
+export interface ProfileView extends AdsProfile {
   region: Region;
-  countryCode: string;
-  currencyCode: string;
-  timezone: string;
-  marketplaceId: string | null;
-  accountType: string;
-  accountId: string;
-  accountName: string | null;
-  validPaymentMethod: boolean | null;
   /**
    * The seller connection of this account whose seller id equals the profile's account id in the
    * same region: shown as a match (Amazon does not guarantee the link), never assumed.

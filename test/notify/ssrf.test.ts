@@ -310,6 +310,16 @@ describe('webhook event ids and the delivery backlog in /metrics (sandbox servic
     receiver.failNext(1, 503);
     await raise();
     await eventually(() => receiver.received.length >= 1);
+    // The failed attempt is recorded (its retry scheduled by the clock of that moment) before the
+    // clock moves: moved earlier, the retry would be due 30 s after the jump, in real time.
+    await eventually(async () => {
+      const row = await svc.store.db
+        .selectFrom('notification_deliveries')
+        .select(['status', 'last_status'])
+        .where('channel', '=', 'webhook')
+        .executeTakeFirst();
+      return row?.status === 'pending' && row.last_status === 503;
+    });
     // The retry, due after the backoff (simulated time).
     await svc.sim('/_sim/clock/advance', { minutes: 5 });
     await eventually(() => receiver.received.length >= 2);
