@@ -1,7 +1,31 @@
 import type { ColumnType, Generated } from 'kysely';
+import type { AdsProfileListingsTable, AdsProfilesTable } from './tables/ads.js';
+import type {
+  AnalyticsDailyTable,
+  AnalyticsFetchesTable,
+  AnalyticsSyncsTable,
+  SettlementReportsTable,
+} from './tables/analytics.js';
+import type { CreatedAt, DefaultedTimestamp, Json, RegionCode, Timestamp } from './tables/columns.js';
+import type { ListingChangesTable } from './tables/listings.js';
+import type {
+  NotificationDeliveriesTable,
+  NotificationSettingsTable,
+  WebhookEndpointsTable,
+} from './tables/notify.js';
+import type {
+  OrderBackfillReportsTable,
+  OrderBackfillsTable,
+  OrderSyncsTable,
+  OrdersTable,
+} from './tables/orders.js';
 
-/** Columns the database fills in on insert. */
-export type CreatedAt = ColumnType<Date, Date | string | undefined, never>;
+export type * from './tables/ads.js';
+export type * from './tables/columns.js';
+export type * from './tables/analytics.js';
+export type * from './tables/listings.js';
+export type * from './tables/notify.js';
+export type * from './tables/orders.js';
 
 /** Key/value facts about this installation (e.g. its id, first start). */
 export interface MetaTable {
@@ -48,10 +72,6 @@ export interface Database {
   ads_profiles: AdsProfilesTable;
   ads_profile_listings: AdsProfileListingsTable;
 }
-
-type Timestamp = ColumnType<Date, Date | string, Date | string>;
-type DefaultedTimestamp = ColumnType<Date, Date | string | undefined, Date | string>;
-type Json<T> = ColumnType<T, string, string>;
 
 export interface AccountsTable {
   id: Generated<string>;
@@ -130,7 +150,6 @@ export type AmazonApi = 'sp_api' | 'ads';
 export type RotationState = 'idle' | 'requested' | 'failed';
 
 export type ConnectionState = 'active' | 'expiring' | 'expired' | 'revoked' | 'error' | 'disconnected';
-export type RegionCode = 'NA' | 'EU' | 'FE';
 
 export interface ConnectionsTable {
   id: Generated<string>;
@@ -242,255 +261,4 @@ export interface EventsTable {
   dedupe_key: string | null;
   occurred_at: Timestamp;
   recorded_at: DefaultedTimestamp;
-}
-
-/** An imported order (see migration 0007). `data` is the Orders 2026-01-01 `Order`. */
-export interface OrdersTable {
-  connection_id: string;
-  order_id: string;
-  account_id: string;
-  marketplace_id: string;
-  status: string;
-  created_time: Timestamp;
-  last_updated_time: Timestamp;
-  item_count: number;
-  total_amount: string | null;
-  total_currency: string | null;
-  data: ColumnType<Record<string, unknown>, string, string>;
-  first_imported_at: Timestamp;
-  imported_at: Timestamp;
-  /** Where the stored version came from (migration 0014): searchOrders, or an order-tracking report. */
-  source: ColumnType<OrderSource, OrderSource | undefined, OrderSource>;
-}
-
-export type OrderSource = 'api' | 'report';
-
-export type OrderBackfillStatus = 'running' | 'done' | 'fell_back';
-
-/** A connection's latest backfill by report (migration 0014). */
-export interface OrderBackfillsTable {
-  connection_id: string;
-  status: OrderBackfillStatus;
-  range_start: Timestamp;
-  range_end: Timestamp;
-  reason: string | null;
-  orders_merged: ColumnType<number, number | undefined, number>;
-  started_at: Timestamp;
-  finished_at: Timestamp | null;
-}
-
-export type BackfillReportStatus = 'pending' | 'requested' | 'ready' | 'merged' | 'empty';
-
-/** One report of a backfill: a window of one marketplace (migration 0014). */
-export interface OrderBackfillReportsTable {
-  connection_id: string;
-  seq: number;
-  marketplace_id: string;
-  window_start: Timestamp;
-  window_end: Timestamp;
-  status: BackfillReportStatus;
-  report_id: string | null;
-  report_document_id: string | null;
-  requested_at: Timestamp | null;
-  /** Orders of the document merged so far (a restart skips them). */
-  rows_merged: ColumnType<number, number | undefined, number>;
-  /** Of those, orders that were new or newer than the stored version. */
-  orders_changed: ColumnType<number, number | undefined, number>;
-}
-
-export type OrderSyncStatus = 'idle' | 'running' | 'paused' | 'failed';
-
-/** One connection's order importer state (see migration 0007). */
-export interface OrderSyncsTable {
-  connection_id: string;
-  watermark: Timestamp;
-  status: ColumnType<OrderSyncStatus, OrderSyncStatus | undefined, OrderSyncStatus>;
-  paused_reason: string | null;
-  last_started_at: Timestamp | null;
-  last_finished_at: Timestamp | null;
-  last_error: string | null;
-  /** bigint: string on pg, number on PGlite. */
-  pages_total: ColumnType<string | number, number | undefined, number | string>;
-  orders_upserted_total: ColumnType<string | number, number | undefined, number | string>;
-  updated_at: DefaultedTimestamp;
-  /** The walk in progress (migration 0012): its window and the next page's token, or null. */
-  resume_window_start: Timestamp | null;
-  resume_window_end: Timestamp | null;
-  resume_token: string | null;
-  resume_saved_at: Timestamp | null;
-}
-
-/** Notification settings per scope: an account id, or `operators` (migration 0009). */
-export interface NotificationSettingsTable {
-  scope: string;
-  account_id: string | null;
-  email_enabled: ColumnType<boolean, boolean | undefined, boolean>;
-  recipients: ColumnType<string[], string | undefined, string>;
-  event_types: ColumnType<string[], string | undefined, string>;
-  updated_at: DefaultedTimestamp;
-  updated_by: string | null;
-}
-
-/** A webhook endpoint of a scope; its signing secret is sealed with the vault. */
-export interface WebhookEndpointsTable {
-  id: string;
-  scope: string;
-  account_id: string | null;
-  url: string;
-  description: string | null;
-  event_types: ColumnType<string[], string | undefined, string>;
-  secret_key_id: string;
-  secret_blob: string;
-  created_at: Timestamp;
-  /** Database time of creation: compared with events.recorded_at by fan-out. */
-  recorded_at: DefaultedTimestamp;
-  created_by: string;
-  disabled_at: Timestamp | null;
-}
-
-/** One notification of one event to one e-mail address or webhook endpoint. */
-export interface NotificationDeliveriesTable {
-  /** bigserial: string on pg, number on PGlite; notify/ normalises. */
-  id: ColumnType<string | number, never, never>;
-  event_id: ColumnType<string | number, number | string, never>;
-  event_type: string;
-  scope: string;
-  account_id: string | null;
-  channel: 'email' | 'webhook';
-  target: string;
-  endpoint_id: string | null;
-  content: ColumnType<Record<string, unknown>, string, string>;
-  status: ColumnType<
-    'pending' | 'sending' | 'delivered' | 'failed',
-    'pending' | 'sending' | 'delivered' | 'failed' | undefined,
-    'pending' | 'sending' | 'delivered' | 'failed'
-  >;
-  attempts: ColumnType<number, number | undefined, number>;
-  next_attempt_at: Timestamp | null;
-  give_up_at: Timestamp;
-  last_attempt_at: Timestamp | null;
-  last_status: number | null;
-  last_error: string | null;
-  delivered_at: Timestamp | null;
-  created_at: Timestamp;
-}
-
-/** One listing change in the outbox and its result (see migration 0008; states in listings/). */
-export interface ListingChangesTable {
-  id: string;
-  /** bigserial: string on pg, number on PGlite; read through listings/ which normalises. */
-  seq: ColumnType<string | number, never, never>;
-  connection_id: string;
-  account_id: string;
-  sku: string;
-  marketplace_id: string;
-  kind: 'put' | 'patch' | 'delete';
-  body: ColumnType<Record<string, unknown> | null, string | null, string | null>;
-  preview: ColumnType<boolean, boolean | undefined, boolean>;
-  state: string;
-  state_reason: string | null;
-  uncertain: ColumnType<boolean, boolean | undefined, boolean>;
-  attempts: ColumnType<number, number | undefined, number>;
-  superseded_by: string | null;
-  /** After a transient failure: not sent again before this (migration 0012). */
-  next_attempt_at: Timestamp | null;
-  /** When the current run of transient failures began; given up after the retry window. */
-  retrying_since: Timestamp | null;
-  amazon_status: string | null;
-  submission_id: string | null;
-  issues: ColumnType<unknown[], string | undefined, string>;
-  error_code: string | null;
-  error_message: string | null;
-  source: string;
-  created_by: string;
-  created_at: Timestamp;
-  sent_at: Timestamp | null;
-  finished_at: Timestamp | null;
-  updated_at: Timestamp;
-}
-
-/** One day of sales and traffic of a connection's marketplace (migration 0015). */
-export interface AnalyticsDailyTable {
-  connection_id: string;
-  marketplace_id: string;
-  /** `YYYY-MM-DD`. */
-  day: string;
-  /** numeric: select it as text (`sales_amount::text`) so both databases read it the same. */
-  sales_amount: ColumnType<string | number, string, string>;
-  currency: string | null;
-  units_ordered: number;
-  total_order_items: number;
-  sessions: number;
-  page_views: number;
-  unit_session_percentage: number | null;
-  report_id: string;
-  fetched_at: Timestamp;
-}
-
-export type AnalyticsFetchStatus = 'idle' | 'requested' | 'failed';
-
-/** The sales and traffic fetch of one connection and marketplace (migration 0015). */
-export interface AnalyticsFetchesTable {
-  connection_id: string;
-  marketplace_id: string;
-  status: ColumnType<AnalyticsFetchStatus, AnalyticsFetchStatus | undefined, AnalyticsFetchStatus>;
-  report_id: string | null;
-  range_start: string | null;
-  range_end: string | null;
-  requested_at: Timestamp | null;
-  next_poll_at: Timestamp | null;
-  last_fetched_at: Timestamp | null;
-  last_report_id: string | null;
-  failure_reason: string | null;
-  failed_at: Timestamp | null;
-  updated_at: DefaultedTimestamp;
-}
-
-/** One connection's analytics schedule (migration 0015). */
-export interface AnalyticsSyncsTable {
-  connection_id: string;
-  next_run_at: Timestamp | null;
-  last_run_at: Timestamp | null;
-  paused_reason: string | null;
-  last_error: string | null;
-  settlements_checked_at: Timestamp | null;
-  updated_at: DefaultedTimestamp;
-}
-
-/** A settlement report Amazon made for a connection, as getReports listed it (migration 0015). */
-export interface SettlementReportsTable {
-  connection_id: string;
-  report_id: string;
-  marketplace_id: string | null;
-  report_document_id: string | null;
-  processing_status: string;
-  created_time: Timestamp;
-  data_start_time: Timestamp | null;
-  data_end_time: Timestamp | null;
-  listed_at: Timestamp;
-}
-
-/** An advertising profile an Ads connection's `GET /v2/profiles` listed (migration 0016). */
-export interface AdsProfilesTable {
-  connection_id: string;
-  profile_id: string;
-  /** The Ads API host that listed it. */
-  api_region: RegionCode;
-  country_code: string;
-  currency_code: string;
-  timezone: string;
-  marketplace_id: string | null;
-  account_type: string;
-  account_id: string;
-  account_name: string | null;
-  valid_payment_method: boolean | null;
-  listed_at: Timestamp;
-}
-
-/** When an Ads connection's profiles were last listed, and which hosts did not answer (migration 0016). */
-export interface AdsProfileListingsTable {
-  connection_id: string;
-  listed_at: Timestamp;
-  failed_regions: ColumnType<string, string | undefined, string>;
-  note: string | null;
 }
