@@ -15,6 +15,13 @@ module.exports = {
       to: { path: '^src/', pathNot: '^src/(simulator|kernel)/' },
     },
     {
+      name: 'client-only-uses-its-schema',
+      comment: 'The typed API client (sellerlink/client) ships alone: it imports only its generated types.',
+      severity: 'error',
+      from: { path: '^src/client/' },
+      to: { path: '^src/', pathNot: '^src/client/' },
+    },
+    {
       name: 'nothing-but-composition-uses-simulator',
       comment: 'The service reaches the simulator over fetch, never by importing its internals.',
       severity: 'error',

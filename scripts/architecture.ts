@@ -41,6 +41,8 @@ export const FOLDERS: Readonly<Record<string, string>> = {
   'src/notify/': 'e-mail, signed webhooks (public addresses only), banners, sandbox mail catcher',
   'src/api/':
     'the REST API for the vendor’s software (Hono + zod-openapi): routes, schemas, error mapping, the SP-API proxy',
+  'src/client/':
+    'the typed REST API client (openapi-fetch over generated types), shipped as sellerlink/client',
   'src/web/': 'the portal (Hono JSX pages and forms), input guard, sessions, CSP',
   'src/cli/': 'the `sellerlink` commands (commander), loaded lazily per command',
   'src/simulator/':
