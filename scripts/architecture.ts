@@ -31,6 +31,8 @@ export const FOLDERS: Readonly<Record<string, string>> = {
     'the token broker: access tokens minted from sealed refresh tokens, cached sealed, single-flight across processes; refresh-token sealing and re-sealing',
   'src/connections/':
     'connect per region (OAuth state, callback, Amazon-initiated flow), seller claims, disconnect, self-authorized import, the audit log',
+  'src/connect/':
+    'connect links for the vendor’s software: one-time sessions (API), the seller’s pages’ steps, renew links in reminders',
   'src/orders/': 'order import (watermark walk, per-page commits, resumable), backfill, reads',
   'src/analytics/':
     'sales and traffic per connection, marketplace and day (Reports API, resumable), settlement reports, reads',

@@ -1,8 +1,9 @@
 /**
  * Dependency rule beyond imports (run by `npm run depcheck`): the `connections` and `applications`
  * tables have one writer, the lifecycle module (`src/lifecycle/`), which records each transition's
- * event in the same transaction. Any other module under `src/` that inserts, updates or deletes
- * those tables, through Kysely or raw SQL, fails the check.
+ * event in the same transaction; `connect_sessions` is written by `src/connect/` and `accounts` by
+ * `src/accounts/`. Any other module under `src/` that inserts, updates or deletes those tables,
+ * through Kysely or raw SQL, fails the check.
  *
  * Usage: `node bin/sellerlink-dev.js scripts/check-table-owners.ts`; exits 1 with one line per write.
  */
@@ -15,6 +16,8 @@ import { sourceFiles } from './source-files.js';
 export const TABLE_OWNERS: Readonly<Record<string, string>> = {
   connections: 'src/lifecycle/',
   applications: 'src/lifecycle/',
+  connect_sessions: 'src/connect/',
+  accounts: 'src/accounts/',
 };
 
 /** Folders whose writes are structural, not state changes (migrations create the tables). */

@@ -60,6 +60,8 @@ export function buildFullDocument(): OpenApiDocument {
     ads: unused('ads'),
     adsEndpoints: endpoints,
     analytics: unused('analytics'),
+    provisioning: unused('provisioning'),
+    connect: unused('connect'),
     clock: systemClock,
     logger: silentLogger,
     publicUrl: PLACEHOLDER_PUBLIC_URL,

@@ -8,6 +8,13 @@ import {
   type AccountsDeps,
   type User,
 } from './context.js';
+import {
+  accountDetails,
+  listAccountPage,
+  type AccountDetails,
+  type AccountListPage,
+  type AccountQuery,
+} from './directory.js';
 import { AccountsError } from './errors.js';
 import { checkPasswordStrength, hashPassword } from './passwords.js';
 import { createSession, endSession, resolveSession } from './sessions.js';
@@ -151,6 +158,12 @@ export function createAccounts(deps: AccountsDeps) {
 
     /** Sets a password without the current one (operator CLI reset). */
     setPassword: (username: string, password: string): Promise<void> => setPassword(ctx, username, password),
+
+    /** Operators' console: one keyset page of accounts with user and connection counts (directory.ts). */
+    listAccountPage: (query: AccountQuery): Promise<AccountListPage> => listAccountPage(ctx.db, query),
+
+    /** Operators' console: one account with its users and embedding settings, or null (directory.ts). */
+    accountDetails: (id: string): Promise<AccountDetails | null> => accountDetails(ctx.db, id),
   };
 }
 

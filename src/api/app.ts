@@ -5,6 +5,8 @@ import type { ApiDeps, ApiEnv } from './context.js';
 import { ApiKeyError } from '../accounts/errors.js';
 import { ApiError, toApiFailure, zodFailure, type ApiFailure } from './errors.js';
 import { buildOpenApiDocument, registerSecurityScheme, type OpenApiDocument } from './openapi.js';
+import { registerAccountRoutes } from './routes/accounts.js';
+import { registerConnectSessionRoutes } from './routes/connect-sessions.js';
 import { registerAdsRoutes } from './routes/ads.js';
 import { registerAdsProxyRoutes } from './routes/ads-proxy.js';
 import { registerAnalyticsRoutes, type AnalyticsApiDeps } from './routes/analytics.js';
@@ -84,6 +86,8 @@ export function createApiApp(deps: ApiDeps & AnalyticsApiDeps): OpenAPIHono<ApiE
   app.use('/v1/*', requireApiKey(deps));
   registerConnectionRoutes(app, deps, renewUrl);
   registerTokenRoutes(app, deps);
+  registerAccountRoutes(app, deps.provisioning);
+  if (deps.connect) registerConnectSessionRoutes(app, deps.connect);
   registerProxyRoutes(app, deps);
   if (deps.ads && deps.adsEndpoints) {
     registerAdsRoutes(app, deps, deps.ads, deps.adsEndpoints, renewUrl);

@@ -8,10 +8,16 @@ import type { ListingOutbox } from '../listings/outbox.js';
 import type { RegionCode } from '../store/schema.js';
 import type { AccessToken } from '../broker/broker.js';
 import type { ApiKeys, ApiPrincipal } from '../accounts/api-keys.js';
+import type { Provisioning } from '../accounts/provisioning.js';
+import type { Connect } from '../connect/connect.js';
 
 /** What the REST API is given: use cases only, never the database. */
 export interface ApiDeps {
   keys: ApiKeys;
+  /** Provisioning accounts (`/v1/accounts…`, operator keys); without it those routes answer 404. */
+  provisioning?: Provisioning;
+  /** Connect links (`/v1/connect-sessions`); without it those routes answer 404. */
+  connect?: Connect;
   connections: ConnectionManager;
   /** The token broker (or anything that mints access tokens the same way). */
   tokens: { accessToken(connectionId: string): Promise<AccessToken> };

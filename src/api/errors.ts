@@ -1,5 +1,6 @@
 import { z } from '@hono/zod-openapi';
 import { OrdersError } from '../orders/errors.js';
+import { ConnectError } from '../connect/errors.js';
 import { HTTPException } from 'hono/http-exception';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import type { ZodError } from 'zod';
@@ -9,7 +10,7 @@ import { ConnectionsError } from '../connections/errors.js';
 import { AppError, ValidationError } from '../kernel/errors.js';
 import { ListingsError } from '../listings/errors.js';
 import { TokenError } from '../broker/errors.js';
-import { ApiKeyError } from '../accounts/errors.js';
+import { AccountsError, ApiKeyError } from '../accounts/errors.js';
 
 /** Codes only the API layer itself answers with (besides every domain code it maps). */
 export type ApiOwnCode =
@@ -124,11 +125,13 @@ export function toApiFailure(err: unknown, renewUrl: RenewUrl, connectionId?: st
         return failure(404, err.code, err.message);
     }
   }
+  if (err instanceof AccountsError) return accountsFailure(err);
   if (err instanceof ConnectionsError && err.code === 'CONNECTION_NOT_FOUND') {
     // A visible connection of the other API: say which route serves it (connections/repository.ts).
     if (OTHER_API.test(err.message)) return failure(404, err.code, err.message);
     return failure(404, err.code, 'There is no such connection for this API key.');
   }
+  if (err instanceof ConnectError) return connectFailure(err);
   if (err instanceof AdsError) {
     return failure(err.code === 'ADS_PROFILE_UNKNOWN' ? 404 : 400, err.code, err.message);
   }
@@ -176,6 +179,21 @@ export function toApiFailure(err: unknown, renewUrl: RenewUrl, connectionId?: st
   return failure(500, 'INTERNAL', 'Sellerlink hit an unexpected error; nothing was changed. Try again.', {
     level: 'error',
   });
+}
+
+/** Account provisioning's refusals (accounts/provisioning.ts). */
+function accountsFailure(err: AccountsError): ApiFailure {
+  switch (err.code) {
+    case 'ACCOUNT_NOT_FOUND':
+      return failure(404, err.code, err.message);
+    case 'ACCOUNT_EXISTS':
+    case 'ACCOUNT_HAS_CONNECTIONS':
+      return failure(409, err.code, err.message);
+    case 'FORBIDDEN':
+      return failure(403, err.code, err.message);
+    default:
+      return failure(400, err.code, err.message);
+  }
 }
 
 /** Amazon failures on our own endpoints (the proxy passes Amazon's 4xx through instead). */
@@ -252,5 +270,24 @@ function httpFailure(err: HTTPException): ApiFailure {
         err.status === 404 ? 'NOT_FOUND' : 'INTERNAL',
         err.message || 'The request was refused.',
       );
+  }
+}
+
+/** Connect links' refusals (src/connect/). */
+function connectFailure(err: ConnectError): ApiFailure {
+  switch (err.code) {
+    case 'RETURN_URL_NOT_ALLOWED':
+      return failure(400, err.code, err.message, { field: err.details.field });
+    case 'CONNECT_FORBIDDEN':
+      return failure(403, err.code, err.message);
+    case 'CONNECT_UNAVAILABLE':
+    case 'CONNECT_NOT_RENEWABLE':
+      return failure(409, err.code, err.message);
+    case 'CONNECT_LINK_EXPIRED':
+    case 'CONNECT_LINK_USED':
+      return failure(410, err.code, err.message);
+    case 'CONNECT_NOT_FOUND':
+    case 'CONNECT_LINK_UNKNOWN':
+      return failure(404, err.code, err.message);
   }
 }

@@ -24,6 +24,26 @@ export const API_ERROR_CODES: readonly { code: string; status: string; meaning: 
     meaning: 'No such connection for this key (other accounts look the same).',
   },
   { code: 'NOT_FOUND', status: '404', meaning: 'No such API route.' },
+  {
+    code: 'RETURN_URL_NOT_ALLOWED',
+    status: '400',
+    meaning: "A connect link's returnUrl is not on the account's allow-list.",
+  },
+  {
+    code: 'CONNECT_NOT_FOUND',
+    status: '404',
+    meaning: 'No such account, connection or connect session for this key.',
+  },
+  {
+    code: 'ACCOUNT_EXISTS / ACCOUNT_HAS_CONNECTIONS',
+    status: '409',
+    meaning: 'Provisioning: the externalId is taken (use PUT), or the account still has live connections.',
+  },
+  {
+    code: 'CONNECT_UNAVAILABLE / CONNECT_NOT_RENEWABLE',
+    status: '409',
+    meaning: 'No application of that API is registered, or the connection is renewed by import.',
+  },
   { code: 'LISTING_CHANGE_NOT_FOUND', status: '404', meaning: 'No such listing change for this key.' },
   {
     code: 'METHOD_NOT_ALLOWED',

@@ -81,6 +81,118 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/v1/accounts/by-external-id/{externalId}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    /**
+     * Create or update an account by its external id (idempotent)
+     * @description Creates the account with this external id (201; `name` required), or updates the fields given on the one that exists (200). The same request again changes nothing and creates nothing. Operator keys only.
+     */
+    put: operations['upsertAccountByExternalId'];
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/v1/accounts': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * List accounts
+     * @description Accounts oldest first, a page at a time (`nextCursor`); `externalId` finds one. Operator keys only.
+     */
+    get: operations['listAccounts'];
+    put?: never;
+    /**
+     * Create an account
+     * @description Creates an account (a seller business, a tenant of the vendor). An `externalId` another account has answers 409 ACCOUNT_EXISTS naming it: use `PUT /v1/accounts/by-external-id/{externalId}` to create or update idempotently. Operator keys only.
+     */
+    post: operations['createAccount'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/v1/accounts/{id}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * Get one account
+     * @description The account with its contacts, return-URL allow-list and connection counts. Operator keys only.
+     */
+    get: operations['getAccount'];
+    put?: never;
+    post?: never;
+    /**
+     * Delete an account
+     * @description Deletes the account with its users, API keys, notification settings and disconnected connections. Refused with 409 ACCOUNT_HAS_CONNECTIONS while any connection is not disconnected (the message says how many and how to disconnect). Operator keys only.
+     */
+    delete: operations['deleteAccount'];
+    options?: never;
+    head?: never;
+    /**
+     * Update an account
+     * @description Changes the fields given (lists are replaced whole; `null` clears `externalId` or `defaultReturnUrl`). Values equal to the stored ones change nothing. Operator keys only.
+     */
+    patch: operations['updateAccount'];
+    trace?: never;
+  };
+  '/v1/connect-sessions': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Create a connect link
+     * @description A one-time link (valid 30 minutes unless `expiresInMinutes` says otherwise) that lets a seller connect (or renew) an Amazon authorization for an account without a Sellerlink login. The seller lands on `returnUrl` with `outcome` (`connected`, `renewed`, `cancelled`, `error`), `sessionId`, `connectionId` and `code`; a `connect_session.completed` webhook carries the same. Confirm the outcome with `GET /v1/connect-sessions/{id}` or the webhook, not the query alone.
+     */
+    post: operations['createConnectSession'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/v1/connect-sessions/{id}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * Get a connect session
+     * @description How a link stands: pending, started (the seller is at Amazon), completed with its outcome, or expired.
+     */
+    get: operations['getConnectSession'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/v1/connections/{id}/sp-api/{path}': {
     parameters: {
       query?: never;
@@ -584,6 +696,194 @@ export interface components {
       path: string;
       /** @description Needed only for Orders getOrder, getOrders and getOrderItems */
       dataElements?: ('buyerInfo' | 'shippingAddress' | 'buyerTaxInformation')[];
+    };
+    Account: {
+      /** @example 0b6f3c1e-2d4a-4c8e-9f10-1a2b3c4d5e6f */
+      id: string;
+      name: string;
+      externalId: string | null;
+      /** @description Where the account's notification e-mails go: the contacts set here, or until set, its owners' addresses */
+      contacts: string[];
+      returnUrls: string[];
+      defaultReturnUrl: string | null;
+      /**
+       * Format: date-time
+       * @example 2027-03-01T12:00:00.000Z
+       */
+      createdAt: string;
+      /**
+       * Format: date-time
+       * @example 2027-03-01T12:00:00.000Z
+       */
+      updatedAt: string;
+      /** @description The account's connections (SP-API and Amazon Ads) */
+      connections: {
+        total: number;
+        /** @description Connections not disconnected (they block deletion) */
+        active: number;
+      };
+    };
+    AccountUpsertRequest: {
+      /**
+       * @description Required when the account is created
+       * @example Trail Gear Ltd
+       */
+      name?: string;
+      /**
+       * @description E-mail addresses the account's notifications (expiry reminders, revocations, …) are sent to; at most 20. Replaces the list.
+       * @example [
+       *       "ops@trailgear.example"
+       *     ]
+       */
+      contacts?: string[];
+      /**
+       * @description Allow-list of URL prefixes a connect link's `returnUrl` must start with (https, or http on localhost; no #fragment); at most 20. Replaces the list.
+       * @example [
+       *       "https://app.vendor.example/settings/amazon"
+       *     ]
+       */
+      returnUrls?: string[];
+      /**
+       * @description Where renew links from reminders send the seller back to; must be allowed by `returnUrls`. null: Sellerlink’s own result page.
+       * @example https://app.vendor.example/settings/amazon
+       */
+      defaultReturnUrl?: string | null;
+    };
+    AccountCreateRequest: {
+      /** @example Trail Gear Ltd */
+      name: string;
+      /**
+       * @description The vendor's own id for the account: 1-200 letters, digits or . _ : @ / - (the vendor's own id for the account)
+       * @example crm:tenant-42
+       */
+      externalId?: string;
+      /**
+       * @description E-mail addresses the account's notifications (expiry reminders, revocations, …) are sent to; at most 20. Replaces the list.
+       * @example [
+       *       "ops@trailgear.example"
+       *     ]
+       */
+      contacts?: string[];
+      /**
+       * @description Allow-list of URL prefixes a connect link's `returnUrl` must start with (https, or http on localhost; no #fragment); at most 20. Replaces the list.
+       * @example [
+       *       "https://app.vendor.example/settings/amazon"
+       *     ]
+       */
+      returnUrls?: string[];
+      /**
+       * @description Where renew links from reminders send the seller back to; must be allowed by `returnUrls`. null: Sellerlink’s own result page.
+       * @example https://app.vendor.example/settings/amazon
+       */
+      defaultReturnUrl?: string | null;
+    };
+    AccountList: {
+      accounts: components['schemas']['Account'][];
+      /** @description Pass as `cursor` for the next page; null: last page */
+      nextCursor: string | null;
+    };
+    AccountUpdateRequest: {
+      /** @example Trail Gear Ltd */
+      name?: string;
+      /**
+       * @description The vendor's own id for the account: 1-200 letters, digits or . _ : @ / - (the vendor's own id for the account)
+       * @example crm:tenant-42
+       */
+      externalId?: string | null;
+      /**
+       * @description E-mail addresses the account's notifications (expiry reminders, revocations, …) are sent to; at most 20. Replaces the list.
+       * @example [
+       *       "ops@trailgear.example"
+       *     ]
+       */
+      contacts?: string[];
+      /**
+       * @description Allow-list of URL prefixes a connect link's `returnUrl` must start with (https, or http on localhost; no #fragment); at most 20. Replaces the list.
+       * @example [
+       *       "https://app.vendor.example/settings/amazon"
+       *     ]
+       */
+      returnUrls?: string[];
+      /**
+       * @description Where renew links from reminders send the seller back to; must be allowed by `returnUrls`. null: Sellerlink’s own result page.
+       * @example https://app.vendor.example/settings/amazon
+       */
+      defaultReturnUrl?: string | null;
+    };
+    CreatedConnectSession: {
+      session: components['schemas']['ConnectSession'];
+      /**
+       * @description The one-time link to send the seller to. Shown only in this answer.
+       * @example https://sellerlink.example/connect/…
+       */
+      url: string;
+    };
+    ConnectSession: {
+      id: string;
+      accountId: string;
+      /** @enum {string} */
+      api: 'sp-api' | 'ads';
+      /** @enum {string|null} */
+      region: 'NA' | 'EU' | 'FE' | null;
+      /** @enum {string} */
+      purpose: 'connect' | 'renew';
+      connectionId: string | null;
+      returnUrl: string;
+      vendor: {
+        name: string | null;
+        logoUrl: string | null;
+      };
+      /**
+       * @description Created by API, or by a renew link from a reminder
+       * @enum {string}
+       */
+      origin: 'api' | 'reminder';
+      /** @enum {string} */
+      status: 'pending' | 'started' | 'completed' | 'expired';
+      createdAt: string;
+      expiresAt: string;
+      startedAt: string | null;
+      completedAt: string | null;
+      /** @enum {string|null} */
+      outcome: 'connected' | 'renewed' | 'cancelled' | 'error' | null;
+      errorCode: string | null;
+      /** @description The connection connected or renewed (outcome connected or renewed) */
+      resultConnectionId: string | null;
+    };
+    NewConnectSession: {
+      /** @description The account to connect. Required for operator keys; account keys may omit it. */
+      accountId?: string;
+      /**
+       * @description Seller Central (sp-api, the default) or Amazon Ads
+       * @enum {string}
+       */
+      api?: 'sp-api' | 'ads';
+      /**
+       * @description Omit (or null) to let the seller choose on the link’s page
+       * @enum {string|null}
+       */
+      region?: 'NA' | 'EU' | 'FE' | null;
+      /**
+       * @description connect (default) or renew `connectionId`
+       * @enum {string}
+       */
+      purpose?: 'connect' | 'renew';
+      /** @description The connection to renew (purpose renew) */
+      connectionId?: string;
+      /**
+       * @description Where the seller lands afterwards, with `outcome`, `sessionId`, `connectionId` and `code` added to the query. Must start with one of the account's `returnUrls` (or CONNECT_RETURN_URLS).
+       * @example https://app.vendor.example/settings/amazon
+       */
+      returnUrl: string;
+      /**
+       * @description Shown on the link’s page
+       * @example Acme Repricer
+       */
+      vendorName?: string;
+      /** @description An https image shown on the link’s page */
+      vendorLogoUrl?: string;
+      /** @description How long the link works (1-1440 minutes; default 30) */
+      expiresInMinutes?: number;
     };
     /** @description Amazon's own error body (https://developer-docs.amazon.com/sp-api/docs/response-format), passed through with Amazon's status */
     AmazonErrors: {
@@ -1142,6 +1442,570 @@ export interface operations {
       };
       /** @description Amazon could not be reached (TOKEN_REFRESH_FAILED); see Retry-After */
       503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+    };
+  };
+  upsertAccountByExternalId: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /** @description The vendor's id for the account (URL-encoded: `/` as %2F): 1-200 letters, digits or . _ : @ / - (the vendor's own id for the account) */
+        externalId: string;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['AccountUpsertRequest'];
+      };
+    };
+    responses: {
+      /** @description The account existed; the fields given are updated */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Account'];
+        };
+      };
+      /** @description The account was created */
+      201: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Account'];
+        };
+      };
+      /** @description Bad input: `error.field` names the field (VALIDATION_FAILED) */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Missing, invalid or revoked API key (API_KEY_MISSING, API_KEY_INVALID, API_KEY_REVOKED) */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description The key sees one account only: provisioning needs an operator key (API_KEY_FORBIDDEN) */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Unexpected failure (INTERNAL) */
+      500: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+    };
+  };
+  listAccounts: {
+    parameters: {
+      query?: {
+        /** @description Only the account with this external id */
+        externalId?: string;
+        /** @description Accounts per page (1-100) */
+        limit?: number;
+        /** @description `nextCursor` of the previous page */
+        cursor?: string;
+      };
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description One page of accounts */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['AccountList'];
+        };
+      };
+      /** @description Bad input: `error.field` names the field (VALIDATION_FAILED) */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Missing, invalid or revoked API key (API_KEY_MISSING, API_KEY_INVALID, API_KEY_REVOKED) */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description The key sees one account only: provisioning needs an operator key (API_KEY_FORBIDDEN) */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Unexpected failure (INTERNAL) */
+      500: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+    };
+  };
+  createAccount: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['AccountCreateRequest'];
+      };
+    };
+    responses: {
+      /** @description The account was created */
+      201: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Account'];
+        };
+      };
+      /** @description Bad input: `error.field` names the field (VALIDATION_FAILED) */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Missing, invalid or revoked API key (API_KEY_MISSING, API_KEY_INVALID, API_KEY_REVOKED) */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description The key sees one account only: provisioning needs an operator key (API_KEY_FORBIDDEN) */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Another account has this externalId (ACCOUNT_EXISTS); the message names it */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Unexpected failure (INTERNAL) */
+      500: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+    };
+  };
+  getAccount: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /** @description The account id */
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description The account */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Account'];
+        };
+      };
+      /** @description Bad input: `error.field` names the field (VALIDATION_FAILED) */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Missing, invalid or revoked API key (API_KEY_MISSING, API_KEY_INVALID, API_KEY_REVOKED) */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description The key sees one account only: provisioning needs an operator key (API_KEY_FORBIDDEN) */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description No such account (ACCOUNT_NOT_FOUND) */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Unexpected failure (INTERNAL) */
+      500: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+    };
+  };
+  deleteAccount: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /** @description The account id */
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Deleted */
+      204: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description Bad input: `error.field` names the field (VALIDATION_FAILED) */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Missing, invalid or revoked API key (API_KEY_MISSING, API_KEY_INVALID, API_KEY_REVOKED) */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description The key sees one account only: provisioning needs an operator key (API_KEY_FORBIDDEN) */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description No such account (ACCOUNT_NOT_FOUND) */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description The account still has connections that are not disconnected (ACCOUNT_HAS_CONNECTIONS) */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Unexpected failure (INTERNAL) */
+      500: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+    };
+  };
+  updateAccount: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /** @description The account id */
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['AccountUpdateRequest'];
+      };
+    };
+    responses: {
+      /** @description The account as now stored */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Account'];
+        };
+      };
+      /** @description Bad input: `error.field` names the field (VALIDATION_FAILED) */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Missing, invalid or revoked API key (API_KEY_MISSING, API_KEY_INVALID, API_KEY_REVOKED) */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description The key sees one account only: provisioning needs an operator key (API_KEY_FORBIDDEN) */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description No such account (ACCOUNT_NOT_FOUND) */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Another account has this externalId (ACCOUNT_EXISTS) */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Unexpected failure (INTERNAL) */
+      500: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+    };
+  };
+  createConnectSession: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['NewConnectSession'];
+      };
+    };
+    responses: {
+      /** @description The link */
+      201: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['CreatedConnectSession'];
+        };
+      };
+      /** @description Bad input (VALIDATION_FAILED) or a returnUrl not on the allow-list (RETURN_URL_NOT_ALLOWED) */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Missing, invalid or revoked API key (API_KEY_MISSING, API_KEY_INVALID, API_KEY_REVOKED) */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description The key may not create links for that account (CONNECT_FORBIDDEN) */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description No such account or connection for this key (CONNECT_NOT_FOUND) */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Nothing to connect with (CONNECT_UNAVAILABLE), or a connection renewed otherwise (CONNECT_NOT_RENEWABLE) */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Unexpected failure (INTERNAL) */
+      500: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+    };
+  };
+  getConnectSession: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description The session */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ConnectSession'];
+        };
+      };
+      /** @description Bad input: `error.field` names the field (VALIDATION_FAILED) */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Missing, invalid or revoked API key (API_KEY_MISSING, API_KEY_INVALID, API_KEY_REVOKED) */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description No such session for this key (CONNECT_NOT_FOUND) */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Unexpected failure (INTERNAL) */
+      500: {
         headers: {
           [name: string]: unknown;
         };

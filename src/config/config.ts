@@ -1,3 +1,4 @@
+import { parseReturnUrlList } from '../accounts/return-urls.js';
 import path from 'node:path';
 import { z } from 'zod';
 import { AppError } from '../kernel/errors.js';
@@ -71,6 +72,14 @@ const schema = z
       .optional(),
     MAIL_FROM: z.string().min(3).default('Sellerlink <sellerlink@localhost>'),
     NOTIFY_OPERATOR_EMAILS: z.string().optional(),
+    CONNECT_RETURN_URLS: z
+      .string()
+      .optional()
+      .refine((v) => v === undefined || returnUrlProblem(splitList(v)) === null, {
+        message: 'must be comma-separated https URL prefixes (http only for localhost), without #fragments',
+      }),
+    CONNECT_LINK_MINUTES: z.coerce.number().int().min(1).max(1440).default(30),
+    RENEW_LINK_DAYS: z.coerce.number().int().min(1).max(60).default(14),
     NOTIFY_POLL_SECONDS: z.coerce.number().min(0).max(3600).default(5),
     MAIL_CATCHER_PORT: port.optional(),
     WEBHOOK_ALLOW_PRIVATE: z.enum(['true', 'false']).optional(),
@@ -196,6 +205,15 @@ export interface Config {
     /** Days before a client secret expires that automatic rotation starts; 0: off (operators are warned instead). */
     rotateAheadDays: number;
   };
+  /** Connect links for the vendor's software (docs/api.md, "Embedding"). */
+  connect: {
+    /** Return URL prefixes allowed for every account (CONNECT_RETURN_URLS), besides each account's own. */
+    returnUrls: string[];
+    /** Default validity of a connect link (CONNECT_LINK_MINUTES, default 30). */
+    linkMinutes: number;
+    /** Validity of the renew links in reminders (RENEW_LINK_DAYS, default 14). */
+    renewLinkDays: number;
+  };
   /** E-mail and webhook notifications (docs/notifications.md). */
   notify: {
     /** SMTP server URL (with credentials); null: sandbox mode uses the mail catcher, production sends no e-mail. */
@@ -297,6 +315,24 @@ function ordersOf(e: Env): Config['orders'] {
   };
 }
 
+/** A comma- or space-separated list, trimmed, without empty items. */
+function splitList(value: string): string[] {
+  return value
+    .split(/[\s,]+/)
+    .map((s) => s.trim())
+    .filter(Boolean);
+}
+
+/** Why a list of return URL prefixes is refused, or null. */
+function returnUrlProblem(values: string[]): string | null {
+  try {
+    parseReturnUrlList(values, 'CONNECT_RETURN_URLS');
+    return null;
+  } catch (err) {
+    return (err as Error).message;
+  }
+}
+
 function notifyOf(e: Env, mode: Config['mode']): Config['notify'] {
   return {
     smtpUrl: e.SMTP_URL ? new Secret(e.SMTP_URL) : null,
@@ -342,6 +378,11 @@ function toConfig(e: Env, mode: Config['mode']): Config {
       maxWaitMs: e.ADS_PROXY_MAX_WAIT_SECONDS * 1000,
     },
     notificationSecret: e.AMAZON_NOTIFICATION_SECRET ? new Secret(e.AMAZON_NOTIFICATION_SECRET) : null,
+    connect: {
+      returnUrls: parseReturnUrlList(splitList(e.CONNECT_RETURN_URLS ?? ''), 'CONNECT_RETURN_URLS'),
+      linkMinutes: e.CONNECT_LINK_MINUTES,
+      renewLinkDays: e.RENEW_LINK_DAYS,
+    },
     listings: {
       retryWindowMs: e.LISTINGS_RETRY_HOURS * 3_600_000,
       inFlightSettleMs: e.LISTINGS_IN_FLIGHT_SETTLE_SECONDS * 1000,

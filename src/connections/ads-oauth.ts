@@ -4,7 +4,7 @@ import type { Application } from '../lifecycle/applications.js';
 import type { RegionCode } from '../store/schema.js';
 import type { ConnectionsDeps } from './context.js';
 import { ConnectionsError } from './errors.js';
-import { failCallback, flowActor, type CallbackAudit, type FlowOrigin } from './oauth-audit.js';
+import { failCallback, flowActor, flowUserId, type CallbackAudit, type FlowOrigin } from './oauth-audit.js';
 import { auditOf, consumeState, exchangeCode } from './oauth-callback.js';
 import { accountFor, refuseRejected, startedState, type FlowStart } from './oauth-start.js';
 import { healthOfConnection, type Connection } from './repository.js';
@@ -179,7 +179,11 @@ export async function completeAdsCallback(
       note: 'An Amazon Ads consent names no seller account; the profiles it reaches are listed with the connection.',
       mismatch: null,
     },
-    actor: { userId: state.origin.viewer.userId, label: flowActor(state.origin.viewer), ip: state.origin.ip },
+    actor: {
+      userId: flowUserId(state.origin.viewer),
+      label: flowActor(state.origin.viewer),
+      ip: state.origin.ip,
+    },
   });
   await deps
     .primeAccessToken(row.id, tokens)

@@ -11,6 +11,11 @@ import {
   type Viewer,
 } from './repository.js';
 import { importSelfAuthorized, type SelfAuthorization } from './self-authorize.js';
+import {
+  searchConnections,
+  type OperatorConnectionPage,
+  type OperatorConnectionQuery,
+} from './operator-search.js';
 
 /** The connection's audit trail, newest first, if the viewer may see the connection. */
 export async function connectionHistory(
@@ -50,6 +55,10 @@ export function createConnectionManager(deps: ConnectionsDeps) {
     /** SP-API connections (or those of `api`, or `all`) the viewer may see (operators: all, or one account's). */
     list: (viewer: Viewer, accountId?: string, api?: AmazonApi | 'all'): Promise<Connection[]> =>
       listVisibleConnections(deps.db, viewer, deps.clock.now(), accountId, api),
+
+    /** Operators: one keyset page of every account's connections matching the filters; see `searchConnections`. */
+    search: (viewer: Viewer, query: OperatorConnectionQuery): Promise<OperatorConnectionPage> =>
+      searchConnections(deps.db, viewer, query, deps.clock.now()),
 
     /** One connection of `api` (default SP-API), if the viewer may see it (else CONNECTION_NOT_FOUND). */
     get: (viewer: Viewer, id: string, api?: AmazonApi): Promise<Connection> =>

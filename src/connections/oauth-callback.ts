@@ -11,6 +11,7 @@ import type { ConnectionsErrorCode } from './errors.js';
 import {
   failCallback,
   flowActor,
+  flowUserId,
   type CallbackAudit,
   type CallbackRefusal,
   type FlowOrigin,
@@ -314,7 +315,11 @@ export async function completeCallback(
     tokens,
     check,
     expiresInDays: app.authorizationLifetimeDays ?? deps.authorizationLifetimeDays ?? 365,
-    actor: { userId: state.origin.viewer.userId, label: flowActor(state.origin.viewer), ip: state.origin.ip },
+    actor: {
+      userId: flowUserId(state.origin.viewer),
+      label: flowActor(state.origin.viewer),
+      ip: state.origin.ip,
+    },
   });
   return { connection, purpose: state.purpose };
 }

@@ -5,7 +5,7 @@ import type { Application } from '../lifecycle/applications.js';
 import type { RegionCode } from '../store/schema.js';
 import type { ConnectionsDeps } from './context.js';
 import { ConnectionsError } from './errors.js';
-import { CallbackFailure, flowActor, type FlowOrigin } from './oauth-audit.js';
+import { CallbackFailure, flowActor, flowUserId, type FlowOrigin } from './oauth-audit.js';
 import type { Connection, Viewer } from './repository.js';
 
 /**
@@ -38,7 +38,8 @@ export async function createState(
       state_hash: state.hash,
       session_hash: origin.sessionHash,
       account_id: flow.accountId,
-      user_id: origin.viewer.userId,
+      user_id: flowUserId(origin.viewer),
+      connect_session_id: origin.connectSessionId ?? null,
       application_id: flow.app.id,
       region: flow.region,
       purpose: flow.purpose,
@@ -61,7 +62,7 @@ export async function startedState(
   await deps.audit.record({
     accountId: flow.accountId,
     connectionId: flow.connectionId,
-    actorUserId: origin.viewer.userId,
+    actorUserId: flowUserId(origin.viewer),
     actor: flowActor(origin.viewer),
     action: 'oauth.start',
     outcome: 'success',
@@ -85,6 +86,15 @@ export async function consentUrlFor(
     draft: flow.app.status === 'draft',
     redirectUri: flow.app.redirectUri,
   });
+}
+
+/** The app "Connect" uses: the first published public app, else the first app. */
+export function defaultApplication(apps: Application[]): Application | undefined {
+  return (
+    apps.find((a) => a.kind === 'public' && a.status === 'published') ??
+    apps.find((a) => a.kind === 'public') ??
+    apps[0]
+  );
 }
 
 /** Connecting or renewing cannot work while Amazon refuses the app's credentials: say so instead of a 502. */

@@ -179,6 +179,8 @@ export function selectConnections(db: Kysely<Database>) {
         .whereRef('other.account_id', '!=', 'connections.account_id')
         .where('other.state', '!=', 'disconnected')
         .where('other.refresh_token_blob', 'is not', null)
+        // Ads connections share one advertiser key per region (lifecycle/ads-identity.ts): not a seller claim.
+        .where('other.api', '=', 'sp_api')
         .as('claim_other_accounts'),
     );
 }

@@ -19,6 +19,7 @@ export const EVENT_TYPES = [
   'order.upserted',
   'listing.accepted',
   'listing.rejected',
+  'connect_session.completed',
 ] as const;
 export type EventType = (typeof EVENT_TYPES)[number];
 

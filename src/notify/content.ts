@@ -16,7 +16,25 @@ export interface EventSubject {
     kind: 'oauth' | 'self';
   } | null;
   application: { id: string; name: string; flaggedReason: string | null } | null;
+  /** A one-click renew link without a Sellerlink login (reminders of OAuth connections; src/connect/). */
+  renewLink?: RenewLinkInfo | null;
 }
+
+/** A renew link and until when it works (src/connect/renew-links.ts builds it). */
+export interface RenewLinkInfo {
+  url: string;
+  expiresAt: Date;
+}
+
+/** Builds the renew link of a connection for a reminder raised at `at`. */
+export type RenewLinkBuilder = (connectionId: string, at: Date) => RenewLinkInfo;
+
+/** The events whose notifications carry a renew link: the authorization ends, ended or was revoked. */
+export const RENEW_LINK_EVENTS: ReadonlySet<string> = new Set([
+  'connection.expiring',
+  'connection.expired',
+  'connection.revoked',
+]);
 
 /** The portal page with the Renew button for a connection (its renew form posts from there). */
 export function renewUrl(publicUrl: string, connection: { id: string; api?: AmazonApi }): string {
@@ -54,6 +72,16 @@ export function webhookBody(event: StoredEvent, subject: EventSubject, publicUrl
         }
       : null,
     data: event.payload,
-    links: c ? { renew: renewUrl(publicUrl, c) } : {},
+    links: c
+      ? {
+          renew: renewUrl(publicUrl, c),
+          ...(subject.renewLink
+            ? {
+                renewLink: subject.renewLink.url,
+                renewLinkExpiresAt: subject.renewLink.expiresAt.toISOString(),
+              }
+            : {}),
+        }
+      : {},
   });
 }

@@ -1,3 +1,4 @@
+import type { RenewLinkBuilder } from './content.js';
 import type { Viewer } from '../connections/repository.js';
 import type { Clock } from '../kernel/clock.js';
 import type { Logger } from '../kernel/log.js';
@@ -38,6 +39,8 @@ export interface DeliveryDeps {
   publicUrl: string;
   /** The webhook transport: public addresses only (webhook-post.ts). */
   post: WebhookPost;
+  /** Builds reminders' one-click renew links (src/connect/renew-links.ts); none when absent. */
+  renewLink?: RenewLinkBuilder | undefined;
   userAgent?: string;
   /** How long a delivery is retried (default 24 h). */
   retryWindowMs?: number;
@@ -90,6 +93,7 @@ export function createDeliveries(deps: DeliveryDeps) {
     settings,
     emailEnabled: deps.mailer !== null,
     publicUrl: deps.publicUrl,
+    renewLink: deps.renewLink,
     retryWindowMs: policy.retryWindowMs,
     gapGraceMs: policy.gapGraceMs,
   });

@@ -61,7 +61,10 @@ const ADS_WORDS: UseWords = {
 
 type ConnectionEmailType = Exclude<Extract<EventType, `connection.${string}`>, 'connection.claim_review'>;
 type ApplicationEmailType = Extract<EventType, `application.${string}`>;
-type ActivityEmailType = Extract<EventType, `listing.${string}` | `order.${string}`>;
+type ActivityEmailType = Extract<
+  EventType,
+  `listing.${string}` | `order.${string}` | `connect_session.${string}`
+>;
 
 const DAY = 86_400_000;
 
@@ -85,6 +88,14 @@ function day(d: Date): string {
 function text(event: StoredEvent, key: string): string | null {
   const v = event.payload[key];
   return typeof v === 'string' ? v : null;
+}
+
+/** The one-click renew link's sentence (reminders only), or ''. */
+function oneClick(subject: EventSubject): string {
+  const r = subject.renewLink;
+  return r
+    ? `\n\nOr renew without signing in to Sellerlink (this link works until ${day(r.expiresAt)}):\n${r.url}`
+    : '';
 }
 
 /** The shared phrases for an event about `subject`. */
@@ -112,9 +123,9 @@ export function emailPhrases(event: StoredEvent, subject: EventSubject, publicUr
     uses: c?.api === 'ads' ? ADS_WORDS : SP_API_WORDS,
     renewSteps: c
       ? c.api === 'ads'
-        ? `To renew, open this page, sign in and press Renew; Amazon asks the advertising user to sign in and allow access again, which takes a minute:\n${link}`
+        ? `To renew, open this page, sign in and press Renew; Amazon asks the advertising user to sign in and allow access again, which takes a minute:\n${link}${oneClick(subject)}`
         : c.kind === 'oauth'
-          ? `To renew, open this page, sign in and press Renew; Amazon asks the seller to confirm, which takes a minute:\n${link}`
+          ? `To renew, open this page, sign in and press Renew; Amazon asks the seller to confirm, which takes a minute:\n${link}${oneClick(subject)}`
           : `This connection was self-authorized: create a new refresh token in Seller Central and import it here:\n${publicUrl}/connections/import\n(Connection: ${link})`
       : `Open Sellerlink: ${link}`,
     stops:
@@ -151,6 +162,7 @@ export function emailContent(event: StoredEvent, subject: EventSubject, publicUr
     case 'listing.rejected':
     case 'listing.accepted':
     case 'order.upserted':
+    case 'connect_session.completed':
       return activityEmail(event.type, event, p);
   }
 }
@@ -350,5 +362,25 @@ export function activityEmail(type: ActivityEmailType, event: StoredEvent, p: Em
         text: `An order${orderId !== null ? ` (${orderId})` : ''}${where} was received or changed.${sign}`,
       };
     }
+    case 'connect_session.completed':
+      return connectLinkEmail(event, p);
   }
+}
+
+const CONNECT_OUTCOMES: Record<string, string> = {
+  connected: 'connected an Amazon account',
+  renewed: 'renewed an Amazon authorization',
+  cancelled: 'cancelled without connecting anything',
+  error: 'could not finish',
+};
+
+/** `connect_session.completed`: a seller finished a connect link from the vendor's software. */
+function connectLinkEmail(event: StoredEvent, p: EmailPhrases): EmailContent {
+  const outcome = text(event, 'outcome') ?? 'error';
+  const code = text(event, 'code');
+  const did = CONNECT_OUTCOMES[outcome] ?? CONNECT_OUTCOMES.error!;
+  return {
+    subject: `Connect link ${outcome}${p.short ? ` (${p.short})` : ''}${p.account}`,
+    text: `A seller following a connect link${p.account} ${did}${code ? ` (${code})` : ''}.${p.connection ? `\n\nConnection: ${p.link}` : ''}${p.sign}`,
+  };
 }

@@ -2,7 +2,7 @@ import type { Kysely, Selectable } from 'kysely';
 import { toStoredEvent, type EventType } from '../events/events.js';
 import type { Clock } from '../kernel/clock.js';
 import type { Database, EventsTable } from '../store/schema.js';
-import { webhookBody, type EventSubject } from './content.js';
+import { RENEW_LINK_EVENTS, webhookBody, type EventSubject, type RenewLinkBuilder } from './content.js';
 import { emailContent, type EmailContent } from './email-content.js';
 import type { WebhookEndpoint } from './endpoints.js';
 import { OPERATORS_SCOPE } from './rules.js';
@@ -44,6 +44,27 @@ export interface PlanContext {
   publicUrl: string;
   now: Date;
   giveUp: Date;
+  /** Builds reminders' one-click renew links (none when absent). */
+  renewLink?: RenewLinkBuilder | undefined;
+}
+
+/** The subject with its renew link, for reminders about an OAuth connection that can still be renewed. */
+export function withRenewLink(
+  ctx: PlanContext,
+  event: { type: string; at: Date },
+  subject: EventSubject,
+): EventSubject {
+  const c = subject.connection;
+  if (
+    !ctx.renewLink ||
+    !c ||
+    c.kind !== 'oauth' ||
+    c.state === 'disconnected' ||
+    !RENEW_LINK_EVENTS.has(event.type)
+  ) {
+    return subject;
+  }
+  return { ...subject, renewLink: ctx.renewLink(c.id, event.at) };
 }
 
 /**
@@ -68,7 +89,8 @@ export function planEventDeliveries(
   targets: ReadonlyMap<string, ScopeTargets>,
 ): PlannedRow[] {
   const event = toStoredEvent(row);
-  const { subject, accountId } = about;
+  const { accountId } = about;
+  const subject = withRenewLink(ctx, event, about.subject);
   const base = { event_id: event.id, event_type: event.type, account_id: accountId };
   const times = { next_attempt_at: ctx.now, give_up_at: ctx.giveUp, created_at: ctx.now };
   const rows: PlannedRow[] = [];
@@ -179,6 +201,8 @@ export interface PlanDeps {
   emailEnabled: boolean;
   publicUrl: string;
   retryWindowMs: number;
+  /** Builds reminders' one-click renew links (src/connect/renew-links.ts); none when absent. */
+  renewLink?: RenewLinkBuilder | undefined;
 }
 
 /** The delivery rows for a batch of events, per the settings of their scopes (each read once). */
@@ -193,6 +217,7 @@ export async function planDeliveries(
     publicUrl: deps.publicUrl,
     now: new Date(deps.clock.now()),
     giveUp: new Date(deps.clock.now() + deps.retryWindowMs),
+    renewLink: deps.renewLink,
   };
   const targets = new Map<string, ScopeTargets>();
   const rows: PlannedRow[] = [];

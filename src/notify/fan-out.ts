@@ -2,6 +2,7 @@ import { sql, type Kysely, type Selectable } from 'kysely';
 import type { Clock } from '../kernel/clock.js';
 import type { Store } from '../store/database.js';
 import type { Database, EventsTable } from '../store/schema.js';
+import type { RenewLinkBuilder } from './content.js';
 import { planDeliveries, type PlanDeps, type PlannedRow } from './fan-out-plan.js';
 import type { NotificationSettingsService } from './settings.js';
 
@@ -20,6 +21,7 @@ export interface FanOutDeps {
   publicUrl: string;
   retryWindowMs: number;
   gapGraceMs: number;
+  renewLink?: RenewLinkBuilder | undefined;
 }
 
 /** How many recorded events fan-out has not taken yet (a backlog gauge in /metrics). */

@@ -1,3 +1,4 @@
+import type { RenewLinkBuilder } from './content.js';
 import type { Clock } from '../kernel/clock.js';
 import type { Logger } from '../kernel/log.js';
 import type { Random } from '../kernel/random.js';
@@ -47,6 +48,8 @@ export function createNotify(deps: {
   requireHttps?: boolean;
   sandboxAddress?: (username: string) => string;
   userAgent?: string;
+  /** Builds reminders' one-click renew links (src/connect/renew-links.ts); none when absent. */
+  renewLink?: RenewLinkBuilder;
   delivery?: Pick<DeliveryDeps, 'retryWindowMs' | 'baseDelayMs' | 'maxDelayMs' | 'timeoutMs' | 'gapGraceMs'>;
 }) {
   const addressGuard = createPublicAddressGuard({
@@ -75,6 +78,7 @@ export function createNotify(deps: {
     mailFrom: deps.mailFrom,
     publicUrl: deps.publicUrl,
     post: createWebhookPost(addressGuard),
+    renewLink: deps.renewLink,
     ...(deps.userAgent ? { userAgent: deps.userAgent } : {}),
     ...deps.delivery,
   });

@@ -4,12 +4,14 @@ import { createAnalytics } from '../analytics/analytics.js';
 import { createAnalyticsFetcher } from '../analytics/fetch.js';
 import type { SpApiClient } from '../amazon/client-types.js';
 import { createApiKeys } from '../accounts/api-keys.js';
+import { createProvisioning } from '../accounts/provisioning.js';
 import { createAmazonStack, type AmazonStack } from './amazon.js';
 import { createRefreshTokenResealer, vaultKeyUsage, type KeyUsage } from '../broker/reseal.js';
 import { simulatorEndpoints, type AmazonEndpoints, type Config } from '../config/config.js';
 import { createAuditLog, type AuditLog } from '../connections/audit.js';
-import { createConnectionManager } from '../connections/manage.js';
-import { createOAuthFlow } from '../connections/oauth.js';
+import { createConnectionManager, type ConnectionManager } from '../connections/manage.js';
+import { createOAuthFlow, type OAuthFlow } from '../connections/oauth.js';
+import { createConnect } from '../connect/connect.js';
 import { startJobs, type Jobs } from '../jobs/boss.js';
 import { systemClock, type Clock } from '../kernel/clock.js';
 import type { Logger } from '../kernel/log.js';
@@ -73,7 +75,13 @@ export async function composeSellerlink(
     if (jobs) lifetime.onQuiesce(() => jobs.stop(JOBS_STOP_MS));
     const parts = { config, logger, clock, random, fetchFn, store, keyRing, vault, endpoints, sandbox, jobs };
     const useCases = createUseCases(parts, overrides);
-    const notifications = await openNotifications({ ...parts, role, lifetime, amazon: useCases.amazon });
+    const notifications = await openNotifications({
+      ...parts,
+      role,
+      lifetime,
+      amazon: useCases.amazon,
+      renewLink: (connectionId, at) => useCases.connect.renewLink(connectionId, at),
+    });
     registerDeliveryBacklog(
       useCases.metrics.registry,
       () => notifications.notify.deliveries.backlog(),
@@ -85,6 +93,13 @@ export async function composeSellerlink(
       ...parts,
       ...useCases,
       notifications,
+      // Account provisioning writes contacts through notify's settings (one writer per table).
+      provisioning: createProvisioning({
+        db: store.db,
+        clock,
+        audit: useCases.audit,
+        notifications: notifications.notify.settings,
+      }),
       jobs,
       web: null,
       setUp,
@@ -246,6 +261,8 @@ function createUseCases(parts: Parts, overrides: Overrides) {
     settings: { ...config.orders, ...overrides.orderImport },
   });
   const ads = createAds({ db, clock, logger, tokens, adsApi: amazon.adsApi, applications, lifecycle });
+  const oauth = createOAuthFlow(connectionDeps);
+  const connections = createConnectionManager(connectionDeps);
   const secrets = createSecretRotation({
     db,
     clock,
@@ -262,8 +279,9 @@ function createUseCases(parts: Parts, overrides: Overrides) {
     applications,
     audit,
     amazon,
-    oauth: createOAuthFlow(connectionDeps),
-    connections: createConnectionManager(connectionDeps),
+    oauth,
+    connections,
+    connect: createConnectLinks(parts, { oauth, connections, applications }),
     apiKeys: createApiKeys({ db, clock, random, audit }),
     refreshTokens: createRefreshTokenResealer({ db, vault: parts.vault, lifecycle }),
     listings,
@@ -283,6 +301,25 @@ function createUseCases(parts: Parts, overrides: Overrides) {
     monitor: createMonitor({ db, clock, spApi, secrets, lifecycle, logger, probeAds: (o) => ads.probe(o) }),
     ...createAnalyticsUseCases(parts, spApi, overrides),
   };
+}
+
+/** Connect links and reminders' renew links (src/connect/), over the OAuth flow and connections. */
+function createConnectLinks(
+  parts: Parts,
+  uses: { oauth: OAuthFlow; connections: ConnectionManager; applications: Applications },
+) {
+  const { config, store, clock, random, vault } = parts;
+  return createConnect({
+    db: store.db,
+    clock,
+    random,
+    publicUrl: config.publicUrl,
+    ...uses,
+    vault,
+    returnUrls: config.connect.returnUrls,
+    linkTtlMinutes: config.connect.linkMinutes,
+    renewLinkDays: config.connect.renewLinkDays,
+  });
 }
 
 /** Sales and traffic analytics and settlement reports: the fetcher (jobs) and the reads (portal, API). */

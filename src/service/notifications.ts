@@ -1,3 +1,4 @@
+import type { RenewLinkBuilder } from '../notify/content.js';
 import type { AmazonStack } from './amazon.js';
 import type { Config } from '../config/config.js';
 import { systemClock, type Clock } from '../kernel/clock.js';
@@ -34,6 +35,8 @@ export async function openNotifications(deps: {
   sandbox: Sandbox | null;
   lifetime: Lifetime;
   amazon: Pick<AmazonStack, 'userAgent'>;
+  /** Builds reminders' one-click renew links (src/connect/renew-links.ts). */
+  renewLink?: RenewLinkBuilder;
 }): Promise<Notifications> {
   const { config, logger, clock, sandbox } = deps;
   const mailCatcher = await openMailCatcher(deps);
@@ -65,6 +68,7 @@ export async function openNotifications(deps: {
     requireHttps: config.mode === 'production',
     ...(catcherUrl ? { sandboxAddress: (username: string) => `${username}@sandbox.sellerlink.test` } : {}),
     userAgent: deps.amazon.userAgent,
+    ...(deps.renewLink ? { renewLink: deps.renewLink } : {}),
   });
   return { notify, mailCatcher };
 }

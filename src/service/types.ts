@@ -1,3 +1,4 @@
+import type { Connect } from '../connect/connect.js';
 import type { Ads } from '../ads/ads.js';
 import type { Hono } from 'hono';
 import type { Accounts } from '../accounts/service.js';
@@ -5,6 +6,7 @@ import type { Analytics } from '../analytics/analytics.js';
 import type { AnalyticsFetcher } from '../analytics/fetch.js';
 import type { AnalyticsSettings } from '../analytics/sales-traffic-report.js';
 import type { ApiKeys } from '../accounts/api-keys.js';
+import type { Provisioning } from '../accounts/provisioning.js';
 import type { SpApiMetrics } from '../amazon/client.js';
 import type { AmazonStack } from './amazon.js';
 import type { KeyUsage, RefreshTokenResealer } from '../broker/reseal.js';
@@ -100,12 +102,16 @@ export interface Sellerlink {
   /** LWA, the connection lifecycle, the token broker and the SP-API client. */
   readonly amazon: AmazonStack;
   readonly oauth: OAuthFlow;
+  /** Connect links and renew links for the vendor's software (src/connect/). */
+  readonly connect: Connect;
   readonly connections: ConnectionManager;
   /** Amazon Ads connections: profiles, access tokens, the Ads API proxy (src/ads/). */
   readonly ads: Ads;
   readonly apiKeys: ApiKeys;
   readonly refreshTokens: RefreshTokenResealer;
   readonly notifications: Notifications;
+  /** Provisioning accounts from the vendor's software (REST API `/v1/accounts…`, operators only). */
+  readonly provisioning: Provisioning;
   readonly listings: ListingOutbox;
   readonly listingDrainer: ListingDrainer;
   readonly orderImporter: OrderImporter;

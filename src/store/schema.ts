@@ -52,6 +52,7 @@ export interface Database {
   applications: ApplicationsTable;
   connections: ConnectionsTable;
   oauth_states: OauthStatesTable;
+  connect_sessions: ConnectSessionsTable;
   audit_log: AuditLogTable;
   access_tokens: AccessTokensTable;
   rate_buckets: RateBucketsTable;
@@ -77,6 +78,13 @@ export interface AccountsTable {
   id: Generated<string>;
   name: string;
   created_at: CreatedAt;
+  /** Migration 0017: the vendor's own id for this tenant (unique), for idempotent provisioning. */
+  external_id: ColumnType<string | null, string | null | undefined, string | null>;
+  /** Migration 0017: JSON array of URL prefixes a connect session's returnUrl must start with. */
+  return_urls: ColumnType<string, string | undefined, string>;
+  /** Migration 0017: where renew links from reminders return the seller (null: Sellerlink's result page). */
+  default_return_url: ColumnType<string | null, string | null | undefined, string | null>;
+  updated_at: DefaultedTimestamp;
 }
 
 export type UserRole = 'owner' | 'member' | 'operator';
@@ -193,7 +201,8 @@ export interface OauthStatesTable {
   state_hash: string;
   session_hash: string;
   account_id: string;
-  user_id: string;
+  /** Null for a state started from a connect link (migration 0017): then `connect_session_id` is set. */
+  user_id: string | null;
   application_id: string;
   region: RegionCode;
   purpose: 'connect' | 'renew';
@@ -201,6 +210,35 @@ export interface OauthStatesTable {
   created_at: CreatedAt;
   expires_at: Timestamp;
   used_at: Timestamp | null;
+  connect_session_id: ColumnType<string | null, string | null | undefined, string | null>;
+}
+
+/** How a connect session ended (migration 0017). */
+export type ConnectOutcome = 'connected' | 'renewed' | 'cancelled' | 'error';
+
+/** A one-time connect link for the vendor's software (migration 0017; written by src/connect/). */
+export interface ConnectSessionsTable {
+  id: Generated<string>;
+  token_hash: string;
+  account_id: string;
+  api: AmazonApi;
+  /** Null: the seller chooses the region on the landing page. */
+  region: RegionCode | null;
+  purpose: 'connect' | 'renew';
+  connection_id: string | null;
+  return_url: string;
+  vendor_name: string | null;
+  vendor_logo_url: string | null;
+  origin: ColumnType<'api' | 'reminder', 'api' | 'reminder' | undefined, never>;
+  created_by: string;
+  created_at: Timestamp;
+  expires_at: Timestamp;
+  started_at: ColumnType<Date | null, Date | null | undefined, Date | null>;
+  browser_hash: ColumnType<string | null, string | null | undefined, string | null>;
+  completed_at: ColumnType<Date | null, Date | null | undefined, Date | null>;
+  outcome: ColumnType<ConnectOutcome | null, ConnectOutcome | null | undefined, ConnectOutcome | null>;
+  error_code: ColumnType<string | null, string | null | undefined, string | null>;
+  result_connection_id: ColumnType<string | null, string | null | undefined, string | null>;
 }
 
 export interface AuditLogTable {

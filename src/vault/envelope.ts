@@ -1,4 +1,4 @@
-import { createCipheriv, createDecipheriv } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createHmac, hkdfSync, timingSafeEqual } from 'node:crypto';
 import type { Random } from '../kernel/random.js';
 import { Secret } from '../kernel/secret.js';
 import { VaultError } from './errors.js';
@@ -26,6 +26,22 @@ export interface Vault {
   /** Opens with whatever key sealed it and seals again with the current key. */
   reseal(sealed: Sealed, context: string): Sealed;
   readonly currentKeyId: string;
+  /**
+   * An HMAC-SHA256 (base64url) of `message` under a key derived (HKDF-SHA256) from the current vault
+   * key for `purpose`, so a signed link (e.g. a renew link) cannot be forged without the vault key.
+   */
+  mac(purpose: string, message: string): { keyId: string; mac: string };
+  /** Whether `mac` signs `message` under vault key `keyId` for `purpose` (constant time); false for unknown keys. */
+  verifyMac(purpose: string, message: string, keyId: string, mac: string): boolean;
+}
+
+/** The HMAC key for `purpose` derived from a vault key (RFC 5869 HKDF). https://www.rfc-editor.org/rfc/rfc5869 */
+function macKey(material: Buffer, purpose: string): Buffer {
+  return Buffer.from(hkdfSync('sha256', material, Buffer.alloc(0), `sellerlink mac: ${purpose}`, 32));
+}
+
+function hmac(material: Buffer, purpose: string, message: string): string {
+  return createHmac('sha256', macKey(material, purpose)).update(message, 'utf8').digest('base64url');
 }
 
 const VERSION = 'v1';
@@ -82,6 +98,16 @@ export function createVault(ring: KeyRing, random: Random): Vault {
     needsReseal: (sealed) => sealed.keyId !== ring.current.id,
     reseal: (sealed, context) => seal(open(sealed, context), context),
     currentKeyId: ring.current.id,
+    mac: (purpose, message) => ({
+      keyId: ring.current.id,
+      mac: hmac(ring.current.material, purpose, message),
+    }),
+    verifyMac: (purpose, message, keyId, mac) => {
+      if (!ring.ids().includes(keyId)) return false;
+      const expected = Buffer.from(hmac(ring.get(keyId).material, purpose, message));
+      const given = Buffer.from(mac);
+      return given.length === expected.length && timingSafeEqual(given, expected);
+    },
   };
 }
 

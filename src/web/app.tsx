@@ -22,8 +22,10 @@ import { registerListingRoutes } from './routes/listings.js';
 import { registerOrderRoutes } from './routes/orders.js';
 import { registerAnalyticsRoutes } from './routes/analytics.js';
 import { registerOAuthRoutes } from './routes/oauth.js';
+import { registerConnectRoutes } from './routes/connect.js';
 import { registerAdsRoutes } from './routes/ads.js';
 import { registerOperatorApplicationRoutes } from './routes/operator-applications.js';
+import { registerOperatorConsoleRoutes } from './routes/operator-console.js';
 import { notificationBanners, registerNotificationRoutes } from './routes/notifications.js';
 import { contextStorage } from 'hono/context-storage';
 import { loadSession, sameToken } from './session.js';
@@ -53,7 +55,9 @@ export function createWebApp(deps: AppDeps): Hono<WebEnv> {
   if (deps.api) registerApiKeyRoutes(app, deps, deps.api.keys);
   if (deps.listings) registerListingRoutes(app, deps, deps.listings);
   registerOperatorApplicationRoutes(app, deps);
+  registerOperatorConsoleRoutes(app, deps);
   registerSandboxRoutes(app, deps);
+  registerConnectRoutes(app, deps);
   registerNotificationRoutes(app, deps);
 
   app.notFound(notFound);
@@ -67,7 +71,10 @@ export function createWebApp(deps: AppDeps): Hono<WebEnv> {
  * banners. Hono runs middleware in the order it is added (https://hono.dev/docs/guides/middleware).
  */
 function useMiddleware(app: Hono<WebEnv>, deps: AppDeps): void {
-  app.use(secureHeaders({ referrerPolicy: 'no-referrer', contentSecurityPolicy: PAGE_CSP }));
+  // overwrite: false lets a page set its own policy (the connect link's page allows the vendor's logo).
+  app.use(
+    secureHeaders({ referrerPolicy: 'no-referrer', contentSecurityPolicy: PAGE_CSP, overwrite: false }),
+  );
   // Before every route, the API's included: body limits (413 before reading) and input checks (400).
   const guardPaths = { amazonNotifications: AMAZON_NOTIFICATIONS_PATH, apiLimit: deps.api?.bodyLimitBytes };
   app.use(

@@ -1,3 +1,4 @@
+import type { Connect } from '../connect/connect.js';
 import type { Registry } from 'prom-client';
 import type { Accounts, SessionUser } from '../accounts/service.js';
 import type { Ads } from '../ads/ads.js';
@@ -11,7 +12,7 @@ import type { Clock } from '../kernel/clock.js';
 import type { Logger } from '../kernel/log.js';
 import type { Secret } from '../kernel/secret.js';
 import type { SandboxTools } from '../monitor/sandbox.js';
-import type { IngestResult } from '../monitor/secrets.js';
+import type { IngestResult, SecretRotation } from '../monitor/secrets.js';
 import type { Banner, CaughtMail, Notify } from '../notify/index.js';
 
 /** What the web layer is given: use cases only, never the database. */
@@ -22,6 +23,8 @@ export interface WebDeps {
   accounts: Accounts;
   applications: Applications;
   oauth: OAuthFlow;
+  /** Connect links: the seller's pages at `/connect/…` and the redirect URIs' link sessions. */
+  connect?: Connect;
   connections: ConnectionManager;
   /** Amazon Ads connections: profiles, the Ads pages. */
   ads?: Ads;
@@ -42,6 +45,8 @@ export interface WebDeps {
     secret: Secret | null;
     ingest: (message: unknown, options?: { source?: string }) => Promise<IngestResult>;
   };
+  /** Client-secret rotation: the operators' "Rotate secret now" (asks Amazon for a new SP-API secret). */
+  secrets?: Pick<SecretRotation, 'rotate'>;
   /** Sandbox mode only: the toolbar that moves simulated time (page /sandbox). */
   sandboxTools?: SandboxTools | null;
   /** Notifications: settings, webhook endpoints, delivery log, banners. */

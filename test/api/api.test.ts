@@ -619,6 +619,11 @@ describe('REST API', () => {
           'GET /v1/orders/{orderId}',
           'GET /v1/ads-connections',
           'GET /v1/ads-connections/{id}',
+          'PUT /v1/accounts/by-external-id/{externalId}',
+          'POST /v1/connect-sessions',
+          'GET /v1/connect-sessions/{id}',
+          ...['GET', 'POST'].map((m) => `${m} /v1/accounts`),
+          ...['GET', 'PATCH', 'DELETE'].map((m) => `${m} /v1/accounts/{id}`),
           'POST /v1/ads-connections/{id}/profiles/refresh',
           'POST /v1/ads-connections/{id}/access-token',
           ...['GET', 'POST', 'PUT', 'PATCH', 'DELETE'].map(
@@ -629,9 +634,9 @@ describe('REST API', () => {
       for (const item of Object.values(doc.paths)) {
         for (const op of Object.values(item)) {
           expect(op.operationId).toBeTruthy();
-          // Listing changes are accepted for later delivery: 202.
+          // Listing changes are accepted for later delivery: 202; accounts are created (201) and deleted (204).
           expect(Object.keys(op.responses)).toEqual(expect.arrayContaining(['401']));
-          expect(Object.keys(op.responses).some((s) => s === '200' || s === '202')).toBe(true);
+          expect(Object.keys(op.responses).some((s) => ['200', '201', '202', '204'].includes(s))).toBe(true);
         }
       }
       expect(Object.keys(doc.components.schemas)).toEqual(

@@ -15,6 +15,8 @@ import * as m0013 from './0013_seller_claims.js';
 import * as m0014 from './0014_report_backfill.js';
 import * as m0015 from './0015_analytics.js';
 import * as m0016 from './0016_ads.js';
+import * as m0017 from './0017_embedding.js';
+import * as m0018 from './0018_operator_search.js';
 
 /**
  * Every migration, in order. The same list runs on PGlite and PostgreSQL. Names are fixed forever
@@ -37,4 +39,6 @@ export const migrations: Record<string, Migration> = {
   '0014_report_backfill': m0014,
   '0015_analytics': m0015,
   '0016_ads': m0016,
+  '0017_embedding': m0017,
+  '0018_operator_search': m0018,
 };

@@ -68,7 +68,13 @@ export function Layout(props: {
               <a href="/listings">Listings</a>
               <a href="/notifications">Notifications</a>
               {props.user.role === 'member' ? null : <a href="/api-keys">API keys</a>}
-              {props.user.role === 'operator' ? <a href="/operator/applications">Applications</a> : null}
+              {props.user.role === 'operator' ? (
+                <>
+                  <a href="/operator/accounts">Accounts</a>
+                  <a href="/operator/connections">All connections</a>
+                  <a href="/operator/applications">Applications</a>
+                </>
+              ) : null}
               <a href="/account">Account</a>
               <span class="grow" />
               <span class="small" style="color:#cfd6df">

@@ -22,6 +22,7 @@ export const EVENT_LABELS: Record<EventType, string> = {
   'order.upserted': 'An order arrived or changed',
   'listing.accepted': 'Amazon accepted a listing change',
   'listing.rejected': 'Amazon rejected a listing change',
+  'connect_session.completed': 'A seller finished a connect link (connected, renewed, cancelled or failed)',
 };
 
 function EventCheckboxes(props: { name: string; checked: readonly EventType[]; disabled: boolean }) {

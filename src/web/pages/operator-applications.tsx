@@ -35,6 +35,8 @@ export interface OperatorApplicationsProps {
   /** Where Amazon returns after an Ads consent: the security profile's Allowed Return URL. */
   adsReturnUrl: string;
   sandbox: string | null;
+  /** Whether "Rotate secret now" is offered (the service can ask Amazon for a new SP-API secret). */
+  canRotate?: boolean;
   notice?: string | null;
   error?: { message: string; field: string | null } | null;
   values?: AdsFormValues;
@@ -163,6 +165,37 @@ function AdsForm(props: { csrf: string; returnUrl: string; values: AdsFormValues
   );
 }
 
+/**
+ * "Rotate secret now" for an SP-API app: asks Amazon for a new client secret at once, instead of
+ * waiting for the automatic rotation ahead of the 180-day expiry.
+ * @see https://developer-docs.amazon.com/sp-api/docs/rotate-your-application-client-secret
+ */
+function RotateForm(props: { csrf: string; apps: Application[] }) {
+  if (props.apps.length === 0) return null;
+  return (
+    <form method="post" action="/operator/applications/rotate" class="card" id="rotate-secret">
+      <h2 style="margin-top:0">Rotate an SP-API client secret now</h2>
+      <p class="small">
+        Amazon issues a new client secret and sends it as the APPLICATION_OAUTH_CLIENT_NEW_SECRET
+        notification; Sellerlink verifies it before using it, and the old one keeps working until Amazon
+        retires it. Without this, secrets are rotated automatically ahead of their 180-day expiry.
+      </p>
+      <input type="hidden" name="_csrf" value={props.csrf} />
+      <label for="rotate-application">Application</label>
+      <select id="rotate-application" name="application">
+        {props.apps.map((app) => (
+          <option value={app.id}>
+            {app.name} ({app.appId})
+          </option>
+        ))}
+      </select>
+      <p>
+        <button type="submit">Rotate secret now</button>
+      </p>
+    </form>
+  );
+}
+
 /** `GET /operator/applications` (operators only). */
 export function OperatorApplicationsPage(props: OperatorApplicationsProps) {
   return (
@@ -200,6 +233,9 @@ export function OperatorApplicationsPage(props: OperatorApplicationsProps) {
       )}
       <p />
       <AdsForm csrf={props.user.csrfToken} returnUrl={props.adsReturnUrl} values={props.values} />
+      {props.canRotate ? (
+        <RotateForm csrf={props.user.csrfToken} apps={props.applications.filter((a) => a.api !== 'ads')} />
+      ) : null}
     </Layout>
   );
 }

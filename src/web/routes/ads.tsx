@@ -8,6 +8,7 @@ import { CallbackFailure } from '../../connections/oauth.js';
 import type { WebDeps, WebEnv } from '../context.js';
 import { refuseForm, requireUser } from '../guards.js';
 import { AdsConnectionPage } from '../pages/ads.js';
+import { completeViaLink } from './connect.js';
 import { MessagePage } from '../pages/layout.js';
 import { csrfOk } from '../session.js';
 import { viewerOf } from './connections.js';
@@ -155,19 +156,30 @@ async function callback(c: Context<WebEnv>, deps: WebDeps & { ads: Ads }): Promi
   const user = c.get('user');
   c.header('Referrer-Policy', 'no-referrer');
   c.header('Cache-Control', 'no-store');
-  try {
-    const { connection, purpose } = await deps.oauth.completeAdsCallback(
-      user ? origin(c, user) : null,
-      new URL(c.req.url).searchParams,
-    );
-    await deps.ads
+  const listProfiles = (connection: { id: string }) =>
+    deps.ads
       .refreshProfiles(null, connection.id)
+      .then(() => {})
       .catch((err: unknown) =>
         deps.logger.warn(
           { connectionId: connection.id, err: (err as Error).message },
           'could not list Ads profiles after consent',
         ),
       );
+  const query = new URL(c.req.url).searchParams;
+  const viaLink = await completeViaLink(
+    c,
+    deps,
+    (o) => deps.oauth.completeAdsCallback(o, query),
+    listProfiles,
+  );
+  if (viaLink) return viaLink;
+  try {
+    const { connection, purpose } = await deps.oauth.completeAdsCallback(
+      user ? origin(c, user) : null,
+      query,
+    );
+    await listProfiles(connection);
     return c.redirect(
       `/ads-connections/${connection.id}?notice=${purpose === 'renew' ? 'renewed' : 'connected'}`,
       303,

@@ -1,8 +1,8 @@
 import type { Context, Hono } from 'hono';
 import type { SessionUser } from '../../accounts/service.js';
 import { isRegion } from '../../amazon/regions.js';
-import type { Application } from '../../lifecycle/applications.js';
 import { ConnectionsError } from '../../connections/errors.js';
+import { defaultApplication } from '../../connections/oauth-start.js';
 import type { Connection, Viewer } from '../../connections/repository.js';
 import { Secret } from '../../kernel/secret.js';
 import type { WebDeps, WebEnv } from '../context.js';
@@ -35,15 +35,6 @@ export function viewerOf(user: SessionUser): Viewer {
 /** The 404 page for a connection the user may not see (or that does not exist). */
 export function connectionNotFound(c: Context<WebEnv>, user: SessionUser): Response | Promise<Response> {
   return notFoundPage(c, user, 'There is no such connection in your account.', 'CONNECTION_NOT_FOUND');
-}
-
-/** The app "Connect" uses: the first published public app, else the first app. */
-export function defaultApplication(apps: Application[]): Application | undefined {
-  return (
-    apps.find((a) => a.kind === 'public' && a.status === 'published') ??
-    apps.find((a) => a.kind === 'public') ??
-    apps[0]
-  );
 }
 
 /** A 409 page for a connect or renew that cannot work now, saying why in plain words. */

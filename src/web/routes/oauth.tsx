@@ -2,6 +2,7 @@ import type { Hono } from 'hono';
 import { CallbackFailure } from '../../connections/oauth.js';
 import type { WebDeps, WebEnv } from '../context.js';
 import { MessagePage } from '../pages/layout.js';
+import { completeViaLink } from './connect.js';
 import { viewerOf } from './connections.js';
 
 const TITLES: Record<string, string> = {
@@ -27,6 +28,8 @@ export function registerOAuthRoutes(app: Hono<WebEnv>, deps: WebDeps): void {
   app.get('/oauth/callback', async (c) => {
     const user = c.get('user');
     const query = new URL(c.req.url).searchParams;
+    const viaLink = await completeViaLink(c, deps, (origin) => deps.oauth.completeCallback(origin, query));
+    if (viaLink) return viaLink;
     try {
       const origin = user ? { viewer: viewerOf(user), sessionHash: user.sessionHash, ip: c.get('ip') } : null;
       const { connection, purpose } = await deps.oauth.completeCallback(origin, query);

@@ -23,13 +23,16 @@ const NOTICES: Record<string, string> = {
   'ads-added': 'Added the Amazon Ads security profile. Its client secret is sealed in the vault.',
   'ads-updated':
     'Updated the Amazon Ads security profile with that client id: its name and client secret were replaced.',
+  rotated: 'Rotated the client secret: Amazon sent the new one, it is verified, sealed and in use.',
+  'rotation-requested':
+    "Amazon accepted the rotation. The new secret arrives as Amazon's APPLICATION_OAUTH_CLIENT_NEW_SECRET notification (forwarded to POST /amazon/notifications); the old one keeps working until then.",
 };
 
 /** The longest client secret the form takes (Amazon's are about 80 characters). */
 const SECRET_MAX = 4096;
 
 /** The signed-in operator, or the response to send instead (sign-in, or the plain 404). */
-function operatorOf(c: Context<WebEnv>): SessionUser | Response | Promise<Response> {
+export function operatorOf(c: Context<WebEnv>): SessionUser | Response | Promise<Response> {
   const user = requireUser(c);
   if (user instanceof Response) return user;
   if (user.role === 'operator') return user;
@@ -43,7 +46,7 @@ async function render(
   deps: WebDeps,
   user: SessionUser,
   extra: Pick<OperatorApplicationsProps, 'notice' | 'error' | 'values'>,
-  status: 200 | 400 = 200,
+  status: 200 | 400 | 409 = 200,
 ): Promise<Response> {
   c.header('Cache-Control', 'no-store');
   return c.html(
@@ -53,6 +56,7 @@ async function render(
       now={deps.clock.now()}
       adsReturnUrl={`${deps.config.publicUrl}${ADS_CALLBACK_PATH}`}
       sandbox={deps.simulatorUrl}
+      canRotate={Boolean(deps.secrets)}
       {...extra}
     />,
     status,
@@ -101,7 +105,35 @@ async function addAdsProfile(c: Context<WebEnv>, deps: WebDeps): Promise<Respons
   }
 }
 
-/** Registers `GET` and `POST /operator/applications`. */
+/**
+ * `POST /operator/applications/rotate` (`application`: the app's id): asks Amazon for a new client secret of an SP-API app
+ * (the monitor's rotation: rotateApplicationClientSecret, then Amazon's notification), then redirects.
+ * @see https://developer-docs.amazon.com/sp-api/docs/rotate-your-application-client-secret
+ */
+async function rotateSecret(c: Context<WebEnv>, deps: WebDeps): Promise<Response> {
+  const user = await operatorOf(c);
+  if (user instanceof Response) return user;
+  const form = await c.req.parseBody();
+  if (!csrfOk(user, form._csrf)) return refuseForm(c, user, deps.logger, { href: PATH, label: 'Back' });
+  const app = (await deps.applications.list('sp_api')).find((a) => a.id === form.application);
+  if (!app || !deps.secrets)
+    return notFoundPage(c, user, 'There is no such SP-API application.', 'APPLICATION_NOT_FOUND');
+  try {
+    const result = await deps.secrets.rotate(app.id, { actor: `user:${user.username}` });
+    deps.logger.info(
+      { applicationId: app.id, received: result.received, user: user.username },
+      'client-secret rotation requested on the operator page',
+    );
+    return c.redirect(`${PATH}?notice=${result.received ? 'rotated' : 'rotation-requested'}`, 303);
+  } catch (err) {
+    if (!(err instanceof AppError)) throw err;
+    // Recorded by the rotation (audit, backoff, alert when hopeless); the page says what Amazon answered.
+    const message = `Amazon did not rotate the secret of "${app.name}": ${err.message.replace(/\.$/, '')}. The current secret is unchanged.`;
+    return render(c, deps, user, { error: { message, field: null } }, 409);
+  }
+}
+
+/** Registers `GET` and `POST /operator/applications`, and `POST /operator/applications/rotate`. */
 export function registerOperatorApplicationRoutes(app: Hono<WebEnv>, deps: WebDeps): void {
   app.get(PATH, async (c) => {
     const user = await operatorOf(c);
@@ -109,4 +141,5 @@ export function registerOperatorApplicationRoutes(app: Hono<WebEnv>, deps: WebDe
     return render(c, deps, user, { notice: NOTICES[c.req.query('notice') ?? ''] ?? null });
   });
   app.post(PATH, (c) => addAdsProfile(c, deps));
+  app.post(`${PATH}/rotate`, (c) => rotateSecret(c, deps));
 }
