@@ -67,17 +67,19 @@ export function ConnectLinkPage(props: { view: LinkView; token: string; error?: 
           {props.error}
         </p>
       ) : null}
-      <form method="post" action={action}>
+      <form method="post" action={action} id="connect-continue">
         {session.region ? null : <RegionChoice />}
-        <div class="actions">
-          <button type="submit" class="primary">
-            Continue to Amazon
+      </form>
+      <div class="actions">
+        <button type="submit" form="connect-continue">
+          Continue to Amazon
+        </button>
+        <form method="post" action={`${action}/cancel`}>
+          <button type="submit" class="secondary">
+            Cancel
           </button>
-        </div>
-      </form>
-      <form method="post" action={`${action}/cancel`}>
-        <button type="submit">Cancel</button>
-      </form>
+        </form>
+      </div>
     </Layout>
   );
 }
