@@ -1,42 +1,30 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createAccounts } from '../../src/accounts/service.js';
-import { cryptoRandom } from '../../src/kernel/random.js';
 import { DEMO } from '../../src/simulator/seed.js';
 import { adsConnectionIdOf, connectAds } from '../support/ads.js';
 import type { HttpBrowser } from '../support/http-browser.js';
-import { connectionIdOf, connectRegion, signedInBrowser } from '../support/portal.js';
+import { signedInBrowser } from '../support/portal.js';
 import { recordingFetch, secretsIn, type NamedSecret } from '../support/security.js';
-import { startTestService, type TestService } from '../support/service.js';
-import { callApi, createKeyOnPortal, expectApiError } from './support.js';
+import type { TestService } from '../support/service.js';
+import { typedClient } from '../support/typed-client.js';
+import {
+  callApi,
+  createKeyOnPortal,
+  expectApiError,
+  expectTypedError,
+  keyOfAnotherAccount,
+  startApiWorld,
+  type TypedAnswer,
+} from './support.js';
 
 /**
  * The REST API for Amazon Ads connections, in process against the sandbox service and its
  * simulator: connections of both APIs in one list, the Ads connections with their profiles, Ads
  * access tokens, the Ads API proxy (the three headers reach Amazon, unknown profiles are refused
  * with nothing sent, a 429 is waited out), the refusal of the other API's ids, account scoping,
- * and no token in the logs.
+ * and no token in the logs. The documented operations are called with the typed client
+ * (support/typed-client.ts); the Ads API proxy, which passes Amazon's bytes and headers through,
+ * with raw requests (`callApi`).
  */
-
-interface ProfileBody {
-  profileId: string;
-  region: string;
-  countryCode: string;
-  accountType: string;
-  accountId: string;
-  match: { connectionId: string; sellingPartnerId: string; storeName: string | null } | null;
-}
-
-interface AdsConnectionBody {
-  id: string;
-  api: string;
-  region: string;
-  sellingPartnerId: string | null;
-  renewUrl: string;
-  profiles: ProfileBody[];
-  listedAt: string | null;
-  failedRegions: string[];
-  profilesNote: string | null;
-}
 
 interface LogEntry {
   requestId: string;
@@ -60,6 +48,14 @@ describe('REST API: Amazon Ads', () => {
   let spId = '';
   let adsId = '';
   const recorder = recordingFetch();
+  /** The typed client with the demo account's key. */
+  const api = (apiKey = key) => typedClient(svc, apiKey);
+  const byId = (id: string) => ({ params: { path: { id } } });
+  const adsConnection = (id: string, apiKey = key) => api(apiKey).GET('/v1/ads-connections/{id}', byId(id));
+  const adsAccessToken = (id: string, apiKey = key) =>
+    api(apiKey).POST('/v1/ads-connections/{id}/access-token', byId(id));
+  const refreshProfiles = (id: string, apiKey = key) =>
+    api(apiKey).POST('/v1/ads-connections/{id}/profiles/refresh', byId(id));
 
   /** The simulator's campaign-list log, oldest first, and how many entries it has in all. */
   async function campaignLog(): Promise<{ total: number; entries: LogEntry[] }> {
@@ -88,11 +84,9 @@ describe('REST API: Amazon Ads', () => {
   }
 
   beforeAll(async () => {
-    svc = await startTestService({
-      effects: { fetch: (input, init) => recorder.fetch(new Request(input, init)) },
-    });
-    owner = await signedInBrowser(svc);
-    spId = connectionIdOf((await connectRegion(owner, svc, 'NA')).url);
+    const world = await startApiWorld(['NA'], { toAmazon: recorder.fetch });
+    ({ svc, owner } = world);
+    spId = world.ids.NA!;
     key = (await createKeyOnPortal(owner, svc, 'Ads tool')).key;
     adsId = adsConnectionIdOf((await connectAds(owner, svc, 'NA')).url);
   });
@@ -100,9 +94,9 @@ describe('REST API: Amazon Ads', () => {
 
   describe('connections of both APIs', () => {
     it('GET /v1/connections lists SP-API and Ads connections; ?api= filters', async () => {
-      const all = await callApi(svc, key, '/api/v1/connections');
-      expect(all.status).toBe(200);
-      const connections = (all.json as { connections: AdsConnectionBody[] }).connections;
+      const all = await api().GET('/v1/connections');
+      expect(all.response.status).toBe(200);
+      const { connections } = all.data!;
       const byId = new Map(connections.map((c) => [c.id, c]));
       expect(byId.get(spId)).toMatchObject({
         api: 'sp-api',
@@ -118,33 +112,38 @@ describe('REST API: Amazon Ads', () => {
       // The plain list has no profiles: those are on /v1/ads-connections.
       expect(byId.get(adsId)).not.toHaveProperty('profiles');
 
-      const ads = await callApi(svc, key, '/api/v1/connections?api=ads');
-      expect((ads.json as { connections: { id: string }[] }).connections.map((c) => c.id)).toEqual([adsId]);
-      const sp = await callApi(svc, key, '/api/v1/connections?api=sp-api');
-      expect((sp.json as { connections: { id: string }[] }).connections.map((c) => c.id)).toEqual([spId]);
-      expectApiError(
-        await callApi(svc, key, '/api/v1/connections?api=ads-api'),
-        400,
-        'VALIDATION_FAILED',
-        'api',
-      );
+      const ads = await api().GET('/v1/connections', { params: { query: { api: 'ads' } } });
+      expect(ads.data!.connections.map((c) => c.id)).toEqual([adsId]);
+      const sp = await api().GET('/v1/connections', { params: { query: { api: 'sp-api' } } });
+      expect(sp.data!.connections.map((c) => c.id)).toEqual([spId]);
+      // A value the schema forbids, sent anyway: the API refuses it as it documents.
+      const wrong = await api().GET('/v1/connections', {
+        // @ts-expect-error: not an API
+        params: { query: { api: 'ads-api' } },
+      });
+      expectTypedError(wrong, 400, 'VALIDATION_FAILED', 'api');
     });
 
     it('the SP-API routes refuse an Ads id, and the Ads routes an SP-API id, naming the right route', async () => {
-      for (const [method, path] of [
-        ['GET', `/api/v1/connections/${adsId}`],
-        ['POST', `/api/v1/connections/${adsId}/access-token`],
-        ['GET', `/api/v1/connections/${adsId}/sp-api/sellers/v1/marketplaceParticipations`],
-      ] as const) {
-        const body = expectApiError(await callApi(svc, key, path, { method }), 404, 'CONNECTION_NOT_FOUND');
+      const spRoutes: (() => Promise<TypedAnswer>)[] = [
+        () => api().GET('/v1/connections/{id}', byId(adsId)),
+        () => api().POST('/v1/connections/{id}/access-token', byId(adsId)),
+      ];
+      for (const call of spRoutes) {
+        const body = expectTypedError(await call(), 404, 'CONNECTION_NOT_FOUND');
         expect(body.error.message).toContain(`/api/v1/ads-connections/${adsId}`);
       }
-      for (const [method, path] of [
-        ['GET', `/api/v1/ads-connections/${spId}`],
-        ['POST', `/api/v1/ads-connections/${spId}/access-token`],
-        ['POST', `/api/v1/ads-connections/${spId}/profiles/refresh`],
-      ] as const) {
-        const body = expectApiError(await callApi(svc, key, path, { method }), 404, 'CONNECTION_NOT_FOUND');
+      // The SP-API proxy's path is sent as it is (the typed client would encode its slashes).
+      const spProxied = await callApi(
+        svc,
+        key,
+        `/api/v1/connections/${adsId}/sp-api/sellers/v1/marketplaceParticipations`,
+      );
+      expect(expectApiError(spProxied, 404, 'CONNECTION_NOT_FOUND').error.message).toContain(
+        `/api/v1/ads-connections/${adsId}`,
+      );
+      for (const call of [adsConnection, adsAccessToken, refreshProfiles]) {
+        const body = expectTypedError(await call(spId), 404, 'CONNECTION_NOT_FOUND');
         expect(body.error.message).toContain(`/api/v1/connections/${spId}`);
       }
       const before = (await campaignLog()).total;
@@ -160,9 +159,9 @@ describe('REST API: Amazon Ads', () => {
 
   describe('Ads connections and profiles', () => {
     it('lists the profiles of all three regions, seller profiles matched to the SP-API connection', async () => {
-      const list = await callApi(svc, key, '/api/v1/ads-connections');
-      expect(list.status).toBe(200);
-      const connections = (list.json as { connections: AdsConnectionBody[] }).connections;
+      const list = await api().GET('/v1/ads-connections');
+      expect(list.response.status).toBe(200);
+      const { connections } = list.data!;
       expect(connections.map((c) => c.id)).toEqual([adsId]);
       const [ads] = connections;
       expect(ads!.listedAt).not.toBeNull();
@@ -180,18 +179,16 @@ describe('REST API: Amazon Ads', () => {
       expect(byCountry.get('UK')).toMatchObject({ profileId: UK, region: 'EU', match: null });
       expect(byCountry.get('FR')).toMatchObject({ accountType: 'vendor', match: null });
 
-      const one = await callApi(svc, key, `/api/v1/ads-connections/${adsId}`);
-      expect(one.status).toBe(200);
-      expect(one.json).toEqual(ads);
+      const one = await adsConnection(adsId);
+      expect(one.response.status).toBe(200);
+      expect(one.data).toEqual(ads);
     });
 
     it('refresh lists the profiles again now', async () => {
-      const before = (await callApi(svc, key, `/api/v1/ads-connections/${adsId}`)).json as AdsConnectionBody;
-      const refreshed = await callApi(svc, key, `/api/v1/ads-connections/${adsId}/profiles/refresh`, {
-        method: 'POST',
-      });
-      expect(refreshed.status).toBe(200);
-      const body = refreshed.json as AdsConnectionBody;
+      const before = (await adsConnection(adsId)).data!;
+      const refreshed = await refreshProfiles(adsId);
+      expect(refreshed.response.status).toBe(200);
+      const body = refreshed.data!;
       expect(body.profiles).toEqual(before.profiles);
       expect(Date.parse(body.listedAt!)).toBeGreaterThanOrEqual(Date.parse(before.listedAt!));
       const log = await svc.sim<{ requests: LogEntry[] }>('/_sim/requests?operation=adsListProfiles&limit=3');
@@ -205,35 +202,25 @@ describe('REST API: Amazon Ads', () => {
       browser.clearCookies(svc.simUrl);
       const page = await connectAds(browser, svc, 'EU', DEMO.ads.emptyAdvertiser.email);
       const emptyId = adsConnectionIdOf(page.url);
-      const one = await callApi(svc, key, `/api/v1/ads-connections/${emptyId}`);
-      expect(one.status).toBe(200);
-      const body = one.json as AdsConnectionBody;
+      const one = await adsConnection(emptyId);
+      expect(one.response.status).toBe(200);
+      const body = one.data!;
       expect(body.profiles).toEqual([]);
       expect(body.profilesNote).toContain(
         'No advertising profiles: Amazon lists none until the advertiser has created at least one campaign',
       );
-      const list = await callApi(svc, key, '/api/v1/ads-connections?region=EU');
-      expect((list.json as { connections: { id: string }[] }).connections.map((c) => c.id)).toEqual([
-        emptyId,
-      ]);
+      const list = await api().GET('/v1/ads-connections', { params: { query: { region: 'EU' } } });
+      expect(list.data!.connections.map((c) => c.id)).toEqual([emptyId]);
     });
   });
 
   describe('access tokens', () => {
     it('hands out a token the Ads API accepts, with the client id and the three hosts; no-store', async () => {
-      const answer = await callApi(svc, key, `/api/v1/ads-connections/${adsId}/access-token`, {
-        method: 'POST',
-      });
-      expect(answer.status).toBe(200);
-      expect(answer.headers.get('cache-control')).toBe('no-store');
-      const body = answer.json as {
-        accessToken: string;
-        tokenType: string;
-        expiresAt: string;
-        clientId: string;
-        region: string;
-        endpoints: Record<'NA' | 'EU' | 'FE', string>;
-      };
+      const { data, error, response } = await adsAccessToken(adsId);
+      expect(error).toBeUndefined();
+      expect(response.status).toBe(200);
+      expect(response.headers.get('cache-control')).toBe('no-store');
+      const body = data!;
       expect(body).toMatchObject({ tokenType: 'bearer', clientId: DEMO.ads.client.clientId, region: 'NA' });
       expect(body.endpoints).toEqual({
         NA: `${svc.simUrl}/na/ads-api`,
@@ -331,37 +318,19 @@ describe('REST API: Amazon Ads', () => {
     let otherKey = '';
 
     beforeAll(async () => {
-      const accounts = createAccounts({ db: svc.store.db, clock: svc.service.clock, random: cryptoRandom });
-      const other = await accounts.createAccount('Other Advertiser Ltd');
-      await accounts.addUser({
-        accountId: other.id,
+      otherKey = await keyOfAnotherAccount(svc, {
+        account: 'Other Advertiser Ltd',
         username: 'ads-other-owner',
         password: 'ads-other-password-1',
-        role: 'owner',
       });
-      otherKey = (
-        await createKeyOnPortal(
-          await signedInBrowser(svc, 'ads-other-owner', 'ads-other-password-1'),
-          svc,
-          'B',
-        )
-      ).key;
     });
 
     it("another account's key sees no Ads connection: 404 as if it did not exist, nothing sent", async () => {
-      const list = await callApi(svc, otherKey, '/api/v1/ads-connections');
-      expect(list.json).toEqual({ connections: [] });
+      const list = await api(otherKey).GET('/v1/ads-connections');
+      expect(list.data).toEqual({ connections: [] });
       const before = (await campaignLog()).total;
-      for (const [method, path] of [
-        ['GET', `/api/v1/ads-connections/${adsId}`],
-        ['POST', `/api/v1/ads-connections/${adsId}/access-token`],
-        ['POST', `/api/v1/ads-connections/${adsId}/profiles/refresh`],
-      ] as const) {
-        const body = expectApiError(
-          await callApi(svc, otherKey, path, { method }),
-          404,
-          'CONNECTION_NOT_FOUND',
-        );
+      for (const call of [adsConnection, adsAccessToken, refreshProfiles]) {
+        const body = expectTypedError(await call(adsId, otherKey), 404, 'CONNECTION_NOT_FOUND');
         expect(body.error.message).not.toContain('ads-connections');
       }
       expectApiError(await listCampaigns(US, { key: otherKey }), 404, 'CONNECTION_NOT_FOUND');
@@ -380,10 +349,7 @@ describe('REST API: Amazon Ads', () => {
         if (body.refresh_token)
           secrets.push({ name: 'refresh token', value: body.refresh_token, fragment: true });
       }
-      const handedOut = await callApi(svc, key, `/api/v1/ads-connections/${adsId}/access-token`, {
-        method: 'POST',
-      });
-      const adsToken = (handedOut.json as { accessToken: string }).accessToken;
+      const adsToken = (await adsAccessToken(adsId)).data!.accessToken;
       expect(secrets.some((s) => s.value === adsToken)).toBe(true);
       expect(secrets.filter((s) => s.name === 'refresh token').length).toBeGreaterThanOrEqual(2);
       await listCampaigns(US);

@@ -4,38 +4,39 @@ import { createAccounts } from '../../src/accounts/service.js';
 import { createApiKeys } from '../../src/accounts/api-keys.js';
 import { createAuditLog } from '../../src/connections/audit.js';
 import { cryptoRandom } from '../../src/kernel/random.js';
+import type { components, operations } from '../../src/client/index.js';
 import { DEMO } from '../../src/simulator/seed.js';
 import type { HttpBrowser } from '../support/http-browser.js';
 import { inProcessBrowser } from '../support/in-process.js';
-import { connectionIdOf, connectRegion, demoSeller, signedInBrowser } from '../support/portal.js';
+import { demoSeller, signedInBrowser } from '../support/portal.js';
 import { allRowsAsText, secretsIn, secretsInFiles } from '../support/security.js';
-import { startTestService, type TestService } from '../support/service.js';
-import { callApi, createKeyOnPortal, expectApiError } from './support.js';
+import type { TestService } from '../support/service.js';
+import { bodyTextOf, typedClient } from '../support/typed-client.js';
+import {
+  callApi,
+  createKeyOnPortal,
+  expectApiError,
+  expectTypedError,
+  keyOfAnotherAccount,
+  startApiWorld,
+} from './support.js';
 
 /**
  * The REST API for the vendor's software, in process against the sandbox service (its handler, see
  * support/in-process.ts), which reaches its simulator over HTTP: API keys (portal), auth, account
  * scoping, connections, access tokens, Restricted Data Tokens, the SP-API proxy, one error shape,
- * the OpenAPI document and the docs page.
+ * the OpenAPI document and the docs page. The documented operations are called with the typed
+ * client (support/typed-client.ts); raw requests (`callApi`) only where the test is about the wire:
+ * the Authorization header, bodies that are not JSON, unknown routes, the proxy's pass-through and
+ * the documents.
  */
 
-interface ConnectionBody {
-  id: string;
-  accountId: string;
-  region: string;
-  sellingPartnerId: string;
-  marketplaceIds: string[];
-  state: string;
-  daysLeft: number | null;
-  authorizedAt: string;
-  expiresAt: string | null;
-  lastSuccessAt: string | null;
-  lastError: { code: string } | null;
-  needsReauthorization: boolean;
-  renewUrl: string;
-}
+type ConnectionQuery = NonNullable<operations['listConnections']['parameters']['query']>;
+type RdtRequest = components['schemas']['RestrictedDataTokenRequest'];
 
 const MINUTE = 60_000;
+/** A well-formed connection id that no connection has. */
+const UNKNOWN_ID = '00000000-0000-4000-8000-000000000000';
 
 describe('REST API', () => {
   let svc: TestService;
@@ -47,21 +48,28 @@ describe('REST API', () => {
   const handedOut: string[] = [];
   /** Every URL the service sent a request to, in order (background work included). */
   const sent: URL[] = [];
+  /** The typed client with the demo account's key (made in the first test). */
+  const api = () => typedClient(svc, key);
+  /** The connection ids of one list, as the key sees them. */
+  const listed = async (query: ConnectionQuery = {}, apiKey = key) =>
+    (await typedClient(svc, apiKey).GET('/v1/connections', { params: { query } })).data!.connections.map(
+      (c) => c.id,
+    );
+  const connection = (id: string) => api().GET('/v1/connections/{id}', { params: { path: { id } } });
+  const accessToken = (id: string, apiKey = key) =>
+    typedClient(svc, apiKey).POST('/v1/connections/{id}/access-token', { params: { path: { id } } });
 
   beforeAll(async () => {
-    svc = await startTestService({
+    const world = await startApiWorld(['NA', 'EU'], {
       database: 'pglite-dir',
-      effects: {
-        fetch: (input, init) => {
-          const request = new Request(input, init);
-          sent.push(new URL(request.url));
-          return fetch(request);
-        },
+      toAmazon: (request) => {
+        sent.push(new URL(request.url));
+        return fetch(request);
       },
     });
-    owner = await signedInBrowser(svc);
-    ids.NA = connectionIdOf((await connectRegion(owner, svc, 'NA')).url);
-    ids.EU = connectionIdOf((await connectRegion(owner, svc, 'EU')).url);
+    ({ svc, owner } = world);
+    ids.NA = world.ids.NA!;
+    ids.EU = world.ids.EU!;
   });
   afterAll(async () => svc?.stop());
 
@@ -158,9 +166,10 @@ describe('REST API', () => {
 
   describe('connections', () => {
     it('lists the account connections with state, expiry and marketplaces, never a token', async () => {
-      const answer = await callApi(svc, key, '/api/v1/connections');
-      expect(answer.status).toBe(200);
-      const { connections } = answer.json as { connections: ConnectionBody[] };
+      const { data, error, response } = await api().GET('/v1/connections');
+      expect(error).toBeUndefined();
+      expect(response.status).toBe(200);
+      const { connections } = data!;
       expect(connections.map((c) => c.id).sort()).toEqual([ids.NA, ids.EU].sort());
       const na = connections.find((c) => c.id === ids.NA)!;
       expect(na).toMatchObject({
@@ -174,48 +183,33 @@ describe('REST API', () => {
       });
       expect(na.marketplaceIds).toEqual(expect.arrayContaining(['ATVPDKIKX0DER']));
       expect(Date.parse(na.expiresAt!) - Date.parse(na.authorizedAt)).toBe(365 * 86_400_000);
-      expect(answer.text).not.toMatch(/Atz[ar]\||refresh/i);
+      expect(await bodyTextOf(response)).not.toMatch(/Atz[ar]\||refresh/i);
     });
 
     it('filters by region and state; a bad filter is a 400 naming it', async () => {
-      const eu = await callApi(svc, key, '/api/v1/connections?region=EU');
-      expect((eu.json as { connections: ConnectionBody[] }).connections.map((c) => c.id)).toEqual([ids.EU]);
-      const active = await callApi(svc, key, '/api/v1/connections?state=active&region=NA');
-      expect((active.json as { connections: ConnectionBody[] }).connections.map((c) => c.id)).toEqual([
-        ids.NA,
-      ]);
-      const expired = await callApi(svc, key, '/api/v1/connections?state=expired');
-      expect((expired.json as { connections: ConnectionBody[] }).connections).toEqual([]);
+      expect(await listed({ region: 'EU' })).toEqual([ids.EU]);
+      expect(await listed({ state: 'active', region: 'NA' })).toEqual([ids.NA]);
+      expect(await listed({ state: 'expired' })).toEqual([]);
 
-      expectApiError(
-        await callApi(svc, key, '/api/v1/connections?state=asleep'),
-        400,
-        'VALIDATION_FAILED',
-        'state',
-      );
-      expectApiError(
-        await callApi(svc, key, '/api/v1/connections?region=US'),
-        400,
-        'VALIDATION_FAILED',
-        'region',
-      );
+      // Values the schema forbids, sent anyway: the API refuses them as it documents.
+      const asleep = await api().GET('/v1/connections', {
+        // @ts-expect-error: not a state
+        params: { query: { state: 'asleep' } },
+      });
+      expectTypedError(asleep, 400, 'VALIDATION_FAILED', 'state');
+      const us = await api().GET('/v1/connections', {
+        // @ts-expect-error: not a region
+        params: { query: { region: 'US' } },
+      });
+      expectTypedError(us, 400, 'VALIDATION_FAILED', 'region');
     });
 
     it('gets one connection; a malformed id is a 400 naming it, an unknown one a 404', async () => {
-      const answer = await callApi(svc, key, `/api/v1/connections/${ids.EU}`);
-      expect(answer.status).toBe(200);
-      expect(answer.json).toMatchObject({ id: ids.EU, region: 'EU', state: 'active' });
-      expectApiError(
-        await callApi(svc, key, '/api/v1/connections/not-an-id'),
-        400,
-        'VALIDATION_FAILED',
-        'id',
-      );
-      expectApiError(
-        await callApi(svc, key, '/api/v1/connections/00000000-0000-4000-8000-000000000000'),
-        404,
-        'CONNECTION_NOT_FOUND',
-      );
+      const { data, response } = await connection(ids.EU);
+      expect(response.status).toBe(200);
+      expect(data).toMatchObject({ id: ids.EU, region: 'EU', state: 'active' });
+      expectTypedError(await connection('not-an-id'), 400, 'VALIDATION_FAILED', 'id');
+      expectTypedError(await connection(UNKNOWN_ID), 404, 'CONNECTION_NOT_FOUND');
     });
   });
 
@@ -223,17 +217,11 @@ describe('REST API', () => {
     let otherKey = '';
 
     beforeAll(async () => {
-      const accounts = createAccounts({ db: svc.store.db, clock: svc.service.clock, random: cryptoRandom });
-      const other = await accounts.createAccount('Other Seller Ltd');
-      await accounts.addUser({
-        accountId: other.id,
+      otherKey = await keyOfAnotherAccount(svc, {
+        account: 'Other Seller Ltd',
         username: 'other-owner',
         password: 'other-password-1',
-        role: 'owner',
       });
-      otherKey = (
-        await createKeyOnPortal(await signedInBrowser(svc, 'other-owner', 'other-password-1'), svc, 'B')
-      ).key;
       const operators = createApiKeys({
         db: svc.store.db,
         clock: svc.service.clock,
@@ -249,43 +237,44 @@ describe('REST API', () => {
     });
 
     it("another account's key sees none of these connections: 404 as if they did not exist", async () => {
-      const list = await callApi(svc, otherKey, '/api/v1/connections');
-      expect(list.json).toEqual({ connections: [] });
-      const demoAccount = (await callApi(svc, key, `/api/v1/connections/${ids.NA}`)).json as ConnectionBody;
-      const filtered = await callApi(svc, otherKey, `/api/v1/connections?accountId=${demoAccount.accountId}`);
-      expect(filtered.json).toEqual({ connections: [] });
-      const unknown = await callApi(
+      const other = typedClient(svc, otherKey);
+      const byId = (id: string) => ({ params: { path: { id } } });
+      const list = await other.GET('/v1/connections');
+      expect(list.data).toEqual({ connections: [] });
+      const demoAccount = (await connection(ids.NA)).data!;
+      const filtered = await other.GET('/v1/connections', {
+        params: { query: { accountId: demoAccount.accountId } },
+      });
+      expect(filtered.data).toEqual({ connections: [] });
+      const unknown = await other.GET('/v1/connections/{id}', byId(UNKNOWN_ID));
+      expectTypedError(unknown, 404, 'CONNECTION_NOT_FOUND');
+      const got = await other.GET('/v1/connections/{id}', byId(ids.NA));
+      expectTypedError(got, 404, 'CONNECTION_NOT_FOUND');
+      expect(got.error).toEqual(unknown.error);
+      // The proxy's path is sent as it is (the typed client would encode its slashes).
+      const proxied = await callApi(
         svc,
         otherKey,
-        '/api/v1/connections/00000000-0000-4000-8000-000000000000',
-      );
-      for (const path of [
-        `/api/v1/connections/${ids.NA}`,
         `/api/v1/connections/${ids.NA}/sp-api/sellers/v1/marketplaceParticipations`,
-      ]) {
-        const answer = await callApi(svc, otherKey, path);
-        expectApiError(answer, 404, 'CONNECTION_NOT_FOUND');
-        expect(answer.json).toEqual(unknown.json);
-      }
-      for (const path of ['access-token', 'restricted-data-token']) {
-        const answer = await callApi(svc, otherKey, `/api/v1/connections/${ids.NA}/${path}`, {
-          method: 'POST',
-          body: { restrictedResources: [{ method: 'GET', path: '/orders/v0/orders' }] },
-        });
-        expectApiError(answer, 404, 'CONNECTION_NOT_FOUND');
-      }
+      );
+      expectApiError(proxied, 404, 'CONNECTION_NOT_FOUND');
+      expect(proxied.json).toEqual(unknown.error);
+      expectTypedError(await accessToken(ids.NA, otherKey), 404, 'CONNECTION_NOT_FOUND');
+      const rdt = await other.POST('/v1/connections/{id}/restricted-data-token', {
+        ...byId(ids.NA),
+        body: { restrictedResources: [{ method: 'GET', path: '/orders/v0/orders' }] },
+      });
+      expectTypedError(rdt, 404, 'CONNECTION_NOT_FOUND');
     });
 
     it('an operator key sees every account and filters by account', async () => {
-      const all = (await callApi(svc, operatorKey, '/api/v1/connections')).json as {
-        connections: ConnectionBody[];
-      };
+      const operator = typedClient(svc, operatorKey);
+      const all = (await operator.GET('/v1/connections')).data!;
       expect(all.connections.map((c) => c.id).sort()).toEqual([ids.NA, ids.EU].sort());
       const accountId = all.connections[0]!.accountId;
-      const one = await callApi(svc, operatorKey, `/api/v1/connections?accountId=${accountId}&region=NA`);
-      expect((one.json as { connections: ConnectionBody[] }).connections.map((c) => c.id)).toEqual([ids.NA]);
-      expectApiError(
-        await callApi(svc, operatorKey, '/api/v1/connections?accountId=x'),
+      expect(await listed({ accountId, region: 'NA' }, operatorKey)).toEqual([ids.NA]);
+      expectTypedError(
+        await operator.GET('/v1/connections', { params: { query: { accountId: 'x' } } }),
         400,
         'VALIDATION_FAILED',
         'accountId',
@@ -294,30 +283,26 @@ describe('REST API', () => {
   });
 
   describe('tokens', () => {
+    const restrictedDataToken = (body: RdtRequest) =>
+      api().POST('/v1/connections/{id}/restricted-data-token', { params: { path: { id: ids.NA } }, body });
+
     it('hands out an access token with its expiry, never the refresh token, not cacheable', async () => {
-      const answer = await callApi(svc, key, `/api/v1/connections/${ids.NA}/access-token`, {
-        method: 'POST',
-      });
-      expect(answer.status).toBe(200);
-      expect(answer.headers.get('cache-control')).toBe('no-store');
-      const body = answer.json as {
-        accessToken: string;
-        tokenType: string;
-        expiresAt: string;
-        endpoint: string;
-      };
+      const { data: body, error, response } = await accessToken(ids.NA);
+      expect(error).toBeUndefined();
+      expect(response.status).toBe(200);
+      expect(response.headers.get('cache-control')).toBe('no-store');
       expect(body).toMatchObject({ tokenType: 'bearer', region: 'NA', sellingPartnerId: 'A1DEMOSELLERNA' });
-      expect(body.accessToken).toMatch(/^Atza\|/);
-      expect(answer.text).not.toContain('Atzr|');
-      const left = Date.parse(body.expiresAt) - svc.service.clock.now();
+      expect(body!.accessToken).toMatch(/^Atza\|/);
+      expect(await bodyTextOf(response)).not.toContain('Atzr|');
+      const left = Date.parse(body!.expiresAt) - svc.service.clock.now();
       expect(left).toBeGreaterThan(59 * MINUTE);
       expect(left).toBeLessThanOrEqual(60 * MINUTE);
-      handedOut.push(body.accessToken);
+      handedOut.push(body!.accessToken);
 
       // The token works at the region's endpoint it names (the simulator, over HTTP as Amazon is).
-      const direct = await fetch(`${body.endpoint}/sellers/v1/marketplaceParticipations`, {
+      const direct = await fetch(`${body!.endpoint}/sellers/v1/marketplaceParticipations`, {
         headers: {
-          'x-amz-access-token': body.accessToken,
+          'x-amz-access-token': body!.accessToken,
           'user-agent': 'vendor-software/1.0 (Language=Node)',
         },
       });
@@ -325,45 +310,44 @@ describe('REST API', () => {
     });
 
     it('hands out a Restricted Data Token for valid resources', async () => {
-      const answer = await callApi(svc, key, `/api/v1/connections/${ids.NA}/restricted-data-token`, {
-        method: 'POST',
-        body: {
-          restrictedResources: [
-            {
-              method: 'GET',
-              path: '/orders/v0/orders/{orderId}',
-              dataElements: ['buyerInfo', 'shippingAddress'],
-            },
-            { method: 'GET', path: '/orders/v0/orders/902-1234567-1234567/address' },
-          ],
-        },
+      const {
+        data: body,
+        error,
+        response,
+      } = await restrictedDataToken({
+        restrictedResources: [
+          {
+            method: 'GET',
+            path: '/orders/v0/orders/{orderId}',
+            dataElements: ['buyerInfo', 'shippingAddress'],
+          },
+          { method: 'GET', path: '/orders/v0/orders/902-1234567-1234567/address' },
+        ],
       });
-      expect(answer.status).toBe(200);
-      expect(answer.headers.get('cache-control')).toBe('no-store');
-      const body = answer.json as { restrictedDataToken: string; expiresAt: string };
-      expect(body.restrictedDataToken).toMatch(/^Atz\.sprdt\|/);
-      expect(Date.parse(body.expiresAt) - svc.service.clock.now()).toBeGreaterThan(59 * MINUTE);
-      handedOut.push(body.restrictedDataToken);
+      expect(error).toBeUndefined();
+      expect(response.status).toBe(200);
+      expect(response.headers.get('cache-control')).toBe('no-store');
+      expect(body!.restrictedDataToken).toMatch(/^Atz\.sprdt\|/);
+      expect(Date.parse(body!.expiresAt) - svc.service.clock.now()).toBeGreaterThan(59 * MINUTE);
+      handedOut.push(body!.restrictedDataToken);
 
       // Amazon's own refusal (dataElements on an operation that takes none) in the API's shape.
-      const refused = await callApi(svc, key, `/api/v1/connections/${ids.NA}/restricted-data-token`, {
-        method: 'POST',
-        body: {
-          restrictedResources: [
-            { method: 'GET', path: '/orders/v0/orders/{orderId}/address', dataElements: ['shippingAddress'] },
-          ],
-        },
+      const refused = await restrictedDataToken({
+        restrictedResources: [
+          { method: 'GET', path: '/orders/v0/orders/{orderId}/address', dataElements: ['shippingAddress'] },
+        ],
       });
-      const error = expectApiError(refused, 400, 'SPAPI_INVALID_INPUT');
-      expect(error.error.message).toContain('dataElements');
+      const refusal = expectTypedError(refused, 400, 'SPAPI_INVALID_INPUT');
+      expect(refusal.error.message).toContain('dataElements');
     });
 
     it('validates the RDT request like Amazon does, naming the field', async () => {
-      const rdt = (body: unknown, extra: { rawBody?: string; headers?: Record<string, string> } = {}) =>
+      /** A body that is not JSON, sent raw: the wire itself. */
+      const raw = (rawBody: string, contentType: string) =>
         callApi(svc, key, `/api/v1/connections/${ids.NA}/restricted-data-token`, {
           method: 'POST',
-          ...(extra.rawBody === undefined ? { body } : { rawBody: extra.rawBody }),
-          headers: { 'content-type': 'application/json', ...extra.headers },
+          rawBody,
+          headers: { 'content-type': contentType },
         });
       const resource = { method: 'GET', path: '/orders/v0/orders' };
       const cases: [unknown, string][] = [
@@ -379,20 +363,22 @@ describe('REST API', () => {
         [{ restrictedResources: [{ ...resource, extra: 1 }] }, 'restrictedResources.0.extra'],
       ];
       for (const [body, field] of cases) {
-        const error = expectApiError(await rdt(body), 400, 'VALIDATION_FAILED', field);
+        // Bodies the schema forbids, sent anyway as JSON.
+        const error = expectTypedError(
+          await restrictedDataToken(body as RdtRequest),
+          400,
+          'VALIDATION_FAILED',
+          field,
+        );
         expect(error.error.message.startsWith(`${field}: `)).toBe(true);
       }
       expectApiError(
-        await rdt(null, { rawBody: '{"restrictedResources": [' }),
+        await raw('{"restrictedResources": [', 'application/json'),
         400,
         'VALIDATION_FAILED',
         'body',
       );
-      expectApiError(
-        await rdt(null, { rawBody: 'method=GET', headers: { 'content-type': 'text/plain' } }),
-        415,
-        'UNSUPPORTED_MEDIA_TYPE',
-      );
+      expectApiError(await raw('method=GET', 'text/plain'), 415, 'UNSUPPORTED_MEDIA_TYPE');
     });
   });
 
@@ -443,7 +429,7 @@ describe('REST API', () => {
       expect(answer.headers.get('x-amzn-requestid')).toBeTruthy();
       // Successful calls show on the connection as its last success.
       await vi.waitFor(async () => {
-        const view = (await callApi(svc, key, `/api/v1/connections/${ids.NA}`)).json as ConnectionBody;
+        const view = (await connection(ids.NA)).data!;
         expect(Date.parse(view.lastSuccessAt ?? '')).toBeGreaterThan(svc.service.clock.now() - 5 * MINUTE);
       });
     });
@@ -554,14 +540,11 @@ describe('REST API', () => {
         409,
         'TOKEN_CONNECTION_REVOKED',
       );
-      const answer = await callApi(svc, key, `/api/v1/connections/${ids.EU}/access-token`, {
-        method: 'POST',
-      });
-      const error = expectApiError(answer, 409, 'TOKEN_CONNECTION_REVOKED');
+      const error = expectTypedError(await accessToken(ids.EU), 409, 'TOKEN_CONNECTION_REVOKED');
       expect(error.error.message).toContain(`${svc.url}/connections/${ids.EU}`);
       expect(error.error.message).toMatch(/re-authorize/);
 
-      const view = (await callApi(svc, key, `/api/v1/connections/${ids.EU}`)).json as ConnectionBody;
+      const view = (await connection(ids.EU)).data!;
       expect(view).toMatchObject({ state: 'revoked', needsReauthorization: true });
       expect(view.lastError?.code).toBe('LWA_INVALID_GRANT');
       // Fails fast from now on, proxy included.
@@ -570,20 +553,14 @@ describe('REST API', () => {
         409,
         'TOKEN_CONNECTION_REVOKED',
       );
-      const revoked = await callApi(svc, key, '/api/v1/connections?state=revoked');
-      expect((revoked.json as { connections: ConnectionBody[] }).connections.map((c) => c.id)).toEqual([
-        ids.EU,
-      ]);
+      expect(await listed({ state: 'revoked' })).toEqual([ids.EU]);
     });
 
     it('a connection disconnected on the portal answers 409 TOKEN_CONNECTION_DISCONNECTED', async () => {
       const detail = await owner.get(`${svc.url}/connections/${ids.EU}`);
       const confirm = await owner.submit(detail, {}, { action: `/connections/${ids.EU}/disconnect` });
       await owner.submit(confirm, {}, { action: `/connections/${ids.EU}/disconnect` });
-      const answer = await callApi(svc, key, `/api/v1/connections/${ids.EU}/access-token`, {
-        method: 'POST',
-      });
-      expectApiError(answer, 409, 'TOKEN_CONNECTION_DISCONNECTED');
+      expectTypedError(await accessToken(ids.EU), 409, 'TOKEN_CONNECTION_DISCONNECTED');
     });
   });
 
@@ -680,7 +657,7 @@ describe('REST API', () => {
       const after = await owner.submit(page, {}, { action: `/api-keys/${keyId}/revoke` });
       expect(after.url).toContain('/api-keys?notice=revoked');
       expect(after.text).toContain('Revoked');
-      expectApiError(await callApi(svc, key, '/api/v1/connections'), 401, 'API_KEY_REVOKED');
+      expectTypedError(await api().GET('/v1/connections'), 401, 'API_KEY_REVOKED');
       const fresh = inProcessBrowser(svc);
       expect((await fresh.get(`${svc.url}/api-keys`)).url).toContain('/login');
     });
@@ -706,15 +683,11 @@ describe('REST API', () => {
       // The cached access token has expired: the next request must refresh it at LWA.
       await svc.sim('/_sim/clock/advance', { minutes: 61 });
       await svc.sim('/_sim/faults', { operation: 'lwa', kind: '503', share: 1, remaining: 1 });
-      const answer = await callApi(svc, operatorKey, `/api/v1/connections/${ids.NA}/access-token`, {
-        method: 'POST',
-      });
-      expectApiError(answer, 503, 'TOKEN_REFRESH_FAILED');
-      expect(Number(answer.headers.get('retry-after'))).toBeGreaterThan(0);
-      const again = await callApi(svc, operatorKey, `/api/v1/connections/${ids.NA}/access-token`, {
-        method: 'POST',
-      });
-      expect(again.status).toBe(200);
+      const answer = await accessToken(ids.NA, operatorKey);
+      expectTypedError(answer, 503, 'TOKEN_REFRESH_FAILED');
+      expect(Number(answer.response.headers.get('retry-after'))).toBeGreaterThan(0);
+      const again = await accessToken(ids.NA, operatorKey);
+      expect(again.response.status).toBe(200);
     });
 
     it('an expired client secret answers 502 TOKEN_APPLICATION_REJECTED until the operator updates it', async () => {
@@ -723,16 +696,15 @@ describe('REST API', () => {
       await svc.sim(`/_sim/apps/${DEMO.publishedApp.appId}/notification-destination`, { url: null }, 'PUT');
       await svc.sim(`/_sim/apps/${DEMO.publishedApp.appId}/rotate-secret`, {});
       await svc.sim('/_sim/clock/advance', { days: 8 });
-      const answer = await callApi(svc, operatorKey, `/api/v1/connections/${ids.NA}/access-token`, {
-        method: 'POST',
-      });
-      const error = expectApiError(answer, 502, 'TOKEN_APPLICATION_REJECTED');
+      const error = expectTypedError(
+        await accessToken(ids.NA, operatorKey),
+        502,
+        'TOKEN_APPLICATION_REJECTED',
+      );
       expect(error.error.message).toMatch(/client secret/);
       await svc.rotateSecret(DEMO.publishedApp.appId);
-      const fixed = await callApi(svc, operatorKey, `/api/v1/connections/${ids.NA}/access-token`, {
-        method: 'POST',
-      });
-      expect(fixed.status).toBe(200);
+      const fixed = await accessToken(ids.NA, operatorKey);
+      expect(fixed.response.status).toBe(200);
     });
   });
 

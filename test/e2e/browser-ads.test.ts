@@ -20,6 +20,7 @@ import {
 import { chromiumOrSkip, launchChromium } from '../support/chromium.js';
 import { demoSeller, type RegionCode } from '../support/portal.js';
 import { startTestService, type TestService } from '../support/service.js';
+import { typedClient } from '../support/typed-client.js';
 import { eventually } from '../support/wait.js';
 
 /**
@@ -344,11 +345,13 @@ describe.skipIf(!chromiumExe.path)(
       expect(await card().getByRole('button', { name: 'Connect again' }).isEnabled()).toBe(true);
       await shot('disconnected-na');
 
-      const api = await fetch(`${svc.url}/api/v1/ads-connections/${id}`, {
-        headers: { authorization: `Bearer ${key}` },
-      });
-      expect(api.status).toBe(200);
-      expect(await api.json()).toMatchObject({
+      // The typed client, over the network as the vendor's software calls it.
+      const api = await typedClient(svc, key, { fetch: (request) => fetch(request) }).GET(
+        '/v1/ads-connections/{id}',
+        { params: { path: { id } } },
+      );
+      expect(api.response.status).toBe(200);
+      expect(api.data).toMatchObject({
         id,
         api: 'ads',
         state: 'disconnected',

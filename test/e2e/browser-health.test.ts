@@ -2,8 +2,8 @@ import { mkdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { REGION_NAMES } from '../../src/amazon/regions.js';
 import { DEMO } from '../../src/simulator/seed.js';
+import { connectSellerAccount, openPortal, signInToPortal, visibleText } from '../support/ads-browser.js';
 import { chromiumOrSkip, launchChromium } from '../support/chromium.js';
 import { demoSeller, type RegionCode } from '../support/portal.js';
 import { startTestService, type TestService } from '../support/service.js';
@@ -21,12 +21,6 @@ const RESULTS = fileURLToPath(new URL('../../test-results/', import.meta.url));
 const REGIONS: readonly RegionCode[] = ['NA', 'EU', 'FE'];
 const APP = DEMO.publishedApp.appId;
 const chromiumExe = chromiumOrSkip();
-
-/** Waits until the locator is visible and returns its trimmed text. */
-async function visibleText(locator: Locator): Promise<string> {
-  await locator.waitFor({ state: 'visible' });
-  return (await locator.innerText()).trim();
-}
 
 /** "2027-01-05": how the health labels write a day. */
 /** The day as the pages write it: "2 Dec 2027". */
@@ -76,9 +70,9 @@ describe.skipIf(!chromiumExe.path)(
         page.setDefaultNavigationTimeout(60_000);
         world = { svc, context, page, ids: { NA: '', EU: '', FE: '' } };
         await page.goto(`${svc.url}/login`);
-        await signIn(world);
+        await signInToPortal(world);
         expect(page.url()).toBe(`${svc.url}/connections`);
-        for (const region of REGIONS) world.ids[region] = await connect(world, region);
+        for (const region of REGIONS) world.ids[region] = await connectSellerAccount(world, region);
       }, 180_000);
 
       afterEach(async ({ task }) => {
@@ -101,53 +95,6 @@ describe.skipIf(!chromiumExe.path)(
           return world;
         },
       };
-    }
-
-    /** Fills in the portal's sign-in form and waits to leave it. */
-    async function signIn({ svc, page }: World): Promise<void> {
-      expect(await visibleText(page.getByRole('heading', { level: 1 }))).toBe('Sign in');
-      await page.getByLabel('Username').fill(svc.demo.username);
-      await page.getByLabel('Password').fill(svc.demo.password);
-      await page.getByRole('button', { name: 'Sign in', exact: true }).click();
-      await page.waitForURL((url) => url.href.startsWith(svc.url) && url.pathname !== '/login');
-    }
-
-    /** Opens a portal page, signing in again when the session has lapsed (sessions last 7 days). */
-    async function open(world: World, path: string): Promise<void> {
-      const { svc, page } = world;
-      await page.goto(`${svc.url}${path}`);
-      if (new URL(page.url()).pathname === '/login') await signIn(world);
-      expect(page.url()).toBe(`${svc.url}${path}`);
-    }
-
-    /**
-     * Presses "Connect Amazon <region>", signs in to the simulated Seller Central as that region's
-     * demo seller if asked, consents, and returns the new connection's id.
-     */
-    async function connect(world: World, region: RegionCode): Promise<string> {
-      const { svc, page } = world;
-      const seller = demoSeller(region);
-      await open(world, '/connections');
-      await page.getByRole('button', { name: `Connect Amazon ${REGION_NAMES[region]}` }).click();
-      await page.waitForURL((url) => url.href.startsWith(svc.simUrl));
-      const password = page.getByLabel('Password');
-      const consent = page.getByRole('checkbox', { name: /I have read the terms of use/ });
-      await password.or(consent).first().waitFor({ state: 'visible' });
-      if (await password.isVisible()) {
-        await page.getByLabel('Email').fill(seller.email);
-        await password.fill(DEMO.sellerPassword);
-        await page.getByRole('button', { name: 'Sign in', exact: true }).click();
-      }
-      await consent.waitFor({ state: 'visible' });
-      expect(await visibleText(page.getByText(seller.sellingPartnerId, { exact: true }))).toBe(
-        seller.sellingPartnerId,
-      );
-      await consent.check();
-      await page.getByRole('button', { name: 'Confirm', exact: true }).click();
-      await page.waitForURL((url) => url.href.startsWith(`${svc.url}/connections/`));
-      const match = /\/connections\/([0-9a-f-]{36})\?notice=connected$/.exec(page.url());
-      expect(match, page.url()).not.toBeNull();
-      return match![1]!;
     }
 
     /** Moves the simulated clock (the service runs on it) and runs one monitor pass. */
@@ -188,7 +135,7 @@ describe.skipIf(!chromiumExe.path)(
 
       it('working: right after connecting, every row and the detail page say "Working"', async () => {
         const w = world();
-        await open(w, '/connections');
+        await openPortal(w, '/connections');
         expect(await listHealth(w)).toEqual(every('working'));
         expect(await banners(w)).toEqual([]);
         for (const region of REGIONS) {
@@ -220,7 +167,7 @@ describe.skipIf(!chromiumExe.path)(
         const pass = await advanceAndMonitor(w, 1);
         expect(pass.probes).toMatchObject({ probed: 3, failed: 3 });
 
-        await open(w, '/connections');
+        await openPortal(w, '/connections');
         expect(await listHealth(w)).toEqual(every('paused_by_amazon'));
         expect(await banners(w)).toEqual(['paused_by_amazon']);
         const banner = w.page.locator('[data-banner="paused_by_amazon"]');
@@ -241,7 +188,7 @@ describe.skipIf(!chromiumExe.path)(
         }
         await shot(w, 'paused_by_amazon-list');
 
-        await open(w, `/connections/${w.ids.EU}`);
+        await openPortal(w, `/connections/${w.ids.EU}`);
         expect(await card(w).getAttribute('data-health')).toBe('paused_by_amazon');
         expect(await visibleText(card(w).locator('[data-status]'))).toBe('Paused by Amazon');
         expect(await visibleText(card(w).locator('[data-reason]'))).toContain(
@@ -256,7 +203,7 @@ describe.skipIf(!chromiumExe.path)(
         await w.svc.sim('/_sim/faults', undefined, 'DELETE');
         const again = await advanceAndMonitor(w, 1);
         expect(again.probes).toMatchObject({ probed: 3, ok: 3, failed: 0 });
-        await open(w, '/connections');
+        await openPortal(w, '/connections');
         expect(await listHealth(w)).toEqual(every('working'));
         expect(await banners(w)).toEqual([]);
         for (const region of REGIONS) {
@@ -266,7 +213,7 @@ describe.skipIf(!chromiumExe.path)(
 
       it('disconnected: pressing Disconnect says "Disconnected" and offers to connect again', async () => {
         const w = world();
-        await open(w, `/connections/${w.ids.FE}`);
+        await openPortal(w, `/connections/${w.ids.FE}`);
         await card(w).getByRole('button', { name: 'Disconnect' }).click();
         await w.page.getByRole('button', { name: 'Yes, disconnect' }).click();
         await w.page.waitForURL(`${w.svc.url}/connections/${w.ids.FE}?notice=disconnected`);
@@ -314,7 +261,7 @@ describe.skipIf(!chromiumExe.path)(
           ]),
         );
 
-        await open(w, '/connections');
+        await openPortal(w, '/connections');
         expect(await listHealth(w)).toEqual(every('renew_needed'));
         expect(await banners(w)).toEqual(['expiring']);
         const banner = w.page.locator('[data-banner="expiring"]');
@@ -331,7 +278,7 @@ describe.skipIf(!chromiumExe.path)(
         }
         await shot(w, 'renew_needed-list');
 
-        await open(w, `/connections/${w.ids.NA}`);
+        await openPortal(w, `/connections/${w.ids.NA}`);
         expect(await card(w).getAttribute('data-health')).toBe('renew_needed');
         expect(await visibleText(card(w).locator('[data-status]'))).toBe(
           `Renew by ${isoDay(expires.get(w.ids.NA)!)}`,
@@ -347,7 +294,7 @@ describe.skipIf(!chromiumExe.path)(
         const w = world();
         await advanceAndMonitor(w, 30);
 
-        await open(w, '/connections');
+        await openPortal(w, '/connections');
         expect(await listHealth(w)).toEqual(every('renew_needed'));
         for (const region of REGIONS) {
           expect(await row(w, region).getAttribute('data-state')).toBe('expired');
@@ -366,7 +313,7 @@ describe.skipIf(!chromiumExe.path)(
         }
         await shot(w, 'renew_needed-expired-list');
 
-        await open(w, `/connections/${w.ids.EU}`);
+        await openPortal(w, `/connections/${w.ids.EU}`);
         expect(await card(w).getAttribute('data-health')).toBe('renew_needed');
         expect(await visibleText(card(w).locator('[data-status]'))).toBe('Renew needed: expired');
         expect(await visibleText(card(w).locator('[data-advice]'))).toMatch(
@@ -389,7 +336,7 @@ describe.skipIf(!chromiumExe.path)(
         const pass = await advanceAndMonitor(w, 8);
         expect(pass.probes.failed).toBe(3);
 
-        await open(w, '/connections');
+        await openPortal(w, '/connections');
         expect(await listHealth(w)).toEqual(every('app_rejected'));
         expect(await banners(w)).toEqual(['app_rejected']);
         const banner = w.page.locator('[data-banner="app_rejected"]');
@@ -414,7 +361,7 @@ describe.skipIf(!chromiumExe.path)(
         }
         await shot(w, 'app_rejected-list');
 
-        await open(w, `/connections/${w.ids.FE}`);
+        await openPortal(w, `/connections/${w.ids.FE}`);
         expect(await card(w).getAttribute('data-health')).toBe('app_rejected');
         expect(await visibleText(card(w).locator('[data-status]'))).toBe("Cut off by the app's credentials");
         expect(await visibleText(card(w).locator('[data-reason]'))).toContain(

@@ -1,23 +1,24 @@
 import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
-import path from 'node:path';
-import { sql } from 'kysely';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { createAccounts } from '../../src/accounts/service.js';
 import { cryptoRandom } from '../../src/kernel/random.js';
 import { DEMO } from '../../src/simulator/seed.js';
 import { callApi, createKeyOnPortal, type ApiAnswer } from '../api/support.js';
 import { adsConnectionIdOf, approveAdsOnAmazon, connectAds } from '../support/ads.js';
-import { postgresAvailable } from '../support/databases.js';
 import { createHttpBrowser, type HttpBrowser } from '../support/http-browser.js';
 import { inProcessFetch } from '../support/in-process.js';
 import { connectRegion } from '../support/portal.js';
 import {
-  allRowsAsText,
-  pgDumpData,
+  describeEachSweptDatabase,
+  itFindsNoneInTheDatabase,
+  leaksIn,
+  savedSimulatorState,
+  stopAndSweep,
+  type Sweep,
+} from '../support/secret-sweep.js';
+import {
   recordingFetch,
   secretsIn,
-  secretsInFiles,
   signIn,
   type NamedSecret,
   type RecordedExchange,
@@ -40,31 +41,26 @@ const PASSWORD = 'a long operator password';
 const US_PROFILE = '3312910465837761';
 const CAMPAIGN_TYPE = 'application/vnd.spCampaign.v3+json';
 
-interface Collected {
+/** What the flows and the sweep collected (the sweep's search results and secrets, see secret-sweep.ts). */
+interface Collected extends Sweep {
   exchanges: RecordedExchange[];
   api: { path: string; answer: ApiAnswer }[];
   tokenAnswers: string[];
-  logs: string;
-  secrets: NamedSecret[];
-  database: { found: string[]; controlFound: boolean };
-  tables: { found: string[]; controlFound: boolean; length: number };
 }
 
 /** Saved simulator state (written when the service stopped): the Ads refresh and access tokens Amazon issued. */
 function adsTokens(dataDir: string): NamedSecret[] {
-  const saved = JSON.parse(readFileSync(path.join(dataDir, 'simulator-state.json'), 'utf8')) as {
-    state: {
-      adsAuthorizations: { $map: [string, { refreshToken: string; region: string }][] };
-      adsAccessTokens: { $map: [string, { token: string }][] };
-    };
-  };
+  const state = savedSimulatorState<{
+    adsAuthorizations: { $map: [string, { refreshToken: string; region: string }][] };
+    adsAccessTokens: { $map: [string, { token: string }][] };
+  }>(dataDir);
   return [
-    ...saved.state.adsAuthorizations.$map.map(([, a], i) => ({
+    ...state.adsAuthorizations.$map.map(([, a], i) => ({
       name: `Ads refresh token #${i} (${a.region})`,
       value: a.refreshToken,
       fragment: true,
     })),
-    ...saved.state.adsAccessTokens.$map.map(([, t], i) => ({
+    ...state.adsAccessTokens.$map.map(([, t], i) => ({
       name: `Ads access token #${i}`,
       value: t.token,
       fragment: true,
@@ -159,139 +155,77 @@ async function apiFlows(svc: TestService, key: string, ids: string[], got: Colle
   });
 }
 
-/** The database as text (a dump for PostgreSQL) and through SQL, searched after the service stopped. */
-async function databaseText(
-  svc: TestService,
-  kind: 'pglite-dir' | 'postgres',
-): Promise<{ dump: string | null; tables: string }> {
-  const tables = await allRowsAsText(svc.store.db);
-  if (kind !== 'postgres') return { dump: null, tables };
-  const { rows } = await sql<{ name: string }>`select current_database() as name`.execute(svc.store.db);
-  const url = new URL(process.env.TEST_DATABASE_URL!);
-  url.pathname = `/${rows[0]!.name}`;
-  return { dump: pgDumpData(url.toString()), tables };
-}
+describeEachSweptDatabase('Amazon Ads secrets never appear in plaintext', (kind) => {
+  let svc: TestService;
+  const got = { api: [], tokenAnswers: [] } as unknown as Collected;
 
-for (const kind of ['pglite-dir', 'postgres'] as const) {
-  describe.skipIf(kind === 'postgres' && !postgresAvailable)(
-    `Amazon Ads secrets never appear in plaintext [${kind}]`,
-    () => {
-      let svc: TestService;
-      const got = { api: [], tokenAnswers: [] } as unknown as Collected;
+  beforeAll(async () => {
+    svc = await startTestService({ database: kind });
+    const recorder = recordingFetch(inProcessFetch(svc));
+    got.exchanges = recorder.exchanges;
+    const accounts = createAccounts({ db: svc.store.db, clock: svc.service.clock, random: cryptoRandom });
+    await accounts.addUser({ accountId: null, username: 'ops', password: PASSWORD, role: 'operator' });
+    const owner = createHttpBrowser({ fetch: recorder.fetch });
+    const operator = createHttpBrowser({ fetch: recorder.fetch });
+    await signIn(owner, svc);
+    await signIn(operator, svc, 'ops', PASSWORD);
 
-      beforeAll(async () => {
-        svc = await startTestService({ database: kind });
-        const recorder = recordingFetch(inProcessFetch(svc));
-        got.exchanges = recorder.exchanges;
-        const accounts = createAccounts({ db: svc.store.db, clock: svc.service.clock, random: cryptoRandom });
-        await accounts.addUser({ accountId: null, username: 'ops', password: PASSWORD, role: 'operator' });
-        const owner = createHttpBrowser({ fetch: recorder.fetch });
-        const operator = createHttpBrowser({ fetch: recorder.fetch });
-        await signIn(owner, svc);
-        await signIn(operator, svc, 'ops', PASSWORD);
+    const ids = await adsFlows(svc, owner);
+    const operatorSecrets = await addOnOperatorPage(svc, operator);
+    expect((await operator.get(`${svc.url}/operator/applications`)).text).toContain('Operator Ads');
+    const { key } = await createKeyOnPortal(owner, svc, 'Ads secrets test');
+    await apiFlows(svc, key, ids, got);
 
-        const ids = await adsFlows(svc, owner);
-        const operatorSecrets = await addOnOperatorPage(svc, operator);
-        expect((await operator.get(`${svc.url}/operator/applications`)).text).toContain('Operator Ads');
-        const { key } = await createKeyOnPortal(owner, svc, 'Ads secrets test');
-        await apiFlows(svc, key, ids, got);
+    const secrets = [...(await adsClientSecrets(svc)), ...operatorSecrets];
+    // The Ads tokens are known only once the service stopped (from the simulator's saved state).
+    Object.assign(got, await stopAndSweep(svc, kind, secrets, adsTokens));
+  }, 240_000);
+  afterAll(async () => svc?.stop());
 
-        const secrets = [...(await adsClientSecrets(svc)), ...operatorSecrets];
-        // A control: a plaintext value the database searches must find.
-        const marker = `control-marker-${randomBytes(8).toString('hex')}`;
-        await accounts.createAccount(marker);
-        const markerSecret: NamedSecret[] = [{ name: 'control marker', value: marker }];
-        const { dump, tables } = await databaseText(svc, kind);
-        // Stop the service (database files flushed, simulator state saved) but keep the data directory.
-        await svc.service.stop();
-        secrets.push(...adsTokens(svc.dataDir));
-        got.secrets = secrets;
-        got.logs = svc.logs.join('\n');
-        got.tables = {
-          found: secretsIn(tables, secrets),
-          controlFound: secretsIn(tables, markerSecret).length > 0,
-          length: tables.length,
-        };
-        const haystack = dump ?? null;
-        got.database =
-          haystack !== null
-            ? {
-                found: secretsIn(haystack, secrets),
-                controlFound: secretsIn(haystack, markerSecret).length > 0,
-              }
-            : {
-                found: secretsInFiles(path.join(svc.dataDir, 'db'), secrets),
-                controlFound: secretsInFiles(path.join(svc.dataDir, 'db'), markerSecret).length > 0,
-              };
-      }, 240_000);
-      afterAll(async () => svc?.stop());
+  it('collected the Ads secrets the flows used: refresh tokens (3 consents), access tokens, client secrets', () => {
+    const count = (prefix: string) => got.secrets.filter((s) => s.name.startsWith(prefix)).length;
+    expect(count('Ads refresh token')).toBeGreaterThanOrEqual(3);
+    expect(count('Ads access token')).toBeGreaterThanOrEqual(2);
+    expect(count('client secret #')).toBeGreaterThanOrEqual(1);
+    expect(count('operator-page client secret')).toBe(2);
+    for (const s of got.secrets.filter((x) => x.name.startsWith('Ads refresh token')))
+      expect(String(s.value)).toMatch(/^Atzr\|/);
+    expect(got.exchanges.length).toBeGreaterThan(20);
+    expect(got.api.length).toBeGreaterThanOrEqual(5);
+  });
 
-      it('collected the Ads secrets the flows used: refresh tokens (3 consents), access tokens, client secrets', () => {
-        const count = (prefix: string) => got.secrets.filter((s) => s.name.startsWith(prefix)).length;
-        expect(count('Ads refresh token')).toBeGreaterThanOrEqual(3);
-        expect(count('Ads access token')).toBeGreaterThanOrEqual(2);
-        expect(count('client secret #')).toBeGreaterThanOrEqual(1);
-        expect(count('operator-page client secret')).toBe(2);
-        for (const s of got.secrets.filter((x) => x.name.startsWith('Ads refresh token')))
-          expect(String(s.value)).toMatch(/^Atzr\|/);
-        expect(got.exchanges.length).toBeGreaterThan(20);
-        expect(got.api.length).toBeGreaterThanOrEqual(5);
-      });
+  it('no Ads secret appears in the service logs', () => {
+    // Control: the search sees the log lines, the operator page's registration among them.
+    expect(
+      secretsIn(got.logs, [
+        { name: 'control', value: 'Amazon Ads security profile registered on the operator page' },
+      ]),
+    ).toEqual(['control']);
+    expect(secretsIn(got.logs, got.secrets)).toEqual([]);
+  });
 
-      it('no Ads secret appears in the service logs', () => {
-        // Control: the search sees the log lines, the operator page's registration among them.
-        expect(
-          secretsIn(got.logs, [
-            { name: 'control', value: 'Amazon Ads security profile registered on the operator page' },
-          ]),
-        ).toEqual(['control']);
-        expect(secretsIn(got.logs, got.secrets)).toEqual([]);
-      });
+  it('no Ads secret appears in any page or redirect the browsers saw (status, headers or body)', () => {
+    expect(leaksIn(got.exchanges, got.secrets)).toEqual([]);
+    // Control: the same search finds what the pages do show (an Ads profile id).
+    const all = got.exchanges.map((e) => e.body).join('\n');
+    expect(secretsIn(all, [{ name: 'profile', value: US_PROFILE }])).toEqual(['profile']);
+  });
 
-      it('no Ads secret appears in any page or redirect the browsers saw (status, headers or body)', () => {
-        const leaks = got.exchanges.flatMap((e) => {
-          const text = `${e.status}\n${e.headers.map(([k, v]) => `${k}: ${v}`).join('\n')}\n\n${e.body}`;
-          return secretsIn(text, got.secrets).map((name) => `${name} in ${e.method} ${e.url}`);
-        });
-        expect(leaks).toEqual([]);
-        // Control: the same search finds what the pages do show (an Ads profile id).
-        const all = got.exchanges.map((e) => e.body).join('\n');
-        expect(secretsIn(all, [{ name: 'profile', value: US_PROFILE }])).toEqual(['profile']);
-      });
+  it('no Ads secret appears in a REST API answer; the access-token answer carries only its access token', () => {
+    const leaks = got.api.flatMap(({ path: apiPath, answer }) =>
+      secretsIn(`${[...answer.headers].join('\n')}\n${answer.text}`, got.secrets).map(
+        (n) => `${n} in ${apiPath}`,
+      ),
+    );
+    expect(leaks).toEqual([]);
+    const notAccess = got.secrets.filter((s) => !s.name.startsWith('Ads access token'));
+    expect(got.tokenAnswers).toHaveLength(2);
+    for (const text of got.tokenAnswers) {
+      expect(secretsIn(text, notAccess)).toEqual([]);
+      // Control: the search finds the access token this answer hands out.
+      expect(secretsIn(text, got.secrets).filter((n) => n.startsWith('Ads access token'))).toHaveLength(1);
+    }
+  });
 
-      it('no Ads secret appears in a REST API answer; the access-token answer carries only its access token', () => {
-        const leaks = got.api.flatMap(({ path: apiPath, answer }) =>
-          secretsIn(`${[...answer.headers].join('\n')}\n${answer.text}`, got.secrets).map(
-            (n) => `${n} in ${apiPath}`,
-          ),
-        );
-        expect(leaks).toEqual([]);
-        const notAccess = got.secrets.filter((s) => !s.name.startsWith('Ads access token'));
-        expect(got.tokenAnswers).toHaveLength(2);
-        for (const text of got.tokenAnswers) {
-          expect(secretsIn(text, notAccess)).toEqual([]);
-          // Control: the search finds the access token this answer hands out.
-          expect(secretsIn(text, got.secrets).filter((n) => n.startsWith('Ads access token'))).toHaveLength(
-            1,
-          );
-        }
-      });
-
-      it(
-        kind === 'postgres'
-          ? 'no Ads secret appears in a data dump of the PostgreSQL database'
-          : 'no Ads secret appears in any file of the PGlite data directory',
-        () => {
-          expect(got.database.controlFound).toBe(true);
-          expect(got.database.found).toEqual([]);
-        },
-      );
-
-      it('no Ads secret appears in any row of any table, read through SQL', () => {
-        expect(got.tables.controlFound).toBe(true);
-        expect(got.tables.length).toBeGreaterThan(1000);
-        expect(got.tables.found).toEqual([]);
-      });
-    },
-  );
-}
+  itFindsNoneInTheDatabase(kind, 'Ads secret', got, 1000);
+});

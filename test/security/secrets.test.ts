@@ -1,12 +1,7 @@
-import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { sql } from 'kysely';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createAccounts } from '../../src/accounts/service.js';
-import { cryptoRandom } from '../../src/kernel/random.js';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { DEMO } from '../../src/simulator/seed.js';
-import { postgresAvailable } from '../support/databases.js';
 import {
   createHttpBrowser,
   decodeEntities,
@@ -22,16 +17,21 @@ import {
   pressConnect,
 } from '../support/portal.js';
 import {
-  allRowsAsText,
   messageOf,
-  pgDumpData,
   recordingFetch,
   secretsIn,
-  secretsInFiles,
   signIn,
   type NamedSecret,
   type RecordedExchange,
 } from '../support/security.js';
+import {
+  describeEachSweptDatabase,
+  itFindsNoneInTheDatabase,
+  leaksIn,
+  savedSimulatorState,
+  stopAndSweep,
+  type Sweep,
+} from '../support/secret-sweep.js';
 import { startTestService, type TestService } from '../support/service.js';
 
 /**
@@ -42,14 +42,10 @@ import { startTestService, type TestService } from '../support/service.js';
  * PGlite data directory, and a data dump of PostgreSQL. Each search has a control that it can fail.
  */
 
-interface Collected {
+/** What the flows and the sweep collected (the sweep's search results and secrets, see secret-sweep.ts). */
+interface Collected extends Sweep {
   exchanges: RecordedExchange[];
   errorsShown: string[];
-  logs: string;
-  secrets: NamedSecret[];
-  database: { found: string[]; controlFound: boolean };
-  /** Every table's rows as JSON text, read through SQL. */
-  tables: { found: string[]; controlFound: boolean; length: number };
   counts: Record<string, number>;
 }
 
@@ -84,10 +80,10 @@ async function liveSecrets(svc: TestService): Promise<NamedSecret[]> {
 
 /** Access tokens Amazon issued, from the simulator state saved when the service stopped. */
 function accessTokens(dataDir: string): NamedSecret[] {
-  const saved = JSON.parse(readFileSync(path.join(dataDir, 'simulator-state.json'), 'utf8')) as {
-    state: { accessTokens: { $map: [string, { token: string; kind: string }][] } };
-  };
-  return saved.state.accessTokens.$map.map(([, t], i) => ({
+  const state = savedSimulatorState<{ accessTokens: { $map: [string, { token: string; kind: string }][] } }>(
+    dataDir,
+  );
+  return state.accessTokens.$map.map(([, t], i) => ({
     name: `access token #${i} (${t.kind})`,
     value: t.token,
     fragment: true,
@@ -185,120 +181,58 @@ async function runFlows(svc: TestService, browser: HttpBrowser, errorsShown: str
   expect(errorsShown.length).toBeGreaterThanOrEqual(4);
 }
 
-for (const kind of ['pglite-dir', 'postgres'] as const) {
-  describe.skipIf(kind === 'postgres' && !postgresAvailable)(
-    `secrets never appear in plaintext after full flows [${kind}]`,
-    () => {
-      let svc: TestService;
-      const got = {} as Collected;
+describeEachSweptDatabase('secrets never appear in plaintext after full flows', (kind) => {
+  let svc: TestService;
+  const got = {} as Collected;
 
-      beforeAll(async () => {
-        svc = await startTestService({ database: kind });
-        // The portal in process, the simulator over HTTP; every answer the browser got is recorded.
-        const recorder = recordingFetch(inProcessFetch(svc));
-        const browser = createHttpBrowser({ fetch: recorder.fetch });
-        got.exchanges = recorder.exchanges;
-        got.errorsShown = [];
-        await runFlows(svc, browser, got.errorsShown);
+  beforeAll(async () => {
+    svc = await startTestService({ database: kind });
+    // The portal in process, the simulator over HTTP; every answer the browser got is recorded.
+    const recorder = recordingFetch(inProcessFetch(svc));
+    const browser = createHttpBrowser({ fetch: recorder.fetch });
+    got.exchanges = recorder.exchanges;
+    got.errorsShown = [];
+    await runFlows(svc, browser, got.errorsShown);
 
-        const secrets = await liveSecrets(svc);
-        // A control: a plaintext value the database search must find, so it cannot pass by searching nothing.
-        const marker = `control-marker-${randomBytes(8).toString('hex')}`;
-        const accounts = createAccounts({ db: svc.store.db, clock: svc.service.clock, random: cryptoRandom });
-        await accounts.createAccount(marker);
-        const markerSecret: NamedSecret[] = [{ name: 'control marker', value: marker }];
+    // Access tokens are known only once the service stopped (from the simulator's saved state).
+    Object.assign(got, await stopAndSweep(svc, kind, await liveSecrets(svc), accessTokens));
+    const count = (prefix: string) => got.secrets.filter((s) => s.name.startsWith(prefix)).length;
+    got.counts = {
+      refresh: count('refresh token'),
+      client: count('client secret'),
+      access: count('access token'),
+      exchanges: got.exchanges.length,
+    };
+  }, 240_000);
+  afterAll(async () => svc?.stop());
 
-        const tables = await allRowsAsText(svc.store.db);
-        got.tables = {
-          found: secretsIn(tables, secrets),
-          controlFound: secretsIn(tables, markerSecret).length > 0,
-          length: tables.length,
-        };
-        let dump: string | null = null;
-        if (kind === 'postgres') {
-          const { rows } = await sql<{ name: string }>`select current_database() as name`.execute(
-            svc.store.db,
-          );
-          const url = new URL(process.env.TEST_DATABASE_URL!);
-          url.pathname = `/${rows[0]!.name}`;
-          dump = pgDumpData(url.toString());
-        }
-        // Stop the service (it flushes the database files and saves the simulator's state) but keep the data directory.
-        await svc.service.stop();
-        secrets.push(...accessTokens(svc.dataDir));
-        got.secrets = secrets;
-        // Access tokens are known only now: search the table text for them as well.
-        got.tables.found = secretsIn(tables, secrets);
-        got.logs = svc.logs.join('\n');
-        if (dump !== null) {
-          got.database = {
-            found: secretsIn(dump, secrets),
-            controlFound: secretsIn(dump, markerSecret).length > 0,
-          };
-        } else {
-          const dir = path.join(svc.dataDir, 'db');
-          got.database = {
-            found: secretsInFiles(dir, secrets),
-            controlFound: secretsInFiles(dir, markerSecret).length > 0,
-          };
-        }
-        const count = (prefix: string) => secrets.filter((s) => s.name.startsWith(prefix)).length;
-        got.counts = {
-          refresh: count('refresh token'),
-          client: count('client secret'),
-          access: count('access token'),
-          exchanges: got.exchanges.length,
-        };
-      }, 240_000);
-      afterAll(async () => svc?.stop());
+  it('collected the secrets the flows used: refresh tokens, client secrets (seeded and rotated), access tokens', () => {
+    // NA, EU (re-authorized), FE, and the self-authorization.
+    expect(got.counts.refresh).toBeGreaterThanOrEqual(4);
+    expect(got.counts.client).toBeGreaterThanOrEqual(4);
+    expect(got.counts.access).toBeGreaterThanOrEqual(4);
+    for (const s of got.secrets.filter((x) => x.name.startsWith('refresh token')))
+      expect(String(s.value)).toMatch(/^Atzr\|/);
+    expect(got.counts.exchanges).toBeGreaterThan(40);
+  });
 
-      it('collected the secrets the flows used: refresh tokens, client secrets (seeded and rotated), access tokens', () => {
-        // NA, EU (re-authorized), FE, and the self-authorization.
-        expect(got.counts.refresh).toBeGreaterThanOrEqual(4);
-        expect(got.counts.client).toBeGreaterThanOrEqual(4);
-        expect(got.counts.access).toBeGreaterThanOrEqual(4);
-        for (const s of got.secrets.filter((x) => x.name.startsWith('refresh token')))
-          expect(String(s.value)).toMatch(/^Atzr\|/);
-        expect(got.counts.exchanges).toBeGreaterThan(40);
-      });
+  it('no secret appears in the service logs', () => {
+    // Control: the search sees the log lines (the service logs sign-ins and its start).
+    expect(secretsIn(got.logs, [{ name: 'control', value: '"msg":"signed in"' }])).toEqual(['control']);
+    expect(secretsIn(got.logs, got.secrets)).toEqual([]);
+  });
 
-      it('no secret appears in the service logs', () => {
-        // Control: the search sees the log lines (the service logs sign-ins and its start).
-        expect(secretsIn(got.logs, [{ name: 'control', value: '"msg":"signed in"' }])).toEqual(['control']);
-        expect(secretsIn(got.logs, got.secrets)).toEqual([]);
-      });
+  it('no secret appears in any HTTP response the browser saw (status, headers or body)', () => {
+    expect(leaksIn(got.exchanges, got.secrets)).toEqual([]);
+    // Control: the same search finds what the pages do show.
+    const all = got.exchanges.map((e) => e.body).join('\n');
+    expect(secretsIn(all, [{ name: 'seller', value: 'A1DEMOSELLERFE' }])).toEqual(['seller']);
+  });
 
-      it('no secret appears in any HTTP response the browser saw (status, headers or body)', () => {
-        const leaks = got.exchanges.flatMap((e) => {
-          const text = `${e.status}\n${e.headers.map(([k, v]) => `${k}: ${v}`).join('\n')}\n\n${e.body}`;
-          return secretsIn(text, got.secrets).map((name) => `${name} in ${e.method} ${e.url}`);
-        });
-        expect(leaks).toEqual([]);
-        // Control: the same search finds what the pages do show.
-        const all = got.exchanges.map((e) => e.body).join('\n');
-        expect(secretsIn(all, [{ name: 'seller', value: 'A1DEMOSELLERFE' }])).toEqual(['seller']);
-      });
+  it('no secret appears in any error message shown', () => {
+    expect(got.errorsShown.join('\n')).toMatch(/Nothing was (connected|stored)/);
+    expect(secretsIn(got.errorsShown.join('\n'), got.secrets)).toEqual([]);
+  });
 
-      it('no secret appears in any error message shown', () => {
-        expect(got.errorsShown.join('\n')).toMatch(/Nothing was (connected|stored)/);
-        expect(secretsIn(got.errorsShown.join('\n'), got.secrets)).toEqual([]);
-      });
-
-      it(
-        kind === 'postgres'
-          ? 'no secret appears in a data dump of the PostgreSQL database'
-          : 'no secret appears in any file of the PGlite data directory',
-        () => {
-          expect(got.database.controlFound).toBe(true);
-          expect(got.database.found).toEqual([]);
-        },
-      );
-
-      it('no secret appears in any row of any table, read through SQL', () => {
-        expect(got.tables.controlFound).toBe(true);
-        expect(got.tables.length).toBeGreaterThan(5000);
-        expect(got.tables.found).toEqual([]);
-      });
-    },
-  );
-}
+  itFindsNoneInTheDatabase(kind, 'secret', got, 5000);
+});

@@ -6,10 +6,10 @@ import { demoSeller, type RegionCode } from './portal.js';
 import type { TestService } from './service.js';
 
 /**
- * The portal and the simulated Amazon pages in a real browser (playwright-core), for the Amazon Ads
- * browser test: sign in to the portal, connect a seller account through the simulated Seller
- * Central, and connect Amazon Ads through the simulated Login with Amazon consent page (sign-in form
- * `#ads-signin`, buttons `#ads-allow` and `#ads-cancel`).
+ * The portal and the simulated Amazon pages in a real browser (playwright-core), for the browser
+ * tests (browser-health, browser-ads): sign in to the portal, open its pages, connect a seller
+ * account through the simulated Seller Central, and connect Amazon Ads through the simulated Login
+ * with Amazon consent page (sign-in form `#ads-signin`, buttons `#ads-allow` and `#ads-cancel`).
  */
 
 /** A browser page on one sandbox service. */
@@ -42,7 +42,8 @@ export async function openPortal(tab: PortalTab, path: string): Promise<void> {
 
 /**
  * Presses "Connect Amazon <region>" (SP-API), signs in to the simulated Seller Central as that
- * region's demo seller if asked, consents, and returns the new seller connection's id.
+ * region's demo seller if asked, checks that the consent page names that seller, consents, and
+ * returns the new seller connection's id.
  */
 export async function connectSellerAccount(tab: PortalTab, region: RegionCode): Promise<string> {
   const { svc, page } = tab;
@@ -58,6 +59,10 @@ export async function connectSellerAccount(tab: PortalTab, region: RegionCode): 
     await password.fill(DEMO.sellerPassword);
     await page.getByRole('button', { name: 'Sign in', exact: true }).click();
   }
+  await consent.waitFor({ state: 'visible' });
+  expect(await visibleText(page.getByText(seller.sellingPartnerId, { exact: true }))).toBe(
+    seller.sellingPartnerId,
+  );
   await consent.check();
   await page.getByRole('button', { name: 'Confirm', exact: true }).click();
   await page.waitForURL((url) => url.href.startsWith(`${svc.url}/connections/`));
