@@ -7,14 +7,18 @@
 //                                   errors are printed but the emitted dist/ is used (npm install,
 //                                   npm start, the test run's global setup)
 //
+// It also makes dist/pglite-template (once per PGlite version, after compiling): a data directory
+// PGlite created with initdb, which a new embedded database is copied from, so that the service's
+// first start does not run initdb (src/store/pglite-template.ts).
+//
 // Plain JavaScript with no dependency but the typescript package (a dev dependency), which is only
-// loaded when something must be compiled.
+// loaded when something must be compiled, and PGlite, only loaded when the template must be made.
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { createRequire } from 'node:module';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const SRC = path.join(ROOT, 'src');
@@ -113,14 +117,46 @@ function current(print) {
   return existsSync(STAMP) && readFileSync(STAMP, 'utf8') === print;
 }
 
+/**
+ * The built module that makes PGlite's data-directory template (src/store/pglite-template.ts: a new
+ * embedded database is copied from it instead of running initdb in the service), or null before the
+ * first compile.
+ */
+async function templateModule() {
+  const file = path.join(DIST, 'store', 'pglite-template.js');
+  return existsSync(file) ? import(pathToFileURL(file).href) : null;
+}
+
+/** True unless dist/pglite-template is missing or was made by another PGlite version. */
+async function templateCurrent() {
+  const template = await templateModule();
+  return !template || template.templateIsCurrent();
+}
+
+/** Makes dist/pglite-template when it is not current (once per PGlite version); never fails the build. */
+async function prepareTemplate() {
+  const template = await templateModule();
+  if (!template || template.templateIsCurrent()) return;
+  console.error('sellerlink: preparing the embedded database template (dist/pglite-template)');
+  try {
+    await template.buildPgliteTemplate();
+  } catch (err) {
+    console.error(`sellerlink: no database template (${err.message}): a first start will run initdb itself`);
+  }
+}
+
 const ifChanged = process.argv.includes('--if-changed');
-// An installed package ships dist/ without src/: nothing to compile.
+// An installed package ships dist/ without src/: nothing to compile, but its template is remade if
+// the PGlite installed here is another version than the one it was made with.
 if (!existsSync(SRC)) {
-  if (existsSync(path.join(DIST, 'cli', 'main.js'))) process.exit(0);
+  if (existsSync(path.join(DIST, 'cli', 'main.js'))) {
+    await prepareTemplate();
+    process.exit(0);
+  }
   console.error('sellerlink: neither src/ nor a built dist/ is here');
   process.exit(1);
 }
-if (ifChanged && current(fingerprint())) process.exit(0);
+if (ifChanged && current(fingerprint()) && (await templateCurrent())) process.exit(0);
 
 const unlock = lock();
 let code = 0;
@@ -133,6 +169,7 @@ try {
       writeFileSync(STAMP, before);
     }
   }
+  if (code === 0 || code === 2) await prepareTemplate();
 } finally {
   unlock();
 }

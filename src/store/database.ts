@@ -8,11 +8,22 @@ import { createGate, createKeyedGate } from './dialects/gate.js';
 import { lockDataDir } from './data-dir-lock.js';
 import { createPgliteDialect } from './dialects/pglite.js';
 import { migrateToLatest } from './migrate.js';
+import { defaultTemplateDir, seedFromTemplate, unseed } from './pglite-template.js';
 import type { Database } from './schema.js';
 
 /** Where the data lives: embedded PGlite (a directory, or `memory://`) or a PostgreSQL server. */
 export type DatabaseTarget =
-  | { kind: 'pglite'; dataDir: string; /** Start from a dumped data directory (tests). */ loadDataDir?: Blob }
+  | {
+      kind: 'pglite';
+      dataDir: string;
+      /** Start from a dumped data directory (tests). */
+      loadDataDir?: Blob;
+      /**
+       * The prepared data-directory template a new directory is copied from (see pglite-template.ts;
+       * default: the one the build made in `dist/pglite-template`); `null`: none, PGlite runs initdb.
+       */
+      template?: string | null;
+    }
   | { kind: 'postgres'; url: string; poolSize?: number };
 
 /** Raw SQL access in the shape pg-boss's `db` option expects. */
@@ -84,10 +95,7 @@ async function openPglite(
   const lock = inMemory ? null : lockDataDir(target.dataDir, owner);
   let pglite: PGlite;
   try {
-    pglite = await PGlite.create(
-      target.dataDir,
-      target.loadDataDir ? { loadDataDir: target.loadDataDir } : {},
-    );
+    pglite = await createPglite(target, inMemory);
   } catch (err) {
     lock?.release();
     throw new AppError('STORE_OPEN_FAILED', `could not open the embedded database at ${target.dataDir}`, {
@@ -126,6 +134,29 @@ async function openPglite(
       }
     },
   };
+}
+
+/**
+ * Creates the PGlite instance. A new data directory starts as a copy of the build's template
+ * (pglite-template.ts), which spares this process PGlite's initdb and its memory peak; if PGlite
+ * cannot open the copy, the copy is removed and PGlite creates the directory itself.
+ */
+async function createPglite(
+  target: Extract<DatabaseTarget, { kind: 'pglite' }>,
+  inMemory: boolean,
+): Promise<PGlite> {
+  if (target.loadDataDir) return PGlite.create(target.dataDir, { loadDataDir: target.loadDataDir });
+  const template = inMemory || target.template === null ? null : (target.template ?? defaultTemplateDir());
+  if (template === null || !seedFromTemplate(target.dataDir, template)) return PGlite.create(target.dataDir);
+  try {
+    return await PGlite.create(target.dataDir);
+  } catch (err) {
+    console.error(
+      `could not open the copy of the data-directory template ${template}: ${String(err)}; running initdb`,
+    );
+    unseed(target.dataDir, template);
+    return PGlite.create(target.dataDir);
+  }
 }
 
 async function openPostgres(target: Extract<DatabaseTarget, { kind: 'postgres' }>): Promise<Store> {
