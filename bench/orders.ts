@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { RATE_SAFETY } from '../src/amazon/rate-limiter.js';
+import { RATE_SAFETY, safeRate } from '../src/amazon/rate-limiter.js';
 import {
   DAY,
   MINUTE,
@@ -50,10 +50,10 @@ const BATCHES = 60;
 const OPERATION = 'searchOrders';
 /**
  * searchOrders' plan (0.0056/s, burst 20) sped up to 3 calls/s: 200 pages take 60 s after the burst.
- * Why so many pages: Sellerlink's limiter keeps a fixed cushion (RATE_SAFETY: one burst token held
- * back, refills 1 % under the plan), which costs (1 token + 1 % of the calls) / rate. Over 60 pages
- * at 1/s that was 3.5 % of the minimum (measured 1.039); over 200 pages at 3/s it is about 1.6 %.
- * At 3/s the jitter cushion holds back no further burst token (floor(3 × 0.25 s) = 0).
+ * Why so many pages: Sellerlink's limiter keeps a cushion (RATE_SAFETY: one burst token held back,
+ * refills 0.00005/s under the reported rate for Amazon's rounding), which costs about one token's
+ * refill time (1 / rate): over 200 pages at 3/s about 0.56 % of the minimum. At 3/s the jitter
+ * cushion holds back no further burst token (floor(3 × 0.25 s) = 0).
  */
 const TARGET_RATE = 3;
 const MARKETPLACE = 'ATVPDKIKX0DER';
@@ -97,14 +97,14 @@ export const bench = {
     const calls = Math.ceil(ORDERS / PAGE_SIZE);
     const minimumMs = (Math.max(0, calls - plan.burst) / rate) * 1000;
     // What Sellerlink's limiter allows by design: its cushion (RATE_SAFETY) holds back burst tokens
-    // and refills 1 % slow. Reported beside the plan's minimum, so the cushion's cost is visible.
+    // and refills a rounding's worth slow. Reported beside the plan's minimum, so its cost is visible.
     const cushionBurst = Math.max(
       1,
       plan.burst -
         RATE_SAFETY.burstHeldBack -
-        Math.floor(rate * RATE_SAFETY.rateFactor * (RATE_SAFETY.jitterMs / 1000)),
+        Math.floor(safeRate(rate, RATE_SAFETY) * (RATE_SAFETY.jitterMs / 1000)),
     );
-    const cushionMs = (Math.max(0, calls - cushionBurst) / (rate * RATE_SAFETY.rateFactor)) * 1000;
+    const cushionMs = (Math.max(0, calls - cushionBurst) / safeRate(rate, RATE_SAFETY)) * 1000;
     const clock = createOffsetClock(systemClock);
     const sim = createSimulator({
       clock,
@@ -291,12 +291,12 @@ export const bench = {
             `| ${name} | ${(f.wallMs / 1000).toFixed(1)} | ${(f.minimumMs / 1000).toFixed(1)} | ${f.ratio.toFixed(3)} | ${f.calls} | ${f.throttled429} | ${f.ordersImported} (${f.missing}, ${f.duplicates}) |`,
         ),
       ].join('\n');
-      const pass = (f: RunFigures) => f.ratio <= 1.02 && f.throttled429 === 0 && f.missing === 0;
+      const pass = (f: RunFigures) => f.ratio <= 1.01 && f.throttled429 === 0 && f.missing === 0;
       return {
         summary:
           `Sellerlink wall/minimum ${ours1.ratio.toFixed(3)} (1 process) and ${ours2.ratio.toFixed(3)} (2), 429s ${ours1.throttled429} and ${ours2.throttled429}; ` +
           `amazon-sp-api ${peer1.ratio.toFixed(3)} and ${peer2.ratio.toFixed(3)}, 429s ${peer1.throttled429} and ${peer2.throttled429} ` +
-          `(targets ≤ 1.02 and 0: ${pass(ours1) && pass(ours2) ? 'met' : 'NOT met'} by Sellerlink; its cushioned schedule alone is ${(cushionMs / minimumMs).toFixed(3)})`,
+          `(targets ≤ 1.01 and 0: ${pass(ours1) && pass(ours2) ? 'met' : 'NOT met'} by Sellerlink; its cushioned schedule alone is ${(cushionMs / minimumMs).toFixed(3)})`,
         table,
         data: {
           postgres: serverUrl.replace(/\/\/[^@]*@/, '//'),

@@ -102,6 +102,8 @@ function planOf(request: Pick<SpApiRequest, 'operationId' | 'method' | 'path'>):
 interface Attempt {
   bucket: string;
   operation: string;
+  /** The plan's burst: how the limiter adopts a reported rate (rate-limiter.ts, RATE_SAFETY). */
+  burst: number;
   token: Secret;
   region: 'NA' | 'EU' | 'FE';
 }
@@ -124,7 +126,7 @@ export async function exchangeOnce<T>(
   const learnRate = async (): Promise<void> => {
     const limit = seen.limit;
     seen.limit = null;
-    if (limit !== null) await deps.limiter.learnRate(bucket, Number(limit));
+    if (limit !== null) await deps.limiter.learnRate(bucket, Number(limit), attempt.burst);
   };
   try {
     const wire = buildSpApiRequest({
@@ -197,7 +199,7 @@ export async function sendCall<T>(
     let result: SpApiResult<T>;
     const sentAt = deps.clock.now();
     try {
-      result = await exchangeOnce<T>(deps, { bucket, operation, token, region }, request);
+      result = await exchangeOnce<T>(deps, { bucket, operation, burst: plan.burst, token, region }, request);
     } catch (raw) {
       if (!(raw instanceof AmazonError)) throw raw;
       if (isStaleToken(raw) && !replayedStale && caller.invalidate) {

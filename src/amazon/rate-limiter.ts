@@ -14,8 +14,8 @@ export interface RateLimiter {
     plan: { rate: number; burst: number },
     options?: { maxWaitMs?: number },
   ): Promise<number>;
-  /** Adopts the rate Amazon reported (x-amzn-RateLimit-Limit) for later refills. */
-  learnRate(key: string, rate: number): Promise<void>;
+  /** Adopts the rate Amazon reported (x-amzn-RateLimit-Limit) for later refills of a plan with `burst`. */
+  learnRate(key: string, rate: number, burst?: number): Promise<void>;
   /** Empties a bucket after a 429: Amazon's bucket is empty, ours should be too. */
   drain(key: string): Promise<void>;
   /** A bucket's balance (whole tokens are free calls; negative: calls are queued) and rate, or null before its first call. */
@@ -49,24 +49,57 @@ export interface RateBucketStore {
 }
 
 /**
- * Safety cushion against timing differences between our clock and Amazon's (request latency
- * jitter) and rates reported rounded up ("0.0167" for 1/60 s): one token of the burst is held
- * back and refills run 1 % under the plan. Throughput cost: about 1 % at steady state.
+ * Safety cushion against Amazon's rounding of reported rates and against request latency jitter.
  *
- * `jitterMs`: a token is taken from our bucket when the call is scheduled, but Amazon's bucket
- * counts it when the request arrives, some time later. When that delay shrinks (a slow moment
- * followed by a fast one: event-loop stalls, a busy database), calls scheduled apart arrive
- * together, up to `rate × delay` more than the plan's burst. So as many more burst tokens as the
- * rate refills in `jitterMs` are held back (at least one token stays): none more at 0.5/s, 1 more
- * at 5/s, 12 more at 50/s (2 of a burst of 15 left). The steady rate is unchanged; only a bucket
- * refilled by idleness lets fewer calls go at once. A caller that wakes more than half of
- * `jitterMs` after its turn (and late by at least one token) gives the turn back and queues again,
- * so a stalled process does not send all its overdue calls at once.
+ * `rateRounding`: Amazon reports rates rounded to four decimals, half up ("0.0167" for 1/60 s,
+ * "0.0056" for 1/180 s, "0.0222" for 1/45 s), so the true rate may be up to half a unit of the
+ * fourth decimal lower than reported; refills run that much under the plan (0.00005/s: 0.9 % at
+ * 0.0056/s, 0.3 % at 0.0167/s, nothing measurable at 0.5/s and above). UNCONFIRMED: the rounding
+ * rule is inferred from the values Amazon's models and headers show
+ * (https://developer-docs.amazon.com/sp-api/docs/usage-plans-and-rate-limits).
+ *
+ * `burstHeldBack`: one token of the burst is held back. Amazon's bucket counts a call when it
+ * arrives, ours when it is scheduled; with one token held back, arrivals may bunch up by one call's
+ * worth of refill time (1 / rate) beyond the schedule without exceeding Amazon's bucket. A plan
+ * with a burst of 1 has no token to hold back: its refills run `singleTokenRateFactor` of the rate
+ * instead (1 % slower: 50 ms of slack between calls 5 s apart, 0.6 s at one a minute).
+ *
+ * `jitterMs`: when the delay between scheduling and arrival shrinks (a slow moment followed by a
+ * fast one: event-loop stalls, a busy database), calls scheduled apart arrive together, up to
+ * `rate × delay` more than the plan's burst. So as many more burst tokens as the rate refills in
+ * `jitterMs` are held back (at least one token stays): none more at 0.5/s, 1 more at 5/s, 12 more
+ * at 50/s (2 of a burst of 15 left). The steady rate is unchanged; only a bucket refilled by
+ * idleness lets fewer calls go at once. A caller that wakes more than half of `jitterMs` after its
+ * turn (and late by at least one token) gives the turn back and queues again, so a stalled process
+ * does not send all its overdue calls at once.
  */
-export const RATE_SAFETY = { burstHeldBack: 1, rateFactor: 0.99, jitterMs: 250 } as const;
+export const RATE_SAFETY = {
+  burstHeldBack: 1,
+  rateRounding: 0.00005,
+  singleTokenRateFactor: 0.99,
+  jitterMs: 250,
+} as const;
 
-/** A safety cushion (see RATE_SAFETY); `jitterMs` defaults to 0. */
-export type RateSafety = { burstHeldBack: number; rateFactor: number; jitterMs?: number };
+/** A safety cushion (see RATE_SAFETY); `jitterMs` defaults to 0, `singleTokenRateFactor` to 1. */
+export type RateSafety = {
+  burstHeldBack: number;
+  rateRounding: number;
+  singleTokenRateFactor?: number;
+  jitterMs?: number;
+};
+
+/**
+ * The rate the limiter refills at for a reported (rounded) rate: the rounding taken off (never
+ * below half), and for a plan whose burst leaves no token to hold back, `singleTokenRateFactor` of it.
+ */
+export function safeRate(
+  reported: number,
+  safety: Pick<RateSafety, 'rateRounding' | 'burstHeldBack' | 'singleTokenRateFactor'>,
+  burst = Number.POSITIVE_INFINITY,
+): number {
+  const unrounded = Math.max(reported - safety.rateRounding, reported / 2);
+  return burst - safety.burstHeldBack < 1 ? unrounded * (safety.singleTokenRateFactor ?? 1) : unrounded;
+}
 
 export interface RateLimiterDeps {
   buckets: RateBucketStore;
@@ -80,7 +113,10 @@ function cushioned(
   given: { rate: number; burst: number },
   safety: RateSafety,
 ): { rate: number; burst: number } {
-  return { rate: given.rate * safety.rateFactor, burst: Math.max(1, given.burst - safety.burstHeldBack) };
+  return {
+    rate: safeRate(given.rate, safety, given.burst),
+    burst: Math.max(1, given.burst - safety.burstHeldBack),
+  };
 }
 
 /** The most tokens a bucket may hold at `rate`: the burst less the jitter cushion, at least 1. */
@@ -146,9 +182,9 @@ export function createRateLimiter(deps: RateLimiterDeps): RateLimiter {
   const safety = deps.safety ?? RATE_SAFETY;
   return {
     acquire: (key, given, options) => acquireToken(deps, key, given, options),
-    async learnRate(key, reported) {
+    async learnRate(key, reported, burst) {
       if (!(reported > 0) || !Number.isFinite(reported)) return;
-      await deps.buckets.setRate(key, reported * safety.rateFactor);
+      await deps.buckets.setRate(key, safeRate(reported, safety, burst));
     },
     drain: (key) => deps.buckets.empty(key, deps.clock.now()),
     peek: (key) => deps.buckets.read(key),

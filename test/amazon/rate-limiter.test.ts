@@ -6,7 +6,7 @@ import type { Store } from '../../src/store/database.js';
 import { describeEachDatabase, openTestStore } from '../support/databases.js';
 
 /** No safety cushion: the schedule is exactly the plan's. */
-const exact = { burstHeldBack: 0, rateFactor: 1 };
+const exact = { burstHeldBack: 0, rateRounding: 0 };
 
 describeEachDatabase('shared rate limiter', (kind) => {
   let store: Store;
@@ -64,7 +64,7 @@ describeEachDatabase('shared rate limiter', (kind) => {
     expect(await limiter.acquire('k', plan)).toBe(250);
   });
 
-  it('holds back one burst token and runs 1 % under the plan by default', async () => {
+  it('holds back one burst token and refills half a unit of the fourth decimal under the plan by default', async () => {
     const clock = createManualClock(12_000_000);
     const limiter = createRateLimiter({
       buckets: createRateBucketStore(store.db),
@@ -73,7 +73,12 @@ describeEachDatabase('shared rate limiter', (kind) => {
     });
     const waits: number[] = [];
     for (let i = 0; i < 4; i++) waits.push(await limiter.acquire('cushion', { rate: 1, burst: 3 }));
-    expect(waits).toEqual([0, 0, Math.ceil(1000 / 0.99), Math.ceil(2000 / 0.99)]);
+    expect(waits).toEqual([0, 0, Math.ceil(1000 / 0.99995), Math.ceil(2000 / 0.99995)]);
+    // A small rate as Amazon reports it (0.0056 for 1/180 s) may stand for 0.00555/s.
+    const slow: number[] = [];
+    for (let i = 0; i < 2; i++) slow.push(await limiter.acquire('slow', { rate: 0.0056, burst: 2 }));
+    slow.push(await limiter.acquire('slow', { rate: 0.0056, burst: 2 }));
+    expect(slow).toEqual([0, Math.ceil(1000 / 0.00555), Math.ceil(2000 / 0.00555)]);
   });
 
   it('holds back as much more of the burst as the rate refills in the jitter cushion, also after learning a rate', async () => {
@@ -88,7 +93,7 @@ describeEachDatabase('shared rate limiter', (kind) => {
       while ((await limiter.acquire(key, plan)) === 0) n++;
       return n;
     };
-    // 50/s × 0.99 × 250 ms = 12 tokens more than the one always held back: 2 of 15 go at once.
+    // 50/s × 250 ms = 12 tokens more than the one always held back: 2 of 15 go at once.
     expect(await immediate('fast', { rate: 50, burst: 15 })).toBe(2);
     // 5/s: one more held back.
     expect(await immediate('medium', { rate: 5, burst: 10 })).toBe(8);
@@ -101,7 +106,7 @@ describeEachDatabase('shared rate limiter', (kind) => {
 
   it('queues a caller again when it wakes long after its turn, so it and the next caller do not go at once', async () => {
     const clock = createManualClock(18_000_000);
-    const plan = { rate: 10, burst: 2 }; // 9.9/s, at most 1 token at once
+    const plan = { rate: 10, burst: 2 }; // 9.99995/s, at most 1 token at once
     const quick = createRateLimiter({
       buckets: createRateBucketStore(store.db),
       clock,
@@ -117,9 +122,9 @@ describeEachDatabase('shared rate limiter', (kind) => {
       },
     });
     expect(await quick.acquire('stall', plan)).toBe(0);
-    expect(await stalled.acquire('stall', plan)).toBe(Math.ceil(1000 / 9.9));
+    expect(await stalled.acquire('stall', plan)).toBe(Math.ceil(1000 / 9.99995));
     // The stalled caller took the token that refilled while it slept: the next one waits its turn.
-    expect(await quick.acquire('stall', plan)).toBe(Math.ceil(1000 / 9.9));
+    expect(await quick.acquire('stall', plan)).toBe(Math.ceil(1000 / 9.99995));
   });
 
   it('waits for real when given a real sleep', async () => {
