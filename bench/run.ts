@@ -18,6 +18,8 @@ const BENCHES: Record<string, () => Promise<Bench>> = {
   backfill: async () => (await import('./backfill.js')).bench,
   shutdown: async () => (await import('./shutdown.js')).bench,
   'cli-start': async () => (await import('./cli-start.js')).bench,
+  scale: async () => (await import('./scale.js')).bench,
+  'first-start': async () => (await import('./first-start.js')).bench,
 };
 
 const names = process.argv.slice(2).filter((a) => a !== '--');

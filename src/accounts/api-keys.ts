@@ -36,6 +36,11 @@ export interface ApiPrincipal {
   accountId: string | null;
   /** For the connections use cases: account-scoped keys see one account, 'all' keys see every one. */
   viewer: Viewer;
+  /**
+   * The cache version read while checking this request's key (after the request arrived), when the
+   * keys are cached: the token broker serves from memory at the same version (broker/cache.ts).
+   */
+  cacheVersion?: string;
 }
 
 export interface ApiKeysDeps {
@@ -45,7 +50,24 @@ export interface ApiKeysDeps {
   audit: AuditLog;
   /** last_used_at is written at most this often per key (default one minute). */
   touchEveryMs?: number;
+  /**
+   * The cache version (the token broker's `cacheVersion`, broker/cache.ts): with it, checked keys
+   * are kept in memory and served while the version stays the same; a revocation moves it.
+   */
+  cacheVersion?: () => Promise<string>;
 }
+
+/** A key as kept in memory after a check: its hash (never the key), its principal, when it was last touched. */
+interface RememberedKey {
+  version: string;
+  keyHash: Buffer;
+  principal: ApiPrincipal;
+  id: string;
+  lastUsedAt: number | null;
+}
+
+/** Checked keys by prefix (one map per `createApiKeys`). */
+export type ApiKeyMemo = Map<string, RememberedKey>;
 
 const NAME_MAX = 100;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -252,36 +274,90 @@ export function principalOf(
   };
 }
 
-/**
- * Checks a presented key: found by its public prefix, then its hash compared in constant time.
- * Throws API_KEY_INVALID (unknown, malformed) or API_KEY_REVOKED.
- */
-export async function authenticateApiKey(deps: ApiKeysDeps, presented: string): Promise<ApiPrincipal> {
-  const invalid = () =>
-    new ApiKeyError('API_KEY_INVALID', 'the API key is not valid (check it was copied whole)');
-  const prefix = apiKeyPrefix(presented);
-  if (prefix === null) throw invalid();
+const invalidKey = (): ApiKeyError =>
+  new ApiKeyError('API_KEY_INVALID', 'the API key is not valid (check it was copied whole)');
+
+/** Compares two SHA-256 digests in constant time. */
+function sameHash(stored: Buffer, presented: Buffer): boolean {
+  return stored.length === presented.length && timingSafeEqual(stored, presented);
+}
+
+/** Whether last_used_at is due for a write: never written, or longer ago than `touchEveryMs`. */
+const touchDue = (deps: ApiKeysDeps, lastUsedAt: number | null, now: number): boolean =>
+  lastUsedAt === null || now - lastUsedAt >= (deps.touchEveryMs ?? 60_000);
+
+async function touch(deps: ApiKeysDeps, id: string, now: number): Promise<void> {
+  await deps.db
+    .updateTable('api_keys')
+    .set({ last_used_at: new Date(now) })
+    .where('id', '=', id)
+    .execute();
+}
+
+/** The database check: the row by prefix, its hash in constant time, not revoked. */
+async function checkStoredKey(
+  deps: ApiKeysDeps,
+  prefix: string,
+  presentedHash: Buffer,
+): Promise<Selectable<ApiKeysTable>> {
   const row = await deps.db
     .selectFrom('api_keys')
     .selectAll()
     .where('prefix', '=', prefix)
     .executeTakeFirst();
-  const presentedHash = Buffer.from(hashToken(presented), 'hex');
   const storedHash = Buffer.from(row?.key_hash ?? '0'.repeat(64), 'hex');
-  const same = storedHash.length === presentedHash.length && timingSafeEqual(storedHash, presentedHash);
-  if (!row || !same) throw invalid();
+  if (!sameHash(storedHash, presentedHash) || !row) throw invalidKey();
   if (row.revoked_at !== null) {
     throw new ApiKeyError('API_KEY_REVOKED', `the API key ${row.prefix} was revoked; create a new one`);
   }
+  return row;
+}
+
+/** A key checked at this cache version before: its hash compared in constant time, touched when due. */
+async function rememberedPrincipal(
+  deps: ApiKeysDeps,
+  known: RememberedKey,
+  presentedHash: Buffer,
+): Promise<ApiPrincipal> {
+  if (!sameHash(known.keyHash, presentedHash)) throw invalidKey();
   const now = deps.clock.now();
-  if (row.last_used_at === null || now - row.last_used_at.getTime() >= (deps.touchEveryMs ?? 60_000)) {
-    await deps.db
-      .updateTable('api_keys')
-      .set({ last_used_at: new Date(now) })
-      .where('id', '=', row.id)
-      .execute();
+  if (touchDue(deps, known.lastUsedAt, now)) {
+    known.lastUsedAt = now; // before the write: concurrent requests do not all write
+    await touch(deps, known.id, now);
   }
-  return principalOf(row);
+  return { ...known.principal, cacheVersion: known.version };
+}
+
+/**
+ * Checks a presented key: found by its public prefix, then its hash compared in constant time.
+ * Throws API_KEY_INVALID (unknown, malformed) or API_KEY_REVOKED. With `deps.cacheVersion` and a
+ * `memo`, a key checked at the current cache version is answered from memory (one read of the
+ * version instead of the key's row); only valid keys are remembered, and only their hash.
+ */
+export async function authenticateApiKey(
+  deps: ApiKeysDeps,
+  presented: string,
+  memo?: ApiKeyMemo,
+): Promise<ApiPrincipal> {
+  const prefix = apiKeyPrefix(presented);
+  if (prefix === null) throw invalidKey();
+  const version = memo && deps.cacheVersion ? await deps.cacheVersion() : undefined;
+  const presentedHash = Buffer.from(hashToken(presented), 'hex');
+  const known = memo?.get(prefix);
+  if (known && known.version === version) return rememberedPrincipal(deps, known, presentedHash);
+  const row = await checkStoredKey(deps, prefix, presentedHash);
+  const now = deps.clock.now();
+  let lastUsedAt = row.last_used_at?.getTime() ?? null;
+  if (touchDue(deps, lastUsedAt, now)) {
+    await touch(deps, row.id, now);
+    lastUsedAt = now;
+  }
+  const principal = principalOf(row);
+  if (memo && version !== undefined) {
+    const keyHash = Buffer.from(row.key_hash, 'hex');
+    memo.set(prefix, { version, keyHash, principal, id: row.id, lastUsedAt });
+  }
+  return version === undefined ? principal : { ...principal, cacheVersion: version };
 }
 
 /**
@@ -290,6 +366,7 @@ export async function authenticateApiKey(deps: ApiKeysDeps, presented: string): 
  * account's keys; operators manage every key and may create keys that see every account.
  */
 export function createApiKeys(deps: ApiKeysDeps) {
+  const memo: ApiKeyMemo = new Map();
   return {
     /** Creates a key; the returned `key` is the only copy. See `createApiKey`. */
     create: (
@@ -309,7 +386,7 @@ export function createApiKeys(deps: ApiKeysDeps) {
       revokeApiKey(deps, viewer, id, ip),
 
     /** Checks a presented key; throws API_KEY_INVALID or API_KEY_REVOKED. */
-    authenticate: (presented: string): Promise<ApiPrincipal> => authenticateApiKey(deps, presented),
+    authenticate: (presented: string): Promise<ApiPrincipal> => authenticateApiKey(deps, presented, memo),
   };
 }
 

@@ -6,7 +6,7 @@ import type { Logger } from '../kernel/log.js';
 import type { Orders } from '../orders/orders.js';
 import type { ListingOutbox } from '../listings/outbox.js';
 import type { RegionCode } from '../store/schema.js';
-import type { AccessToken } from '../broker/broker.js';
+import type { AccessToken, CachedAccessToken } from '../broker/broker.js';
 import type { ApiKeys, ApiPrincipal } from '../accounts/api-keys.js';
 import type { Provisioning } from '../accounts/provisioning.js';
 import type { Connect } from '../connect/connect.js';
@@ -19,8 +19,14 @@ export interface ApiDeps {
   /** Connect links (`/v1/connect-sessions`); without it those routes answer 404. */
   connect?: Connect;
   connections: ConnectionManager;
-  /** The token broker (or anything that mints access tokens the same way). */
-  tokens: { accessToken(connectionId: string): Promise<AccessToken> };
+  /**
+   * The token broker (or anything that mints access tokens the same way). `cacheVersion`: the one
+   * the request's API key was checked at; `cached` answers from memory at that version (no read).
+   */
+  tokens: {
+    accessToken(connectionId: string, cacheVersion?: string): Promise<AccessToken>;
+    cached?(connectionId: string, cacheVersion: string): CachedAccessToken | null;
+  };
   spApi: SpApiClient;
   /** The listings outbox: `/v1/connections/{id}/listings/…`. */
   listings?: ListingOutbox;

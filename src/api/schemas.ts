@@ -1,4 +1,6 @@
 import { z } from '@hono/zod-openapi';
+import { CONNECTION_PAGE_MAX } from '../connections/list-page.js';
+import { SEARCH_MAX as CONNECTION_SEARCH_MAX } from '../connections/operator-search.js';
 import { HEALTH_STATES, type HealthState } from '../lifecycle/health.js';
 import { ErrorBodySchema } from './errors.js';
 
@@ -54,6 +56,34 @@ export const ListConnectionsQuery = z.object({
       param: { name: 'accountId', in: 'query' },
       description: 'Only this account (keys that see every account; an account key sees its own only)',
     }),
+  q: z
+    .string()
+    .trim()
+    .min(1)
+    .max(CONNECTION_SEARCH_MAX)
+    .optional()
+    .openapi({
+      param: { name: 'q', in: 'query' },
+      description:
+        'Search: connections whose seller id, store name or account name starts with this (case-insensitive), or whose id or account id it is',
+      example: 'A1DEMO',
+    }),
+  limit: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(CONNECTION_PAGE_MAX)
+    .optional()
+    .openapi({
+      param: { name: 'limit', in: 'query' },
+      description: `Connections per page (1-${CONNECTION_PAGE_MAX}). Without it the answer holds up to ${CONNECTION_PAGE_MAX} connections, and \`nextCursor\` only when there are more`,
+      example: 50,
+    }),
+  cursor: z
+    .string()
+    .max(1000)
+    .optional()
+    .openapi({ param: { name: 'cursor', in: 'query' }, description: '`nextCursor` of the previous page' }),
 });
 
 const Timestamp = z.string().openapi({ format: 'date-time', example: '2027-03-01T12:00:00.000Z' });
@@ -127,7 +157,13 @@ export const ConnectionSchema = z
   .openapi('Connection');
 
 export const ConnectionListSchema = z
-  .object({ connections: z.array(ConnectionSchema) })
+  .object({
+    connections: z.array(ConnectionSchema),
+    nextCursor: z.string().nullable().optional().openapi({
+      description:
+        'Pass as `cursor` for the next page; null: the last page. Present whenever `limit` or `cursor` was given, and when an answer without them was cut at its maximum',
+    }),
+  })
   .openapi('ConnectionList');
 
 export const AccessTokenSchema = z

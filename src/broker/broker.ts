@@ -10,8 +10,9 @@ import type { Applications } from '../lifecycle/applications.js';
 import type { ConnectionLifecycle } from '../lifecycle/connections.js';
 import { connectionHealth, type Health } from '../lifecycle/health.js';
 import type { Store } from '../store/database.js';
-import type { Database } from '../store/schema.js';
+import type { AmazonApi, Database } from '../store/schema.js';
 import type { Vault } from '../vault/envelope.js';
+import { bumpCacheVersion, createCacheVersions, VersionedMemo } from './cache.js';
 import { TokenError } from './errors.js';
 import { openRefreshToken } from './sealing.js';
 
@@ -23,6 +24,17 @@ export interface AccessToken {
   sellingPartnerId: string;
   region: 'NA' | 'EU' | 'FE';
   applicationId: string;
+}
+
+/**
+ * An access token as the broker keeps it in memory: with the connection's account and API (for the
+ * REST API's visibility check without a database read) and the authorization's end.
+ */
+export interface CachedAccessToken extends AccessToken {
+  accountId: string;
+  api: AmazonApi;
+  /** When the authorization ends (null: never): nothing is served from memory past it. */
+  connectionExpiresAt: Date | null;
 }
 
 export interface TokenBrokerDeps {
@@ -70,7 +82,7 @@ function loadConnectionToken(q: Kysely<Database>, id: string) {
 
 type Row = NonNullable<Awaited<ReturnType<typeof loadConnectionToken>>>;
 
-function toAccess(row: Row, token: Secret, expiresAt: Date): AccessToken {
+function toAccess(row: Row, token: Secret, expiresAt: Date): CachedAccessToken {
   return {
     token,
     expiresAt,
@@ -78,11 +90,14 @@ function toAccess(row: Row, token: Secret, expiresAt: Date): AccessToken {
     sellingPartnerId: row.selling_partner_id,
     region: row.region,
     applicationId: row.application_id,
+    accountId: row.account_id,
+    api: row.api,
+    connectionExpiresAt: row.expires_at,
   };
 }
 
 /** The cached token when it is still good for at least the margin. */
-function cachedToken(ctx: BrokerContext, row: Row): AccessToken | null {
+function cachedToken(ctx: BrokerContext, row: Row): CachedAccessToken | null {
   if (!row.token_blob || !row.token_key_id || !row.token_expires_at) return null;
   if (row.token_expires_at.getTime() - ctx.margin <= ctx.deps.clock.now()) return null;
   try {
@@ -218,7 +233,7 @@ async function refreshLocked(
   id: string,
   app: { credentials: LwaCredentials; previous: LwaCredentials | null },
   onRejected: (amazonMessage: string) => void,
-): Promise<AccessToken> {
+): Promise<CachedAccessToken> {
   const row = await loadConnectionToken(q, id);
   failFast(ctx, row, id);
   const hit = cachedToken(ctx, row);
@@ -248,7 +263,7 @@ async function refreshAccessToken(
   ctx: BrokerContext,
   id: string,
   applicationId: string,
-): Promise<AccessToken> {
+): Promise<CachedAccessToken> {
   const credentials = await ctx.deps.applications.credentials(applicationId);
   const previous = await ctx.deps.applications.previousCredentials(applicationId);
   let rejected: string | null = null;
@@ -264,7 +279,7 @@ async function refreshAccessToken(
 }
 
 /** One attempt at a connection's access token: the cached one, else a refresh. */
-async function accessTokenOnce(ctx: BrokerContext, connectionId: string): Promise<AccessToken> {
+async function accessTokenOnce(ctx: BrokerContext, connectionId: string): Promise<CachedAccessToken> {
   const row = await loadConnectionToken(ctx.deps.store.db, connectionId);
   // Past its end by the clock but not yet recorded: record the expiry (and its event) now.
   if (row?.expires_at && row.expires_at.getTime() <= ctx.deps.clock.now() && row.state !== 'expired')
@@ -273,12 +288,24 @@ async function accessTokenOnce(ctx: BrokerContext, connectionId: string): Promis
   return cachedToken(ctx, row) ?? (await refreshAccessToken(ctx, connectionId, row.application_id));
 }
 
+/** Whether a token kept in memory may still be handed out at `now`: a margin before its expiry, and before the authorization ends. */
+function servable(ctx: BrokerContext, access: CachedAccessToken, now: number): boolean {
+  if (access.expiresAt.getTime() - ctx.margin <= now) return false;
+  return access.connectionExpiresAt === null || now < access.connectionExpiresAt.getTime();
+}
+
 /**
  * Mints LWA access tokens for connections. One refresh per connection however many callers ask:
  * single-flight inside the process, a database lock across processes with a re-read of the cached
  * row after taking it, tokens cached sealed in the database for every process, refreshed a margin
  * before expiry. A dead authorization (invalid_grant) moves the connection to revoked or expired
  * at once and every later call fails fast until it is renewed.
+ *
+ * Fast path: a token handed out is also kept in this process's memory (unsealed: it is what the
+ * API hands out; never a refresh token), tagged with the cache version read before it was loaded
+ * (cache.ts). It is served again only at that same version, before its margin and the
+ * authorization's end; any revocation, disconnection, renewal, expiry or invalidation anywhere
+ * moves the version in its own transaction, so the next call on every process reloads.
  */
 export function createTokenBroker(deps: TokenBrokerDeps) {
   const ctx: BrokerContext = {
@@ -286,27 +313,65 @@ export function createTokenBroker(deps: TokenBrokerDeps) {
     margin: deps.marginMs ?? 60_000,
     errorAfter: deps.errorAfterFailures ?? 5,
   };
-  const inFlight = new Map<string, Promise<AccessToken>>();
+  const inFlight = new Map<string, Promise<CachedAccessToken>>();
+  const memory = new VersionedMemo<CachedAccessToken>();
+  const versions = createCacheVersions(deps.store.db);
   const db = deps.store.db;
 
+  /** The token kept in memory at `version`, if it may still be handed out. */
+  const cached = (connectionId: string, version: string): CachedAccessToken | null => {
+    const hit = memory.get(connectionId, version);
+    return hit && servable(ctx, hit, deps.clock.now()) ? hit : null;
+  };
+
+  /** From the database (or Amazon), once for all concurrent callers at the same version; kept in memory. */
+  const load = (connectionId: string, version: string): Promise<CachedAccessToken> => {
+    const key = `${connectionId}@${version}`;
+    const running = inFlight.get(key);
+    if (running) return running;
+    const attempt = accessTokenOnce(ctx, connectionId)
+      .then((access) => {
+        memory.set(connectionId, access, version);
+        return access;
+      })
+      .finally(() => inFlight.delete(key));
+    inFlight.set(key, attempt);
+    return attempt;
+  };
+
   return {
-    /** A valid access token for the connection (cached, or refreshed once for all concurrent callers). */
-    accessToken(connectionId: string): Promise<AccessToken> {
-      const running = inFlight.get(connectionId);
-      if (running) return running;
-      const attempt = accessTokenOnce(ctx, connectionId).finally(() => inFlight.delete(connectionId));
-      inFlight.set(connectionId, attempt);
-      return attempt;
+    /**
+     * A valid access token for the connection (from memory, the database, or refreshed once for all
+     * concurrent callers). `cacheVersion`: a version the caller read after its request arrived
+     * (`cacheVersion()`), else one is read now.
+     */
+    async accessToken(connectionId: string, cacheVersion?: string): Promise<CachedAccessToken> {
+      const version = cacheVersion ?? (await versions.fresh());
+      return cached(connectionId, version) ?? load(connectionId, version);
     },
+
+    /** The token this process keeps in memory at `cacheVersion`, or null (then ask `accessToken`). */
+    cached,
+
+    /** The current cache version, from a read that started after this call (shared by concurrent callers). */
+    cacheVersion: (): Promise<string> => versions.fresh(),
 
     /** Caches an access token Amazon just issued (code exchange, self-authorization check). */
     prime: async (connectionId: string, tokens: LwaTokens): Promise<void> => {
-      await storeAccessToken(ctx, db, connectionId, tokens, new Date(deps.clock.now()));
+      // Another process may have loaded the token this one replaces after the authorization
+      // committed: the version moves with the new token.
+      await db.transaction().execute(async (trx) => {
+        await storeAccessToken(ctx, trx, connectionId, tokens, new Date(deps.clock.now()));
+        await bumpCacheVersion(trx);
+      });
+      memory.delete(connectionId);
     },
 
-    /** Drops the cached token (SP-API said it expired early): the next call refreshes. */
+    /** Drops the cached token (SP-API said it expired early): the next call refreshes, on every process. */
     async invalidate(connectionId: string): Promise<void> {
+      // The delete moves the cache version (a trigger, migration 0020): other processes reload too.
       await db.deleteFrom('access_tokens').where('connection_id', '=', connectionId).execute();
+      memory.delete(connectionId);
     },
   };
 }

@@ -10,7 +10,7 @@ export interface paths {
     };
     /**
      * List connections
-     * @description The connections this API key may see (its account's, or every account's for an operator key), SP-API and Amazon Ads alike, by region then seller. Filter by API, derived state, region and account. Ads connections with their advertising profiles: `/v1/ads-connections`.
+     * @description The connections this API key may see (its account's, or every account's for an operator key), SP-API and Amazon Ads alike, by region then seller. Filter by API, derived state, health, region and account; search with `q` (a prefix of the seller id, store name or account name). A page at a time: `limit` (1-1000) and `cursor` (the previous page's `nextCursor`). Without `limit` the answer holds at most 1,000 connections (with `nextCursor` when there are more). Ads connections with their advertising profiles: `/v1/ads-connections`.
      */
     get: operations['listConnections'];
     put?: never;
@@ -520,6 +520,8 @@ export interface components {
   schemas: {
     ConnectionList: {
       connections: components['schemas']['Connection'][];
+      /** @description Pass as `cursor` for the next page; null: the last page. Present whenever `limit` or `cursor` was given, and when an answer without them was cut at its maximum */
+      nextCursor?: string | null;
     };
     Connection: {
       /** @example 3f0b8c52-6f1e-4d5e-9a43-1c2d3e4f5a6b */
@@ -1162,6 +1164,12 @@ export interface operations {
         region?: 'NA' | 'EU' | 'FE';
         /** @description Only this account (keys that see every account; an account key sees its own only) */
         accountId?: string;
+        /** @description Search: connections whose seller id, store name or account name starts with this (case-insensitive), or whose id or account id it is */
+        q?: string;
+        /** @description Connections per page (1-1000). Without it the answer holds up to 1000 connections, and `nextCursor` only when there are more */
+        limit?: number;
+        /** @description `nextCursor` of the previous page */
+        cursor?: string;
       };
       header?: never;
       path?: never;
@@ -2584,6 +2592,12 @@ export interface operations {
         region?: 'NA' | 'EU' | 'FE';
         /** @description Only this account (keys that see every account; an account key sees its own only) */
         accountId?: string;
+        /** @description Search: connections whose seller id, store name or account name starts with this (case-insensitive), or whose id or account id it is */
+        q?: string;
+        /** @description Connections per page (1-1000). Without it the answer holds up to 1000 connections, and `nextCursor` only when there are more */
+        limit?: number;
+        /** @description `nextCursor` of the previous page */
+        cursor?: string;
       };
       header?: never;
       path?: never;

@@ -10,6 +10,12 @@ import {
   type Connection,
   type Viewer,
 } from './repository.js';
+import {
+  listAttentionConnections,
+  listConnectionsPage,
+  type ConnectionListPage,
+  type ConnectionListQuery,
+} from './list-page.js';
 import { importSelfAuthorized, type SelfAuthorization } from './self-authorize.js';
 import {
   searchConnections,
@@ -55,6 +61,17 @@ export function createConnectionManager(deps: ConnectionsDeps) {
     /** SP-API connections (or those of `api`, or `all`) the viewer may see (operators: all, or one account's). */
     list: (viewer: Viewer, accountId?: string, api?: AmazonApi | 'all'): Promise<Connection[]> =>
       listVisibleConnections(deps.db, viewer, deps.clock.now(), accountId, api),
+
+    /**
+     * One keyset page of the connections the viewer may see, filtered and searched, in list order
+     * (region, seller); see `listConnectionsPage`. What lists grow with the connections use this.
+     */
+    page: (viewer: Viewer, query: ConnectionListQuery): Promise<ConnectionListPage> =>
+      listConnectionsPage(deps.db, viewer, query, deps.clock.now()),
+
+    /** The connections of `api` (default both) the viewer may see that need attention (at most ATTENTION_MAX). */
+    attention: (viewer: Viewer, api?: AmazonApi | 'all'): Promise<Connection[]> =>
+      listAttentionConnections(deps.db, viewer, deps.clock.now(), api),
 
     /** Operators: one keyset page of every account's connections matching the filters; see `searchConnections`. */
     search: (viewer: Viewer, query: OperatorConnectionQuery): Promise<OperatorConnectionPage> =>

@@ -148,7 +148,7 @@ export function checkFilters(f: OperatorConnectionFilters): void {
 type Eb = ExpressionBuilder<Database, 'connections'>;
 
 /** The search text: a prefix of the seller id, store name or account name, or a whole id. */
-function matchesText(eb: Eb, q: string): Expression<SqlBool> {
+export function matchesText(eb: Eb, q: string): Expression<SqlBool> {
   const pattern = prefixPattern(q);
   const either: Expression<SqlBool>[] = [
     eb(eb.fn('lower', ['connections.selling_partner_id']), 'like', pattern),

@@ -112,9 +112,16 @@ export function daysLeft(expiresAt: Date | null, now: number): number | null {
 }
 
 const plural = (n: number, one: string, many: string): string => `${n} ${n === 1 ? one : many}`;
+// Made once: toLocaleDateString builds a formatter on every call (same output), and lists of
+// connections compute many healths.
+const DAY_FORMAT = new Intl.DateTimeFormat('en-GB', {
+  day: 'numeric',
+  month: 'short',
+  year: 'numeric',
+  timeZone: 'UTC',
+});
 /** A day as people read it on the pages: "2 Dec 2027" (UTC). */
-const day = (d: Date): string =>
-  d.toLocaleDateString('en-GB', { day: 'numeric', month: 'short', year: 'numeric', timeZone: 'UTC' });
+const day = (d: Date): string => DAY_FORMAT.format(d);
 
 /** What every health shares: the time-applied lifecycle, days left, and whether renewing can help. */
 type HealthBase = Pick<Health, 'lifecycle' | 'daysLeft' | 'deadline' | 'canRenew' | 'renewBlockedReason'>;

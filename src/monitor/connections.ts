@@ -1,10 +1,10 @@
-import type { Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import type { SpApiClient } from '../amazon/client-types.js';
 import {
   getMarketplaceParticipationsRequest,
   processGetMarketplaceParticipations,
 } from '../amazon/operations.js';
-import { recordEvent, type NewEvent } from '../events/events.js';
+import type { NewEvent } from '../events/events.js';
 import type { Clock } from '../kernel/clock.js';
 import { AppError } from '../kernel/errors.js';
 import type { Logger } from '../kernel/log.js';
@@ -42,29 +42,107 @@ export function reminderThreshold(
   return hit;
 }
 
+/** Connections read (and events written) per batch of a pass: memory stays flat with the connections. */
+export const MONITOR_BATCH = 1000;
+
+/**
+ * Transitions and probes run this many at a time (PostgreSQL: one pool connection each; PGlite runs
+ * them one by one through its gate). Each is its own transaction on its own connection row.
+ */
+export const MONITOR_CONCURRENCY = 4;
+
+/** Runs `fn` over `items`, at most `concurrency` at a time. */
+export async function eachConcurrently<T>(
+  items: readonly T[],
+  concurrency: number,
+  fn: (item: T) => Promise<void>,
+): Promise<void> {
+  let next = 0;
+  const lane = async (): Promise<void> => {
+    while (next < items.length) await fn(items[next++]!);
+  };
+  await Promise.all(Array.from({ length: Math.min(concurrency, items.length) }, lane));
+}
+
+/**
+ * Moves every connection past its end to `expired` through the lifecycle (each in its own
+ * transaction, with its audit entry and event), MONITOR_CONCURRENCY at a time, reading the due ones a
+ * batch at a time in id order. Returns how many moved.
+ */
+export async function expireDueConnections(deps: {
+  db: Kysely<Database>;
+  clock: Clock;
+  lifecycle: Pick<ConnectionLifecycle, 'expire'>;
+  /** Rows per batch (default MONITOR_BATCH; tests make batches small). */
+  batch?: number;
+}): Promise<number> {
+  const batch = deps.batch ?? MONITOR_BATCH;
+  const at = new Date(deps.clock.now());
+  let moved = 0;
+  let after: string | null = null;
+  for (;;) {
+    let q = deps.db
+      .selectFrom('connections')
+      .select('id')
+      .where('state', 'in', ['active', 'expiring', 'error'])
+      .where('expires_at', '<=', at)
+      .orderBy('id')
+      .limit(batch);
+    if (after !== null) q = q.where('id', '>', after);
+    const due = await q.execute();
+    await eachConcurrently(due, MONITOR_CONCURRENCY, async ({ id }) => {
+      if (await deps.lifecycle.expire(id)) moved++;
+    });
+    if (due.length < batch) return moved;
+    after = due[due.length - 1]!.id;
+  }
+}
+
 /**
  * Moves connections past their end to `expired` (through the lifecycle, event in the same
- * transaction) and raises `connection.expiring` once per threshold per authorization period.
+ * transaction) and raises `connection.expiring` once per threshold per authorization period. Only
+ * the connections within the widest reminder window are read, a batch at a time, and each batch's
+ * reminders are appended in one statement (already-raised ones skipped by their dedupe keys).
  */
 export async function remindConnections(deps: {
   db: Kysely<Database>;
   clock: Clock;
-  lifecycle: ConnectionLifecycle;
+  lifecycle: Pick<ConnectionLifecycle, 'expire'>;
+  /** Rows per batch (default MONITOR_BATCH; tests make batches small). */
+  batch?: number;
 }): Promise<ConnectionsPass> {
-  const expired = await deps.lifecycle.expireDue();
+  const batch = deps.batch ?? MONITOR_BATCH;
+  const expired = await expireDueConnections(deps);
   const now = deps.clock.now();
-  const rows = await connectionsWithExpiry(deps.db);
-  const pass: ConnectionsPass = { checked: rows.length, expiring: 0, expired, revoked: 0 };
-  for (const row of rows) {
-    const event = expiringEvent(row, now);
-    if (event && (await recordEvent(deps.db, event)) !== null) pass.expiring++;
+  const pass: ConnectionsPass = { checked: await countWithExpiry(deps.db), expiring: 0, expired, revoked: 0 };
+  let after: string | null = null;
+  for (;;) {
+    const rows = await connectionsWithExpiry(deps.db, now, after, batch);
+    const events = rows.flatMap((row) => expiringEvent(row, now) ?? []);
+    pass.expiring += await recordEvents(deps.db, events);
+    if (rows.length < batch) return pass;
+    after = rows[rows.length - 1]!.id;
   }
-  return pass;
 }
 
-/** The live connections that have an expiry (the ones reminders are about). */
-function connectionsWithExpiry(db: Kysely<Database>) {
-  return db
+/** How many live connections have an expiry (the ones reminders are about). */
+async function countWithExpiry(db: Kysely<Database>): Promise<number> {
+  const row = await db
+    .selectFrom('connections')
+    .select((eb) => eb.fn.countAll<string | number | bigint>().as('n'))
+    .where('state', 'in', ['active', 'expiring', 'error'])
+    .where('expires_at', 'is not', null)
+    .executeTakeFirstOrThrow();
+  return Number(row.n);
+}
+
+/**
+ * One batch (after id `after`, in id order) of the live connections whose authorization ends within
+ * the widest reminder threshold: the only ones a reminder can be due for.
+ */
+function connectionsWithExpiry(db: Kysely<Database>, now: number, after: string | null, batch: number) {
+  const widest = Math.max(...EXPIRY_REMINDER_DAYS);
+  let q = db
     .selectFrom('connections')
     .select([
       'id',
@@ -78,8 +156,37 @@ function connectionsWithExpiry(db: Kysely<Database>) {
       'expires_at',
     ])
     .where('state', 'in', ['active', 'expiring', 'error'])
-    .where('expires_at', 'is not', null)
+    .where('expires_at', '>', new Date(now))
+    .where('expires_at', '<=', new Date(now + widest * DAY))
+    .orderBy('id')
+    .limit(batch);
+  if (after !== null) q = q.where('id', '>', after);
+  return q.execute();
+}
+
+/**
+ * Appends events in one statement, each skipped when its dedupe key was used (as `recordEvent`
+ * does one at a time, events/events.ts). Returns how many were appended.
+ */
+async function recordEvents(db: Kysely<Database>, events: readonly NewEvent[]): Promise<number> {
+  if (events.length === 0) return 0;
+  const rows = await db
+    .insertInto('events')
+    .values(
+      events.map((event) => ({
+        type: event.type,
+        occurred_at: event.at,
+        account_id: event.accountId ?? null,
+        connection_id: event.connectionId ?? null,
+        application_id: event.applicationId ?? null,
+        payload: JSON.stringify(event.payload ?? {}),
+        dedupe_key: event.dedupeKey ?? null,
+      })),
+    )
+    .onConflict((oc) => oc.column('dedupe_key').doNothing())
+    .returning('id')
     .execute();
+  return rows.length;
 }
 
 /**
@@ -158,10 +265,34 @@ export function connectionsDueForProbe(
           eb(eb.fn('jsonb_array_length', ['marketplace_ids']), '=', 0),
         ]),
       )
-      .orderBy('last_probe_at')
+      // Never probed first (PostgreSQL sorts nulls last by default): with more connections due than
+      // one pass probes, the ones probed yesterday must not take every slot again.
+      .orderBy(sql`last_probe_at asc nulls first`)
       .limit(limit)
       .execute()
   );
+}
+
+/** Probes one claimed connection: getMarketplaceParticipations, then its outcome stored. */
+async function probeOne(
+  deps: { spApi: SpApiClient; lifecycle: ConnectionLifecycle; logger: Logger },
+  id: string,
+  pass: ProbePass,
+): Promise<void> {
+  pass.probed++;
+  let outcome = 'ok';
+  let participations: Participations | null = null;
+  try {
+    participations = await processGetMarketplaceParticipations(
+      deps.spApi.call(id, getMarketplaceParticipationsRequest()),
+    );
+    pass.ok++;
+  } catch (err) {
+    pass.failed++;
+    outcome = err instanceof AppError ? (err as AppError<string>).code : 'INTERNAL';
+    deps.logger.info({ connectionId: id, outcome }, 'health probe failed');
+  }
+  await deps.lifecycle.finishProbe(id, outcome, participations);
 }
 
 /**
@@ -180,33 +311,17 @@ export async function probeConnections(deps: {
   limit?: number;
   /** Told how many probes are done of how many (the sandbox page shows it). */
   onProgress?: (p: { done: number; total: number }) => void;
+  /** Probes at a time (default MONITOR_CONCURRENCY). */
+  concurrency?: number;
 }): Promise<ProbePass> {
   const now = deps.clock.now();
   const rows = await connectionsDueForProbe(deps.db, now, now - (deps.intervalMs ?? DAY), deps.limit ?? 1000);
   const pass: ProbePass = { probed: 0, ok: 0, failed: 0 };
   let done = 0;
   deps.onProgress?.({ done, total: rows.length });
-  for (const row of rows) {
-    const claimed = await deps.lifecycle.claimProbe(row.id, row.last_probe_at);
-    if (!claimed) {
-      deps.onProgress?.({ done: ++done, total: rows.length });
-      continue;
-    }
-    pass.probed++;
-    let outcome = 'ok';
-    let participations: Participations | null = null;
-    try {
-      participations = await processGetMarketplaceParticipations(
-        deps.spApi.call(row.id, getMarketplaceParticipationsRequest()),
-      );
-      pass.ok++;
-    } catch (err) {
-      pass.failed++;
-      outcome = err instanceof AppError ? (err as AppError<string>).code : 'INTERNAL';
-      deps.logger.info({ connectionId: row.id, outcome }, 'health probe failed');
-    }
-    await deps.lifecycle.finishProbe(row.id, outcome, participations);
+  await eachConcurrently(rows, deps.concurrency ?? MONITOR_CONCURRENCY, async (row) => {
+    if (await deps.lifecycle.claimProbe(row.id, row.last_probe_at)) await probeOne(deps, row.id, pass);
     deps.onProgress?.({ done: ++done, total: rows.length });
-  }
+  });
   return pass;
 }

@@ -37,6 +37,8 @@ export interface MonitorRunOptions {
   /** false: no health probes this run. */
   probe?: boolean;
   onProgress?: (p: { done: number; total: number }) => void;
+  /** Health probes at a time (default MONITOR_CONCURRENCY). */
+  probeConcurrency?: number;
 }
 
 /**
@@ -66,6 +68,7 @@ export async function runMonitor(deps: MonitorDeps, options: MonitorRunOptions =
           lifecycle: deps.lifecycle,
           logger: deps.logger,
           ...(options.onProgress ? { onProgress: options.onProgress } : {}),
+          ...(options.probeConcurrency === undefined ? {} : { concurrency: options.probeConcurrency }),
           ...(deps.probeIntervalMs === undefined ? {} : { intervalMs: deps.probeIntervalMs }),
         });
   if (options.probe !== false && deps.probeAds) {

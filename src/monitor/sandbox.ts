@@ -71,8 +71,10 @@ export async function runSandboxPass(
   onProgress: (p: MonitorProgress) => void,
 ): Promise<SandboxPassResult> {
   // A monitor that reports probe progress calls `onProgress`; one that does not ignores it.
+  // One probe at a time: the toolbar's progress counts them in order (a sandbox has a handful).
   const options = {
     probe: true,
+    probeConcurrency: 1,
     onProgress: (p: MonitorProgress) => onProgress({ done: p.done, total: p.total }),
   };
   try {

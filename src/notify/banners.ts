@@ -1,6 +1,7 @@
 import type { Kysely } from 'kysely';
 import { connectionName, connectionPath } from '../lifecycle/ads-identity.js';
-import { listVisibleConnections, type Connection, type Viewer } from '../connections/repository.js';
+import { listAttentionConnections } from '../connections/list-page.js';
+import type { Connection, Viewer } from '../connections/repository.js';
 import type { Clock } from '../kernel/clock.js';
 import type { Database } from '../store/schema.js';
 
@@ -134,7 +135,8 @@ export async function bannersFor(
   deps: { db: Kysely<Database>; clock: Clock },
   viewer: Viewer,
 ): Promise<Banner[]> {
-  const connections = await listVisibleConnections(deps.db, viewer, deps.clock.now(), undefined, 'all');
+  // Only the connections that need attention (at most ATTENTION_MAX): the banners are about no others.
+  const connections = await listAttentionConnections(deps.db, viewer, deps.clock.now());
   const flagged = await deps.db
     .selectFrom('applications')
     .select(['id', 'name', 'flagged_reason'])

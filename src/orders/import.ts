@@ -7,6 +7,7 @@ import { healthOfConnection } from '../connections/repository.js';
 import type { ConnectionLifecycle } from '../lifecycle/connections.js';
 import type { Store } from '../store/database.js';
 import { TokenError, blocksConnection } from '../broker/errors.js';
+import { dueConnectionBatch, dueConnections } from './due.js';
 import { OrdersError } from './errors.js';
 import { advanceReportBackfill, type ReportBackfillSettings } from './report-backfill.js';
 import {
@@ -139,8 +140,11 @@ export function createOrderImporter(deps: OrderImporterDeps) {
       );
       return locked.acquired ? locked.value : { status: 'busy' };
     },
-    /** Connections whose import is due: not paused by state, last started ≥ interval ago (or never). */
-    due: () => dueConnections(deps, settings),
+    /** Connections whose import is due (see orders/due.ts), in id order. */
+    due: () => dueConnections({ db: deps.store.db, clock: deps.clock }, settings),
+    /** One batch of them after id `after` (the dispatcher's step; see orders/due.ts). */
+    dueBatch: (after: string | null, limit?: number) =>
+      dueConnectionBatch({ db: deps.store.db, clock: deps.clock }, settings, after, limit),
   };
 }
 
@@ -410,33 +414,4 @@ async function runUntilDone(
     options.onWait?.(outcome.retryAfterMs ?? 0);
     await sleep(outcome.retryAfterMs ?? 0);
   }
-}
-
-/** Connections whose import is due (see OrderImporter.due). */
-export async function dueConnections(
-  deps: Pick<OrderImporterDeps, 'store' | 'clock'>,
-  settings: Pick<OrderImportSettings, 'intervalMs'>,
-): Promise<string[]> {
-  const now = deps.clock.now();
-  const rows = await deps.store.db
-    .selectFrom('connections')
-    .leftJoin('order_syncs', 'order_syncs.connection_id', 'connections.id')
-    .select(['connections.id', 'connections.state', 'order_syncs.last_started_at', 'order_syncs.status'])
-    .where('connections.api', '=', 'sp_api')
-    .where('connections.state', '!=', 'disconnected')
-    .execute();
-  return rows
-    .filter(
-      (r) =>
-        r.last_started_at === null ||
-        now - r.last_started_at.getTime() >= settings.intervalMs ||
-        // Paused: re-checked every tick, so renewal resumes it within a minute. Running or
-        // failed: a run that died with its process, stopped for its time budget or the usage
-        // plan, or failed, goes on at its next page at once (a run still going elsewhere holds
-        // the lock, and the new job finds it busy and ends).
-        r.status === 'paused' ||
-        r.status === 'running' ||
-        r.status === 'failed',
-    )
-    .map((r) => r.id);
 }

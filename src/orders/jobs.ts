@@ -1,29 +1,44 @@
 import type PgBoss from 'pg-boss';
 import { DEFAULT_JOB_TIMING, ensureQueue, type JobTiming } from '../jobs/boss.js';
 import type { Logger } from '../kernel/log.js';
+import { DUE_BATCH } from './due.js';
 import type { OrderImporter } from './import.js';
 
 export const ORDERS_DISPATCH_QUEUE = 'orders-dispatch';
 export const ORDERS_IMPORT_QUEUE = 'orders-import';
 
+/** The dispatcher queues an import at most once per connection per this many seconds. */
+const DISPATCH_SLOT_SECONDS = 60;
+
 /**
- * Queues one import job per connection whose import is due (one per connection per minute slot:
- * singletonKey + singletonSeconds); returns how many were queued.
+ * Queues one import job per connection whose import is due, a batch at a time (one read and one
+ * insert per DUE_BATCH connections: pg-boss `insert`), and returns how many were due. A connection
+ * gets at most one job per minute slot (singletonKey + singletonSeconds) and never a second one while
+ * one is still waiting (the queue's `short` policy), so a backlog cannot grow past one waiting job per
+ * connection however long the imports take.
+ * @see https://github.com/timgit/pg-boss/blob/10.4.2/docs/readme.md (insert, queue policies)
  */
 export async function dispatchOrderImports(
-  boss: PgBoss,
-  importer: Pick<OrderImporter, 'due'>,
+  boss: Pick<PgBoss, 'insert'>,
+  importer: Pick<OrderImporter, 'dueBatch'>,
 ): Promise<number> {
-  let queued = 0;
-  for (const connectionId of await importer.due()) {
-    const id = await boss.send(
-      ORDERS_IMPORT_QUEUE,
-      { connectionId },
-      { singletonKey: connectionId, singletonSeconds: 60 },
-    );
-    if (id) queued++;
+  let due = 0;
+  let after: string | null = null;
+  for (;;) {
+    const batch = await importer.dueBatch(after);
+    if (batch.length > 0)
+      await boss.insert(
+        batch.map((connectionId) => ({
+          name: ORDERS_IMPORT_QUEUE,
+          data: { connectionId },
+          singletonKey: connectionId,
+          singletonSeconds: DISPATCH_SLOT_SECONDS,
+        })),
+      );
+    due += batch.length;
+    if (batch.length < DUE_BATCH) return due;
+    after = batch[batch.length - 1]!;
   }
-  return queued;
 }
 
 /**
@@ -45,19 +60,21 @@ export async function runOrderImport(
   if (outcome.status !== 'partial') return;
   // Out of time with pages to go: go on now (the lock makes a duplicate find it busy). Waiting
   // for a report or the usage plan less than the dispatcher's minute: go on when it is due.
-  if (outcome.retryAfterMs === null) await deps.boss.send(ORDERS_IMPORT_QUEUE, { connectionId });
+  // The connection's key: with the queue's `short` policy a job already waiting for it is enough.
+  if (outcome.retryAfterMs === null)
+    await deps.boss.send(ORDERS_IMPORT_QUEUE, { connectionId }, { singletonKey: connectionId });
   else if (outcome.retryAfterMs < 60_000)
     await deps.boss.send(
       ORDERS_IMPORT_QUEUE,
       { connectionId },
-      { startAfter: Math.max(1, Math.ceil(outcome.retryAfterMs / 1000)) },
+      { singletonKey: connectionId, startAfter: Math.max(1, Math.ceil(outcome.retryAfterMs / 1000)) },
     );
 }
 
 /**
  * The order import on pg-boss: a cron schedule (every minute, deduplicated across processes by
  * pg-boss) runs the dispatcher, which queues one import job per connection that is due (one per
- * connection per minute slot: singletonKey + singletonSeconds). Import jobs run on any worker; the
+ * connection per minute slot: singletonKey + singletonSeconds; never two waiting: the `short` policy). Import jobs run on any worker; the
  * importer's try-lock keeps one run per connection at a time. Each job imports for at most the work
  * budget (an import waits on the usage plan, searchOrders refills one call per ~3 minutes, so a
  * big one takes hours) and saves its resume point with every page: a job that ran out of time
@@ -80,7 +97,9 @@ export async function startOrderJobs(deps: {
     retryLimit: 0,
     expireInSeconds: timing.expireInSeconds,
   });
+  // `short`: at most one waiting (created) job per singletonKey, i.e. per connection.
   await ensureQueue(boss, ORDERS_IMPORT_QUEUE, {
+    policy: 'short',
     retryLimit: 5,
     retryDelay: 30,
     retryBackoff: true,

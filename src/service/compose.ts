@@ -282,7 +282,8 @@ function createUseCases(parts: Parts, overrides: Overrides) {
     oauth,
     connections,
     connect: createConnectLinks(parts, { oauth, connections, applications }),
-    apiKeys: createApiKeys({ db, clock, random, audit }),
+    // Keys checked are kept in memory at the broker's cache version (broker/cache.ts).
+    apiKeys: createApiKeys({ db, clock, random, audit, cacheVersion: tokens.cacheVersion }),
     refreshTokens: createRefreshTokenResealer({ db, vault: parts.vault, lifecycle }),
     listings,
     listingDrainer: createListingDrainer({

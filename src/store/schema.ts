@@ -72,6 +72,14 @@ export interface Database {
   settlement_reports: SettlementReportsTable;
   ads_profiles: AdsProfilesTable;
   ads_profile_listings: AdsProfileListingsTable;
+  cache_versions: CacheVersionsTable;
+}
+
+/** Migration 0020: one row (id 1) whose version moves with every change the in-memory caches depend on (src/broker/cache.ts). */
+export interface CacheVersionsTable {
+  id: number;
+  /** bigint: read as text. */
+  version: ColumnType<string, never, never>;
 }
 
 export interface AccountsTable {

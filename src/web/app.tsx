@@ -72,9 +72,18 @@ export function createWebApp(deps: AppDeps): Hono<WebEnv> {
  */
 function useMiddleware(app: Hono<WebEnv>, deps: AppDeps): void {
   // overwrite: false lets a page set its own policy (the connect link's page allows the vendor's logo).
-  app.use(
-    secureHeaders({ referrerPolicy: 'no-referrer', contentSecurityPolicy: PAGE_CSP, overwrite: false }),
-  );
+  const pageHeaders = secureHeaders({
+    referrerPolicy: 'no-referrer',
+    contentSecurityPolicy: PAGE_CSP,
+    overwrite: false,
+  });
+  // The REST API answers JSON, never a page: the same headers with a policy that allows nothing, and
+  // no per-response script nonce to generate.
+  const apiHeaders = secureHeaders({
+    referrerPolicy: 'no-referrer',
+    contentSecurityPolicy: { defaultSrc: ["'none'"], frameAncestors: ["'none'"] },
+  });
+  app.use((c, next) => (c.req.path.startsWith('/api/v1/') ? apiHeaders(c, next) : pageHeaders(c, next)));
   // Before every route, the API's included: body limits (413 before reading) and input checks (400).
   const guardPaths = { amazonNotifications: AMAZON_NOTIFICATIONS_PATH, apiLimit: deps.api?.bodyLimitBytes };
   app.use(

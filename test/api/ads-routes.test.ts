@@ -175,6 +175,14 @@ function harness(): Harness {
           ),
         ),
       get: (_v: Viewer, id: string, api: Connection['api'] = 'sp_api') => later(() => visible(id, api)),
+      // GET /v1/connections reads a page (connections/list-page.ts).
+      page: (_v: Viewer, query: { api?: string }) =>
+        later(() => ({
+          connections: [connection(SP_ID, 'sp_api'), connection(ADS_ID, 'ads')].filter(
+            (c) => (query.api ?? 'all') === 'all' || c.api === query.api,
+          ),
+          nextCursor: null,
+        })),
     },
     tokens: { accessToken: () => Promise.reject(new Error('not used')) },
     spApi: {},

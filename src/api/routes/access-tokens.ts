@@ -1,5 +1,7 @@
 import { createRoute, type OpenAPIHono } from '@hono/zod-openapi';
 import type { Context } from 'hono';
+import type { ApiPrincipal } from '../../accounts/api-keys.js';
+import type { AccessToken } from '../../broker/broker.js';
 import type { ApiDeps, ApiEnv } from '../context.js';
 import {
   AccessTokenSchema,
@@ -70,17 +72,34 @@ function noStore(c: Context<ApiEnv>): void {
   c.header('Pragma', 'no-cache');
 }
 
+/**
+ * The access token kept in the broker's memory at the request's cache version (read after the
+ * request arrived, while checking its key), when the key may see the connection: no other read.
+ * Else null, and the route takes the full path (visibility, then the broker).
+ */
+function fromMemory(deps: ApiDeps, principal: ApiPrincipal, id: string): AccessToken | null {
+  if (principal.cacheVersion === undefined || !deps.tokens.cached) return null;
+  const hit = deps.tokens.cached(id, principal.cacheVersion);
+  if (!hit || hit.api !== 'sp_api') return null;
+  const { viewer } = principal;
+  return viewer.role === 'operator' || viewer.accountId === hit.accountId ? hit : null;
+}
+
+/** Visibility first (another account's connection is "not found", and Amazon is not called), then the broker. */
+async function throughBroker(deps: ApiDeps, principal: ApiPrincipal, id: string): Promise<AccessToken> {
+  const connection = await deps.connections.get(principal.viewer, id);
+  return deps.tokens.accessToken(connection.id, principal.cacheVersion);
+}
+
 /** `POST /v1/connections/{id}/access-token` and `POST /v1/connections/{id}/restricted-data-token`. */
 export function registerTokenRoutes(app: OpenAPIHono<ApiEnv>, deps: ApiDeps): void {
   app.openapi(accessTokenRoute, async (c) => {
     const { id } = c.req.valid('param');
     const principal = c.get('principal');
-    // Visibility first: another account's connection is "not found", and Amazon is not called.
-    const connection = await deps.connections.get(principal.viewer, id);
-    const access = await deps.tokens.accessToken(connection.id);
+    const access = fromMemory(deps, principal, id) ?? (await throughBroker(deps, principal, id));
     deps.logger.info(
       {
-        connectionId: connection.id,
+        connectionId: access.connectionId,
         apiKeyPrefix: principal.prefix,
         expiresAt: access.expiresAt.toISOString(),
       },

@@ -72,7 +72,7 @@ export const listConnectionsRoute = createRoute({
   tags: ['Connections'],
   summary: 'List connections',
   description:
-    "The connections this API key may see (its account's, or every account's for an operator key), SP-API and Amazon Ads alike, by region then seller. Filter by API, derived state, region and account. Ads connections with their advertising profiles: `/v1/ads-connections`.",
+    "The connections this API key may see (its account's, or every account's for an operator key), SP-API and Amazon Ads alike, by region then seller. Filter by API, derived state, health, region and account; search with `q` (a prefix of the seller id, store name or account name). A page at a time: `limit` (1-1000) and `cursor` (the previous page's `nextCursor`). Without `limit` the answer holds at most 1,000 connections (with `nextCursor` when there are more). Ads connections with their advertising profiles: `/v1/ads-connections`.",
   security: [{ apiKey: [] }],
   request: { query: ListConnectionsQuery },
   responses: {
@@ -108,22 +108,22 @@ export function registerConnectionRoutes(
   renewUrl: ApiRenewUrl,
 ): void {
   app.openapi(listConnectionsRoute, async (c) => {
-    const { api, state, health, region, accountId } = c.req.valid('query');
-    const principal = c.get('principal');
+    const { api, state, health, region, accountId, q, limit, cursor } = c.req.valid('query');
     // An account key sees its own account only, whatever accountId says (the use case enforces it).
-    const all = await deps.connections.list(
-      principal.viewer,
-      accountId,
-      api === undefined ? 'all' : api === 'ads' ? 'ads' : 'sp_api',
-    );
-    const views = all
-      .filter((connection) => region === undefined || connection.region === region)
-      .filter((connection) => principal.accountId === null || connection.accountId === principal.accountId)
-      .filter((connection) => accountId === undefined || connection.accountId === accountId)
-      .map((connection) => connectionView(connection, renewUrl))
-      .filter((view) => state === undefined || view.state === state)
-      .filter((view) => health === undefined || view.health.state === health);
-    return c.json({ connections: views }, 200);
+    const page = await deps.connections.page(c.get('principal').viewer, {
+      api: api === undefined ? 'all' : api === 'ads' ? 'ads' : 'sp_api',
+      ...(state === undefined ? {} : { state }),
+      ...(health === undefined ? {} : { health }),
+      ...(region === undefined ? {} : { region }),
+      ...(accountId === undefined ? {} : { accountId }),
+      ...(q === undefined ? {} : { q }),
+      ...(limit === undefined ? {} : { limit }),
+      ...(cursor === undefined ? {} : { cursor }),
+    });
+    const connections = page.connections.map((connection) => connectionView(connection, renewUrl));
+    // Without limit and cursor the answer is what it always was, unless the maximum cut it.
+    const paged = limit !== undefined || cursor !== undefined || page.nextCursor !== null;
+    return c.json(paged ? { connections, nextCursor: page.nextCursor } : { connections }, 200);
   });
 
   app.openapi(getConnectionRoute, async (c) => {

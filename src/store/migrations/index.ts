@@ -17,6 +17,8 @@ import * as m0015 from './0015_analytics.js';
 import * as m0016 from './0016_ads.js';
 import * as m0017 from './0017_embedding.js';
 import * as m0018 from './0018_operator_search.js';
+import * as m0019 from './0019_scale.js';
+import * as m0020 from './0020_cache_versions.js';
 
 /**
  * Every migration, in order. The same list runs on PGlite and PostgreSQL. Names are fixed forever
@@ -41,4 +43,6 @@ export const migrations: Record<string, Migration> = {
   '0016_ads': m0016,
   '0017_embedding': m0017,
   '0018_operator_search': m0018,
+  '0019_scale': m0019,
+  '0020_cache_versions': m0020,
 };

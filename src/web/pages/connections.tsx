@@ -19,10 +19,19 @@ function marketplaces(ids: string[]): string {
   return ids.map((id) => marketplaceById(id)?.country ?? id).join(', ');
 }
 
-/** The status page: every connection with its state, dates, last call, last error, and actions. */
+/**
+ * The status page: the connections with their state, dates, last call, last error, and actions, a
+ * page at a time (`next`: the next page's link); the banners over every connection needing attention.
+ */
 export function ConnectionsPage(props: {
   user: SessionUser;
   rows: ConnectionRow[];
+  /** The connections the banners are about (default `rows`: one page holds them all). */
+  attention?: ConnectionRow[];
+  /** The next page's link, or null on the last page. */
+  next?: string | null;
+  /** Not the first page (it links back to the first). */
+  paged?: boolean;
   notice?: string | null;
   sandbox: string | null;
   canConnect: boolean;
@@ -37,12 +46,11 @@ export function ConnectionsPage(props: {
     const name = r.connection.storeName ?? r.connection.sellingPartnerId;
     return name.endsWith(`(${r.connection.region})`) ? name : `${name} (${r.connection.region})`;
   };
-  const expiringSoon = props.rows.filter(
-    (r) => health(r).state === 'renew_needed' && health(r).canCallAmazon,
-  );
-  const broken = props.rows.filter((r) => health(r).state === 'renew_needed' && !health(r).canCallAmazon);
-  const cutOff = props.rows.filter((r) => health(r).state === 'app_rejected');
-  const paused = props.rows.filter((r) => health(r).state === 'paused_by_amazon');
+  const attention = props.attention ?? props.rows;
+  const expiringSoon = attention.filter((r) => health(r).state === 'renew_needed' && health(r).canCallAmazon);
+  const broken = attention.filter((r) => health(r).state === 'renew_needed' && !health(r).canCallAmazon);
+  const cutOff = attention.filter((r) => health(r).state === 'app_rejected');
+  const paused = attention.filter((r) => health(r).state === 'paused_by_amazon');
   const cutOffApps = [...new Set(cutOff.map((r) => r.applicationName))];
   const csrf = props.user.csrfToken;
   return (
@@ -117,7 +125,7 @@ export function ConnectionsPage(props: {
         </div>
       ) : null}
 
-      {props.rows.length === 0 ? (
+      {props.rows.length === 0 && !props.paged ? (
         <p>No connections yet.</p>
       ) : (
         <table>
@@ -175,6 +183,20 @@ export function ConnectionsPage(props: {
           </tbody>
         </table>
       )}
+      {props.next || props.paged ? (
+        <p class="actions" data-pages>
+          {props.paged ? (
+            <a class="button" rel="first" href="/connections">
+              First page
+            </a>
+          ) : null}
+          {props.next ? (
+            <a class="button" rel="next" href={props.next}>
+              Next page
+            </a>
+          ) : null}
+        </p>
+      ) : null}
       {props.adsRows && (props.canConnectAds || props.adsRows.length > 0) ? (
         <AdsSection rows={props.adsRows} csrf={csrf} canConnect={props.canConnectAds ?? false} />
       ) : null}

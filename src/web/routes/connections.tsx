@@ -4,6 +4,7 @@ import { isRegion } from '../../amazon/regions.js';
 import { ConnectionsError } from '../../connections/errors.js';
 import { defaultApplication } from '../../connections/oauth-start.js';
 import type { Connection, Viewer } from '../../connections/repository.js';
+import { ValidationError } from '../../kernel/errors.js';
 import { Secret } from '../../kernel/secret.js';
 import type { WebDeps, WebEnv } from '../context.js';
 import { notFoundPage, refuseForm, requireUser } from '../guards.js';
@@ -85,20 +86,47 @@ async function adsRowsFor(deps: WebDeps, viewer: Viewer): Promise<AdsRow[]> {
   );
 }
 
-/** `GET /connections`: the status page of every connection the user may see. */
+/**
+ * Rows per page of `/connections`: an account's connections usually fit on one; an operator's (every
+ * account's) go page by page.
+ */
+export const CONNECTIONS_PAGE_SIZE = 100;
+
+/** `GET /connections`: the status page of the connections the user may see, a page at a time. */
 async function showConnections(c: Context<WebEnv>, deps: WebDeps): Promise<Response> {
   const user = requireUser(c);
   if (user instanceof Response) return user;
   const viewer = viewerOf(user);
+  const cursor = c.req.query('cursor');
+  let page;
+  try {
+    page = await deps.connections.page(viewer, {
+      api: 'sp_api',
+      limit: CONNECTIONS_PAGE_SIZE,
+      ...(cursor ? { cursor } : {}),
+    });
+  } catch (err) {
+    if (!(err instanceof ValidationError)) throw err;
+    const message = 'This page link is not valid any more: start from the first page.';
+    return c.html(<MessagePage title="Connections" message={message} user={user} code={err.code} />, 400);
+  }
   const accounts = user.role === 'operator' ? await deps.accounts.listAccounts() : undefined;
   const names = accounts ? new Map(accounts.map((a) => [a.id, a.name])) : undefined;
-  const rows = await rowsFor(deps, await deps.connections.list(viewer), names);
+  const rows = await rowsFor(deps, page.connections, names);
+  // One page holds them all: the banners read it; otherwise they read the ones needing attention.
+  const whole = !cursor && page.nextCursor === null;
+  const attention = whole
+    ? rows
+    : await rowsFor(deps, await deps.connections.attention(viewer, 'sp_api'), names);
   const hasApp = (await deps.applications.list()).length > 0;
   const adsRows = await adsRowsFor(deps, viewer);
   return c.html(
     <ConnectionsPage
       user={user}
       rows={rows}
+      attention={attention}
+      next={page.nextCursor === null ? null : `/connections?cursor=${encodeURIComponent(page.nextCursor)}`}
+      paged={Boolean(cursor)}
       adsRows={adsRows}
       canConnectAds={(await deps.applications.list('ads')).length > 0 && user.role !== 'operator'}
       notice={NOTICES[c.req.query('notice') ?? ''] ?? null}
