@@ -75,9 +75,15 @@ describeEachDatabase('monitor in the service', (kind) => {
       // Probed less than a day ago: not probed again yet.
       expect((await svc.service.monitor.runMonitor()).probes.probed).toBe(0);
       await svc.sim('/_sim/clock/advance', { days: 1 });
+      const jumpedAt = svc.service.clock.now();
       const report = await svc.service.monitor.runMonitor();
-      expect(report.probes.probed).toBe(2);
       expect(report.probes.failed).toBe(1);
+      // FE needs no probe when the order import called Amazon for it successfully since the jump (the
+      // dispatcher runs every minute in the background); otherwise this pass probed it too.
+      const fe = await row(ids.FE);
+      const feProbed = (fe.last_probe_at?.getTime() ?? 0) >= jumpedAt;
+      if (!feProbed) expect(fe.last_success_at?.getTime() ?? 0).toBeGreaterThanOrEqual(jumpedAt);
+      expect(report.probes.probed).toBe(feProbed ? 2 : 1);
       expect((await row(ids.EU)).state).toBe('revoked');
       expect((await row(ids.EU)).last_probe_outcome).toBe('TOKEN_CONNECTION_REVOKED');
       expect((await row(ids.FE)).last_probe_outcome).toBe('ok');
