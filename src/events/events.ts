@@ -51,6 +51,19 @@ export interface StoredEvent {
   payload: Record<string, unknown>;
 }
 
+/** An event as its `events` row is inserted. */
+function eventRow(event: NewEvent) {
+  return {
+    type: event.type,
+    occurred_at: event.at,
+    account_id: event.accountId ?? null,
+    connection_id: event.connectionId ?? null,
+    application_id: event.applicationId ?? null,
+    payload: JSON.stringify(event.payload ?? {}),
+    dedupe_key: event.dedupeKey ?? null,
+  };
+}
+
 /**
  * Appends an event. Pass the transaction that makes the change, so the event is stored if and
  * only if the change is. Returns the event's id, or null when `dedupeKey` was already used.
@@ -58,19 +71,26 @@ export interface StoredEvent {
 export async function recordEvent(db: Kysely<Database>, event: NewEvent): Promise<number | null> {
   const row = await db
     .insertInto('events')
-    .values({
-      type: event.type,
-      occurred_at: event.at,
-      account_id: event.accountId ?? null,
-      connection_id: event.connectionId ?? null,
-      application_id: event.applicationId ?? null,
-      payload: JSON.stringify(event.payload ?? {}),
-      dedupe_key: event.dedupeKey ?? null,
-    })
+    .values(eventRow(event))
     .onConflict((oc) => oc.column('dedupe_key').doNothing())
     .returning('id')
     .executeTakeFirst();
   return row ? Number(row.id) : null;
+}
+
+/**
+ * Appends events in one statement, each skipped when its dedupe key was used (as `recordEvent`
+ * does one at a time). Returns how many were appended.
+ */
+export async function recordEvents(db: Kysely<Database>, events: readonly NewEvent[]): Promise<number> {
+  if (events.length === 0) return 0;
+  const rows = await db
+    .insertInto('events')
+    .values(events.map(eventRow))
+    .onConflict((oc) => oc.column('dedupe_key').doNothing())
+    .returning('id')
+    .execute();
+  return rows.length;
 }
 
 /** Events after `afterId` in id order (the delivery cursor), optionally for one account. */

@@ -4,7 +4,7 @@ import {
   getMarketplaceParticipationsRequest,
   processGetMarketplaceParticipations,
 } from '../amazon/operations.js';
-import type { NewEvent } from '../events/events.js';
+import { recordEvents, type NewEvent } from '../events/events.js';
 import type { Clock } from '../kernel/clock.js';
 import { AppError } from '../kernel/errors.js';
 import type { Logger } from '../kernel/log.js';
@@ -162,31 +162,6 @@ function connectionsWithExpiry(db: Kysely<Database>, now: number, after: string 
     .limit(batch);
   if (after !== null) q = q.where('id', '>', after);
   return q.execute();
-}
-
-/**
- * Appends events in one statement, each skipped when its dedupe key was used (as `recordEvent`
- * does one at a time, events/events.ts). Returns how many were appended.
- */
-async function recordEvents(db: Kysely<Database>, events: readonly NewEvent[]): Promise<number> {
-  if (events.length === 0) return 0;
-  const rows = await db
-    .insertInto('events')
-    .values(
-      events.map((event) => ({
-        type: event.type,
-        occurred_at: event.at,
-        account_id: event.accountId ?? null,
-        connection_id: event.connectionId ?? null,
-        application_id: event.applicationId ?? null,
-        payload: JSON.stringify(event.payload ?? {}),
-        dedupe_key: event.dedupeKey ?? null,
-      })),
-    )
-    .onConflict((oc) => oc.column('dedupe_key').doNothing())
-    .returning('id')
-    .execute();
-  return rows.length;
 }
 
 /**
