@@ -682,8 +682,11 @@ describe('REST API', () => {
     it('a failed refresh answers 503 TOKEN_REFRESH_FAILED with Retry-After', async () => {
       // The cached access token has expired: the next request must refresh it at LWA.
       await svc.sim('/_sim/clock/advance', { minutes: 61 });
-      await svc.sim('/_sim/faults', { operation: 'lwa', kind: '503', share: 1, remaining: 1 });
+      // LWA fails until the fault is removed: a background refresh after the clock jump (order import)
+      // must not use up a one-shot fault meant for this request.
+      await svc.sim('/_sim/faults', { operation: 'lwa', kind: '503', share: 1 });
       const answer = await accessToken(ids.NA, operatorKey);
+      await svc.sim('/_sim/faults', undefined, 'DELETE');
       expectTypedError(answer, 503, 'TOKEN_REFRESH_FAILED');
       expect(Number(answer.response.headers.get('retry-after'))).toBeGreaterThan(0);
       const again = await accessToken(ids.NA, operatorKey);
