@@ -3,6 +3,8 @@
  * SIM_ORIGIN into DATABASE_URL until a run completes, printing one line per committed page.
  *   node bin/sellerlink-dev.js test/orders/crash-worker.ts DATABASE_URL SIM_ORIGIN CONNECTION_ID [report]
  * (`report`: the backfill by report with small merge batches, polling fast).
+ * In `report` mode it also prints `document` when a report document's download has begun (its
+ * merge follows at once), so the test can aim a kill at a merge under way.
  * The simulator's clock offset is read from /_sim/clock so "now − 2 minutes" matches its world.
  */
 import { openSimulatorImporter } from '../support/sim-importer.js';
@@ -17,6 +19,12 @@ const { store, importer } = await openSimulatorImporter({
   origin,
   vaultKey: { id: 'k1', base64: WORLD_VAULT_KEY },
   settings: mode === 'report' ? REPORT_CRASH_SETTINGS : CRASH_TEST_SETTINGS,
+  fetch: async (input, init) => {
+    const answer = await fetch(input, init);
+    const target = input instanceof Request ? input.url : String(input);
+    if (mode === 'report' && target.includes('X-Amz-Signature=')) console.log('document');
+    return answer;
+  },
 });
 console.log('started');
 for (;;) {

@@ -95,12 +95,16 @@ for (const kind of ['pglite', 'postgres'] as const)
 
       /**
        * Waits until the running worker is merging: on PostgreSQL watched live; PGlite's directory is
-       * the worker's alone, so a moment when the merge is usually under way (the report is done a
-       * second after the worker starts).
+       * the worker's alone, so from the worker's own word that a report document's download has
+       * begun (its merge follows at once), then a moment for the first batches to commit.
        */
-      const untilMerging = async (connectionId: string, random: () => number): Promise<void> => {
-        if (kind === 'pglite') return sleep(300 + Math.floor(random() * 1200));
+      const untilMerging = async (worker: CrashWorker, connectionId: string, random: () => number) => {
         const until = Date.now() + 10_000;
+        if (kind === 'pglite') {
+          const begun = () => worker.output.some((l) => l === 'document' || l.startsWith('outcome'));
+          while (Date.now() < until && !begun()) await sleep(10);
+          return sleep(50 + Math.floor(random() * 250));
+        }
         while (Date.now() < until && (await midMerge(connectionId)) === 0) await sleep(10);
       };
 
@@ -139,7 +143,7 @@ for (const kind of ['pglite', 'postgres'] as const)
           while (!worker.output.includes('started')) await new Promise((r) => setTimeout(r, 50));
           if (kill % 2 === 0) {
             // Every other kill lands while a report is being merged (its document half read).
-            await untilMerging(connection.id, () => random.float());
+            await untilMerging(worker, connection.id, () => random.float());
             await sleep(Math.floor(random.float() * 100));
           } else await sleep(100 + Math.floor(random.float() * 1200));
           const finished = worker.output.some((l) => l.startsWith('outcome'));

@@ -18,6 +18,8 @@ export async function openSimulatorImporter(options: {
   migrate?: boolean;
   /** The simulator's control token; default the SIM_CONTROL_TOKEN environment variable. */
   controlToken?: string;
+  /** What the importer calls Amazon (and report documents) through; default the global fetch. */
+  fetch?: typeof fetch;
 }): Promise<{ store: Store; clock: Clock; amazon: AmazonStack; importer: OrderImporter; graph: Sellerlink }> {
   const token = options.controlToken ?? process.env.SIM_CONTROL_TOKEN ?? '';
   const answer = await fetch(`${options.origin}/_sim/clock`, {
@@ -36,6 +38,7 @@ export async function openSimulatorImporter(options: {
     store,
     origin: options.origin,
     clock,
+    ...(options.fetch ? { fetch: options.fetch } : {}),
     config: testConfig({ SELLERLINK_VAULT_KEYS: `${options.vaultKey.id}:${options.vaultKey.base64}` }),
     // The usage-plan buckets follow real time, as the simulator's do.
     overrides: { limiterClock: systemClock, ...(options.settings ? { orderImport: options.settings } : {}) },
