@@ -13,6 +13,7 @@ import {
   type CliContext,
 } from '../context.js';
 import { table } from '../table.js';
+import { dayCount } from '../../kernel/plural.js';
 
 /** What runs for `applications ...` (registered in applications.ts). */
 
@@ -32,13 +33,6 @@ export const ADS_SECRET_NOT_TRACKED = 'secret rotation: not tracked (unconfirmed
 
 /** The most a client secret file may hold. */
 const SECRET_FILE_LIMIT = 64 * 1024;
-
-const PLURAL = new Intl.PluralRules('en');
-
-/** `1 day`, `0 days`, `12 days` (English plural rules through Intl.PluralRules). */
-export function dayCount(n: number): string {
-  return `${n} ${PLURAL.select(n) === 'one' ? 'day' : 'days'}`;
-}
 
 interface AddOptions {
   ads?: boolean;

@@ -2,6 +2,7 @@ import type { SessionUser } from '../../accounts/service.js';
 import { applicationState, type Application } from '../../lifecycle/applications.js';
 import { formatDate, formatDateTime } from '../format.js';
 import { Layout } from './layout.js';
+import { dayCount } from '../../kernel/plural.js';
 
 /**
  * The operators' applications page: every application of both APIs (SP-API apps with their client
@@ -12,13 +13,6 @@ import { Layout } from './layout.js';
  */
 
 const DAY_MS = 86_400_000;
-const PLURAL = new Intl.PluralRules('en');
-
-/** `1 day`, `2 days` (English plural rules through Intl.PluralRules). */
-export function dayCount(n: number): string {
-  return `${n} ${PLURAL.select(n) === 'one' ? 'day' : 'days'}`;
-}
-
 /** What an Ads security profile's secret status says. */
 export const ADS_SECRET_NOT_TRACKED = 'not tracked';
 
