@@ -81,7 +81,6 @@ export function deriveV0Order(order: SimOrder, access: V0Access): Record<string,
   const method = v0PaymentMethod(order);
   const pending = f.fulfillmentStatus === 'PENDING' || f.fulfillmentStatus === 'PENDING_AVAILABILITY';
   const address = data.recipient?.deliveryAddress;
-
   const out: Record<string, unknown> = {
     AmazonOrderId: order.orderId,
     SellerOrderId: v0SellerOrderId(order),
@@ -125,39 +124,68 @@ export function deriveV0Order(order: SimOrder, access: V0Access): Record<string,
   out.IsAccessPointOrder = address?.addressType === 'PICKUP_POINT';
   out.HasRegulatedItems = false;
 
-  // ShippingAddress exists only once the order can ship (model: Order.ShippingAddress note 1).
-  const addressStatuses = ['Unshipped', 'PartiallyShipped', 'Shipped', 'InvoiceUnconfirmed'];
-  if (address && addressStatuses.includes(status)) {
-    const base = {
-      City: address.city,
-      ...(address.stateOrRegion ? { StateOrRegion: address.stateOrRegion } : {}),
-      PostalCode: address.postalCode,
-      CountryCode: address.countryCode,
-    };
-    if (access.shippingAddress) {
-      out.ShippingAddress = {
-        Name: address.name,
-        ...(address.companyName ? { CompanyName: address.companyName } : {}),
-        AddressLine1: address.addressLine1,
-        ...(address.addressLine2 ? { AddressLine2: address.addressLine2 } : {}),
-        ...base,
-        ...(address.phone ? { Phone: address.phone } : {}),
-        ...(address.addressType === 'COMMERCIAL' ? { AddressType: 'Commercial' } : {}),
-        ...(address.addressType === 'RESIDENTIAL' ? { AddressType: 'Residential' } : {}),
-      };
-    } else if (access.partialAddressWithoutRdt) {
-      out.ShippingAddress = base;
-    }
-  }
-  if (access.buyerInfo && data.buyer) {
-    const b = data.buyer;
-    out.BuyerInfo = {
-      ...(b.buyerEmail ? { BuyerEmail: b.buyerEmail } : {}),
-      ...(b.buyerName ? { BuyerName: b.buyerName } : {}),
-      ...(b.buyerPurchaseOrderNumber ? { PurchaseOrderNumber: b.buyerPurchaseOrderNumber } : {}),
-    };
-  }
+  const shipping = v0ShippingAddress(order, {
+    full: access.shippingAddress,
+    partial: access.partialAddressWithoutRdt,
+    phone: true,
+  });
+  if (shipping) out.ShippingAddress = shipping;
+  if (access.buyerInfo && data.buyer) out.BuyerInfo = v0BuyerInfo(order);
   return out;
+}
+
+/** Statuses in which an order has a `ShippingAddress` (model: Order.ShippingAddress, OrderAddress.ShippingAddress). */
+const ADDRESS_STATUSES = ['Unshipped', 'PartiallyShipped', 'Shipped', 'InvoiceUnconfirmed'];
+
+/**
+ * The v0 `Address` an order ships to, or undefined before it can ship. `full` gives the PII (name,
+ * street, phone when `phone`), `partial` only city, region, postcode and country; neither gives none.
+ */
+export function v0ShippingAddress(
+  order: SimOrder,
+  show: { full: boolean; partial: boolean; phone: boolean },
+): Record<string, unknown> | undefined {
+  const data = orderData(order);
+  const address = data.recipient?.deliveryAddress;
+  if (!address || !ADDRESS_STATUSES.includes(V0_STATUS[data.fulfillment!.fulfillmentStatus]))
+    return undefined;
+  const base = {
+    City: address.city,
+    ...(address.stateOrRegion ? { StateOrRegion: address.stateOrRegion } : {}),
+    PostalCode: address.postalCode,
+    CountryCode: address.countryCode,
+  };
+  if (!show.full) return show.partial ? base : undefined;
+  return {
+    Name: address.name,
+    ...(address.companyName ? { CompanyName: address.companyName } : {}),
+    AddressLine1: address.addressLine1,
+    ...(address.addressLine2 ? { AddressLine2: address.addressLine2 } : {}),
+    ...base,
+    ...(show.phone && address.phone ? { Phone: address.phone } : {}),
+    ...(address.addressType === 'COMMERCIAL' ? { AddressType: 'Commercial' } : {}),
+    ...(address.addressType === 'RESIDENTIAL' ? { AddressType: 'Residential' } : {}),
+  };
+}
+
+/** The v0 buyer fields of an order (`BuyerInfo` of Order, and OrderBuyerInfo without its order id). */
+export function v0BuyerInfo(order: SimOrder): Record<string, string> {
+  const b = orderData(order).buyer ?? {};
+  return {
+    ...(b.buyerEmail ? { BuyerEmail: b.buyerEmail } : {}),
+    ...(b.buyerName ? { BuyerName: b.buyerName } : {}),
+    ...(b.buyerPurchaseOrderNumber ? { PurchaseOrderNumber: b.buyerPurchaseOrderNumber } : {}),
+  };
+}
+
+/** The v0 buyer fields of an order item: its gift message and wrap level, when it is a gift. */
+export function v0ItemBuyerInfo(item: OrderItemData): Record<string, string> | undefined {
+  const gift = item.fulfillment?.packing?.giftOption;
+  if (!gift) return undefined;
+  return {
+    ...(gift.giftMessage ? { GiftMessageText: gift.giftMessage } : {}),
+    ...(gift.giftWrapLevel ? { GiftWrapLevel: gift.giftWrapLevel } : {}),
+  };
 }
 
 /** Sum of an item's proceeds of one type (and, for TAX, one subtype), in minor units. */
@@ -227,12 +255,8 @@ export function deriveV0OrderItems(
       out.TaxCollection = { Model: 'MarketplaceFacilitator', ResponsibleParty: 'Amazon Services, Inc.' };
     }
     out.IsTransparency = (item.programs ?? []).includes('TRANSPARENCY');
-    if (access.buyerInfo && gift) {
-      out.BuyerInfo = {
-        ...(gift.giftMessage ? { GiftMessageText: gift.giftMessage } : {}),
-        ...(gift.giftWrapLevel ? { GiftWrapLevel: gift.giftWrapLevel } : {}),
-      };
-    }
+    const buyerInfo = access.buyerInfo ? v0ItemBuyerInfo(item) : undefined;
+    if (buyerInfo) out.BuyerInfo = buyerInfo;
     const request = item.cancellation?.cancellationRequest;
     out.BuyerRequestedCancel = request
       ? { IsBuyerRequestedCancel: 'true', BuyerCancelReason: request.cancelReason }

@@ -1,9 +1,9 @@
-import { createHash } from 'node:crypto';
 import type { Context } from 'hono';
 import { DAY, MINUTE } from '../kernel/clock.js';
 import type { SimContext, SimEnv } from './context.js';
 import { LONG_HISTORY_COUNTRIES, MARKETPLACES } from './orders-catalog.js';
 import { isoSeconds } from './orders-data.js';
+import { UndecodableToken, decodeOpaqueToken, encodeOpaqueToken } from './page-tokens.js';
 import type { Region, SimOrder } from './state.js';
 
 /**
@@ -141,15 +141,23 @@ export interface PageToken {
   expiresAt: number;
 }
 
-const checksum = (body: string): string => createHash('sha256').update(body).digest('base64url').slice(0, 16);
+/**
+ * What Amazon answers (400 InvalidInput) for a v0 `NextToken` it cannot decode, e.g. one sent
+ * without percent-encoding whose `+` arrived as a space (https://github.com/amzn/selling-partner-api-docs/issues/422;
+ * wording as observed from getOrders).
+ */
+export const UNDECODABLE_NEXT_TOKEN =
+  'We could not decode your NextToken. Possible reasons include: a transmission error, improper quoting or a truncation problem.';
 
-/** Serialises a token (base64url JSON plus a checksum that catches edited or truncated tokens). */
+/** Serialises a token: standard base64 with `+`, `/` and `=`, as Amazon's are (page-tokens.ts). */
 export function encodePageToken(token: PageToken): string {
-  const body = Buffer.from(JSON.stringify(token)).toString('base64url');
-  return `${body}.${checksum(body)}`;
+  return encodeOpaqueToken(token);
 }
 
-/** Reads a token; throws InvalidInput when it is malformed, expired or for another seller. */
+/**
+ * Reads a token; throws InvalidInput when it is malformed, expired or for another seller. A v0
+ * `NextToken` that does not decode gets Amazon's wording; other names keep "<name> is invalid.".
+ */
 export function decodePageToken(
   ctx: SimContext,
   name: string,
@@ -157,14 +165,12 @@ export function decodePageToken(
   sellingPartnerId: string,
   region: Region,
 ): PageToken {
-  const [body, sum, extra] = text.split('.');
-  let token: PageToken | undefined;
-  if (body && sum && extra === undefined && checksum(body) === sum) {
-    try {
-      token = JSON.parse(Buffer.from(body, 'base64url').toString('utf8')) as PageToken;
-    } catch {
-      token = undefined;
-    }
+  let token: PageToken;
+  try {
+    token = decodeOpaqueToken(text) as PageToken;
+  } catch (err) {
+    if (!(err instanceof UndecodableToken)) throw err;
+    throw new InvalidInput(name === 'NextToken' ? UNDECODABLE_NEXT_TOKEN : `${name} is invalid.`);
   }
   if (
     !token ||

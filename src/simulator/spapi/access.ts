@@ -1,5 +1,6 @@
 import type { SimContext } from '../context.js';
 import type { Region, SimAccessToken } from '../state.js';
+import { accessTokenExpired, tokenHasScope } from '../world.js';
 import type { SpApiCall, SpApiOperation } from './operation.js';
 
 /**
@@ -42,7 +43,8 @@ function deny(reason: AccessDenialReason): AccessResult {
         ? ACCESS_DETAILS.expired
         : reason === 'secret-expired'
           ? ACCESS_DETAILS.secretExpired
-          : reason === 'forbidden'
+          : // Another region's endpoint answers a valid token with empty details, as for a missing role (amzn/selling-partner-api-models#4825).
+            reason === 'forbidden' || reason === 'region'
             ? ACCESS_DETAILS.forbidden
             : ACCESS_DETAILS.invalid;
   return { ok: false, reason, details };
@@ -55,7 +57,7 @@ export function checkAccess(ctx: SimContext, op: SpApiOperation, request: Access
   const token = ctx.state.accessTokens.get(presented);
   if (!token) return deny('invalid');
   const now = ctx.clock.now();
-  if (now >= token.expiresAt) return deny('expired');
+  if (accessTokenExpired(ctx, token)) return deny('expired');
   const app = ctx.state.apps.get(token.appId);
   if (!app) return deny('invalid');
 
@@ -78,8 +80,9 @@ export function checkAccess(ctx: SimContext, op: SpApiOperation, request: Access
 
 /** Whether this kind of token may call this operation (no role or scope: 403 with empty details). */
 function permits(op: SpApiOperation, token: SimAccessToken, request: AccessRequest): boolean {
-  if (op.auth.kind === 'grantless') return token.kind === 'grantless' && token.scope === op.auth.scope;
-  if (token.kind === 'user') return true;
+  if (op.auth.kind === 'grantless') return token.kind === 'grantless' && tokenHasScope(token, op.auth.scope);
+  // A PII-only operation refuses the regular LWA token as Amazon does: 403 with empty details.
+  if (token.kind === 'user') return !(op.auth.kind === 'seller' && op.auth.rdtOnly === true);
   if (token.kind === 'rdt') {
     return (
       op.auth.restricted === true && rdtCovers(token.restrictedResources ?? [], request.method, request.path)
@@ -90,14 +93,15 @@ function permits(op: SpApiOperation, token: SimAccessToken, request: AccessReque
 
 /**
  * Whether an RDT's restricted resources cover a call (https://developer-docs.amazon.com/sp-api/docs/tokens-api-use-case-guide): same method, and each path segment
- * equal, or a generic `{name}` segment that matches any value.
+ * equal, or a generic `{name}` segment that matches any value. A resource path with a trailing slash
+ * covers nothing: Amazon issues such an RDT, and the call it was meant for then fails with 403.
  */
 export function rdtCovers(
   resources: readonly { method: string; path: string }[],
   method: string,
   path: string,
 ): boolean {
-  const want = splitPath(path);
+  const want = splitPath(path.replace(/\/+$/, ''));
   return resources.some((resource) => {
     if (resource.method.toUpperCase() !== method.toUpperCase()) return false;
     const have = splitPath(resource.path);
@@ -109,16 +113,13 @@ export function rdtCovers(
 }
 
 function splitPath(path: string): string[] {
-  return path
-    .replace(/\/+$/, '')
-    .split('/')
-    .map((segment) => {
-      try {
-        return decodeURIComponent(segment);
-      } catch {
-        return segment;
-      }
-    });
+  return path.split('/').map((segment) => {
+    try {
+      return decodeURIComponent(segment);
+    } catch {
+      return segment;
+    }
+  });
 }
 
 /** Who a presented token belongs to, for the request log, without judging it. */

@@ -2,6 +2,7 @@ import type { Context } from 'hono';
 import type { SimEnv } from '../context.js';
 import { attributesFor, buildItem, listingAsin, storedIssues } from '../listings-store.js';
 import { UNPARSEABLE } from '../listings-validation.js';
+import { decodeOpaqueToken, encodeOpaqueToken } from '../page-tokens.js';
 import type { SimListing } from '../state.js';
 import { GET_INCLUDED, invalidInput, parseIncluded, resolveSellerAndMarketplace } from './listings-params.js';
 import type { SpApiCall } from './operation.js';
@@ -23,6 +24,16 @@ function date(raw: string | undefined): number | null | undefined {
   if (raw === undefined) return undefined;
   const ms = Date.parse(raw);
   return Number.isNaN(ms) ? null : ms;
+}
+
+/** The offset a `pageToken` holds (page-tokens.ts: standard base64, as Amazon's), or NaN. */
+function pageOffset(token: string): number {
+  try {
+    const value = decodeOpaqueToken(token) as { offset?: unknown } | null;
+    return typeof value?.offset === 'number' ? value.offset : Number.NaN;
+  } catch {
+    return Number.NaN;
+  }
 }
 
 /** Whether a listing carries one of the identifiers (of the given type) in this marketplace. */
@@ -78,7 +89,7 @@ export function searchListingsItems(c: Context<SimEnv>, call: SpApiCall): Respon
   let offset = 0;
   const token = q('pageToken');
   if (token !== undefined) {
-    offset = Number(Buffer.from(token, 'base64url').toString('utf8'));
+    offset = pageOffset(token);
     if (!Number.isInteger(offset) || offset < 0) return bad("'pageToken' is invalid.");
   }
 
@@ -114,7 +125,7 @@ export function searchListingsItems(c: Context<SimEnv>, call: SpApiCall): Respon
   });
 
   const page = matches.slice(offset, offset + pageSize);
-  const encode = (n: number): string => Buffer.from(String(n), 'utf8').toString('base64url');
+  const encode = (n: number): string => encodeOpaqueToken({ offset: n });
   const pagination: Record<string, string> = {};
   if (offset + pageSize < matches.length) pagination.nextToken = encode(offset + pageSize);
   if (offset > 0) pagination.previousToken = encode(Math.max(0, offset - pageSize));

@@ -4,8 +4,11 @@ import type { Region, SimAccessToken, SimApp, SimAuthorization } from '../state.
 
 /** How an operation is authorized. */
 export type OperationAuth =
-  /** A user (refresh-token) access token, or an RDT where `restricted` allows it. */
-  | { kind: 'seller'; restricted?: boolean }
+  /**
+   * A user (refresh-token) access token, or an RDT where `restricted` allows it. `rdtOnly`: only an
+   * RDT covering the call will do, as for getOrderAddress (https://developer-docs.amazon.com/sp-api/docs/tokens-api-use-case-guide).
+   */
+  | { kind: 'seller'; restricted?: boolean; rdtOnly?: boolean }
   /** A grantless (client_credentials) token with this scope (https://developer-docs.amazon.com/sp-api/docs/connecting-to-the-selling-partner-api). */
   | { kind: 'grantless'; scope: string };
 

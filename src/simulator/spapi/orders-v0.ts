@@ -28,11 +28,13 @@ import {
 import type { SimOrder } from '../state.js';
 import { rdtCovers } from './access.js';
 import type { SpApiCall, SpApiOperation } from './operation.js';
+import { ordersV0PiiOperations, refuseItemsNextToken } from './orders-v0-pii.js';
 import { findOwnOrder } from './orders.js';
 
 /**
  * Orders API v0 (spapi-models/ordersV0.json, https://developer-docs.amazon.com/sp-api/docs/orders-api-migration-guide): getOrders, getOrder (`getOrderV0` here, as
- * the 2026-01-01 API owns `getOrder`) and getOrderItems, derived from the stored 2026-01-01 orders.
+ * the 2026-01-01 API owns `getOrder`) and getOrderItems, derived from the stored 2026-01-01 orders;
+ * getOrderAddress, getOrderBuyerInfo and getOrderItemsBuyerInfo live in orders-v0-pii.ts.
  * BuyerInfo and ShippingAddress need an RDT whose resource covers the call and names the data
  * elements `buyerInfo` / `shippingAddress` (https://developer-docs.amazon.com/sp-api/docs/tokens-api-use-case-guide); without one the call still succeeds without them.
  */
@@ -270,12 +272,13 @@ function getOrderItems(c: Context<SimEnv>, call: SpApiCall): Response {
   const order = findOwnOrder(call.ctx, call, orderId);
   if (!order) return spapiError(c, 404, 'NotFound', `Order ${orderId} was not found.`);
   // Every simulated order fits on one page of items, so no NextToken is ever issued.
-  if (param(c, 'NextToken') !== undefined) return spapiError(c, 400, 'InvalidInput', 'NextToken is invalid.');
+  const refused = refuseItemsNextToken(c);
+  if (refused) return refused;
   const items = deriveV0OrderItems(order, { buyerInfo: accessOf(c, call).buyerInfo });
   return c.json({ payload: { AmazonOrderId: order.orderId, OrderItems: items } }, 200);
 }
 
-/** getOrders, getOrder (as getOrderV0) and getOrderItems of the Orders API v0. */
+/** getOrders, getOrder (as getOrderV0), getOrderItems and the PII operations of the Orders API v0. */
 export const ordersV0Operations: SpApiOperation[] = [
   {
     operationId: 'getOrders',
@@ -298,4 +301,5 @@ export const ordersV0Operations: SpApiOperation[] = [
     auth: { kind: 'seller', restricted: true },
     handle: getOrderItems,
   },
+  ...ordersV0PiiOperations,
 ];

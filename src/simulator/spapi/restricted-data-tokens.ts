@@ -1,7 +1,7 @@
 import type { Context } from 'hono';
 import type { SimEnv } from '../context.js';
 import { spapiError } from '../http.js';
-import type { SimApp } from '../state.js';
+import type { Region, SimApp } from '../state.js';
 import { issueAccessToken } from '../world.js';
 import type { SpApiOperation } from './operation.js';
 
@@ -63,10 +63,13 @@ const MAX_RESOURCES = 50;
 
 const NO_ACCESS = 'Application do not have access to some or all requested resource';
 
-/** Whether a requested path fits a template: `{x}` segments take `{x}` itself or one concrete value. */
+/**
+ * Whether a requested path fits a template: `{x}` segments take `{x}` itself or one concrete value.
+ * A trailing slash is ignored here: Amazon issues the RDT, which then covers no call (access.ts).
+ */
 function pathMatches(op: RestrictedOperation, path: string): 'generic' | 'specific' | null {
   const want = op.path.split('/');
-  const got = path.split('/');
+  const got = path.replace(/\/+$/, '').split('/');
   if (want.length !== got.length) return null;
   let generic = false;
   for (const [i, w] of want.entries()) {
@@ -77,6 +80,18 @@ function pathMatches(op: RestrictedOperation, path: string): 'generic' | 'specif
     } else if (w !== g) return null;
   }
   return generic ? 'generic' : 'specific';
+}
+
+const REGION_PREFIX: Record<Region, RegExp> = { NA: /^\/na(?=\/)/i, EU: /^\/eu(?=\/)/i, FE: /^\/fe(?=\/)/i };
+
+/**
+ * A resource path as Amazon would see it. The simulator serves every region on one origin under
+ * `/na`, `/eu` and `/fe` (region.ts), and SDKs that build RDT resources from the request URL (Amazon's
+ * JS SDK does) send that prefix along: the prefix of the caller's own region is not part of the
+ * operation's path, so it is dropped. Host-header routing needs no prefix at all (docs/simulator.md).
+ */
+export function resourcePath(path: string, region: Region): string {
+  return path.replace(REGION_PREFIX[region], '');
 }
 
 /** Whether the app holds the restricted role (role names as on the consent page). */
@@ -92,13 +107,18 @@ interface Resource {
 }
 
 /** Checks one resource; returns the 400 (message, details) or null when it is fine. */
-function resourceProblem(raw: unknown, app: SimApp, checkRoles: boolean): [string, string] | null {
+function resourceProblem(
+  raw: unknown,
+  app: SimApp,
+  checkRoles: boolean,
+  region: Region,
+): [string, string] | null {
   const r = raw as Partial<Record<keyof Resource, unknown>> | null;
   if (typeof r !== 'object' || r === null || typeof r.method !== 'string' || !METHODS.includes(r.method))
     return ['Request is missing or has invalid parameters', 'Resource not provided.'];
   if (typeof r.path !== 'string' || r.path === '')
     return ['Request is missing or has invalid parameters', 'Resource not provided.'];
-  const path = r.path;
+  const path = resourcePath(r.path, region);
   const matched = RESTRICTED_OPERATIONS.flatMap((op) => {
     const how = op.method === r.method ? pathMatches(op, path) : null;
     return how ? [{ op, how }] : [];
@@ -164,12 +184,12 @@ export const tokensOperations: SpApiOperation[] = [
         app = target;
       }
       for (const resource of resources) {
-        const problem = resourceProblem(resource, app, ctx.config.rdtRequiresRestrictedRoles);
+        const problem = resourceProblem(resource, app, ctx.config.rdtRequiresRestrictedRoles, call.region);
         if (problem) return badRequest(c, problem[0], problem[1]);
       }
       const restrictedResources = (resources as Resource[]).map((r) => ({
         method: r.method,
-        path: r.path,
+        path: resourcePath(r.path, call.region),
         ...(Array.isArray(r.dataElements) && r.dataElements.length > 0
           ? { dataElements: [...r.dataElements] }
           : {}),

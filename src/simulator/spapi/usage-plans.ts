@@ -28,6 +28,9 @@ export const USAGE_PLANS: Readonly<Record<string, UsagePlan>> = Object.freeze({
   getOrders: { rate: 0.0167, burst: 20 },
   getOrderV0: { rate: 0.5, burst: 30 },
   getOrderItems: { rate: 0.5, burst: 30 },
+  getOrderAddress: { rate: 0.5, burst: 30 },
+  getOrderBuyerInfo: { rate: 0.5, burst: 30 },
+  getOrderItemsBuyerInfo: { rate: 0.5, burst: 30 },
   // listingsItems_2021-08-01.json
   getListingsItem: { rate: 5, burst: 10 },
   putListingsItem: { rate: 5, burst: 10 },
