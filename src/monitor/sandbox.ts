@@ -1,11 +1,39 @@
 import type { Applications } from '../lifecycle/applications.js';
 import { DAY, type OffsetClock } from '../kernel/clock.js';
+import { EXPIRY_REMINDER_DAYS } from './connections.js';
 import { MonitorError } from './errors.js';
 import type { Monitor, MonitorReport } from './monitor.js';
 import type { SecretRotation } from './secrets.js';
 
 /** The simulated time steps the sandbox toolbar offers. */
 export const SANDBOX_STEPS_DAYS = [1, 7, 30] as const;
+
+/**
+ * Where the toolbar's "jump to N days before the next expiry" can land: each expiry reminder's
+ * threshold (monitor/connections.ts), and 0, the moment the authorization ends.
+ */
+export const SANDBOX_BEFORE_EXPIRY_DAYS = [...EXPIRY_REMINDER_DAYS, 0] as const;
+
+/** The longest single move of the sandbox clock. */
+const MAX_JUMP_DAYS = 366;
+
+/**
+ * The moment `daysBefore` days before the soonest of `expiries` that still lies that far ahead of
+ * `now`, with that expiry; null when none does (every authorization ends sooner, or none expires).
+ */
+export function pointBeforeExpiry(
+  expiries: readonly (Date | null)[],
+  daysBefore: number,
+  now: number,
+): { at: number; expiresAt: Date } | null {
+  let best: { at: number; expiresAt: Date } | null = null;
+  for (const expiresAt of expiries) {
+    if (!expiresAt) continue;
+    const at = expiresAt.getTime() - daysBefore * DAY;
+    if (at > now && (!best || at < best.at)) best = { at, expiresAt };
+  }
+  return best;
+}
 
 /** How far the health probes of a running pass have got. */
 export interface MonitorProgress {
@@ -36,6 +64,11 @@ export interface SandboxTools {
    * can take minutes. `pass` settles when a pass that started after this jump has finished.
    */
   advanceDays(days: number): { now: number; pass: Promise<SandboxPassResult> };
+  /**
+   * Moves the clock forward to the moment `at` (epoch ms; at most 366 days ahead, never back), then
+   * starts a monitor pass like `advanceDays`.
+   */
+  advanceTo(at: number): { now: number; pass: Promise<SandboxPassResult> };
   /** Whether a pass runs, how far it got, and how the last one ended. */
   monitorStatus(): SandboxMonitorStatus;
   /** Resolves once no toolbar pass is running or queued. */
@@ -45,7 +78,9 @@ export interface SandboxTools {
    * app whose credentials Amazon already refuses gets a new secret from the simulated Developer
    * Console instead (what an operator does at Amazon), delivered to this service and verified.
    */
-  rotateSecrets(): Promise<{ appId: string; received: boolean; error?: string }[]>;
+  rotateSecrets(): Promise<SandboxRotation[]>;
+  /** How the last `rotateSecrets` ended (null before the first): the toolbar page shows it. */
+  lastRotation(): SandboxRotation[] | null;
 }
 
 /** What rotating the applications' secrets from the toolbar needs. */
@@ -149,6 +184,7 @@ export function createSandboxTools(
   let next: Promise<SandboxPassResult> | null = null;
   let progress: MonitorProgress | null = null;
   let last: SandboxMonitorStatus['last'] = null;
+  let lastRotation: SandboxRotation[] | null = null;
 
   const runPass = async (): Promise<SandboxPassResult> => {
     progress = null;
@@ -185,10 +221,22 @@ export function createSandboxTools(
       deps.clock.advance(days * DAY);
       return { now: deps.clock.now(), pass: schedule() };
     },
+    advanceTo(at) {
+      const by = at - deps.clock.now();
+      if (!Number.isFinite(by) || by <= 0) throw new RangeError('the sandbox clock only moves forward');
+      if (by > MAX_JUMP_DAYS * DAY)
+        throw new RangeError(`the sandbox clock moves at most ${MAX_JUMP_DAYS} days at a time`);
+      deps.clock.advance(by);
+      return { now: deps.clock.now(), pass: schedule() };
+    },
     monitorStatus: () => ({ running: current !== null || next !== null, progress, last }),
     async idle() {
       while (next ?? current) await (next ?? current);
     },
-    rotateSecrets: () => rotateSandboxSecrets(deps),
+    async rotateSecrets() {
+      lastRotation = await rotateSandboxSecrets(deps);
+      return lastRotation;
+    },
+    lastRotation: () => lastRotation,
   };
 }

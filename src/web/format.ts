@@ -19,3 +19,21 @@ export function formatDateTime(date: Date | null): string {
   if (!date) return '—';
   return `${formatDate(date)}, ${TIME.format(date)} UTC`;
 }
+
+/**
+ * What sellers call a connection: its store name from Amazon (the seller id until Amazon has told
+ * it), e.g. for page titles and headings, with the seller id shown beside it.
+ */
+export function connectionName(c: { storeName: string | null; sellingPartnerId: string }): string {
+  return c.storeName ?? c.sellingPartnerId;
+}
+
+/** The name with its region, once: store names from Amazon often end with it ("Demo Goods (EU)"). */
+export function connectionNameInRegion(c: {
+  storeName: string | null;
+  sellingPartnerId: string;
+  region: string;
+}): string {
+  const name = connectionName(c);
+  return name.endsWith(`(${c.region})`) ? name : `${name} (${c.region})`;
+}
