@@ -1,9 +1,10 @@
 import { REPORT_PENDING_FIELDS } from './report-orders.js';
-import type { Kysely, Selectable } from 'kysely';
+import { sql, type Kysely, type Selectable } from 'kysely';
 import type { Viewer } from '../connections/repository.js';
 import { isStorableDate, isUuid, textProblem } from '../kernel/input.js';
 import type { Database, OrdersTable } from '../store/schema.js';
 import { OrdersError } from './errors.js';
+import { decodeOrderCursor, encodeOrderCursor, type OrderKey } from './order-cursor.js';
 
 /** Filters for listing orders (portal and REST API). */
 export interface OrderFilter {
@@ -24,7 +25,10 @@ export interface OrderSummary {
   status: string;
   createdTime: Date;
   lastUpdatedTime: Date;
+  /** Units ordered (the sum of the lines' quantities). */
   itemCount: number;
+  /** Lines (order items, one per product). */
+  lineCount: number;
   total: { amount: string; currencyCode: string } | null;
   importedAt: Date;
 }
@@ -76,7 +80,32 @@ export const ORDER_STATUSES = [
 /** Matches no account: a non-operator viewer without an account sees nothing. */
 const NO_ACCOUNT = '00000000-0000-0000-0000-000000000000';
 
-function toSummary(r: Selectable<OrdersTable>): OrderSummary {
+const SUMMARY_COLUMNS = [
+  'order_id',
+  'connection_id',
+  'account_id',
+  'marketplace_id',
+  'status',
+  'created_time',
+  'last_updated_time',
+  'item_count',
+  'total_amount',
+  'total_currency',
+  'imported_at',
+] as const;
+
+/** How many lines (order items) an order has, counted in the database (the order JSON stays there). */
+const LINE_COUNT =
+  sql<number>`case when jsonb_typeof(data -> 'orderItems') = 'array' then jsonb_array_length(data -> 'orderItems') else 0 end`.as(
+    'line_count',
+  );
+
+/** The columns a list row needs (not the whole order), plus its number of lines. */
+type SummaryRow = Omit<Selectable<OrdersTable>, 'data' | 'first_imported_at' | 'source'> & {
+  line_count: number | string;
+};
+
+function toSummary(r: SummaryRow): OrderSummary {
   return {
     orderId: r.order_id,
     connectionId: r.connection_id,
@@ -85,35 +114,13 @@ function toSummary(r: Selectable<OrdersTable>): OrderSummary {
     createdTime: r.created_time,
     lastUpdatedTime: r.last_updated_time,
     itemCount: r.item_count,
+    lineCount: Number(r.line_count),
     total:
       r.total_amount !== null && r.total_currency !== null
         ? { amount: r.total_amount, currencyCode: r.total_currency }
         : null,
     importedAt: r.imported_at,
   };
-}
-
-function encodeCursor(r: { created_time: Date; connection_id: string; order_id: string }): string {
-  return Buffer.from(JSON.stringify([r.created_time.toISOString(), r.connection_id, r.order_id])).toString(
-    'base64url',
-  );
-}
-
-function decodeCursor(cursor: string): [Date, string, string] {
-  try {
-    const value = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as unknown;
-    if (Array.isArray(value) && value.length === 3 && value.every((v) => typeof v === 'string')) {
-      const [at, connectionId, orderId] = value as [string, string, string];
-      const date = new Date(at);
-      if (isStorableDate(date) && isUuid(connectionId) && textProblem(orderId) === null)
-        return [date, connectionId, orderId];
-    }
-  } catch {
-    // fall through
-  }
-  throw new OrdersError('ORDERS_INVALID_FILTER', 'cursor is not a cursor this API returned', {
-    details: { field: 'cursor' },
-  });
 }
 
 /** Checks filter values; throws ORDERS_INVALID_FILTER naming the field. */
@@ -154,11 +161,28 @@ export function checkOrderFilter(filter: OrderFilter): void {
 /** Page size and position for `listOrders`. */
 export interface OrderPage {
   limit?: number;
+  /** The orders after this cursor (older): the next page. */
   cursor?: string;
+  /** The orders before this cursor (newer): the previous page. Not with `cursor`. */
+  before?: string;
+  /** Also count the matching orders and the page's position among them (for "26–45 of 45"). */
+  withTotal?: boolean;
+}
+
+/** One page of the list. */
+export interface OrderListPage {
+  orders: OrderSummary[];
+  /** The next (older) page's cursor, or null on the last page. */
+  nextCursor: string | null;
+  /** The previous (newer) page's `before` cursor, or null on the first page. */
+  previousCursor: string | null;
+  /** With `withTotal`: how many orders match, and how many come before this page. */
+  total?: number;
+  offset?: number;
 }
 
 function visibleOrders(db: Kysely<Database>, viewer: Viewer) {
-  const q = db.selectFrom('orders').selectAll();
+  const q = db.selectFrom('orders');
   return viewer.role === 'operator' ? q : q.where('account_id', '=', viewer.accountId ?? NO_ACCOUNT);
 }
 
@@ -174,50 +198,102 @@ function applyFilter(q: OrdersQuery, filter: OrderFilter): OrdersQuery {
   return q;
 }
 
-/** Orders after a cursor in the list's order (createdTime, connection id, order id, all descending). */
-function applyCursor(q: OrdersQuery, cursor: string): OrdersQuery {
-  const [at, connectionId, orderId] = decodeCursor(cursor);
+/**
+ * The orders on one side of a position in the list's order (created time, connection id, order id,
+ * all descending): `older` come after it, `newer` before it.
+ */
+function beyond(q: OrdersQuery, key: OrderKey, side: 'older' | 'newer'): OrdersQuery {
+  const op = side === 'older' ? '<' : '>';
   return q.where((eb) =>
     eb.or([
-      eb('created_time', '<', at),
-      eb.and([eb('created_time', '=', at), eb('connection_id', '<', connectionId)]),
+      eb('created_time', op, key.createdTime),
+      eb.and([eb('created_time', '=', key.createdTime), eb('connection_id', op, key.connectionId)]),
       eb.and([
-        eb('created_time', '=', at),
-        eb('connection_id', '=', connectionId),
-        eb('order_id', '<', orderId),
+        eb('created_time', '=', key.createdTime),
+        eb('connection_id', '=', key.connectionId),
+        eb('order_id', op, key.orderId),
       ]),
     ]),
   );
 }
 
+const keyOf = (r: SummaryRow): OrderKey => ({
+  createdTime: r.created_time,
+  connectionId: r.connection_id,
+  orderId: r.order_id,
+});
+
+async function countOf(q: OrdersQuery): Promise<number> {
+  const row = await q.select((eb) => eb.fn.countAll<number | string>().as('n')).executeTakeFirst();
+  return Number(row?.n ?? 0);
+}
+
+async function anyOf(q: OrdersQuery): Promise<boolean> {
+  return (await q.select('order_id').limit(1).executeTakeFirst()) !== undefined;
+}
+
+function checkPage(page: OrderPage): number {
+  const limit = page.limit ?? 50;
+  if (!Number.isInteger(limit) || limit < 1 || limit > 200)
+    throw new OrdersError('ORDERS_INVALID_FILTER', 'limit must be an integer from 1 to 200', {
+      details: { field: 'limit' },
+    });
+  if (page.cursor && page.before)
+    throw new OrdersError('ORDERS_INVALID_FILTER', 'give cursor or before, not both', {
+      details: { field: 'before' },
+    });
+  return limit;
+}
+
 /**
  * The orders a viewer may see, newest first (createdTime, then connection and order id), `limit` per
- * page, with a cursor for the next.
+ * page (keyset paging: a cursor for the next page and one for the previous).
  */
 export async function listOrders(
   db: Kysely<Database>,
   viewer: Viewer,
   filter: OrderFilter,
   page: OrderPage = {},
-): Promise<{ orders: OrderSummary[]; nextCursor: string | null }> {
+): Promise<OrderListPage> {
   checkOrderFilter(filter);
-  const limit = page.limit ?? 50;
-  if (!Number.isInteger(limit) || limit < 1 || limit > 200)
-    throw new OrdersError('ORDERS_INVALID_FILTER', 'limit must be an integer from 1 to 200', {
-      details: { field: 'limit' },
-    });
-  let q = applyFilter(visibleOrders(db, viewer), filter);
-  if (page.cursor) q = applyCursor(q, page.cursor);
+  const limit = checkPage(page);
+  const matching = applyFilter(visibleOrders(db, viewer), filter);
+  const backward = Boolean(page.before);
+  let q = matching;
+  if (page.cursor) q = beyond(q, decodeOrderCursor(page.cursor), 'older');
+  if (page.before) q = beyond(q, decodeOrderCursor(page.before, 'before'), 'newer');
+  const direction = backward ? 'asc' : 'desc';
   const rows = await q
-    .orderBy('created_time', 'desc')
-    .orderBy('connection_id', 'desc')
-    .orderBy('order_id', 'desc')
+    .select(SUMMARY_COLUMNS)
+    .select(LINE_COUNT)
+    .orderBy('created_time', direction)
+    .orderBy('connection_id', direction)
+    .orderBy('order_id', direction)
     .limit(limit + 1)
     .execute();
   const more = rows.length > limit;
   const shown = rows.slice(0, limit);
+  if (backward) shown.reverse();
+  const first = shown[0];
   const last = shown[shown.length - 1];
-  return { orders: shown.map(toSummary), nextCursor: more && last ? encodeCursor(last) : null };
+  const hasNext = backward
+    ? last !== undefined && (await anyOf(beyond(matching, keyOf(last), 'older')))
+    : more;
+  const hasPrevious = backward
+    ? more
+    : first !== undefined &&
+      page.cursor !== undefined &&
+      (await anyOf(beyond(matching, keyOf(first), 'newer')));
+  const result: OrderListPage = {
+    orders: shown.map(toSummary),
+    nextCursor: hasNext && last ? encodeOrderCursor(last) : null,
+    previousCursor: hasPrevious && first ? encodeOrderCursor(first) : null,
+  };
+  if (page.withTotal) {
+    result.total = await countOf(matching);
+    result.offset = first ? await countOf(beyond(matching, keyOf(first), 'newer')) : 0;
+  }
+  return result;
 }
 
 /** One order by Amazon order id (and connection, when the same order is visible through two). */
@@ -231,12 +307,13 @@ export async function getOrder(
   // No order id holds a NUL or a lone surrogate, and the database could not compare one.
   if (textProblem(orderId) !== null)
     throw new OrdersError('ORDERS_NOT_FOUND', 'no such order', { details: { field: 'orderId' } });
-  let q = visibleOrders(db, viewer).where('order_id', '=', orderId);
+  let q = visibleOrders(db, viewer).selectAll().where('order_id', '=', orderId);
   if (connectionId) q = q.where('connection_id', '=', connectionId);
   const row = await q.orderBy('last_updated_time', 'desc').executeTakeFirst();
   if (!row) throw new OrdersError('ORDERS_NOT_FOUND', `no order ${orderId}`, { details: { orderId } });
+  const lines = (row.data as { orderItems?: unknown }).orderItems;
   return {
-    ...toSummary(row),
+    ...toSummary({ ...row, line_count: Array.isArray(lines) ? lines.length : 0 }),
     order: row.data,
     source: row.source,
     pendingFields: row.source === 'report' ? REPORT_PENDING_FIELDS : [],

@@ -66,7 +66,7 @@ describe('orders in the portal and the REST API', () => {
     expect(detail.text).toContain(`Order ${orderId}`);
     const status = /data-field="status">([A-Z_]+)</.exec(detail.text)?.[1];
     expect(status).toBeTruthy();
-    expect(detail.text).toMatch(/Items \([1-9]\d*\)/);
+    expect(detail.text).toMatch(/Items: [1-9]\d* units? in [1-9]\d* lines?/);
 
     const filtered = await browser.get(`${svc.url}/orders?status=${status}`);
     const shown = filtered.text.match(/data-order="/g)?.length ?? 0;

@@ -1,14 +1,10 @@
 import type { SessionUser } from '../../accounts/service.js';
 import { marketplaceById } from '../../amazon/regions.js';
 import type { Connection } from '../../connections/repository.js';
-import {
-  ORDER_STATUSES,
-  type OrderDetail,
-  type OrderSummary,
-  type OrderSyncView,
-} from '../../orders/queries.js';
+import { ORDER_STATUSES, type OrderSummary, type OrderSyncView } from '../../orders/queries.js';
 import { formatDateTime } from '../format.js';
 import { Layout } from './layout.js';
+import { formatMoney, unitsInLines } from './order-money.js';
 
 /** The values of the filter form, as the user typed them (shown back unchanged). */
 export interface OrderFilterForm {
@@ -19,14 +15,51 @@ export interface OrderFilterForm {
   to: string;
 }
 
-/** A scalar from Amazon's JSON as text; anything else as nothing. */
-const text = (value: unknown): string =>
-  typeof value === 'string' || typeof value === 'number' ? String(value) : '';
-
 const label = (c: Connection): string => `${c.sellingPartnerId} (${c.region})`;
 
-function money(total: OrderSummary['total']): string {
-  return total ? `${total.amount} ${total.currencyCode}` : '—';
+/** Where the list stands and the links to the pages beside it (keyset paging). */
+export interface OrdersPaging {
+  /** Orders matching the filter, and how many come before this page. */
+  total: number;
+  offset: number;
+  previousHref: string | null;
+  nextHref: string | null;
+  /** The first page with the same filter, when this is not it. */
+  firstHref: string | null;
+}
+
+/** The list page's own styles: the filter form in one wrapping row, the pager, numbers aligned. */
+const LIST_CSS = `
+form.filters{display:flex;flex-wrap:wrap;gap:.5rem 1rem;align-items:flex-end;background:#fff;border:1px solid #e3e6ea;border-radius:6px;padding:.6rem .9rem;margin:0 0 1rem}
+form.filters label{display:flex;flex-direction:column;gap:.2rem;margin:0;font-size:.85rem}
+form.filters select,form.filters input{width:auto;max-width:16rem}
+.pager{display:flex;flex-wrap:wrap;gap:.5rem 1.25rem;align-items:center;margin:.75rem 0}
+.pager .range{font-weight:600}
+.num{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
+`;
+
+/** "1–25 of 45", with Newest / Previous / Next links. */
+function Pager(props: { paging: OrdersPaging; shown: number }) {
+  const { total, offset, previousHref, nextHref, firstHref } = props.paging;
+  const range = props.shown === 0 ? `0 of ${total}` : `${offset + 1}–${offset + props.shown} of ${total}`;
+  return (
+    <nav class="pager" aria-label="Order pages">
+      <span class="range" data-range>
+        {range}
+      </span>
+      {firstHref ? <a href={firstHref}>« Newest</a> : null}
+      {previousHref ? (
+        <a href={previousHref} rel="prev">
+          ← Previous
+        </a>
+      ) : null}
+      {nextHref ? (
+        <a href={nextHref} rel="next">
+          Next →
+        </a>
+      ) : null}
+    </nav>
+  );
 }
 
 /** Importer state per connection: last run, paused and why, last error. */
@@ -94,7 +127,7 @@ function BackfillNote(props: { backfill: OrderSyncView['backfill'] }) {
   );
 }
 
-/** Orders list with filters (connection, marketplace, status, creation date) and cursor paging. */
+/** Orders list with filters (connection, marketplace, status, creation date), a count and keyset paging. */
 export function OrdersPage(props: {
   user: SessionUser;
   sandbox: string | null;
@@ -102,7 +135,7 @@ export function OrdersPage(props: {
   syncs: OrderSyncView[];
   orders: OrderSummary[];
   form: OrderFilterForm;
-  nextHref: string | null;
+  paging: OrdersPaging;
   error: string | null;
   notice?: string | null;
 }) {
@@ -110,6 +143,7 @@ export function OrdersPage(props: {
   const marketplaces = [...new Set(props.connections.flatMap((c) => c.marketplaceIds))].sort();
   return (
     <Layout title="Orders" user={props.user} sandbox={props.sandbox}>
+      <style>{LIST_CSS}</style>
       <h1>Orders</h1>
       <p class="small">
         Imported from Amazon (Orders API 2026-01-01) for every connection, every few minutes. Amazon lists an
@@ -133,7 +167,7 @@ export function OrdersPage(props: {
       ) : null}
       <form method="get" action="/orders" class="filters">
         <label>
-          Connection{' '}
+          Connection
           <select name="connection">
             <option value="">all</option>
             {props.connections.map((c) => (
@@ -142,9 +176,9 @@ export function OrdersPage(props: {
               </option>
             ))}
           </select>
-        </label>{' '}
+        </label>
         <label>
-          Marketplace{' '}
+          Marketplace
           <select name="marketplace">
             <option value="">all</option>
             {marketplaces.map((m) => (
@@ -153,9 +187,9 @@ export function OrdersPage(props: {
               </option>
             ))}
           </select>
-        </label>{' '}
+        </label>
         <label>
-          Status{' '}
+          Status
           <select name="status">
             <option value="">all</option>
             {ORDER_STATUSES.map((s) => (
@@ -164,15 +198,16 @@ export function OrdersPage(props: {
               </option>
             ))}
           </select>
-        </label>{' '}
+        </label>
         <label>
           Created from <input type="date" name="from" value={props.form.from} />
-        </label>{' '}
+        </label>
         <label>
-          to <input type="date" name="to" value={props.form.to} />
-        </label>{' '}
+          Created to <input type="date" name="to" value={props.form.to} />
+        </label>
         <button type="submit">Filter</button>
       </form>
+      <Pager paging={props.paging} shown={props.orders.length} />
       {props.orders.length === 0 ? (
         <p data-empty="orders">No orders match.</p>
       ) : (
@@ -184,7 +219,7 @@ export function OrdersPage(props: {
               <th>Status</th>
               <th>Marketplace</th>
               <th>Items</th>
-              <th>Total</th>
+              <th class="num">Total</th>
               <th>Connection</th>
             </tr>
           </thead>
@@ -201,8 +236,8 @@ export function OrdersPage(props: {
                   <td>{formatDateTime(o.createdTime)}</td>
                   <td>{o.status}</td>
                   <td>{marketplaceById(o.marketplaceId)?.country ?? o.marketplaceId}</td>
-                  <td>{o.itemCount}</td>
-                  <td>{money(o.total)}</td>
+                  <td data-field="items">{unitsInLines(o.itemCount, o.lineCount)}</td>
+                  <td class="num">{formatMoney(o.total)}</td>
                   <td>{c ? label(c) : o.connectionId}</td>
                 </tr>
               );
@@ -210,92 +245,7 @@ export function OrdersPage(props: {
           </tbody>
         </table>
       )}
-      {props.nextHref ? (
-        <p>
-          <a href={props.nextHref} rel="next">
-            Older orders →
-          </a>
-        </p>
-      ) : null}
-    </Layout>
-  );
-}
-
-/** One order: its summary, items, and the order exactly as Amazon returned it. */
-export function OrderPage(props: {
-  user: SessionUser;
-  sandbox: string | null;
-  order: OrderDetail;
-  connection: Connection | null;
-}) {
-  const o = props.order;
-  const items = Array.isArray(o.order.orderItems) ? (o.order.orderItems as Record<string, unknown>[]) : [];
-  return (
-    <Layout title={`Order ${o.orderId}`} user={props.user} sandbox={props.sandbox}>
-      <p>
-        <a href="/orders">← Orders</a>
-      </p>
-      <h1>Order {o.orderId}</h1>
-      <dl>
-        <dt>Status</dt>
-        <dd data-field="status">{o.status}</dd>
-        <dt>Created</dt>
-        <dd>{formatDateTime(o.createdTime)}</dd>
-        <dt>Last updated at Amazon</dt>
-        <dd data-field="lastUpdated">{formatDateTime(o.lastUpdatedTime)}</dd>
-        <dt>Marketplace</dt>
-        <dd>
-          {marketplaceById(o.marketplaceId)?.country ?? ''} ({o.marketplaceId})
-        </dd>
-        <dt>Total</dt>
-        <dd>{money(o.total)}</dd>
-        <dt>Connection</dt>
-        <dd>
-          {props.connection ? (
-            <a href={`/connections/${props.connection.id}`}>{label(props.connection)}</a>
-          ) : (
-            o.connectionId
-          )}
-        </dd>
-        <dt>Imported</dt>
-        <dd>{formatDateTime(o.importedAt)}</dd>
-        <dt>Source</dt>
-        <dd data-field="source">
-          {o.source === 'report'
-            ? `Amazon's order report (backfill). Pending until Amazon next updates this order: ${o.pendingFields.join(', ')}.`
-            : 'Orders API (searchOrders)'}
-        </dd>
-      </dl>
-      <h2>Items ({items.length})</h2>
-      <table data-table="items">
-        <thead>
-          <tr>
-            <th>Item</th>
-            <th>ASIN / SKU</th>
-            <th>Title</th>
-            <th>Quantity</th>
-          </tr>
-        </thead>
-        <tbody>
-          {items.map((item) => {
-            const product = (item.product ?? {}) as Record<string, unknown>;
-            return (
-              <tr>
-                <td>{text(item.orderItemId)}</td>
-                <td>
-                  {text(product.asin)} / {text(product.sellerSku)}
-                </td>
-                <td>{text(product.title)}</td>
-                <td>{text(item.quantityOrdered)}</td>
-              </tr>
-            );
-          })}
-        </tbody>
-      </table>
-      <details>
-        <summary>The order as Amazon returned it</summary>
-        <pre>{JSON.stringify(o.order, null, 2)}</pre>
-      </details>
+      {props.orders.length > 0 ? <Pager paging={props.paging} shown={props.orders.length} /> : null}
     </Layout>
   );
 }

@@ -2,11 +2,12 @@ import type { Context, Hono } from 'hono';
 import { AppError } from '../../kernel/errors.js';
 import { isStorableDate } from '../../kernel/input.js';
 import { OrdersError } from '../../orders/errors.js';
-import type { OrderFilter } from '../../orders/queries.js';
+import type { OrderFilter, OrderListPage } from '../../orders/queries.js';
 import type { Orders } from '../../orders/orders.js';
 import type { WebDeps, WebEnv } from '../context.js';
 import { notFoundPage, refuseForm, requireUser } from '../guards.js';
-import { OrderPage, OrdersPage, type OrderFilterForm } from '../pages/orders.js';
+import { OrderPage } from '../pages/order-detail.js';
+import { OrdersPage, type OrderFilterForm, type OrdersPaging } from '../pages/orders.js';
 import { csrfOk } from '../session.js';
 import { viewerOf } from './connections.js';
 
@@ -54,27 +55,48 @@ export function registerOrderRoutes(app: Hono<WebEnv>, deps: WebDeps, orders: Or
   app.get('/orders/:orderId', (c) => showOrder(c, deps, orders));
 }
 
-/** `GET /orders`: one page of the visible orders, filtered, with each connection's import state. */
+/** Orders per page of the list. */
+const PAGE_SIZE = 25;
+
+/** The list's address with the filter and one paging parameter (none: the first page). */
+function listHref(form: OrderFilterForm, paging: Record<string, string> = {}): string {
+  const query = new URLSearchParams();
+  for (const [name, value] of Object.entries({ ...form, ...paging })) if (value) query.set(name, value);
+  const search = query.toString();
+  return search === '' ? '/orders' : `/orders?${search}`;
+}
+
+/** `GET /orders`: one page of the visible orders, filtered, counted, with each connection's import state. */
 async function listOrders(c: Context<WebEnv>, deps: WebDeps, orders: Orders): Promise<Response> {
   const user = requireUser(c);
   if (user instanceof Response) return user;
   const viewer = viewerOf(user);
   const { form, filter, error } = readFilter(c);
-  const cursor = c.req.query('cursor');
-  let page: Awaited<ReturnType<Orders['list']>> = { orders: [], nextCursor: null };
+  const cursor = c.req.query('cursor') || undefined;
+  const before = cursor ? undefined : c.req.query('before') || undefined;
+  let page: OrderListPage = { orders: [], nextCursor: null, previousCursor: null, total: 0, offset: 0 };
   let message = error;
   if (!message) {
     try {
-      page = await orders.list(viewer, filter, { limit: 50, ...(cursor ? { cursor } : {}) });
+      page = await orders.list(viewer, filter, {
+        limit: PAGE_SIZE,
+        withTotal: true,
+        ...(cursor ? { cursor } : {}),
+        ...(before ? { before } : {}),
+      });
     } catch (err) {
       if (!(err instanceof AppError)) throw err;
       const field = typeof err.details.field === 'string' ? err.details.field : 'Filter';
       message = `${field}: ${err.message}`;
     }
   }
-  const next = page.nextCursor
-    ? `/orders?${new URLSearchParams({ ...form, cursor: page.nextCursor }).toString()}`
-    : null;
+  const paging: OrdersPaging = {
+    total: page.total ?? 0,
+    offset: page.offset ?? 0,
+    nextHref: page.nextCursor ? listHref(form, { cursor: page.nextCursor }) : null,
+    previousHref: page.previousCursor ? listHref(form, { before: page.previousCursor }) : null,
+    firstHref: (cursor || before) && (page.offset ?? 0) > 0 ? listHref(form) : null,
+  };
   return c.html(
     <OrdersPage
       user={user}
@@ -83,7 +105,7 @@ async function listOrders(c: Context<WebEnv>, deps: WebDeps, orders: Orders): Pr
       syncs={await orders.syncs(viewer)}
       orders={page.orders}
       form={form}
-      nextHref={next}
+      paging={paging}
       error={message}
       notice={c.req.query('imported') ? `Import finished: ${c.req.query('imported')}.` : null}
     />,
