@@ -8,7 +8,7 @@ import { registerControls } from './controls.js';
 import { registerAdsApi } from './ads-api.js';
 import { registerAdsConsent } from './ads-consent.js';
 import { registerAdsControls } from './ads-controls.js';
-import { SimulatedDrop } from './http.js';
+import { SimulatedDrop, spapiError } from './http.js';
 import { registerListingControls } from './listings-controls.js';
 import { registerIndexPage } from './index-page.js';
 import { registerLwa } from './lwa.js';
@@ -105,12 +105,7 @@ export function createSimulator(options: SimulatorOptions = {}): Simulator {
   app.onError((err, c) => {
     if (err instanceof SimulatedDrop) throw err;
     console.error('simulator: unhandled error', err);
-    return c.json(
-      {
-        errors: [{ code: 'InternalFailure', message: 'We encountered an internal error. Please try again.' }],
-      },
-      500,
-    );
+    return spapiError(c, 500, 'InternalFailure', 'We encountered an internal error. Please try again.');
   });
   registerControlGuard(app, controlToken);
   registerIndexPage(app, ctx);
@@ -129,16 +124,8 @@ export function createSimulator(options: SimulatorOptions = {}): Simulator {
   registerAdsConsent(app, ctx);
   registerAdsApi(app, ctx);
   registerOperations(app, ctx, ALL_OPERATIONS);
-  app.notFound((c) =>
-    c.json(
-      {
-        errors: [
-          { code: 'NotFound', message: 'Resource not found.', details: `${c.req.method} ${c.req.path}` },
-        ],
-      },
-      404,
-    ),
-  );
+  // Unknown paths: the SP-API error shape, with x-amzn-RequestId like every answer.
+  app.notFound((c) => spapiError(c, 404, 'NotFound', 'Resource not found.', `${c.req.method} ${c.req.path}`));
 
   return {
     app,
@@ -153,7 +140,7 @@ export function createSimulator(options: SimulatorOptions = {}): Simulator {
       const inner = rewritten ? new Request(url, request) : request;
       const bindings = { region: route.region, prefix: route.prefix, requestId: randomUuid(ctx.random) };
       try {
-        return await app.fetch(inner, bindings);
+        return await withContentLength(await app.fetch(inner, bindings));
       } catch (err) {
         if (err instanceof SimulatedDrop) {
           if (onDrop) {
@@ -169,4 +156,18 @@ export function createSimulator(options: SimulatorOptions = {}): Simulator {
       for (const hook of stopHooks.splice(0)) hook();
     },
   };
+}
+
+/**
+ * Answers with the whole body and its `Content-Length`, never chunked, as Amazon's gateway does
+ * (https://developer-docs.amazon.com/sp-api/docs/response-format lists Content-Length among the headers; a
+ * throttled answer in amzn/selling-partner-api-models#746 shows it too). A response that is already
+ * sized or has no body is passed through.
+ */
+async function withContentLength(response: Response): Promise<Response> {
+  if (response.body === null || response.headers.has('content-length')) return response;
+  const body = await response.arrayBuffer();
+  const headers = new Headers(response.headers);
+  headers.set('Content-Length', String(body.byteLength));
+  return new Response(body, { status: response.status, statusText: response.statusText, headers });
 }

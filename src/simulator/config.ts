@@ -34,6 +34,24 @@ export interface SimulatorConfig {
    * 'ignore' refreshes as if it were absent.
    */
   lwaRefreshScope: 'invalid_request' | 'ignore';
+  /**
+   * UNCONFIRMED what LWA does when an authorization_code grant omits `redirect_uri`: Amazon's docs
+   * (https://developer-docs.amazon.com/sp-api/docs/website-authorization-workflow, step 5) list it among the
+   * required parameters, and no refusal was observed. 'required' (default, as documented) answers
+   * 400 invalid_request; 'rfc6749' requires it only when the authorization request carried one
+   * (https://www.rfc-editor.org/rfc/rfc6749#section-4.1.3), as many OAuth clients expect. A
+   * `redirect_uri` that is sent must match in both modes.
+   */
+  lwaCodeRedirectUri: 'required' | 'rfc6749';
+  /**
+   * How issued access tokens and Restricted Data Tokens age when the simulated clock jumps.
+   * 'simulated' (default): they expire by the simulated clock, so a jump of an hour expires them
+   * although a client's own clock says they are fresh. 'real': they keep their lifetime in real
+   * time across jumps (only real time since issue counts), so clients that cache tokens by their
+   * own clock are never surprised by a 403 "expired". Amazon has one clock; this is a test-harness
+   * choice, not an Amazon behaviour.
+   */
+  accessTokenClock: 'simulated' | 'real';
   /** UNCONFIRMED (https://developer-docs.amazon.com/sp-api/docs/selling-partner-appstore-authorization-workflow gives no lifetime): how long an `amazon_state` can be returned to the callback. */
   amazonStateTtlMs: number;
   /**
@@ -126,6 +144,8 @@ export const DEFAULT_SIMULATOR_CONFIG: Readonly<SimulatorConfig> = Object.freeze
   clientSecretGraceMs: 7 * DAY,
   consentCancel: 'none',
   lwaRefreshScope: 'invalid_request',
+  lwaCodeRedirectUri: 'required',
+  accessTokenClock: 'simulated',
   amazonStateTtlMs: 15 * MINUTE,
   listingsMissingSku: 'accept',
   rdtRequiresRestrictedRoles: false,

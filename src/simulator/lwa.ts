@@ -84,7 +84,9 @@ async function handleTokenRequest(c: Context<SimEnv>, ctx: SimContext): Promise<
     return fail(c, 400, 'unsupported_grant_type', LWA_MESSAGES.unsupportedGrantType);
   }
   for (const name of required) {
-    if (!params.has(name)) {
+    // redirect_uri of a code exchange: see `lwaCodeRedirectUri` (config.ts) and exchangeCode.
+    const optional = name === 'redirect_uri' && ctx.config.lwaCodeRedirectUri === 'rfc6749';
+    if (!params.has(name) && !optional) {
       return fail(c, 400, 'invalid_request', `The request is missing a required parameter : ${name}`);
     }
   }
@@ -126,7 +128,16 @@ function exchangeCode(c: Context<SimEnv>, ctx: SimContext, app: SimApp, params: 
   if (code.used) return bad('code:reused');
   if (ctx.clock.now() >= code.issuedAt + ctx.config.authCodeTtlMs) return bad('code:expired');
   if (code.clientId !== app.clientId || authorization.appId !== app.appId) return bad('code:other-client');
-  if (code.redirectUri !== params.get('redirect_uri')) return bad('code:redirect-uri-mismatch');
+  const redirectUri = params.get('redirect_uri');
+  if (redirectUri === undefined && code.redirectUriSent !== false) {
+    // https://www.rfc-editor.org/rfc/rfc6749#section-4.1.3: required when the authorization request carried it.
+    return {
+      ...fail(c, 400, 'invalid_request', 'The request is missing a required parameter : redirect_uri'),
+      appId: app.appId,
+      note: 'code:redirect-uri-missing',
+    };
+  }
+  if (redirectUri !== undefined && code.redirectUri !== redirectUri) return bad('code:redirect-uri-mismatch');
   if (authorizationStatus(ctx, authorization) !== 'active') return bad('code:authorization-inactive');
   code.used = true;
   return issueUserToken(c, ctx, app, authorization);
@@ -149,11 +160,17 @@ function refresh(c: Context<SimEnv>, ctx: SimContext, app: SimApp, refreshToken:
   return issueUserToken(c, ctx, app, authorization);
 }
 
-/** grant_type=client_credentials: a grantless token for one known scope, no refresh token (https://developer-docs.amazon.com/sp-api/docs/connecting-to-the-selling-partner-api, §2.2). */
-function grantless(c: Context<SimEnv>, ctx: SimContext, app: SimApp, scope: string): Outcome {
-  if (!GRANTLESS_SCOPES.includes(scope)) {
+/**
+ * grant_type=client_credentials: a grantless token, no refresh token (https://developer-docs.amazon.com/sp-api/docs/connecting-to-the-selling-partner-api, §2.2). `scope` is a
+ * space-separated list (https://www.rfc-editor.org/rfc/rfc6749#section-3.3), as Amazon's own SDKs send it when
+ * given several scopes; every one must be known, and the token is good for each.
+ */
+function grantless(c: Context<SimEnv>, ctx: SimContext, app: SimApp, requested: string): Outcome {
+  const scopes = [...new Set(requested.split(/[ \t]+/).filter((s) => s !== ''))];
+  if (scopes.length === 0 || !scopes.every((s) => GRANTLESS_SCOPES.includes(s))) {
     return { ...fail(c, 400, 'invalid_scope', LWA_MESSAGES.invalidScope), appId: app.appId };
   }
+  const scope = scopes.join(' ');
   const token = issueAccessToken(ctx, { kind: 'grantless', clientId: app.clientId, appId: app.appId, scope });
   return {
     response: success(c, ctx, {

@@ -74,6 +74,11 @@ export interface SimAuthCode {
   code: string;
   clientId: string;
   redirectUri: string;
+  /**
+   * Whether the authorization request carried `redirect_uri` (else Amazon used the app's first
+   * registered one). Absent in older saved states: treated as sent.
+   */
+  redirectUriSent?: boolean;
   authorizationId: string;
   issuedAt: number;
   used: boolean;
@@ -86,10 +91,13 @@ export interface SimAccessToken {
   clientId: string;
   appId: string;
   issuedAt: number;
+  /** By the simulated clock; see `accessTokenExpired` (world.ts) for `accessTokenClock: 'real'`. */
   expiresAt: number;
+  /** The simulated clock's offset at issue (absent in older saved states: 0). */
+  clockOffsetAtIssue?: number;
   /** user and rdt tokens: the authorization they act for. */
   authorizationId?: string;
-  /** grantless tokens: the granted scope. */
+  /** grantless tokens: the granted scopes, space-separated as in the request. */
   scope?: string;
   /** rdt tokens: what they may open. */
   restrictedResources?: { method: string; path: string; dataElements?: string[] }[];

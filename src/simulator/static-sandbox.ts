@@ -7,6 +7,7 @@ import { logRequest } from './request-log.js';
 import { ACCESS_DETAILS } from './spapi/access.js';
 import { bucketKey, formatRateLimit, takeToken, type UsagePlan } from './spapi/usage-plans.js';
 import type { SimAccessToken } from './state.js';
+import { accessTokenExpired } from './world.js';
 
 /**
  * Amazon's static sandbox (https://developer-docs.amazon.com/sp-api/docs/sp-api-endpoints): on `sandbox.sellingpartnerapi-{na,eu,fe}.amazon.com` every
@@ -280,7 +281,7 @@ async function serveSandboxCall(
   // https://developer-docs.amazon.com/sp-api/docs/sp-api-endpoints: sandbox calls still need a real LWA access token; §5.3 gives the 403 wording.
   const presented = c.req.header('x-amz-access-token');
   const token = presented ? ctx.state.accessTokens.get(presented) : undefined;
-  if (!presented || !token || ctx.clock.now() >= token.expiresAt) {
+  if (!presented || !token || accessTokenExpired(ctx, token)) {
     const details = !presented
       ? ACCESS_DETAILS.missing
       : !token
@@ -317,10 +318,7 @@ async function serveSandboxCall(
   log(status, token, matched ? 'sandbox' : 'sandbox:no-match');
   if (!matched) {
     // The real sandbox's answer to unmatched parameters [OBSERVED in SDK issue threads].
-    return c.json(
-      { errors: [{ code: 'InvalidInput', message: 'Could not match input arguments', details: '' }] },
-      400,
-    );
+    return spapiError(c, 400, 'InvalidInput', 'Could not match input arguments', '');
   }
   if (matched.status === 204 || matched.response === undefined) return c.body(null, matched.status as 204);
   return c.json(matched.response, matched.status as ContentfulStatusCode);

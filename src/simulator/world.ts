@@ -176,12 +176,13 @@ export function findAuthorizationByRefreshToken(
 /** Issues a single-use authorization code for a confirmed consent (https://developer-docs.amazon.com/sp-api/docs/website-authorization-workflow). */
 export function issueAuthCode(
   ctx: SimContext,
-  input: { authorizationId: string; clientId: string; redirectUri: string },
+  input: { authorizationId: string; clientId: string; redirectUri: string; redirectUriSent?: boolean },
 ): SimAuthCode {
   const code: SimAuthCode = {
     code: `AN${randomString(ctx.random, 18, 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz')}`,
     clientId: input.clientId,
     redirectUri: input.redirectUri,
+    redirectUriSent: input.redirectUriSent ?? true,
     authorizationId: input.authorizationId,
     issuedAt: ctx.clock.now(),
     used: false,
@@ -193,7 +194,7 @@ export function issueAuthCode(
 /** Issues an access token (LWA `Atza|`, or an RDT `Atz.sprdt|`). */
 export function issueAccessToken(
   ctx: SimContext,
-  input: Omit<SimAccessToken, 'token' | 'issuedAt' | 'expiresAt'>,
+  input: Omit<SimAccessToken, 'token' | 'issuedAt' | 'expiresAt' | 'clockOffsetAtIssue'>,
 ): SimAccessToken {
   const now = ctx.clock.now();
   const prefix = input.kind === 'rdt' ? 'Atz.sprdt|' : 'Atza|';
@@ -203,9 +204,27 @@ export function issueAccessToken(
     token: `${prefix}${randomString(ctx.random, 200, TOKEN_ALPHABET)}`,
     issuedAt: now,
     expiresAt: now + ttl,
+    clockOffsetAtIssue: ctx.clock.offset(),
   };
   ctx.state.accessTokens.set(token.token, token);
   return token;
+}
+
+/**
+ * Whether an access token or RDT has expired. By the simulated clock (`accessTokenClock:
+ * 'simulated'`); or, with 'real', by the real time since issue: the clock's jumps since then do not
+ * count, so a token lives its `expires_in` for a client that keeps time by its own clock.
+ */
+export function accessTokenExpired(ctx: SimContext, token: SimAccessToken): boolean {
+  const now = ctx.clock.now();
+  if (ctx.config.accessTokenClock === 'simulated') return now >= token.expiresAt;
+  const jumped = ctx.clock.offset() - (token.clockOffsetAtIssue ?? 0);
+  return now - jumped >= token.expiresAt;
+}
+
+/** Whether a grantless token was granted `scope` (scopes are space-separated, https://www.rfc-editor.org/rfc/rfc6749#section-3.3). */
+export function tokenHasScope(token: SimAccessToken, scope: string): boolean {
+  return (token.scope ?? '').split(' ').includes(scope);
 }
 
 /**

@@ -130,6 +130,7 @@ export function completeAuthorization(
     authorizationId: authorization.id,
     clientId: request.app.clientId,
     redirectUri: request.redirectUri,
+    redirectUriSent: request.sentRedirectUri !== undefined,
   });
   const target = new URL(request.redirectUri);
   target.searchParams.set('state', request.state);
