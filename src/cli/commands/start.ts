@@ -14,15 +14,14 @@ export function registerStartCommands(program: Command): void {
     ['worker', 'worker', 'run only the job workers (scale out against one PostgreSQL)'],
   ];
   for (const [name, role, description] of roles) {
-    program
-      .command(name)
-      .description(description)
-      .option('-p, --port <port>', 'HTTP port (env PORT, default 3000)')
-      .action(
-        lazyAction(async () => {
-          const { runRole } = await import('./start-actions.js');
-          return (options: { port?: string }) => runRole(role, options);
-        }),
-      );
+    const command = program.command(name).description(description);
+    // A worker serves no HTTP: only the roles with the web app take a port.
+    if (role !== 'worker') command.option('-p, --port <port>', 'HTTP port (env PORT, default 3000)');
+    command.action(
+      lazyAction(async () => {
+        const { runRole } = await import('./start-actions.js');
+        return (options: { port?: string }) => runRole(role, options);
+      }),
+    );
   }
 }
