@@ -35,7 +35,10 @@ describe('searchListingsItems', () => {
     expect(first.body.items.map((i: { sku: string }) => i.sku)).toEqual(['SKU-E', 'SKU-D']);
     expect(first.body.items[0].summaries[0].productType).toBe('SHIRT');
     const token = first.body.pagination.nextToken as string;
-    const second = await w.call('GET', `${ITEMS}?marketplaceIds=${US}&pageSize=2&pageToken=${token}`);
+    const second = await w.call(
+      'GET',
+      `${ITEMS}?marketplaceIds=${US}&pageSize=2&pageToken=${encodeURIComponent(token)}`,
+    );
     expect(second.body.items.map((i: { sku: string }) => i.sku)).toEqual(['SKU-C', 'SKU-B']);
     expect(second.body.pagination.previousToken).toBeDefined();
   });
