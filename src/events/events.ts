@@ -20,6 +20,7 @@ export const EVENT_TYPES = [
   'listing.accepted',
   'listing.rejected',
   'connect_session.completed',
+  'webhook.test',
 ] as const;
 export type EventType = (typeof EVENT_TYPES)[number];
 

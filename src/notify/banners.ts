@@ -3,11 +3,30 @@ import { connectionName, connectionPath } from '../lifecycle/ads-identity.js';
 import { listAttentionConnections } from '../connections/list-page.js';
 import type { Connection, Viewer } from '../connections/repository.js';
 import type { Clock } from '../kernel/clock.js';
+import { counted } from '../kernel/plural.js';
 import type { Database } from '../store/schema.js';
+
+/**
+ * How urgent a banner is; the portal draws each level differently (one component, one style on
+ * every page: web/pages/notification-banners.tsx). `danger` is announced (role="alert"), the others
+ * are polite (role="status").
+ */
+export type BannerLevel = 'info' | 'warning' | 'danger';
+
+/**
+ * The level of a reminder `daysLeft` days before an authorization ends: info from 30 days, warning
+ * from 7, danger on the last day (and once it has ended or was revoked).
+ */
+export function expiryLevel(daysLeft: number): BannerLevel {
+  if (daysLeft <= 1) return 'danger';
+  return daysLeft <= 7 ? 'warning' : 'info';
+}
 
 /** A warning shown at the top of every portal page. */
 export interface Banner {
   tone: 'warn' | 'bad';
+  /** How urgent: drawn and announced differently (see BannerLevel). */
+  level: BannerLevel;
   /** Stable kind, for tests and styling: connection.expiring, connection.expired, … */
   kind: string;
   text: string;
@@ -47,9 +66,10 @@ export function applicationBanners(
   for (const app of flagged) {
     const affected = cutOff.get(app.id) ?? 0;
     if (viewer.role !== 'operator' && affected === 0) continue;
-    const scope = affected === 1 ? '1 connection is' : `${affected} connections are`;
+    const scope = `${counted(affected, 'connection')} ${affected === 1 ? 'is' : 'are'}`;
     out.push({
       tone: 'bad',
+      level: 'danger',
       kind: 'application.rejected',
       text:
         viewer.role === 'operator'
@@ -74,8 +94,9 @@ function connectionProblem(c: BannerConnection, who: string): (Banner & { rank: 
     return {
       rank: 2 + left / 1000,
       tone: left <= 3 ? 'bad' : 'warn',
+      level: expiryLevel(left),
       kind: 'connection.expiring',
-      text: `The Amazon authorization for ${who} ends ${left <= 1 ? 'within a day' : `in ${left} days`}. Renew it before then, or ${ads ? 'advertising tools lose access' : 'orders stop coming in'}.`,
+      text: `The Amazon authorization for ${who} ends ${left <= 1 ? 'within a day' : `in ${counted(left, 'day')}`}. Renew it before then, or ${ads ? 'advertising tools lose access' : 'orders stop coming in'}.`,
       link,
     };
   }
@@ -83,6 +104,7 @@ function connectionProblem(c: BannerConnection, who: string): (Banner & { rank: 
     return {
       rank: h.lifecycle === 'revoked' ? 0 : 1,
       tone: 'bad',
+      level: 'danger',
       kind: `connection.${h.lifecycle}`,
       text:
         h.lifecycle === 'expired'
@@ -112,6 +134,7 @@ export function connectionBanners(connections: readonly BannerConnection[]): Ban
     problems.push({
       rank: 1.5,
       tone: 'warn',
+      level: 'warning',
       kind: 'connection.error',
       text: `Amazon is throttling or failing for ${paused.join(', ')}; Sellerlink retries by itself. Nothing to do.`,
       link: { href: '/connections', label: 'Connections' },
@@ -120,10 +143,12 @@ export function connectionBanners(connections: readonly BannerConnection[]): Ban
   problems.sort((a, b) => a.rank - b.rank);
   const out: Banner[] = problems.slice(0, MAX_CONNECTION_BANNERS).map(({ rank: _rank, ...banner }) => banner);
   if (problems.length > MAX_CONNECTION_BANNERS) {
+    const more = problems.length - MAX_CONNECTION_BANNERS;
     out.push({
       tone: 'warn',
+      level: 'warning',
       kind: 'connection.more',
-      text: `${problems.length - MAX_CONNECTION_BANNERS} more connections need attention.`,
+      text: `${counted(more, 'more connection', 'more connections')} ${more === 1 ? 'needs' : 'need'} attention.`,
       link: { href: '/connections', label: 'All connections' },
     });
   }

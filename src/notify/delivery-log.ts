@@ -16,7 +16,10 @@ export interface Delivery {
   /** E-mail address, or the endpoint's URL. */
   target: string;
   endpointId: string | null;
-  status: 'pending' | 'delivered' | 'failed';
+  /** `held`: an expiry reminder waiting for the day's digest; `digested`: sent in delivery `digestId`. */
+  status: 'pending' | 'delivered' | 'failed' | 'held' | 'digested';
+  /** The digest e-mail carrying this delivery (the digest's own row: itself); null for others. */
+  digestId: number | null;
   attempts: number;
   nextAttemptAt: Date | null;
   giveUpAt: Date;
@@ -40,7 +43,7 @@ export interface DeliveryBacklog {
 export interface DeliveryListOptions {
   scope?: string | null;
   channel?: 'email' | 'webhook';
-  status?: 'pending' | 'delivered' | 'failed';
+  status?: 'pending' | 'delivered' | 'failed' | 'held' | 'digested';
   endpointId?: string;
   eventId?: number;
   limit?: number;
@@ -64,6 +67,7 @@ export function toDelivery(r: Selectable<NotificationDeliveriesTable> & { url: s
     target: r.channel === 'webhook' ? (r.url ?? '(removed endpoint)') : r.target,
     endpointId: r.endpoint_id,
     status: r.status === 'sending' ? 'pending' : r.status,
+    digestId: r.digest_id === null ? null : Number(r.digest_id),
     attempts: r.attempts,
     nextAttemptAt: r.next_attempt_at,
     giveUpAt: r.give_up_at,

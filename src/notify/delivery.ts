@@ -6,6 +6,7 @@ import type { Random } from '../kernel/random.js';
 import type { Store } from '../store/database.js';
 import { backoffDelay, sendDueDeliveries, type AttemptDeps } from './delivery-attempt.js';
 import { deliveryBacklog, listDeliveries, redeliver, type DeliveryListOptions } from './delivery-log.js';
+import { composeDigests } from './digest.js';
 import { createFanOut } from './fan-out.js';
 import type { Mailer } from './mailer.js';
 import { createSender } from './send.js';
@@ -20,6 +21,8 @@ const HOUR = 3_600_000;
 export interface RunResult {
   eventsScanned: number;
   deliveriesCreated: number;
+  /** Daily digests composed from held reminders. */
+  digestsComposed: number;
   delivered: number;
   failed: number;
 }
@@ -114,6 +117,8 @@ export function createDeliveries(deps: DeliveryDeps) {
     delayAfter: (attempt) => backoffDelay(attempt, policy, deps.random.float()),
   };
   const sendDue = () => sendDueDeliveries(attempts);
+  const digests = () =>
+    composeDigests({ store, clock, publicUrl: deps.publicUrl, retryWindowMs: policy.retryWindowMs });
   return {
     fanOut,
     sendDue,
@@ -121,13 +126,17 @@ export function createDeliveries(deps: DeliveryDeps) {
     list: (viewer: Viewer, options?: DeliveryListOptions) => listDeliveries(store.db, viewer, options),
     /** Pending (or in-flight) deliveries per channel and the age of the oldest, by the service's clock. */
     backlog: () => deliveryBacklog(store.db, clock),
-    /** One pass: fan out new events, then send what is due. */
+    /** Composes the daily digests of reminders held from before today (digest.ts). */
+    composeDigests: digests,
+    /** One pass: fan out new events, compose the digests of past days, then send what is due. */
     async runOnce(): Promise<RunResult> {
       const planned = await fanOut();
+      const composed = await digests();
       const sent = await sendDue();
       return {
         eventsScanned: planned.events,
         deliveriesCreated: planned.created,
+        digestsComposed: composed,
         delivered: sent.delivered,
         failed: sent.failed,
       };

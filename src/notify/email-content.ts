@@ -164,6 +164,9 @@ export function emailContent(event: StoredEvent, subject: EventSubject, publicUr
     case 'order.upserted':
     case 'connect_session.completed':
       return activityEmail(event.type, event, p);
+    case 'webhook.test':
+      // Never planned as e-mail (fan-out-plan.ts sends it to one endpoint only); words for completeness.
+      return { subject: 'Webhook test event', text: `A test event for a webhook endpoint.${p.sign}` };
   }
 }
 

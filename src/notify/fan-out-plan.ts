@@ -3,6 +3,7 @@ import { toStoredEvent, type EventType } from '../events/events.js';
 import type { Clock } from '../kernel/clock.js';
 import type { Database, EventsTable } from '../store/schema.js';
 import { RENEW_LINK_EVENTS, webhookBody, type EventSubject, type RenewLinkBuilder } from './content.js';
+import { heldForDigest } from './digest.js';
 import { emailContent, type EmailContent } from './email-content.js';
 import type { WebhookEndpoint } from './endpoints.js';
 import { OPERATORS_SCOPE } from './rules.js';
@@ -20,7 +21,9 @@ export interface PlannedRow {
   target: string;
   endpoint_id: string | null;
   content: string;
-  next_attempt_at: Date;
+  /** `held`: an e-mail waiting for the day's digest (digest.ts); otherwise pending. */
+  status: 'pending' | 'held';
+  next_attempt_at: Date | null;
   give_up_at: Date;
   created_at: Date;
 }
@@ -33,7 +36,8 @@ export interface EventAbout {
 
 /** Where a scope's notifications go: its e-mail settings and enabled webhook endpoints. */
 export interface ScopeTargets {
-  settings: Pick<NotificationSettings, 'emailEnabled' | 'eventTypes' | 'recipients'>;
+  settings: Pick<NotificationSettings, 'emailEnabled' | 'eventTypes' | 'recipients'> &
+    Partial<Pick<NotificationSettings, 'emailMode'>>;
   endpoints: (Pick<WebhookEndpoint, 'id' | 'eventTypes'> & { recordedAt: Date })[];
 }
 
@@ -74,7 +78,20 @@ export function withRenewLink(
  */
 export function deliveryScopes(type: EventType, accountId: string | null): string[] {
   if (!accountId) return [OPERATORS_SCOPE];
+  if (type === TEST_EVENT) return [accountId];
   return type.startsWith('application.') ? [accountId] : [accountId, OPERATORS_SCOPE];
+}
+
+/** The event `sendTestEvent` records: delivered to the one endpoint it names (`endpointId`), never e-mailed. */
+export const TEST_EVENT = 'webhook.test';
+
+/** Whether `endpoint` takes the event: a test event only its own endpoint, others by the endpoint's types. */
+function endpointTakes(
+  endpoint: Pick<WebhookEndpoint, 'id' | 'eventTypes'>,
+  event: { type: EventType; payload: Record<string, unknown> },
+): boolean {
+  if (event.type === TEST_EVENT) return event.payload.endpointId === endpoint.id;
+  return endpoint.eventTypes.length === 0 || endpoint.eventTypes.includes(event.type);
 }
 
 /**
@@ -92,15 +109,22 @@ export function planEventDeliveries(
   const { accountId } = about;
   const subject = withRenewLink(ctx, event, about.subject);
   const base = { event_id: event.id, event_type: event.type, account_id: accountId };
-  const times = { next_attempt_at: ctx.now, give_up_at: ctx.giveUp, created_at: ctx.now };
+  const times = {
+    status: 'pending' as const,
+    next_attempt_at: ctx.now as Date | null,
+    give_up_at: ctx.giveUp,
+    created_at: ctx.now,
+  };
   const rows: PlannedRow[] = [];
   let email: EmailContent | null = null;
   let body: string | null = null;
   for (const scope of deliveryScopes(event.type, accountId)) {
     const t = targets.get(scope);
     if (!t) continue;
-    if (ctx.emailEnabled && t.settings.emailEnabled && t.settings.eventTypes.includes(event.type)) {
+    const mailed = event.type !== TEST_EVENT && t.settings.eventTypes.includes(event.type);
+    if (ctx.emailEnabled && t.settings.emailEnabled && mailed) {
       email ??= emailContent(event, subject, ctx.publicUrl);
+      const held = t.settings.emailMode === 'digest' && heldForDigest(event);
       for (const to of t.settings.recipients) {
         rows.push({
           ...base,
@@ -110,12 +134,13 @@ export function planEventDeliveries(
           endpoint_id: null,
           content: JSON.stringify(email),
           ...times,
+          ...(held ? { status: 'held' as const, next_attempt_at: null } : {}),
         });
       }
     }
     for (const endpoint of t.endpoints) {
       if (endpoint.recordedAt.getTime() > row.recorded_at.getTime()) continue;
-      if (endpoint.eventTypes.length > 0 && !endpoint.eventTypes.includes(event.type)) continue;
+      if (!endpointTakes(endpoint, event)) continue;
       body ??= webhookBody(event, subject, ctx.publicUrl);
       rows.push({
         ...base,

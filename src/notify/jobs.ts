@@ -18,7 +18,8 @@ export async function runDeliveryPass(
   logger: Logger,
 ): Promise<void> {
   const result = await deliveries.runOnce();
-  if (result.deliveriesCreated || result.delivered || result.failed) logger.info(result, 'notifications run');
+  if (result.deliveriesCreated || result.digestsComposed || result.delivered || result.failed)
+    logger.info(result, 'notifications run');
 }
 
 /**

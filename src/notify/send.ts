@@ -44,7 +44,7 @@ export async function sendEmail(
   row: DeliveryRow,
 ): Promise<null> {
   if (!deps.mailer) throw new NotifyError('NOTIFY_EMAIL_FAILED', 'e-mail is not configured (SMTP_URL)');
-  const content = row.content as { subject: string; text: string };
+  const content = row.content as { subject: string; text: string; digest?: number };
   try {
     await deps.mailer.send({
       from: deps.mailFrom,
@@ -55,6 +55,8 @@ export async function sendEmail(
         'X-Sellerlink-Event': row.event_type,
         'X-Sellerlink-Event-Id': publicEventId(row.event_id),
         'X-Sellerlink-Delivery': String(row.id),
+        // A daily digest (digest.ts): how many reminders it gathers; its event headers are the first one's.
+        ...(typeof content.digest === 'number' ? { 'X-Sellerlink-Digest': String(content.digest) } : {}),
       },
     });
   } catch (err) {

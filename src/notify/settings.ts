@@ -2,6 +2,7 @@ import type { Kysely } from 'kysely';
 import type { Viewer } from '../connections/repository.js';
 import { isEventType, type EventType } from '../events/events.js';
 import type { Clock } from '../kernel/clock.js';
+import { ValidationError } from '../kernel/errors.js';
 import type { Random } from '../kernel/random.js';
 import type { Database } from '../store/schema.js';
 import type { Vault } from '../vault/envelope.js';
@@ -19,6 +20,7 @@ import {
   type EndpointDeps,
   type EndpointInput,
 } from './endpoints.js';
+import { revealNewSecret, sendTestEvent } from './endpoint-actions.js';
 import { createPublicAddressGuard, type PublicAddressGuard } from './public-address.js';
 import {
   OPERATORS_SCOPE,
@@ -65,16 +67,30 @@ export interface NotificationSettings {
   /** Addresses e-mailed; when `isDefault`, the account owners' (operators': configured) addresses. */
   recipients: string[];
   eventTypes: EventType[];
+  /** `each`: one e-mail per event (the default); `digest`: a day's expiry reminders in one e-mail. */
+  emailMode: EmailMode;
   /** True while nobody has saved settings for this scope. */
   isDefault: boolean;
   updatedAt: Date | null;
   updatedBy: string | null;
 }
 
+/** How a scope's e-mail is sent: one per event, or a daily digest of the expiry reminders. */
+export type EmailMode = 'each' | 'digest';
+
+/** The e-mail mode a form or API value names; a clear error for anything else. */
+export function parseEmailMode(value: unknown): EmailMode {
+  if (value === undefined || value === null || value === '' || value === 'each') return 'each';
+  if (value === 'digest') return 'digest';
+  throw new ValidationError('choose "one e-mail per event" or "a daily digest"', 'emailMode');
+}
+
 /** What a scope's e-mail settings are saved as. */
 export interface SettingsInput {
   scope?: string | null;
   emailEnabled: boolean;
+  /** Default `each`. */
+  emailMode?: string | null;
   recipients: string | readonly string[];
   eventTypes: readonly string[];
 }
@@ -136,6 +152,7 @@ export async function resolveSettings(
       emailEnabled: row.email_enabled,
       recipients: row.recipients,
       eventTypes: row.event_types.filter(isEventType),
+      emailMode: row.email_mode === 'digest' ? 'digest' : 'each',
       isDefault: false,
       updatedAt: row.updated_at,
       updatedBy: row.updated_by,
@@ -147,6 +164,7 @@ export async function resolveSettings(
     emailEnabled: true,
     recipients: await defaultRecipients(deps, scope),
     eventTypes: [...(scope === OPERATORS_SCOPE ? DEFAULT_OPERATOR_EMAIL_TYPES : DEFAULT_ACCOUNT_EMAIL_TYPES)],
+    emailMode: 'each',
     isDefault: true,
     updatedAt: null,
     updatedBy: null,
@@ -163,8 +181,10 @@ export async function updateSettings(
   const scope = await scopeFor(deps.db, viewer, input.scope);
   const recipients = parseRecipients(input.recipients);
   const eventTypes = parseEventTypes(input.eventTypes);
+  const emailMode = parseEmailMode(input.emailMode);
   const values = {
     email_enabled: input.emailEnabled,
+    email_mode: emailMode,
     recipients: JSON.stringify(recipients),
     event_types: JSON.stringify(eventTypes),
     updated_at: new Date(deps.clock.now()),
@@ -202,6 +222,10 @@ export function createNotificationSettings(deps: SettingsDeps) {
     listEndpoints: (viewer: Viewer, scope?: string | null) => listEndpoints(db, viewer, scope),
     /** Adds an endpoint; returns its signing secret, which is never shown again. */
     createEndpoint: (viewer: Viewer, input: EndpointInput) => createEndpoint(endpointDeps, viewer, input),
+    /** The secret of an endpoint the viewer just added, once (null afterwards). */
+    revealNewSecret: (viewer: Viewer, id: string) => revealNewSecret(deps, viewer, id),
+    /** Records a `webhook.test` event delivered to that endpoint only; returns the event id. */
+    sendTestEvent: (viewer: Viewer, id: string) => sendTestEvent(deps, viewer, id),
     /** Deletes an endpoint and its delivery log. */
     deleteEndpoint: (viewer: Viewer, id: string) => deleteEndpoint(db, viewer, id),
     /** An endpoint's signing secret (delivery only). */

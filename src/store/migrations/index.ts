@@ -19,6 +19,7 @@ import * as m0017 from './0017_embedding.js';
 import * as m0018 from './0018_operator_search.js';
 import * as m0019 from './0019_scale.js';
 import * as m0020 from './0020_cache_versions.js';
+import * as m0021 from './0021_listing_catalog.js';
 
 /**
  * Every migration, in order. The same list runs on PGlite and PostgreSQL. Names are fixed forever
@@ -45,4 +46,5 @@ export const migrations: Record<string, Migration> = {
   '0018_operator_search': m0018,
   '0019_scale': m0019,
   '0020_cache_versions': m0020,
+  '0021_listing_catalog': m0021,
 };

@@ -12,6 +12,8 @@ export interface NotificationSettingsTable {
   event_types: ColumnType<string[], string | undefined, string>;
   updated_at: DefaultedTimestamp;
   updated_by: string | null;
+  /** Migration 0022: `each` (one e-mail per event) or `digest` (a day's reminders in one e-mail). */
+  email_mode: ColumnType<'each' | 'digest', 'each' | 'digest' | undefined, 'each' | 'digest'>;
 }
 
 /** A webhook endpoint of a scope; its signing secret is sealed with the vault. */
@@ -29,6 +31,8 @@ export interface WebhookEndpointsTable {
   recorded_at: DefaultedTimestamp;
   created_by: string;
   disabled_at: Timestamp | null;
+  /** Migration 0022: when the signing secret was shown (once); null until then. */
+  secret_revealed_at: Timestamp | null;
 }
 
 /** One notification of one event to one e-mail address or webhook endpoint. */
@@ -43,11 +47,8 @@ export interface NotificationDeliveriesTable {
   target: string;
   endpoint_id: string | null;
   content: ColumnType<Record<string, unknown>, string, string>;
-  status: ColumnType<
-    'pending' | 'sending' | 'delivered' | 'failed',
-    'pending' | 'sending' | 'delivered' | 'failed' | undefined,
-    'pending' | 'sending' | 'delivered' | 'failed'
-  >;
+  /** `held`: a reminder waiting for the day's digest; `digested`: sent inside delivery `digest_id`. */
+  status: ColumnType<DeliveryStatus, DeliveryStatus | undefined, DeliveryStatus>;
   attempts: ColumnType<number, number | undefined, number>;
   next_attempt_at: Timestamp | null;
   give_up_at: Timestamp;
@@ -56,4 +57,9 @@ export interface NotificationDeliveriesTable {
   last_error: string | null;
   delivered_at: Timestamp | null;
   created_at: Timestamp;
+  /** Migration 0022: the digest delivery that carries this one (the carrier: itself). */
+  digest_id: ColumnType<string | number | null, never, number | string | null>;
 }
+
+/** A delivery's state (migration 0009; `held` and `digested` since 0022). */
+export type DeliveryStatus = 'pending' | 'sending' | 'delivered' | 'failed' | 'held' | 'digested';

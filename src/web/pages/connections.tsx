@@ -6,6 +6,8 @@ import { formatDate, formatDateTime } from '../format.js';
 import { AdsSection, type AdsRow } from './ads.js';
 import { Layout } from './layout.js';
 import { RenewAction } from './renew-button.js';
+import { expiryLevel } from '../../notify/banners.js';
+import { AlertBanner, worstLevel } from './notification-banners.js';
 
 export interface ConnectionRow {
   connection: Connection;
@@ -58,27 +60,30 @@ export function ConnectionsPage(props: {
       <h1>Amazon connections</h1>
       {props.notice ? <p class="banner good">{props.notice}</p> : null}
       {cutOff.length ? (
-        <p class="banner bad" role="alert" data-banner="app_rejected">
+        <AlertBanner level="danger" group="app_rejected">
           Amazon refuses the credentials of the app {cutOffApps.map((n) => `"${n}"`).join(', ')}:{' '}
           {cutOff.length === 1 ? '1 connection is' : `${cutOff.length} connections are`} cut off (
           {cutOff.map(who).join(', ')}). Nothing is asked of you: the operator has been alerted, and orders
           and listing changes catch up by themselves once it is fixed.
-        </p>
+        </AlertBanner>
       ) : null}
       {broken.length ? (
-        <p class="banner bad" role="alert" data-banner="broken">
+        <AlertBanner level="danger" group="broken">
           {broken.length === 1 ? '1 connection needs' : `${broken.length} connections need`} renewal now:
           orders and listings for {broken.map(who).join(', ')} are paused until renewed.
-        </p>
+        </AlertBanner>
       ) : null}
       {paused.length ? (
-        <p class="banner warn" role="status" data-banner="paused_by_amazon">
+        <AlertBanner level="warning" group="paused_by_amazon">
           Amazon is throttling or failing for {paused.map(who).join(', ')}; Sellerlink retries by itself.
           Nothing to do.
-        </p>
+        </AlertBanner>
       ) : null}
       {expiringSoon.length ? (
-        <p class="banner warn" role="alert" data-banner="expiring">
+        <AlertBanner
+          level={worstLevel(expiringSoon.map((r) => expiryLevel(health(r).daysLeft ?? 0)))}
+          group="expiring"
+        >
           {expiringSoon.length === 1 ? '1 connection expires' : `${expiringSoon.length} connections expire`}{' '}
           within 30 days:{' '}
           {expiringSoon
@@ -88,7 +93,7 @@ export function ConnectionsPage(props: {
             })
             .join(', ')}
           . Renew to keep orders and listings flowing.
-        </p>
+        </AlertBanner>
       ) : null}
 
       {props.canConnect ? (

@@ -15,6 +15,10 @@ th{font-size:.85rem;color:#5a6475;font-weight:600}
 .good{background:#e3f6e8;color:#1c6b34}.warn{background:#fff3d6;color:#7a5200}.bad{background:#fde2e1;color:#9b1c1c}.muted{background:#eceef1;color:#4b5563}
 .banner{padding:.8rem 1rem;border-radius:6px;margin:0 0 1rem}
 .banner.warn{border:1px solid #f0c36d}.banner.bad{border:1px solid #f2a7a3}.banner.good{border:1px solid #9fd8ad}.banner.info{background:#e6f0fb;border:1px solid #a9c8ee}
+.alert{color:#1d2433;border:1px solid;border-left-width:6px} .alert-lead{margin-right:.25rem}
+.alert-info{background:#eef5fd;border-color:#a9c8ee #a9c8ee #a9c8ee #2f6fb3} .alert-info .alert-lead{color:#1f4f86}
+.alert-warning{background:#fff3d6;border-color:#f0c36d #f0c36d #f0c36d #c77700} .alert-warning .alert-lead{color:#7a4a00}
+.alert-danger{background:#fde2e1;border-color:#e0817b #e0817b #e0817b #b3261e;border-width:2px 2px 2px 8px;font-weight:600} .alert-danger .alert-lead{color:#8c1d18;text-transform:uppercase}
 button,.button{background:#ff9900;border:1px solid #e88b00;color:#111;border-radius:4px;padding:.4rem .9rem;font-size:.95rem;cursor:pointer;text-decoration:none;display:inline-block}
 button.secondary{background:#fff;border-color:#aab2bd} button.danger{background:#fff;border-color:#d9534f;color:#9b1c1c}
 button:disabled{background:#eef0f3;border-color:#cfd5dd;color:#7a8594;cursor:not-allowed}

@@ -1,6 +1,47 @@
+import type { Child } from 'hono/jsx';
 import { tryGetContext } from 'hono/context-storage';
-import type { Banner } from '../../notify/banners.js';
+import type { Banner, BannerLevel } from '../../notify/banners.js';
 import type { WebEnv } from '../context.js';
+
+/** The words that open a banner of each level, so urgency does not rest on colour alone. */
+const LEAD: Record<BannerLevel, string> = {
+  info: 'Coming up:',
+  warning: 'Soon:',
+  danger: 'Act now:',
+};
+
+/**
+ * The one attention banner of the portal (every page, the connections page's own included): one
+ * style per level (`.alert-info`, `.alert-warning`, `.alert-danger` in layout.tsx), a lead word, and
+ * an ARIA role, `alert` for danger (announced at once), `status` otherwise.
+ * @see https://www.w3.org/WAI/ARIA/apg/patterns/alert/
+ */
+export function AlertBanner(props: {
+  level: BannerLevel;
+  /** Stable kind, for tests and styling (`data-banner-kind`). */
+  kind?: string;
+  /** The connections page's grouped banners' name (`data-banner`). */
+  group?: string;
+  children?: Child;
+}) {
+  return (
+    <div
+      class={`banner alert alert-${props.level}`}
+      role={props.level === 'danger' ? 'alert' : 'status'}
+      data-level={props.level}
+      {...(props.kind ? { 'data-banner-kind': props.kind } : {})}
+      {...(props.group ? { 'data-banner': props.group } : {})}
+    >
+      <strong class="alert-lead">{LEAD[props.level]}</strong> {props.children}
+    </div>
+  );
+}
+
+/** The most urgent of some levels (info when none). */
+export function worstLevel(levels: readonly BannerLevel[]): BannerLevel {
+  if (levels.includes('danger')) return 'danger';
+  return levels.includes('warning') ? 'warning' : 'info';
+}
 
 /** The active warnings of the signed-in user (loaded per request by the notifications middleware). */
 export function NotificationBanners() {
@@ -9,7 +50,7 @@ export function NotificationBanners() {
   return (
     <div data-banners>
       {banners.map((b) => (
-        <p class={`banner ${b.tone}`} role={b.tone === 'bad' ? 'alert' : undefined} data-banner-kind={b.kind}>
+        <AlertBanner level={b.level} kind={b.kind}>
           {b.text}
           {b.link ? (
             <>
@@ -17,7 +58,7 @@ export function NotificationBanners() {
               <a href={b.link.href}>{b.link.label}</a>
             </>
           ) : null}
-        </p>
+        </AlertBanner>
       ))}
     </div>
   );

@@ -3,7 +3,7 @@ import type { Delivery } from '../../notify/delivery.js';
 import { formatDateTime } from '../format.js';
 import { Layout } from './layout.js';
 
-const TONE = { delivered: 'good', pending: 'warn', failed: 'bad' } as const;
+const TONE = { delivered: 'good', pending: 'warn', failed: 'bad', held: 'muted', digested: 'good' } as const;
 
 /** The delivery log: each e-mail and webhook call, its attempts and outcome, with redelivery. */
 export function DeliveriesPage(props: {
@@ -29,7 +29,7 @@ export function DeliveriesPage(props: {
         {f.endpoint ? <input type="hidden" name="endpoint" value={f.endpoint} /> : null}
         <select name="status" aria-label="Status" style="max-width:12rem">
           <option value="">Any status</option>
-          {['pending', 'delivered', 'failed'].map((s) => (
+          {['pending', 'delivered', 'failed', 'held', 'digested'].map((s) => (
             <option value={s} selected={f.status === s}>
               {s}
             </option>
@@ -82,6 +82,11 @@ export function DeliveriesPage(props: {
                   {d.status === 'pending' && d.nextAttemptAt ? (
                     <div class="small">next try {formatDateTime(d.nextAttemptAt)}</div>
                   ) : null}
+                  {d.status === 'held' ? <div class="small">waits for the daily digest</div> : null}
+                  {d.status === 'digested' && d.digestId !== null ? (
+                    <div class="small">sent in digest {d.digestId}</div>
+                  ) : null}
+                  {d.digestId === d.id ? <div class="small">daily digest</div> : null}
                 </td>
                 <td>{d.attempts}</td>
                 <td class="small">

@@ -23,12 +23,16 @@ export const EVENT_LABELS: Record<EventType, string> = {
   'listing.accepted': 'Amazon accepted a listing change',
   'listing.rejected': 'Amazon rejected a listing change',
   'connect_session.completed': 'A seller finished a connect link (connected, renewed, cancelled or failed)',
+  'webhook.test': 'A test event (sent to one endpoint on request)',
 };
+
+/** The types one can choose: not the test event, which goes only where it is asked for. */
+const CHOOSABLE: readonly EventType[] = EVENT_TYPES.filter((t) => t !== 'webhook.test');
 
 function EventCheckboxes(props: { name: string; checked: readonly EventType[]; disabled: boolean }) {
   return (
     <div>
-      {EVENT_TYPES.map((t) => (
+      {CHOOSABLE.map((t) => (
         <label style="font-weight:400;margin:.15rem 0">
           <input
             type="checkbox"
@@ -56,7 +60,10 @@ export function NotificationsPage(props: {
   notice?: string | null;
   error?: string | null;
   created?: { endpoint: WebhookEndpoint; secret: string } | null;
+  /** What was typed in the adding form when it was refused (kept, with `error`). */
+  draft?: { url: string; description: string; eventTypes: string[] } | null;
 }) {
+  const draft = props.draft ?? { url: '', description: '', eventTypes: [] };
   const csrf = props.user.csrfToken;
   const canEdit = props.user.role !== 'member';
   const s = props.settings;
@@ -98,7 +105,7 @@ export function NotificationsPage(props: {
         </p>
       ) : null}
       {props.created ? (
-        <div class="banner warn" data-created-endpoint={props.created.endpoint.id}>
+        <div class="banner warn" id="endpoint-secret" data-created-endpoint={props.created.endpoint.id}>
           <p style="margin-top:0">
             <strong>Copy the signing secret now: it is shown only this once.</strong>
           </p>
@@ -151,6 +158,36 @@ export function NotificationsPage(props: {
         </textarea>
         <label>Events</label>
         <EventCheckboxes name="eventTypes" checked={s.eventTypes} disabled={!canEdit} />
+        <fieldset style="border:0;padding:0;margin:.8rem 0 0">
+          <legend style="font-weight:600">How expiry reminders are e-mailed</legend>
+          <label style="font-weight:400;margin:.15rem 0">
+            <input
+              type="radio"
+              name="emailMode"
+              value="each"
+              checked={s.emailMode !== 'digest'}
+              disabled={!canEdit}
+              style="width:auto;margin-right:.4rem"
+            />
+            One e-mail per event
+          </label>
+          <label style="font-weight:400;margin:.15rem 0">
+            <input
+              type="radio"
+              name="emailMode"
+              value="digest"
+              checked={s.emailMode === 'digest'}
+              disabled={!canEdit}
+              style="width:auto;margin-right:.4rem"
+            />
+            A daily digest: one e-mail a day (after midnight UTC) with that day's reminders of every
+            connection
+          </label>
+          <p class="small" style="margin:.2rem 0 0">
+            The last reminder (one day before) and problems that need action now (ended, revoked, rejected
+            credentials) are always sent at once. Webhooks are always sent per event.
+          </p>
+        </fieldset>
         {canEdit ? (
           <p>
             <button type="submit">Save e-mail settings</button>
@@ -192,6 +229,14 @@ export function NotificationsPage(props: {
                         Deliveries
                       </a>
                       {canEdit ? (
+                        <form method="post" action={`/notifications/webhooks/${e.id}/test`}>
+                          <input type="hidden" name="_csrf" value={csrf} />
+                          <button type="submit" class="secondary" data-test-endpoint={e.id}>
+                            Send a test event
+                          </button>
+                        </form>
+                      ) : null}
+                      {canEdit ? (
                         <form method="post" action={`/notifications/webhooks/${e.id}/delete`}>
                           <input type="hidden" name="_csrf" value={csrf} />
                           <button type="submit" class="danger">
@@ -217,6 +262,8 @@ export function NotificationsPage(props: {
               name="url"
               type="url"
               required
+              value={draft.url}
+              aria-invalid={props.error && props.draft ? 'true' : undefined}
               placeholder="https://erp.example.com/hooks/sellerlink"
             />
             <p class="small">
@@ -227,9 +274,13 @@ export function NotificationsPage(props: {
                 : ''}
             </p>
             <label for="description">Description (optional)</label>
-            <input id="description" name="description" maxlength={200} />
+            <input id="description" name="description" maxlength={200} value={draft.description} />
             <label>Events (none ticked: every event)</label>
-            <EventCheckboxes name="eventTypes" checked={[]} disabled={false} />
+            <EventCheckboxes
+              name="eventTypes"
+              checked={draft.eventTypes.filter((t): t is EventType => CHOOSABLE.includes(t as EventType))}
+              disabled={false}
+            />
             <p>
               <button type="submit">Add endpoint</button>
             </p>

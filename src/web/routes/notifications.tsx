@@ -14,7 +14,20 @@ const NOTICES: Record<string, string> = {
   saved: 'Saved. The next notifications follow these settings.',
   deleted: 'Deleted. The endpoint gets no more calls; its delivery log is gone with it.',
   redelivered: 'Queued: it is sent again within seconds.',
+  'test-sent': 'Test event queued: it is sent within seconds and shows up below.',
+  'secret-shown':
+    'The signing secret was shown once, when the endpoint was added. Lost it? Delete the endpoint and add it again.',
 };
+
+/** The delivery log's status filter values. */
+type DeliveryStatusFilter = 'pending' | 'delivered' | 'failed' | 'held' | 'digested';
+const DELIVERY_STATUSES: ReadonlySet<string> = new Set([
+  'pending',
+  'delivered',
+  'failed',
+  'held',
+  'digested',
+]);
 
 /** A form parsed with every value kept (a repeated field becomes an array). */
 type FormValues = Record<string, string | File | (string | File)[]>;
@@ -60,6 +73,10 @@ export function registerNotificationRoutes(app: Hono<WebEnv>, deps: WebDeps): vo
     app.post('/notifications/settings', (c) => scopedForm(c, d, saveSettings));
     app.post('/notifications/webhooks', (c) => scopedForm(c, d, createWebhook));
     app.post('/notifications/webhooks/:id/delete', (c) => deleteWebhook(c, d));
+    app.post('/notifications/webhooks/:id/test', (c) => testWebhook(c, d));
+    // The forms' addresses, opened again (a reload, a bookmark, Back): the page they came from.
+    for (const path of ['/notifications/settings', '/notifications/webhooks'])
+      app.get(path, (c) => c.redirect(`/notifications${new URL(c.req.url).search}`, 303));
     app.get('/notifications/deliveries', (c) => showDeliveries(c, d));
     app.post('/notifications/deliveries/:id/redeliver', (c) => redeliver(c, d));
   }
@@ -125,13 +142,20 @@ function invalid(
     : failure(c, user, err);
 }
 
-/** `GET /notifications`: the settings page (of `?scope=` for operators). */
+/**
+ * `GET /notifications`: the settings page (of `?scope=` for operators). `?created=<id>`: the page the
+ * adding form redirects to shows that endpoint's signing secret, once (a reload shows it no more).
+ */
 async function showSettings(c: Context<WebEnv>, d: NotifyDeps): Promise<Response> {
   const user = requireUser(c);
   if (user instanceof Response) return user;
   try {
+    const createdId = c.req.query('created');
+    const created = createdId ? await d.notify.settings.revealNewSecret(viewerOf(user), createdId) : null;
+    const notice = createdId && !created ? 'secret-shown' : (c.req.query('notice') ?? '');
     return await settingsPage(c, d, user, c.req.query('scope') ?? null, {
-      notice: NOTICES[c.req.query('notice') ?? ''] ?? null,
+      notice: NOTICES[notice] ?? null,
+      ...(created ? { created: { endpoint: created.endpoint, secret: created.secret.reveal() } } : {}),
     });
   } catch (err) {
     return invalid(c, d, user, null, err);
@@ -160,6 +184,7 @@ const saveSettings: ScopedAction = async (c, d, user, form, scope) => {
   const saved = await d.notify.settings.update(viewerOf(user), {
     scope,
     emailEnabled: form.emailEnabled === 'on',
+    emailMode: typeof form.emailMode === 'string' ? form.emailMode : null,
     recipients: typeof form.recipients === 'string' ? form.recipients : '',
     eventTypes: list(form.eventTypes),
   });
@@ -167,18 +192,50 @@ const saveSettings: ScopedAction = async (c, d, user, form, scope) => {
   return c.redirect(`/notifications?notice=saved${q}`, 303);
 };
 
-/** `POST /notifications/webhooks`: adds an endpoint and shows its signing secret once. */
+/**
+ * `POST /notifications/webhooks`: adds an endpoint, then redirects to the settings page, which shows
+ * its signing secret once (POST-redirect-GET: a reload neither adds it again nor answers 404). A
+ * refused URL shows the form again with what was typed and the reason.
+ */
 const createWebhook: ScopedAction = async (c, d, user, form, scope) => {
-  const created = await d.notify.settings.createEndpoint(viewerOf(user), {
-    scope,
+  const draft = {
     url: typeof form.url === 'string' ? form.url : '',
-    ...(typeof form.description === 'string' ? { description: form.description } : {}),
+    description: typeof form.description === 'string' ? form.description : '',
     eventTypes: list(form.eventTypes),
-  });
-  return await settingsPage(c, d, user, created.endpoint.scope, {
-    created: { endpoint: created.endpoint, secret: created.secret.reveal() },
-  });
+  };
+  try {
+    const created = await d.notify.settings.createEndpoint(viewerOf(user), {
+      scope,
+      url: draft.url,
+      ...(draft.description ? { description: draft.description } : {}),
+      eventTypes: draft.eventTypes,
+    });
+    const q = user.role === 'operator' ? `&scope=${encodeURIComponent(created.endpoint.scope)}` : '';
+    return c.redirect(`/notifications?created=${created.endpoint.id}${q}#endpoint-secret`, 303);
+  } catch (err) {
+    if (!(err instanceof ValidationError)) throw err;
+    return settingsPage(c, d, user, scope, { error: err.message, draft }, 400);
+  }
 };
+
+/** `POST /notifications/webhooks/:id/test`: queues a `webhook.test` event for that endpoint only. */
+async function testWebhook(
+  c: Context<WebEnv, '/notifications/webhooks/:id/test'>,
+  d: NotifyDeps,
+): Promise<Response> {
+  const user = requireUser(c);
+  if (user instanceof Response) return user;
+  const form = await c.req.parseBody();
+  if (!csrfOk(user, form._csrf)) return refuseForm(c, user, d.web.logger, BACK);
+  const id = c.req.param('id');
+  try {
+    await d.notify.settings.sendTestEvent(viewerOf(user), id);
+  } catch (err) {
+    return failure(c, user, err);
+  }
+  await d.notify.nudge?.().catch(() => {});
+  return c.redirect(`/notifications/deliveries?endpoint=${id}&notice=test-sent`, 303);
+}
 
 /** `POST /notifications/webhooks/:id/delete`. */
 async function deleteWebhook(
@@ -206,7 +263,7 @@ async function showDeliveries(c: Context<WebEnv>, d: NotifyDeps): Promise<Respon
   const endpoint = c.req.query('endpoint');
   const scope = c.req.query('scope');
   const deliveries = await d.notify.deliveries.list(viewerOf(user), {
-    ...(status === 'pending' || status === 'delivered' || status === 'failed' ? { status } : {}),
+    ...(status && DELIVERY_STATUSES.has(status) ? { status: status as DeliveryStatusFilter } : {}),
     ...(channel === 'email' || channel === 'webhook' ? { channel } : {}),
     ...(endpoint && isUuid(endpoint) ? { endpointId: endpoint } : {}),
     ...(scope ? { scope } : {}),
