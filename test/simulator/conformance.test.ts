@@ -34,6 +34,9 @@ const EXPECTED_OPERATIONS = [
   'getOrders',
   'getOrderV0',
   'getOrderItems',
+  'getOrderAddress',
+  'getOrderBuyerInfo',
+  'getOrderItemsBuyerInfo',
   'getListingsItem',
   'putListingsItem',
   'patchListingsItem',
@@ -55,8 +58,14 @@ const EXPECTED_OPERATIONS = [
 const ITEM = `/listings/2021-08-01/items/${SELLERS.NA}/CONFORMANCE-1?marketplaceIds=${US}`;
 const ORDER_ID = '111-0000000-0000000';
 
-/** A plausible call of each operation, for the checks every operation shares. */
-const SAMPLES: Record<string, { method: string; path: string; body?: unknown; grantless?: true }> = {
+/**
+ * A plausible call of each operation, for the checks every operation shares. `rdt`: the operation
+ * answers only to a Restricted Data Token, so the sample's own token is one covering its path.
+ */
+const SAMPLES: Record<
+  string,
+  { method: string; path: string; body?: unknown; grantless?: true; rdt?: true }
+> = {
   getMarketplaceParticipations: { method: 'GET', path: '/sellers/v1/marketplaceParticipations' },
   getAccount: { method: 'GET', path: '/sellers/v1/account' },
   searchOrders: {
@@ -70,6 +79,13 @@ const SAMPLES: Record<string, { method: string; path: string; body?: unknown; gr
   },
   getOrderV0: { method: 'GET', path: `/orders/v0/orders/${ORDER_ID}` },
   getOrderItems: { method: 'GET', path: `/orders/v0/orders/${ORDER_ID}/orderItems` },
+  getOrderAddress: { method: 'GET', path: `/orders/v0/orders/${ORDER_ID}/address`, rdt: true },
+  getOrderBuyerInfo: { method: 'GET', path: `/orders/v0/orders/${ORDER_ID}/buyerInfo`, rdt: true },
+  getOrderItemsBuyerInfo: {
+    method: 'GET',
+    path: `/orders/v0/orders/${ORDER_ID}/orderItems/buyerInfo`,
+    rdt: true,
+  },
   getListingsItem: { method: 'GET', path: ITEM },
   putListingsItem: {
     method: 'PUT',
@@ -126,9 +142,22 @@ const SAMPLES: Record<string, { method: string; path: string; body?: unknown; gr
 const implemented = implementedOperations();
 const IMPLEMENTED = [...implemented].sort();
 
+/** An RDT of the demo app for the region's seller, covering one method and path. */
+function rdtFor(w: ConformanceWorld, method: string, path: string, region: 'NA' | 'EU' = 'NA'): string {
+  const app = DEMO.publishedApp;
+  return issueAccessToken(w.sim.ctx, {
+    kind: 'rdt',
+    clientId: app.clientId,
+    appId: app.appId,
+    authorizationId: w.authorizations[region].id,
+    restrictedResources: [{ method, path: path.split('?')[0]! }],
+  }).token;
+}
+
 function sample(w: ConformanceWorld, operationId: string, token?: string | null, region: 'NA' | 'EU' = 'NA') {
   const s = SAMPLES[operationId]!;
-  const auth = token !== undefined ? token : s.grantless ? w.tokens.grantless : w.tokens.NA;
+  const own = s.grantless ? w.tokens.grantless : s.rdt ? rdtFor(w, s.method, s.path, region) : w.tokens.NA;
+  const auth = token !== undefined ? token : own;
   return w.call(s.method, s.path, { token: auth, region, ...(s.body === undefined ? {} : { body: s.body }) });
 }
 
@@ -166,15 +195,10 @@ describe('conformance: 403 variants on every operation', () => {
     if (!s.grantless) {
       // Authorizations are regional (https://developer-docs.amazon.com/sp-api/docs/website-authorization-workflow): the EU endpoint does not know an NA token.
       denied.push(await sample(w, operationId, w.tokens.NA, 'EU'));
-      const app = DEMO.publishedApp;
-      const rdt = issueAccessToken(w.sim.ctx, {
-        kind: 'rdt',
-        clientId: app.clientId,
-        appId: app.appId,
-        authorizationId: w.authorizations.NA.id,
-        restrictedResources: [{ method: 'GET', path: '/orders/v0/orders/{orderId}/address' }],
-      }).token;
-      denied.push(await sample(w, operationId, rdt));
+      // An RDT that does not cover the call (a Merchant Fulfillment path the simulator does not serve).
+      denied.push(await sample(w, operationId, rdtFor(w, 'GET', '/mfn/v0/shipments/{shipmentId}')));
+      // The PII operations refuse the seller's regular access token (issue 18 D1).
+      if (s.rdt) denied.push(await sample(w, operationId, w.tokens.NA));
       revokeAuthorization(w.sim.ctx, w.authorizations.NA.id);
       denied.push(await sample(w, operationId));
     }
