@@ -4,6 +4,8 @@ import type { Clock } from '../kernel/clock.js';
 import { ValidationError } from '../kernel/errors.js';
 import type { Random } from '../kernel/random.js';
 import type { Database } from '../store/schema.js';
+import { createCatalogReads } from './catalog-reads.js';
+import { createFormDrafts } from './form-drafts.js';
 import type { ListingChange } from './model.js';
 import { insertChanges, prepareChanges, type ChangeInput, type SubmitMeta } from './outbox-accept.js';
 import { changeCounts, changeHistory, getChange, lastProductType, recentChanges } from './outbox-reads.js';
@@ -22,7 +24,22 @@ export function createListingOutbox(deps: { db: Kysely<Database>; clock: Clock; 
   const wake = (connectionId: string): void => {
     for (const listener of listeners) listener(connectionId);
   };
+  const refreshListeners: ((connectionId: string) => void)[] = [];
   return {
+    /** The seller's catalog from Amazon (catalog-reads.ts; refreshed by catalog.ts). */
+    catalog: createCatalogReads(deps),
+    /** Refused portal forms kept for POST-redirect-GET (form-drafts.ts). */
+    drafts: createFormDrafts(deps),
+    /** Registers a listener (the job system) that queues a refresh of a connection's catalog. */
+    onCatalogRefresh(listener: (connectionId: string) => void): void {
+      refreshListeners.push(listener);
+    },
+    /** Asks for a refresh of a connection's catalog now; false when no job system listens. */
+    requestCatalogRefresh(connectionId: string): boolean {
+      for (const listener of refreshListeners) listener(connectionId);
+      return refreshListeners.length > 0;
+    },
+
     /** Registers a listener told (after commit) when a connection has new changes to deliver. */
     onQueued(listener: (connectionId: string) => void): void {
       listeners.push(listener);

@@ -18,6 +18,7 @@ import type { Logger } from '../kernel/log.js';
 import { cryptoRandom, randomUuid, type Random } from '../kernel/random.js';
 import { createApplications, type Applications } from '../lifecycle/applications.js';
 import { createListingDrainer } from '../listings/drain.js';
+import { queueCatalogRefresh } from '../listings/catalog-jobs.js';
 import { queueListingDrain } from '../listings/jobs.js';
 import { createListingOutbox } from '../listings/outbox.js';
 import { createMetrics, registerDeliveryBacklog, type Metrics } from '../metrics.js';
@@ -251,6 +252,12 @@ function createUseCases(parts: Parts, overrides: Overrides) {
   };
   const listings = createListingOutbox({ db, clock, random });
   if (jobs) listings.onQueued(kickListings);
+  if (jobs)
+    listings.onCatalogRefresh((id) => {
+      queueCatalogRefresh(jobs.boss, id).catch((err: unknown) =>
+        logger.error({ err }, 'could not queue a catalog refresh'),
+      );
+    });
   const orderImporter = createOrderImporter({
     store,
     spApi,

@@ -7,7 +7,12 @@ import type {
   SettlementReportsTable,
 } from './tables/analytics.js';
 import type { CreatedAt, DefaultedTimestamp, Json, RegionCode, Timestamp } from './tables/columns.js';
-import type { ListingChangesTable } from './tables/listings.js';
+import type {
+  ListingCatalogSyncsTable,
+  ListingCatalogTable,
+  ListingChangesTable,
+  ListingFormDraftsTable,
+} from './tables/listings.js';
 import type {
   NotificationDeliveriesTable,
   NotificationSettingsTable,
@@ -59,6 +64,9 @@ export interface Database {
   api_keys: ApiKeysTable;
   events: EventsTable;
   listing_changes: ListingChangesTable;
+  listing_catalog: ListingCatalogTable;
+  listing_catalog_syncs: ListingCatalogSyncsTable;
+  listing_form_drafts: ListingFormDraftsTable;
   notification_settings: NotificationSettingsTable;
   webhook_endpoints: WebhookEndpointsTable;
   notification_deliveries: NotificationDeliveriesTable;

@@ -36,3 +36,48 @@ export interface ListingChangesTable {
   finished_at: Timestamp | null;
   updated_at: Timestamp;
 }
+
+/** Migration 0021: one SKU of the seller's catalog in one marketplace (written by listings/catalog.ts). */
+export interface ListingCatalogTable {
+  connection_id: string;
+  marketplace_id: string;
+  sku: string;
+  asin: string | null;
+  product_type: string | null;
+  item_name: string | null;
+  condition_type: string | null;
+  /** Amazon's summary status: BUYABLE, DISCOVERABLE. */
+  statuses: ColumnType<string[], string, string>;
+  issues: ColumnType<unknown[], string, string>;
+  /** The offer's price as Amazon wrote it (a decimal string). */
+  price_amount: string | null;
+  price_currency: string | null;
+  quantity: number | null;
+  attributes: ColumnType<Record<string, unknown> | null, string | null, string | null>;
+  created_date: Timestamp | null;
+  last_updated_date: Timestamp | null;
+  walk: string;
+  refreshed_at: Timestamp;
+}
+
+/** Migration 0021: a connection's catalog refresh (written by listings/catalog.ts). */
+export interface ListingCatalogSyncsTable {
+  connection_id: string;
+  status: 'running' | 'done' | 'paused' | 'failed';
+  walk: string;
+  items: ColumnType<number, number | undefined, number>;
+  reason: string | null;
+  last_started_at: Timestamp;
+  last_finished_at: Timestamp | null;
+  updated_at: Timestamp;
+}
+
+/** Migration 0021: a refused listings form kept for its user (written by listings/form-drafts.ts). */
+export interface ListingFormDraftsTable {
+  id: string;
+  user_id: string;
+  connection_id: string;
+  form_values: ColumnType<Record<string, unknown>, string, string>;
+  errors: ColumnType<{ field: string; message: string }[], string, string>;
+  created_at: Timestamp;
+}
