@@ -62,6 +62,7 @@ export function buildFullDocument(): OpenApiDocument {
     analytics: unused('analytics'),
     provisioning: unused('provisioning'),
     connect: unused('connect'),
+    webhooks: unused('webhooks'),
     clock: systemClock,
     logger: silentLogger,
     publicUrl: PLACEHOLDER_PUBLIC_URL,

@@ -15,6 +15,7 @@ import { registerListingRoutes } from './routes/listings.js';
 import { registerOrderRoutes } from './routes/orders.js';
 import { registerProxyRoutes } from './routes/proxy.js';
 import { registerTokenRoutes } from './routes/access-tokens.js';
+import { registerWebhookRoutes } from './routes/webhooks.js';
 
 export type { ApiDeps, ApiEnv } from './context.js';
 
@@ -88,6 +89,7 @@ export function createApiApp(deps: ApiDeps & AnalyticsApiDeps): OpenAPIHono<ApiE
   registerTokenRoutes(app, deps);
   registerAccountRoutes(app, deps.provisioning);
   if (deps.connect) registerConnectSessionRoutes(app, deps.connect);
+  if (deps.webhooks) registerWebhookRoutes(app, deps.webhooks);
   registerProxyRoutes(app, deps);
   if (deps.ads && deps.adsEndpoints) {
     registerAdsRoutes(app, deps, deps.ads, deps.adsEndpoints, renewUrl);

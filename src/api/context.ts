@@ -10,6 +10,7 @@ import type { AccessToken, CachedAccessToken } from '../broker/broker.js';
 import type { ApiKeys, ApiPrincipal } from '../accounts/api-keys.js';
 import type { Provisioning } from '../accounts/provisioning.js';
 import type { Connect } from '../connect/connect.js';
+import type { ApiWebhooks } from './routes/webhooks.js';
 
 /** What the REST API is given: use cases only, never the database. */
 export interface ApiDeps {
@@ -18,6 +19,8 @@ export interface ApiDeps {
   provisioning?: Provisioning;
   /** Connect links (`/v1/connect-sessions`); without it those routes answer 404. */
   connect?: Connect;
+  /** Webhook endpoints and test events (`/v1/webhooks…`); without it those routes answer 404. */
+  webhooks?: ApiWebhooks;
   connections: ConnectionManager;
   /**
    * The token broker (or anything that mints access tokens the same way). `cacheVersion`: the one

@@ -193,6 +193,46 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/v1/webhooks': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * List webhook endpoints
+     * @description The webhook endpoints of the key's account (an operator key: `scope`, an account id or `operators`, the default). Endpoints are added in the portal, which shows each signing secret once.
+     */
+    get: operations['listWebhookEndpoints'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/v1/webhooks/{id}/test': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Send a test event
+     * @description Records a `webhook.test` event for this endpoint only: it is POSTed within seconds, signed with the endpoint’s secret like every event, retried on failure, and listed in the delivery log. Use it to check that a new receiver verifies signatures.
+     */
+    post: operations['sendWebhookTestEvent'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/v1/connections/{id}/sp-api/{path}': {
     parameters: {
       query?: never;
@@ -886,6 +926,26 @@ export interface components {
       vendorLogoUrl?: string;
       /** @description How long the link works (1-1440 minutes; default 30) */
       expiresInMinutes?: number;
+    };
+    WebhookEndpoint: {
+      id: string;
+      /** @description The account id, or `operators` */
+      scope: string;
+      url: string;
+      description: string | null;
+      /** @description Empty: every event type */
+      eventTypes: string[];
+      createdAt: string;
+    };
+    WebhookTestSent: {
+      /**
+       * @description The test event’s id as the endpoint receives it (`Sellerlink-Event-Id`, the body’s `id`)
+       * @example evt_42
+       */
+      eventId: string;
+      endpointId: string;
+      /** @enum {string} */
+      type: 'webhook.test';
     };
     /** @description Amazon's own error body (https://developer-docs.amazon.com/sp-api/docs/response-format), passed through with Amazon's status */
     AmazonErrors: {
@@ -2004,6 +2064,124 @@ export interface operations {
         };
       };
       /** @description No such session for this key (CONNECT_NOT_FOUND) */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Unexpected failure (INTERNAL) */
+      500: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+    };
+  };
+  listWebhookEndpoints: {
+    parameters: {
+      query?: {
+        scope?: string;
+      };
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description The endpoints, newest first */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            endpoints: components['schemas']['WebhookEndpoint'][];
+          };
+        };
+      };
+      /** @description Bad input: `error.field` names the field (VALIDATION_FAILED) */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Missing, invalid or revoked API key (API_KEY_MISSING, API_KEY_INVALID, API_KEY_REVOKED) */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description The key may not see that scope (NOTIFY_FORBIDDEN) */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Unexpected failure (INTERNAL) */
+      500: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+    };
+  };
+  sendWebhookTestEvent: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Queued */
+      202: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['WebhookTestSent'];
+        };
+      };
+      /** @description Bad input: `error.field` names the field (VALIDATION_FAILED) */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Missing, invalid or revoked API key (API_KEY_MISSING, API_KEY_INVALID, API_KEY_REVOKED) */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description No such endpoint for this key (NOTIFY_ENDPOINT_NOT_FOUND) */
       404: {
         headers: {
           [name: string]: unknown;

@@ -75,6 +75,7 @@ export function createWeb(
       spApiEndpoints: graph.endpoints.spApi,
       ads: graph.ads,
       adsEndpoints: graph.endpoints.ads.api,
+      ...(notify ? { webhooks: { ...notify.settings, nudge: async () => notifyJobs?.nudge() } } : {}),
     },
     demoHint: demo
       ? `Sandbox demo login: ${demo.username} (password printed in the terminal where Sellerlink started).`

@@ -228,14 +228,12 @@ export function NotificationsPage(props: {
                       <a class="button" href={`/notifications/deliveries?endpoint=${e.id}`}>
                         Deliveries
                       </a>
-                      {canEdit ? (
-                        <form method="post" action={`/notifications/webhooks/${e.id}/test`}>
-                          <input type="hidden" name="_csrf" value={csrf} />
-                          <button type="submit" class="secondary" data-test-endpoint={e.id}>
-                            Send a test event
-                          </button>
-                        </form>
-                      ) : null}
+                      <form method="post" action={`/notifications/webhooks/${e.id}/test`}>
+                        <input type="hidden" name="_csrf" value={csrf} />
+                        <button type="submit" class="secondary" data-test-endpoint={e.id}>
+                          Send a test event
+                        </button>
+                      </form>
                       {canEdit ? (
                         <form method="post" action={`/notifications/webhooks/${e.id}/delete`}>
                           <input type="hidden" name="_csrf" value={csrf} />
