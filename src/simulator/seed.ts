@@ -1,5 +1,6 @@
 import { DEMO_ADS, seedAdsWorld } from './ads-seed.js';
 import type { SimContext } from './context.js';
+import { seedDemoListings } from './listings-seed.js';
 import { addApp, addSeller, authorize } from './world.js';
 
 /**
@@ -100,6 +101,7 @@ export function seedDemo(ctx: SimContext, options: DemoSeedOptions): void {
       users: [{ email: s.email, password: DEMO.sellerPassword }],
     });
   }
+  seedDemoListings(ctx);
   seedDemoAds(ctx, options.adsReturnUrls ?? []);
 }
 
