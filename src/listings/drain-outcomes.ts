@@ -3,6 +3,7 @@ import { TokenError, blocksConnection } from '../broker/errors.js';
 import { MINUTE } from '../kernel/clock.js';
 import type { DrainContext, Row, Step } from './drain-context.js';
 import { failed, finish, requeue, setQueuedState, unclaim } from './drain-rows.js';
+import { counted } from '../kernel/plural.js';
 
 /** What a drain does when a call for a change fails: wait for the connection, back off, or fail the change. */
 
@@ -39,7 +40,7 @@ export async function backOff(
   const at = ctx.clock.now();
   const since = row.retrying_since?.getTime() ?? at;
   if (at - since >= ctx.retryWindowMs) {
-    const reason = `Amazon kept failing for ${Math.round((at - since) / MINUTE)} minutes (${row.attempts} attempts); given up`;
+    const reason = `Amazon kept failing for ${counted(Math.round((at - since) / MINUTE), 'minute')} (${counted(row.attempts, 'attempt')}); given up`;
     await finish(ctx, row, failed(reason, { code: err.code, message: err.message }));
     return { next: 'done' };
   }

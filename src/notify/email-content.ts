@@ -1,5 +1,6 @@
 import { REGION_NAMES } from '../amazon/regions.js';
 import type { EventType, StoredEvent } from '../events/events.js';
+import { counted } from '../kernel/plural.js';
 import { renewUrl, type EventSubject } from './content.js';
 
 /** An e-mail's words. */
@@ -177,7 +178,7 @@ export function expiringEmail(event: StoredEvent, p: EmailPhrases): EmailContent
   const expiresAt = given && !Number.isNaN(given.getTime()) ? given : (p.connection?.expiresAt ?? null);
   const left = daysLeft(event, expiresAt);
   const when = expiresAt ? ` on ${day(expiresAt)}` : '';
-  const inDays = left === null ? 'soon' : left <= 1 ? 'within a day' : `in ${left} days`;
+  const inDays = left === null ? 'soon' : left <= 1 ? 'within a day' : `in ${counted(left, 'day')}`;
   return {
     subject: `Action needed: Amazon authorization for ${p.short} ends ${inDays}`,
     text:
@@ -316,7 +317,7 @@ export function applicationEmail(
       return {
         subject: `Action needed: automatic client-secret rotation of ${app} fails`,
         text:
-          `Sellerlink could not rotate the LWA client secret of ${app}${typeof attempts === 'number' ? ` (${attempts} attempts)` : ''}: ${p.reason ?? 'unknown error'}\n\n` +
+          `Sellerlink could not rotate the LWA client secret of ${app}${typeof attempts === 'number' ? ` (${counted(attempts, 'attempt')})` : ''}: ${p.reason ?? 'unknown error'}\n\n` +
           `The current secret expires on ${expiresAt !== null ? expiresAt.slice(0, 10) : 'soon'}; after that every seller of this app is cut off. Sellerlink keeps retrying, but this needs you: ` +
           `check that the app's notification destination receives APPLICATION_OAUTH_CLIENT_NEW_SECRET (POST /amazon/notifications), or rotate with 'sellerlink applications rotate-secret'.${p.sign}`,
       };
@@ -324,9 +325,9 @@ export function applicationEmail(
     case 'application.secret_expiring': {
       const left = daysLeft(event, null);
       return {
-        subject: `Client secret of ${app} expires ${left === null ? 'soon' : `in ${left} days`}`,
+        subject: `Client secret of ${app} expires ${left === null ? 'soon' : `in ${counted(left, 'day')}`}`,
         text:
-          `The LWA client secret of ${app} expires${expiresAt !== null ? ` on ${expiresAt.slice(0, 10)}` : ''}${left === null ? '' : ` (in ${left} days)`}.\n\n` +
+          `The LWA client secret of ${app} expires${expiresAt !== null ? ` on ${expiresAt.slice(0, 10)}` : ''}${left === null ? '' : ` (in ${counted(left, 'day')})`}.\n\n` +
           `If nothing is done: Amazon rejects the app's credentials and every connected seller stops working at once.\n\n` +
           `${text(event, 'advice') ?? 'Rotate it now: `sellerlink applications rotate-secret`.'}${p.sign}`,
       };

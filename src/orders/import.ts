@@ -304,7 +304,7 @@ export async function failRun(
 ): Promise<ImportOutcome> {
   // A connection that cannot call Amazon (or is gone) pauses the import until it is renewed.
   if (blocksConnection(err) || (err instanceof TokenError && err.code === 'TOKEN_CONNECTION_NOT_FOUND')) {
-    const reason = `Paused: ${err.message}. Renew the connection; the import then resumes from ${tally.watermark.toISOString()}.`;
+    const reason = `Paused: ${err.message.replace(/\.+$/, '')}. Renew the connection; the import then resumes from ${tally.watermark.toISOString()}.`;
     await setSync(deps, connectionId, { status: 'paused', paused_reason: reason });
     return { status: 'paused', reason };
   }

@@ -162,6 +162,6 @@ describe('connection banners', () => {
     expect(banners[2]!.text).toContain('Shop 4 (EU), Shop 5 (EU)');
     expect(banners[3]).toMatchObject({ tone: 'bad', link: { href: '/connections/c6', label: 'Renew' } });
     expect(banners[4]).toMatchObject({ tone: 'warn', link: { href: '/connections/c1' } });
-    expect(banners[5]!.text).toBe('1 more connections need attention.');
+    expect(banners[5]!.text).toBe('1 more connection needs attention.');
   });
 });

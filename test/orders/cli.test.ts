@@ -117,7 +117,7 @@ describe('orders from the CLI', () => {
       expect(progress).toHaveLength(3);
       expect(progress[2]).toMatch(/100% · page 3 · 250 orders read, 250 new or changed/);
       expect(progress.every((l) => /ETA (\d+ s|\d+ min \d+ s|estimating…)/.test(l))).toBe(true);
-      expect(run.stdout).toContain(`${connectionId}: 3 page(s), 250 orders read, 250 new or changed`);
+      expect(run.stdout).toContain(`${connectionId}: 3 pages, 250 orders read, 250 new or changed`);
 
       const again = await cli(['orders', 'sync']);
       expect(again.code).toBe(0);

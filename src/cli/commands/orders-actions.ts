@@ -1,6 +1,7 @@
 import { SingleBar } from 'cli-progress';
 import type { ImportOutcome, ImportProgress } from '../../orders/import.js';
 import { CliInputError, withCliContext } from '../context.js';
+import { counted } from '../../kernel/plural.js';
 
 /** What runs for `orders ...` (registered in orders.ts). */
 
@@ -29,7 +30,7 @@ function progressReporter(label: string): {
     return {
       update: (p) =>
         console.error(
-          `${label}: ${Math.round(p.fraction * 100)}% · page ${p.pages} · ${p.ordersSeen} orders read, ${p.ordersChanged} new or changed · up to ${p.reached.toISOString()} · ETA ${duration(p.etaSeconds)}`,
+          `${label}: ${Math.round(p.fraction * 100)}% · page ${p.pages} · ${counted(p.ordersSeen, 'order')} read, ${p.ordersChanged} new or changed · up to ${p.reached.toISOString()} · ETA ${duration(p.etaSeconds)}`,
         ),
       waiting: (ms) => console.error(`${label}: ${waitText(ms)}`),
       stop: () => {},
@@ -57,7 +58,7 @@ function progressReporter(label: string): {
 function describe(connectionId: string, outcome: ImportOutcome): string {
   switch (outcome.status) {
     case 'done':
-      return `${connectionId}: ${outcome.pages} page(s), ${outcome.ordersSeen} orders read, ${outcome.ordersChanged} new or changed; imported up to ${outcome.watermark.toISOString()}`;
+      return `${connectionId}: ${counted(outcome.pages, 'page')}, ${counted(outcome.ordersSeen, 'order')} read, ${outcome.ordersChanged} new or changed; imported up to ${outcome.watermark.toISOString()}`;
     case 'paused':
       return `${connectionId}: ${outcome.reason}`;
     case 'busy':

@@ -12,6 +12,7 @@ import { DEMO, seedDemo, seedDemoAds } from '../../simulator/seed.js';
 import { listenSimulator } from '../../simulator/server.js';
 import type { SimState } from '../../simulator/state.js';
 import { waitForShutdown } from '../shutdown.js';
+import { counted } from '../../kernel/plural.js';
 
 /** What runs for `simulator` (registered in simulator.ts). */
 
@@ -276,9 +277,9 @@ function adoptLanding(ctx: SimContext, landing: string): boolean {
 function summary(state: SimState): string {
   return [
     `${state.apps.size} apps`,
-    `${state.sellers.size} sellers`,
-    `${state.authorizations.size} authorizations`,
-    `${state.orders.size} orders`,
+    counted(state.sellers.size, 'seller'),
+    counted(state.authorizations.size, 'authorization'),
+    counted(state.orders.size, 'order'),
   ].join(', ');
 }
 

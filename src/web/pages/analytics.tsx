@@ -3,8 +3,9 @@ import { line } from 'd3-shape';
 import type { SessionUser } from '../../accounts/service.js';
 import type { AnalyticsOverview, DailyResult, FetchStatusView } from '../../analytics/analytics.js';
 import { REGION_NAMES, marketplaceById } from '../../amazon/regions.js';
-import { formatDateTime } from '../format.js';
+import { connectionName, formatDateTime } from '../format.js';
 import { Layout } from './layout.js';
+import { counted } from '../../kernel/plural.js';
 
 /**
  * The analytics page of one connection: per marketplace a chart of ordered product sales (line) and
@@ -52,7 +53,7 @@ export function chartSummary(daily: DailyResult): string {
   const bestText = best
     ? ` The highest sales were on ${best.date}: ${best.orderedProductSales.amount} ${currency}.`
     : '';
-  return `${rows.length} days from ${daily.from} to ${daily.to}: ordered product sales ${sales} ${currency}, ${units} units ordered, ${sessions} sessions.${bestText} The table below the chart lists every day.`;
+  return `${counted(rows.length, 'day')} from ${daily.from} to ${daily.to}: ordered product sales ${sales} ${currency}, ${units} units ordered, ${sessions} sessions.${bestText} The table below the chart lists every day.`;
 }
 
 /** The SVG chart: sessions as bars (right axis), sales as a line with a point per day (left axis). */
@@ -371,13 +372,14 @@ export function AnalyticsPage(props: {
     ? `/connections/${c.id}/analytics.csv?${new URLSearchParams({ marketplaceId: daily.marketplaceId, from: daily.from, to: daily.to }).toString()}`
     : null;
   return (
-    <Layout title={`Analytics · ${c.sellingPartnerId}`} user={props.user} sandbox={props.sandbox}>
+    <Layout title={`Analytics · ${connectionName(c)}`} user={props.user} sandbox={props.sandbox}>
       <p>
-        <a href={`/connections/${c.id}`}>← Connection {c.sellingPartnerId}</a>
+        <a href={`/connections/${c.id}`}>← Connection {connectionName(c)}</a>
       </p>
       <h1>
-        Analytics · {c.sellingPartnerId} · {REGION_NAMES[c.region]}
+        Analytics · {connectionName(c)} · {REGION_NAMES[c.region]}
       </h1>
+      {c.storeName ? <p class="small">Seller id {c.sellingPartnerId}</p> : null}
       {!c.health.canCallAmazon ? (
         <p class="banner warn">
           {c.health.label}: {c.health.advice} Stored days stay visible; new ones are fetched after that.

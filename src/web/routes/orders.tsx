@@ -10,6 +10,7 @@ import { OrderPage } from '../pages/order-detail.js';
 import { OrdersPage, type OrderFilterForm, type OrdersPaging } from '../pages/orders.js';
 import { csrfOk } from '../session.js';
 import { viewerOf } from './connections.js';
+import { counted } from '../../kernel/plural.js';
 
 const DATE = /^\d{4}-\d{2}-\d{2}$/;
 const LAST_INSTANT = Date.parse('9999-12-31T23:59:59.999Z');
@@ -137,7 +138,7 @@ async function importNow(c: Context<WebEnv>, deps: WebDeps, orders: Orders): Pro
     }
   }
   const summary = [
-    `${counts.changed} orders new or changed`,
+    `${counted(counts.changed, 'order')} new or changed`,
     counts.paused ? `${counts.paused} paused (renew first)` : '',
     counts.busy ? `${counts.busy} already importing` : '',
     counts.partial
