@@ -7,7 +7,7 @@ import { createApiApp, type ApiDeps } from '../api/app.js';
 import type { AnalyticsApiDeps } from '../api/routes/analytics.js';
 import type { Analytics } from '../analytics/analytics.js';
 import type { WebDeps, WebEnv } from './context.js';
-import { MessagePage, PAGE_CSP } from './pages/layout.js';
+import { FAVICON_PATH, FAVICON_SVG, MessagePage, PAGE_CSP } from './pages/layout.js';
 import { registerApiKeyRoutes } from './routes/api-keys.js';
 import { registerAuthRoutes } from './routes/auth.js';
 import {
@@ -111,7 +111,7 @@ function useMiddleware(app: Hono<WebEnv>, deps: AppDeps): void {
   app.use(notificationBanners(deps.notify));
 }
 
-/** `/healthz`, `/metrics` and `/`. */
+/** `/healthz`, `/metrics`, `/` and the favicon. */
 function registerServiceRoutes(app: Hono<WebEnv>, deps: AppDeps): void {
   app.get('/healthz', async (c) => {
     const database = await deps.checkDatabase().catch(() => false);
@@ -133,6 +133,17 @@ function registerServiceRoutes(app: Hono<WebEnv>, deps: AppDeps): void {
     return c.text(await deps.metrics.metrics(), 200, { 'content-type': deps.metrics.contentType });
   });
   app.get('/', (c) => c.redirect(c.get('user') ? '/connections' : '/login'));
+  // Browsers ask for /favicon.ico on every page unless the page links an icon (the layout links
+  // /favicon.svg): both answer the same small SVG. An SVG at /favicon.ico is understood by current
+  // browsers (https://developer.mozilla.org/en-US/docs/Web/HTML/Reference/Attributes/rel#icon).
+  for (const path of [FAVICON_PATH, '/favicon.ico']) {
+    app.get(path, (c) =>
+      c.body(FAVICON_SVG, 200, {
+        'content-type': 'image/svg+xml',
+        'cache-control': 'public, max-age=86400',
+      }),
+    );
+  }
 }
 
 /** The 404 page for an address no route answers. */

@@ -116,7 +116,7 @@ describe('every failure of the OAuth callback', () => {
 
   const snapshot = async () => ({ rows: await connectionRows(svc), auditId: await lastAuditId(svc) });
 
-  it("Cancel on Amazon's consent page (redirect with no parameters) shows a clear page and stores nothing", async () => {
+  it("Cancel on Amazon's consent page (redirect with no parameters) shows the calm page and stores nothing", async () => {
     const { page } = await toConsent(browser);
     const before = await snapshot();
     const cancelled = await browser.submit(
@@ -127,23 +127,28 @@ describe('every failure of the OAuth callback', () => {
     expect(cancelled.status).toBe(302);
     expect(cancelled.location).toBe(`${svc.url}/oauth/callback`);
     const back = await browser.get(cancelled.location!);
-    await expectRefused(back, before, { status: 400, code: 'OAUTH_CALLBACK_INVALID', words: /Cancel/ });
+    // Not an error: the calm "Nothing was connected" page (200), no reference code to quote.
+    await expectRefused(back, before, { status: 200, code: 'OAUTH_CALLBACK_INVALID', words: /Cancel/ });
+    expect(messageOf(back).title).toBe('Nothing was connected');
+    expect(back.text).not.toContain('Reference:');
   });
 
-  it('an Amazon error callback (error=access_denied with the state) is refused as "not granted"', async () => {
+  it('an Amazon error callback is refused as "not granted": calmly for access_denied (Cancel), with a reference otherwise', async () => {
     const { state } = await toConsent(browser);
-    for (const query of [
-      `error=access_denied&state=${state}`,
-      `error=access_denied&error_description=The+user+denied+the+request&state=${state}`,
-      'error=server_error',
-    ]) {
+    for (const [query, calm] of [
+      [`error=access_denied&state=${state}`, true],
+      [`error=access_denied&error_description=The+user+denied+the+request&state=${state}`, true],
+      ['error=server_error', false],
+    ] as const) {
       const before = await snapshot();
       const page = await browser.get(`${svc.url}/oauth/callback?${query}`);
       await expectRefused(page, before, {
-        status: 400,
+        status: calm ? 200 : 400,
         code: 'OAUTH_CONSENT_DENIED',
         words: /not granted/,
       });
+      expect(messageOf(page).title).toBe(calm ? 'Nothing was connected' : 'Authorization not granted');
+      expect(page.text.includes('Reference:')).toBe(!calm);
       const [entry] = await auditSince(svc, before.auditId);
       expect(entry!.detail.amazonError).toBe(new URLSearchParams(query).get('error'));
     }

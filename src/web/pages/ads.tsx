@@ -5,6 +5,8 @@ import type { AuditRecord } from '../../connections/audit.js';
 import type { Connection } from '../../connections/repository.js';
 import { formatDate, formatDateTime } from '../format.js';
 import { Layout } from './layout.js';
+import { renewalDue } from './renew-button.js';
+import { counted } from '../../kernel/plural.js';
 
 /** An Ads connection with its profiles, for the lists and the detail page. */
 export interface AdsRow {
@@ -131,7 +133,11 @@ export function AdsSection(props: { rows: AdsRow[]; csrf: string; canConnect: bo
                 <td>{c ? (c.expiresAt ? formatDate(c.expiresAt) : 'Does not expire') : '—'}</td>
                 <td>
                   {c ? (
-                    <a class="button" href={`/ads-connections/${c.id}`} data-ads-open={region}>
+                    <a
+                      class="button secondary quiet"
+                      href={`/ads-connections/${c.id}`}
+                      data-ads-open={region}
+                    >
                       Open
                     </a>
                   ) : props.canConnect ? (
@@ -187,15 +193,18 @@ export function AdsConnectionPage(props: {
         <p>
           Authorized {formatDateTime(c.authorizedAt)} ·{' '}
           <span data-expires>{c.expiresAt ? `expires ${formatDate(c.expiresAt)}` : 'does not expire'}</span>
-          {c.health.daysLeft !== null && live
-            ? ` (${c.health.daysLeft} ${c.health.daysLeft === 1 ? 'day' : 'days'} left)`
-            : ''}
+          {c.health.daysLeft !== null && live ? ` (${counted(c.health.daysLeft, 'day')} left)` : ''}
         </p>
         <div class="actions">
           {c.health.canRenew || !c.health.renewBlockedReason ? (
             <form method="post" action={`/ads-connections/${c.id}/renew`}>
               <input type="hidden" name="_csrf" value={csrf} />
-              <button type="submit" data-ads-renew={c.id}>
+              <button
+                type="submit"
+                data-ads-renew={c.id}
+                data-renew-due={renewalDue(c) ? 'yes' : 'no'}
+                {...(renewalDue(c) ? {} : { class: 'secondary quiet' })}
+              >
                 {live ? 'Renew' : 'Connect again'}
               </button>
             </form>

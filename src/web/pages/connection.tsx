@@ -2,7 +2,7 @@ import type { SessionUser } from '../../accounts/service.js';
 import { REGION_NAMES, marketplaceById } from '../../amazon/regions.js';
 import type { AuditRecord } from '../../connections/audit.js';
 import type { Connection } from '../../connections/repository.js';
-import { formatDateTime } from '../format.js';
+import { connectionName, formatDateTime } from '../format.js';
 import { Layout } from './layout.js';
 import { RenewAction } from './renew-button.js';
 
@@ -27,13 +27,22 @@ export function ConnectionPage(props: {
   const c = props.connection;
   const csrf = props.user.csrfToken;
   return (
-    <Layout title={`${c.sellingPartnerId} (${c.region})`} user={props.user} sandbox={props.sandbox}>
+    <Layout
+      title={`${connectionName(c)} · ${REGION_NAMES[c.region]}`}
+      user={props.user}
+      sandbox={props.sandbox}
+    >
       <p>
         <a href="/connections">← All connections</a>
       </p>
       <h1>
-        {c.sellingPartnerId} · {REGION_NAMES[c.region]}
+        {connectionName(c)} · {REGION_NAMES[c.region]}
       </h1>
+      {c.storeName ? (
+        <p class="small" data-seller-id style="margin-top:-.6rem">
+          Seller id {c.sellingPartnerId}
+        </p>
+      ) : null}
       {props.notice ? <p class="banner good">{props.notice}</p> : null}
       <p>
         <a href={`/connections/${c.id}/analytics`} data-analytics-link>
@@ -73,6 +82,7 @@ export function ConnectionPage(props: {
             <tr>
               <th>Seller id</th>
               <td data-claim={c.claim.status}>
+                <code>{c.sellingPartnerId}</code>{' '}
                 {c.claim.status === 'confirmed'
                   ? `Confirmed by Amazon (${formatDateTime(c.claim.checkedAt)})`
                   : c.claim.status === 'unconfirmed'
@@ -163,7 +173,7 @@ export function DisconnectPage(props: {
   const c = props.connection;
   const name = `${c.storeName ? `${c.storeName} (${c.sellingPartnerId})` : c.sellingPartnerId} · ${REGION_NAMES[c.region]}`;
   return (
-    <Layout title={`Disconnect ${c.sellingPartnerId}?`} user={props.user} sandbox={props.sandbox}>
+    <Layout title={`Disconnect ${connectionName(c)}?`} user={props.user} sandbox={props.sandbox}>
       <p>
         <a href={`/connections/${c.id}`}>← Back to the connection</a>
       </p>

@@ -2,7 +2,7 @@ import type { SessionUser } from '../../accounts/service.js';
 import { REGION_NAMES, REGIONS, marketplaceById } from '../../amazon/regions.js';
 import type { Account } from '../../accounts/service.js';
 import type { Connection } from '../../connections/repository.js';
-import { formatDate, formatDateTime } from '../format.js';
+import { connectionName, connectionNameInRegion, formatDate, formatDateTime } from '../format.js';
 import { AdsSection, type AdsRow } from './ads.js';
 import { Layout } from './layout.js';
 import { RenewAction } from './renew-button.js';
@@ -44,10 +44,7 @@ export function ConnectionsPage(props: {
 }) {
   const health = (r: ConnectionRow) => r.connection.health;
   // Store names from Amazon often end with the region already: "Demo Outdoor Goods (EU)".
-  const who = (r: ConnectionRow) => {
-    const name = r.connection.storeName ?? r.connection.sellingPartnerId;
-    return name.endsWith(`(${r.connection.region})`) ? name : `${name} (${r.connection.region})`;
-  };
+  const who = (r: ConnectionRow) => connectionNameInRegion(r.connection);
   const attention = props.attention ?? props.rows;
   const expiringSoon = attention.filter((r) => health(r).state === 'renew_needed' && health(r).canCallAmazon);
   const broken = attention.filter((r) => health(r).state === 'renew_needed' && !health(r).canCallAmazon);
@@ -55,6 +52,14 @@ export function ConnectionsPage(props: {
   const paused = attention.filter((r) => health(r).state === 'paused_by_amazon');
   const cutOffApps = [...new Set(cutOff.map((r) => r.applicationName))];
   const csrf = props.user.csrfToken;
+  // An account's regions that already have a connection: their Connect buttons step back (operators
+  // connect for any account, so theirs stay as they are).
+  const connected = new Set(
+    props.accounts
+      ? []
+      : props.rows.filter((r) => health(r).lifecycle !== 'disconnected').map((r) => r.connection.region),
+  );
+  const allConnected = REGIONS.every((region) => connected.has(region));
   return (
     <Layout title="Connections" user={props.user} sandbox={props.sandbox}>
       <h1>Amazon connections</h1>
@@ -114,18 +119,23 @@ export function ConnectionsPage(props: {
                     ))}
                   </select>
                 ) : null}
-                <button type="submit" data-connect={region}>
+                <button
+                  type="submit"
+                  data-connect={region}
+                  {...(connected.has(region) ? { class: 'secondary quiet', 'data-connected': '' } : {})}
+                >
                   Connect Amazon {REGION_NAMES[region]}
                 </button>
               </form>
             ))}
-            <a class="button" href="/connections/import" style="background:#fff;border-color:#aab2bd">
+            <a class="button secondary quiet" href="/connections/import">
               Import a self-authorized token
             </a>
           </div>
-          <p class="small">
-            Each button opens Amazon Seller Central for that region: sign in with the seller account, confirm,
-            and you come straight back here.
+          <p class="small" data-connect-help>
+            {allConnected
+              ? 'Every region is connected. Connect again only to add another seller account; renewing is done with each connection’s Renew.'
+              : 'Each button opens Amazon Seller Central for that region: sign in with the seller account, confirm, and you come straight back here.'}
           </p>
         </div>
       ) : null}
@@ -157,8 +167,8 @@ export function ConnectionsPage(props: {
                 <td>
                   <strong>{REGION_NAMES[c.region]}</strong>
                   <br />
-                  <a href={`/connections/${c.id}`}>{c.sellingPartnerId}</a>
-                  {c.storeName ? <div class="small">{c.storeName}</div> : null}
+                  <a href={`/connections/${c.id}`}>{connectionName(c)}</a>
+                  {c.storeName ? <div class="small">Seller id {c.sellingPartnerId}</div> : null}
                   <div class="small">
                     {applicationName}
                     {c.kind === 'self' ? ' · self-authorized' : ''}

@@ -20,7 +20,7 @@ th{font-size:.85rem;color:#5a6475;font-weight:600}
 .alert-warning{background:#fff3d6;border-color:#f0c36d #f0c36d #f0c36d #c77700} .alert-warning .alert-lead{color:#7a4a00}
 .alert-danger{background:#fde2e1;border-color:#e0817b #e0817b #e0817b #b3261e;border-width:2px 2px 2px 8px;font-weight:600} .alert-danger .alert-lead{color:#8c1d18;text-transform:uppercase}
 button,.button{background:#ff9900;border:1px solid #e88b00;color:#111;border-radius:4px;padding:.4rem .9rem;font-size:.95rem;cursor:pointer;text-decoration:none;display:inline-block}
-button.secondary{background:#fff;border-color:#aab2bd} button.danger{background:#fff;border-color:#d9534f;color:#9b1c1c}
+button.secondary,.button.secondary{background:#fff;border-color:#aab2bd} button.quiet,.button.quiet{font-size:.85rem;padding:.25rem .65rem} button.danger{background:#fff;border-color:#d9534f;color:#9b1c1c}
 button:disabled{background:#eef0f3;border-color:#cfd5dd;color:#7a8594;cursor:not-allowed}
 .actions{display:flex;gap:.5rem;flex-wrap:wrap} .actions form{margin:0}
 .card{background:#fff;border:1px solid #e3e6ea;border-radius:6px;padding:1rem 1.25rem;margin-bottom:1rem}
@@ -46,6 +46,16 @@ export const PAGE_CSP = {
   frameAncestors: ["'none'"],
 };
 
+/** Where the portal's icon is served (app.tsx; also at /favicon.ico). */
+export const FAVICON_PATH = '/favicon.svg';
+
+/** The portal's icon: an "S" on the header's navy, with the buttons' orange. */
+export const FAVICON_SVG =
+  '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 32 32">' +
+  '<rect width="32" height="32" rx="7" fill="#232f3e"/>' +
+  '<path d="M22 9.5c-1.4-1.1-3.3-1.7-5.4-1.7-3.4 0-5.8 1.8-5.8 4.5 0 5.6 10.2 3.6 10.2 7.9 0 1.6-1.6 2.6-4 2.6-2.3 0-4.3-.8-5.8-2.1" fill="none" stroke="#ff9900" stroke-width="3.2" stroke-linecap="round"/>' +
+  '</svg>';
+
 /** The page frame: header with navigation for signed-in users, then the content. */
 export function Layout(props: {
   title: string;
@@ -60,6 +70,7 @@ export function Layout(props: {
         <meta name="viewport" content="width=device-width, initial-scale=1" />
         <meta name="referrer" content="no-referrer" />
         <title>{`${props.title} · Sellerlink`}</title>
+        <link rel="icon" type="image/svg+xml" href={FAVICON_PATH} />
         <style>{CSS}</style>
       </head>
       <body>
@@ -119,8 +130,11 @@ export function MessagePage(props: {
   title: string;
   message: string;
   user: SessionUser | null;
-  tone?: 'bad' | 'warn' | 'good';
+  tone?: 'bad' | 'warn' | 'good' | 'info';
+  /** The stable code of what happened (the banner's `data-code`). */
   code?: string;
+  /** Whether the code is shown as a reference for support (default yes; not on calm pages). */
+  showCode?: boolean;
   next?: { href: string; label: string };
 }) {
   return (
@@ -129,7 +143,7 @@ export function MessagePage(props: {
       <p class={`banner ${props.tone ?? 'bad'}`} data-code={props.code ?? ''}>
         {props.message}
       </p>
-      {props.code ? <p class="small">Reference: {props.code}</p> : null}
+      {props.code && props.showCode !== false ? <p class="small">Reference: {props.code}</p> : null}
       <p>
         <a class="button" href={props.next?.href ?? '/connections'}>
           {props.next?.label ?? 'Back to connections'}

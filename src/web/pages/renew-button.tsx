@@ -1,5 +1,21 @@
 import type { Connection } from '../../connections/repository.js';
 
+/**
+ * Whether renewing is due, so that Renew is the page's prominent action: within the expiry warning
+ * window, ended (expired, revoked), or disconnected ("Connect again"). Otherwise Renew stays a quiet
+ * secondary button: renewing early works, but nothing asks for it.
+ */
+export function renewalDue(c: Connection): boolean {
+  const lifecycle = c.health.lifecycle;
+  return (
+    c.health.action === 'renew' ||
+    c.health.action === 'connect' ||
+    lifecycle === 'expiring' ||
+    lifecycle === 'expired' ||
+    lifecycle === 'revoked'
+  );
+}
+
 /** The Renew (or "Connect again") button of an OAuth connection; self-authorized ones re-import. */
 export function RenewAction(props: {
   connection: Connection;
@@ -36,10 +52,16 @@ export function RenewAction(props: {
       </div>
     );
   }
+  const due = renewalDue(c);
   return (
     <form method="post" action={`/connections/${c.id}/renew`}>
       <input type="hidden" name="_csrf" value={props.csrf} />
-      <button type="submit" data-renew={c.id}>
+      <button
+        type="submit"
+        data-renew={c.id}
+        data-renew-due={due ? 'yes' : 'no'}
+        {...(due ? {} : { class: 'secondary quiet' })}
+      >
         {c.state === 'disconnected' ? 'Connect again' : 'Renew'}
       </button>
     </form>

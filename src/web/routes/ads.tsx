@@ -8,7 +8,8 @@ import { CallbackFailure } from '../../connections/oauth.js';
 import type { WebDeps, WebEnv } from '../context.js';
 import { refuseForm, requireUser } from '../guards.js';
 import { AdsConnectionPage } from '../pages/ads.js';
-import { completeViaLink } from './connect.js';
+import { completeViaLink, renewedBy } from './connect.js';
+import { consentCancelled, consentCancelledPage } from './consent-cancel.js';
 import { MessagePage } from '../pages/layout.js';
 import { csrfOk } from '../session.js';
 import { viewerOf } from './connections.js';
@@ -175,13 +176,10 @@ async function callback(c: Context<WebEnv>, deps: WebDeps & { ads: Ads }): Promi
   );
   if (viaLink) return viaLink;
   try {
-    const { connection, purpose } = await deps.oauth.completeAdsCallback(
-      user ? origin(c, user) : null,
-      query,
-    );
-    await listProfiles(connection);
+    const result = await deps.oauth.completeAdsCallback(user ? origin(c, user) : null, query);
+    await listProfiles(result.connection);
     return c.redirect(
-      `/ads-connections/${connection.id}?notice=${purpose === 'renew' ? 'renewed' : 'connected'}`,
+      `/ads-connections/${result.connection.id}?notice=${renewedBy(result) ? 'renewed' : 'connected'}`,
       303,
     );
   } catch (err) {
@@ -190,19 +188,18 @@ async function callback(c: Context<WebEnv>, deps: WebDeps & { ads: Ads }): Promi
       { code: err.code, ip: c.get('ip'), user: user?.username ?? null },
       'Ads OAuth callback refused',
     );
-    const calm = err.code === 'OAUTH_CONSENT_DENIED';
+    if (consentCancelled(err, query)) return consentCancelledPage(c, user, err);
     return c.html(
       <MessagePage
-        title={calm ? 'Nothing was connected' : 'Could not connect Amazon Ads'}
+        title="Could not connect Amazon Ads"
         message={err.message}
         user={user}
         code={err.code}
-        tone={calm ? 'warn' : 'bad'}
         next={
           user ? { href: '/connections', label: 'Back to connections' } : { href: '/login', label: 'Sign in' }
         }
       />,
-      calm ? 200 : err.code === 'OAUTH_EXCHANGE_FAILED' ? 502 : 400,
+      err.code === 'OAUTH_EXCHANGE_FAILED' ? 502 : 400,
     );
   }
 }

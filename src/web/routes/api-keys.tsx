@@ -1,4 +1,5 @@
 import type { Context, Hono } from 'hono';
+import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
 import type { SessionUser } from '../../accounts/service.js';
 import { ApiKeyError } from '../../accounts/errors.js';
 import type { ApiKeys } from '../../accounts/api-keys.js';
@@ -16,22 +17,45 @@ const NOTICES: Record<string, string> = {
 /** The message pages' way back. */
 const BACK = { href: '/api-keys', label: 'Back to API keys' };
 
+/**
+ * A new key on its way from the POST to the page the redirect leads to (POST-redirect-GET): an
+ * HttpOnly, SameSite=Strict cookie for `/api-keys` only, living a few minutes, and deleted by the
+ * page that shows the key, so the key is still shown only once and a reload does not create another.
+ * @see https://developer.mozilla.org/en-US/docs/Web/HTTP/Guides/Cookies#security
+ */
+const NEW_KEY_COOKIE = 'sl_new_api_key';
+const NEW_KEY_SECONDS = 300;
+
+/** The key the creating POST handed over (once: the cookie is deleted), if it matches a listed key. */
+async function takeCreated(c: Context<WebEnv>, keys: ApiKeys, user: SessionUser, secure: boolean) {
+  const handed = getCookie(c, NEW_KEY_COOKIE);
+  if (handed === undefined) return null;
+  deleteCookie(c, NEW_KEY_COOKIE, { path: '/api-keys', secure, httpOnly: true, sameSite: 'Strict' });
+  const dot = handed.indexOf('.');
+  const [id, key] = [handed.slice(0, dot), handed.slice(dot + 1)];
+  if (dot < 0 || id !== c.req.query('created')) return null;
+  const apiKey = (await keys.list(viewerOf(user))).find((k) => k.id === id && !k.revokedAt);
+  return apiKey && key.startsWith(`slk_${apiKey.prefix}_`) ? { key, apiKey } : null;
+}
+
+/** The signed-in owner or operator, or the response to send instead. */
+function manager(c: Context<WebEnv>): SessionUser | Response | Promise<Response> {
+  const user = requireUser(c);
+  if (user instanceof Response) return user;
+  if (user.role === 'owner' || user.role === 'operator') return user;
+  return notAllowedPage(
+    c,
+    user,
+    "Only account owners and operators manage API keys. Ask your account's owner.",
+    'API_KEY_FORBIDDEN',
+  );
+}
+
 /** The portal's API-keys page: owners and operators list, create (shown once) and revoke keys. */
 export function registerApiKeyRoutes(app: Hono<WebEnv>, deps: WebDeps, keys: ApiKeys): void {
   const sandbox = deps.simulatorUrl;
+  const secure = deps.config.publicUrl.startsWith('https://');
 
-  /** The signed-in owner or operator, or the response to send instead. */
-  const manager = (c: Context<WebEnv>): SessionUser | Response | Promise<Response> => {
-    const user = requireUser(c);
-    if (user instanceof Response) return user;
-    if (user.role === 'owner' || user.role === 'operator') return user;
-    return notAllowedPage(
-      c,
-      user,
-      "Only account owners and operators manage API keys. Ask your account's owner.",
-      'API_KEY_FORBIDDEN',
-    );
-  };
   const page = async (
     c: Context<WebEnv>,
     user: SessionUser,
@@ -56,7 +80,8 @@ export function registerApiKeyRoutes(app: Hono<WebEnv>, deps: WebDeps, keys: Api
   app.get('/api-keys', async (c) => {
     const user = await manager(c);
     if (user instanceof Response) return user;
-    return page(c, user, { notice: NOTICES[c.req.query('notice') ?? ''] ?? null });
+    const created = await takeCreated(c, keys, user, secure);
+    return page(c, user, { notice: NOTICES[c.req.query('notice') ?? ''] ?? null, created });
   });
 
   app.post('/api-keys', async (c) => {
@@ -69,7 +94,14 @@ export function registerApiKeyRoutes(app: Hono<WebEnv>, deps: WebDeps, keys: Api
     const accountId = user.role === 'operator' ? (scope === 'all' ? null : scope) : user.accountId;
     try {
       const created = await keys.create(viewerOf(user), { name, accountId }, c.get('ip'));
-      return await page(c, user, { created: { key: created.key.reveal(), apiKey: created.apiKey } });
+      setCookie(c, NEW_KEY_COOKIE, `${created.apiKey.id}.${created.key.reveal()}`, {
+        path: '/api-keys',
+        httpOnly: true,
+        sameSite: 'Strict',
+        secure,
+        maxAge: NEW_KEY_SECONDS,
+      });
+      return c.redirect(`/api-keys?created=${encodeURIComponent(created.apiKey.id)}`, 303);
     } catch (err) {
       if (err instanceof ValidationError || err instanceof ApiKeyError) {
         const status = err instanceof ApiKeyError ? 403 : 400;

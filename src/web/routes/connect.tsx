@@ -135,6 +135,14 @@ function outcomeOf(
 }
 
 /**
+ * Whether a completed consent renewed a connection: a renew, or a connect of a seller and region
+ * that was already connected (the lifecycle then renews that connection, and its history says so).
+ */
+export function renewedBy(result: { connection: Connection; purpose: 'connect' | 'renew' }): boolean {
+  return result.purpose === 'renew' || result.connection.stateReason === 'renewed';
+}
+
+/**
  * A redirect-URI request of a connect link: completes it with the link's origin, ends the session
  * with the outcome, and sends the seller back to the vendor. Null when the request is the portal's.
  */
@@ -153,10 +161,11 @@ export async function completeViaLink(
   if (!link) return null;
   let back: string;
   try {
-    const { connection, purpose } = await complete(link.origin);
+    const result = await complete(link.origin);
+    const connection = result.connection;
     if (after) await after(connection);
     back = await deps.connect.finish(link.session.id, {
-      outcome: purpose === 'renew' ? 'renewed' : 'connected',
+      outcome: renewedBy(result) ? 'renewed' : 'connected',
       connectionId: connection.id,
     });
   } catch (err) {

@@ -321,8 +321,8 @@ async function disconnect(c: ConnectionContext, deps: WebDeps): Promise<Response
   if (user instanceof Response) return user;
   const form = await c.req.parseBody();
   if (!csrfOk(user, form._csrf)) return refuseForm(c, user, deps.logger);
-  // Deleting the token cannot be undone: without the confirmation step's field, ask first.
-  if (form.confirm !== 'yes') return confirmDisconnect(c, deps, user);
+  // Deleting the token cannot be undone: without the confirmation step's field, ask first (on a GET page).
+  if (form.confirm !== 'yes') return c.redirect(`/connections/${c.req.param('id')}/disconnect`, 303);
   const connection = await deps.connections.disconnect(viewerOf(user), c.req.param('id'), c.get('ip'));
   return c.redirect(`/connections/${connection.id}?notice=disconnected`, 303);
 }

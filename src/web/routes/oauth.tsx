@@ -2,7 +2,8 @@ import type { Hono } from 'hono';
 import { CallbackFailure } from '../../connections/oauth.js';
 import type { WebDeps, WebEnv } from '../context.js';
 import { MessagePage } from '../pages/layout.js';
-import { completeViaLink } from './connect.js';
+import { completeViaLink, renewedBy } from './connect.js';
+import { consentCancelled, consentCancelledPage } from './consent-cancel.js';
 import { viewerOf } from './connections.js';
 
 const TITLES: Record<string, string> = {
@@ -32,9 +33,9 @@ export function registerOAuthRoutes(app: Hono<WebEnv>, deps: WebDeps): void {
     if (viaLink) return viaLink;
     try {
       const origin = user ? { viewer: viewerOf(user), sessionHash: user.sessionHash, ip: c.get('ip') } : null;
-      const { connection, purpose } = await deps.oauth.completeCallback(origin, query);
+      const result = await deps.oauth.completeCallback(origin, query);
       return c.redirect(
-        `/connections/${connection.id}?notice=${purpose === 'renew' ? 'renewed' : 'connected'}`,
+        `/connections/${result.connection.id}?notice=${renewedBy(result) ? 'renewed' : 'connected'}`,
         303,
       );
     } catch (err) {
@@ -43,6 +44,7 @@ export function registerOAuthRoutes(app: Hono<WebEnv>, deps: WebDeps): void {
           { code: err.code, ip: c.get('ip'), user: user?.username ?? null },
           'OAuth callback refused',
         );
+        if (consentCancelled(err, query)) return consentCancelledPage(c, user, err);
         const status = err.code === 'OAUTH_EXCHANGE_FAILED' ? 502 : 400;
         return c.html(
           <MessagePage
