@@ -680,11 +680,12 @@ describe('REST API', () => {
   });
   describe('Amazon unavailable or refusing the application', () => {
     it('a failed refresh answers 503 TOKEN_REFRESH_FAILED with Retry-After', async () => {
+      // LWA fails until the fault is removed, from before the clock jump: a background refresh right
+      // after the jump (the order import) must neither use up a fault meant for this request nor
+      // refresh the token before the fault is in place.
+      await svc.sim('/_sim/faults', { operation: 'lwa', kind: '503', share: 1 });
       // The cached access token has expired: the next request must refresh it at LWA.
       await svc.sim('/_sim/clock/advance', { minutes: 61 });
-      // LWA fails until the fault is removed: a background refresh after the clock jump (order import)
-      // must not use up a one-shot fault meant for this request.
-      await svc.sim('/_sim/faults', { operation: 'lwa', kind: '503', share: 1 });
       const answer = await accessToken(ids.NA, operatorKey);
       await svc.sim('/_sim/faults', undefined, 'DELETE');
       expectTypedError(answer, 503, 'TOKEN_REFRESH_FAILED');
