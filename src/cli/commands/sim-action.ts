@@ -1,5 +1,5 @@
 import { InvalidArgumentError, type Command } from 'commander';
-import { createSimClient, resolveSimulatorTarget, type SimClient } from './sim-client.js';
+import { createSimClient, resolveSimulatorTarget, unreachableMessage, type SimClient } from './sim-client.js';
 import type { Print } from '../table.js';
 
 /** Plumbing shared by the `sellerlink sim` subcommands: options, the client, and output. */
@@ -46,7 +46,9 @@ export function simAction<O extends object>(
     const print = deps.print ?? ((text: string) => console.log(text));
     const json = options.json === true;
     const io: SimIo = {
-      client: createSimClient(target.url, deps.fetch, target.token),
+      client: createSimClient(target.url, deps.fetch, target.token, (reason) =>
+        unreachableMessage(target, reason),
+      ),
       json,
       print,
       show(data, render) {

@@ -1,5 +1,6 @@
+import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { readControlFile } from '../../simulator/control-file.js';
+import { controlFilePath, readControlFile } from '../../simulator/control-file.js';
 
 /**
  * The HTTP side of `sellerlink sim`: calls the simulator's `/_sim/` controls with its control token
@@ -8,7 +9,7 @@ import { readControlFile } from '../../simulator/control-file.js';
  * prints it and exits with 1.
  */
 
-/** Where the CLI finds the simulator when neither --url nor SIMULATOR_URL says. */
+/** An example simulator URL for messages about a malformed --url. */
 export const DEFAULT_SIMULATOR_URL = 'http://127.0.0.1:4000';
 
 /** A failure worth one line on stderr; the CLI exits with 1. */
@@ -33,24 +34,71 @@ export interface SimTarget {
   url: string;
   /** undefined: none found (the simulator will answer 401, explained to the user). */
   token: string | undefined;
+  /** Where the URL came from: --url, SIMULATOR_URL, a control file, or the service's PORT+1 rule. */
+  source: 'option' | 'env' | 'control-file' | 'port-rule';
+  /** The control file that was read, or the one that was looked for. */
+  controlFile: string;
+}
+
+/** The data directory's default name, in the directory `npm start` runs in (the package's root). */
+const DATA_DIR = '.sellerlink';
+
+/**
+ * The data directory whose control file tells where the simulator is: SELLERLINK_DATA_DIR, else the
+ * nearest `.sellerlink` holding a control file in the working directory or one above it (`npm start`
+ * runs in the package's root whatever directory it is typed in, `npx sellerlink` in the directory
+ * it is typed in), else `.sellerlink` here.
+ */
+export function simulatorDataDir(env: NodeJS.ProcessEnv, cwd: string = process.cwd()): string {
+  if (env.SELLERLINK_DATA_DIR) return path.resolve(cwd, env.SELLERLINK_DATA_DIR);
+  for (let dir = path.resolve(cwd); ; dir = path.dirname(dir)) {
+    if (existsSync(controlFilePath(path.join(dir, DATA_DIR)))) return path.join(dir, DATA_DIR);
+    if (path.dirname(dir) === dir) return path.resolve(cwd, DATA_DIR);
+  }
 }
 
 /**
- * The simulator to use: the --url option, else SIMULATOR_URL, else the one described by the control
- * file in the data directory (SELLERLINK_DATA_DIR, default `.sellerlink`), else the default URL. The
+ * Where `npm start` puts its simulator when nothing records it: SIMULATOR_PORT, else PORT + 1 (PORT
+ * defaults to 3000), on HOST (default 127.0.0.1); the rule of src/config/config.ts.
+ */
+export function sandboxSimulatorUrl(env: NodeJS.ProcessEnv): string {
+  const port = (name: string): number | null => {
+    const value = Number(env[name]);
+    return env[name] && Number.isInteger(value) && value > 0 && value < 65535 ? value : null;
+  };
+  const host = !env.HOST || env.HOST === '0.0.0.0' || env.HOST === '::' ? '127.0.0.1' : env.HOST;
+  return `http://${host.includes(':') ? `[${host}]` : host}:${port('SIMULATOR_PORT') ?? (port('PORT') ?? 3000) + 1}`;
+}
+
+/**
+ * The simulator to use: the --url option, else SIMULATOR_URL, else the one the control file of the
+ * data directory records (see `simulatorDataDir`), else where `npm start` puts it (PORT + 1). The
  * token: SIMULATOR_TOKEN, else the control file's when it describes that same simulator (a token is
  * never sent to another origin).
  */
-export function resolveSimulatorTarget(option: string | undefined, env: NodeJS.ProcessEnv): SimTarget {
+export function resolveSimulatorTarget(
+  option: string | undefined,
+  env: NodeJS.ProcessEnv,
+  cwd: string = process.cwd(),
+): SimTarget {
+  const dataDir = simulatorDataDir(env, cwd);
   let file: ReturnType<typeof readControlFile> = null;
   try {
-    file = readControlFile(path.resolve(env.SELLERLINK_DATA_DIR ?? '.sellerlink'));
+    file = readControlFile(dataDir);
   } catch (err) {
     throw new SimCliError((err as Error).message);
   }
-  const url = resolveSimulatorUrl(option ?? env.SIMULATOR_URL ?? file?.url, {});
+  const source: SimTarget['source'] =
+    option !== undefined ? 'option' : env.SIMULATOR_URL ? 'env' : file ? 'control-file' : 'port-rule';
+  const raw = {
+    option,
+    env: env.SIMULATOR_URL,
+    'control-file': file?.url,
+    'port-rule': sandboxSimulatorUrl(env),
+  }[source];
+  const url = resolveSimulatorUrl(raw, {});
   const token = env.SIMULATOR_TOKEN ?? (file !== null && sameOrigin(file.url, url) ? file.token : undefined);
-  return { url, token };
+  return { url, token, source, controlFile: controlFilePath(dataDir) };
 }
 
 function sameOrigin(a: string, b: string): boolean {
@@ -59,6 +107,27 @@ function sameOrigin(a: string, b: string): boolean {
   } catch {
     return false;
   }
+}
+
+/** The sentence for a simulator that does not answer, by where its URL came from. */
+export function unreachableMessage(target: SimTarget, reason: string): string {
+  if (target.source === 'control-file')
+    return (
+      `the simulator recorded in ${target.controlFile} does not answer at ${target.url} (${reason}): ` +
+      `has it stopped? Start Sellerlink again with 'npm start' (or 'sellerlink simulator'), or point ` +
+      `to a simulator with --url or SIMULATOR_URL.`
+    );
+  if (target.source === 'port-rule')
+    return (
+      `no simulator is running here: none is recorded in ${target.controlFile} (where 'npm start' and ` +
+      `'sellerlink simulator' record theirs while they run), and none answers at ${target.url} ` +
+      `(${reason}), where 'npm start' puts it (PORT + 1). Start Sellerlink with 'npm start' in this ` +
+      `project, or point to a simulator with --url or SIMULATOR_URL.`
+    );
+  return (
+    `cannot reach the simulator at ${target.url} (${reason}). Is it running? Start it with ` +
+    `'sellerlink simulator', or point to it with --url or SIMULATOR_URL.`
+  );
 }
 
 /** The simulator URL to use: the --url option, else SIMULATOR_URL, else the default; checked. */
@@ -84,6 +153,8 @@ export function createSimClient(
   baseUrl: string,
   fetchFn: typeof fetch = globalThis.fetch,
   token?: string,
+  unreachable: (reason: string) => string = (reason) =>
+    unreachableMessage({ url: baseUrl, token, source: 'option', controlFile: '' }, reason),
 ): SimClient {
   const call = async <T>(method: string, path: string, body?: unknown): Promise<T> => {
     const url = `${baseUrl}${path}`;
@@ -99,10 +170,7 @@ export function createSimClient(
         signal: AbortSignal.timeout(30_000),
       });
     } catch (err) {
-      throw new SimCliError(
-        `cannot reach the simulator at ${baseUrl} (${networkReason(err)}). Is it running? Start it with ` +
-          `'sellerlink simulator', or point to it with --url or SIMULATOR_URL.`,
-      );
+      throw new SimCliError(unreachable(networkReason(err)));
     }
     const text = await response.text();
     let data: unknown;

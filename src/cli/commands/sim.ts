@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { integerArg, numberArg, simAction, type SimCommandDeps } from './sim-action.js';
-import { DEFAULT_SIMULATOR_URL, SimCliError } from './sim-client.js';
+import { SimCliError } from './sim-client.js';
 import { duration, plural, table } from '../table.js';
 import { registerSimOpsCommands } from './sim-ops.js';
 import { registerSimWorldCommands } from './sim-world.js';
@@ -49,7 +49,8 @@ export function registerSimCommand(program: Command, deps: SimCommandDeps = {}):
     .description('control a running Amazon simulator (clock, apps, sellers, faults, orders, logs, state)')
     .option(
       '--url <url>',
-      `simulator base URL (default: $SIMULATOR_URL, else the simulator of the data directory, else ${DEFAULT_SIMULATOR_URL})`,
+      'simulator base URL (default: $SIMULATOR_URL, else the simulator recorded in the data directory, ' +
+        "$SELLERLINK_DATA_DIR or the nearest .sellerlink here or above, else npm start's: http://127.0.0.1:<PORT+1>)",
     )
     .option('--json', 'print the raw JSON the simulator answers');
 
