@@ -2,8 +2,20 @@ import type { SessionUser } from '../../accounts/service.js';
 import { REGION_NAMES, marketplaceById } from '../../amazon/regions.js';
 import type { Connection } from '../../connections/repository.js';
 import type { ListingChange, ListingIssue } from '../../listings/model.js';
-import { formatDateTime } from '../format.js';
+import type { ProductTemplate } from '../../listings/product-templates.js';
+import type { FieldError } from '../../listings/quick-edit.js';
+import { counted } from '../../kernel/plural.js';
+import { connectionName, formatDateTime } from '../format.js';
 import { Layout } from './layout.js';
+import { CatalogSection, type CatalogView } from './listings-catalog.js';
+import {
+  DeleteForm,
+  FormErrorSummary,
+  PutForm,
+  QuickEditForm,
+  TemplateForm,
+  type ListingFormValues,
+} from './listings-forms.js';
 
 /** Badge colour of a change's state. */
 export function stateTone(change: ListingChange): 'good' | 'warn' | 'bad' | 'muted' {
@@ -60,40 +72,98 @@ export function IssuesTable(props: { issues: ListingIssue[] }) {
   );
 }
 
-/** The form values to show again after a refusal. */
-export interface ListingFormValues {
-  form?: 'put' | 'quick' | 'delete';
-  sku?: string;
-  productType?: string;
-  requirements?: string;
-  attributes?: string;
-  preview?: boolean;
-  price?: string;
-  quantity?: string;
-  marketplaceId?: string;
-}
+export type { ListingFormValues } from './listings-forms.js';
 
 const KIND_WORDS = { put: 'Full listing (PUT)', patch: 'Edit (PATCH)', delete: 'Delete' } as const;
 
-function MarketplaceSelect(props: { connection: Connection; value: string | undefined; id: string }) {
-  if (props.connection.marketplaceIds.length <= 1) return null;
+/** Which listings form. */
+export type FormName = 'put' | 'quick' | 'delete' | 'template';
+
+/** Each form's values (typed before a refusal, or prefilled from a catalog row). */
+export type FormsValues = Partial<Record<FormName, ListingFormValues>>;
+
+function ChangeCounts(props: { counts: Record<string, number> }) {
   return (
-    <>
-      <label for={props.id}>Marketplace</label>
-      <select id={props.id} name="marketplaceId">
-        {props.connection.marketplaceIds.map((id) => (
-          <option value={id} selected={props.value === id}>
-            {marketplaceById(id)?.name ?? id} ({id})
-          </option>
+    <span class="small" data-counts>
+      {['queued', 'waiting', 'sending', 'accepted', 'rejected', 'valid', 'failed', 'superseded']
+        .filter((s) => (props.counts[s] ?? 0) > 0)
+        .map((s) => `${props.counts[s]} ${s === 'waiting' ? 'waiting until the connection works again' : s}`)
+        .join(' · ') || 'no changes yet'}
+    </span>
+  );
+}
+
+function ChangesTable(props: { changes: ListingChange[]; base: string }) {
+  if (props.changes.length === 0) return <p class="small">No listing changes yet.</p>;
+  return (
+    <table data-changes>
+      <thead>
+        <tr>
+          <th>SKU</th>
+          <th>Change</th>
+          <th>State</th>
+          <th>Issues</th>
+          <th>Queued</th>
+        </tr>
+      </thead>
+      <tbody>
+        {props.changes.map((ch) => (
+          <tr data-change={ch.id}>
+            <td>
+              <a href={`${props.base}/${encodeURIComponent(ch.sku)}`}>{ch.sku}</a>
+            </td>
+            <td>{KIND_WORDS[ch.kind]}</td>
+            <td>
+              <ChangeBadge change={ch} />
+            </td>
+            <td>
+              {ch.issues.length > 0 ? (
+                <ul class="small" style="margin:0;padding-left:1em">
+                  {ch.issues.map((i) => (
+                    <li>{i.message}</li>
+                  ))}
+                </ul>
+              ) : (
+                '—'
+              )}
+            </td>
+            <td class="small">{formatDateTime(ch.createdAt)}</td>
+          </tr>
         ))}
-      </select>
-    </>
+      </tbody>
+    </table>
+  );
+}
+
+/** The edit started from a catalog row: what is being edited, above the prefilled forms. */
+function EditingBanner(props: {
+  editing: { sku: string; marketplaceId: string; found: boolean } | null;
+  base: string;
+}) {
+  const e = props.editing;
+  if (!e) return null;
+  const where = marketplaceById(e.marketplaceId)?.name ?? e.marketplaceId;
+  return (
+    <p class={`banner ${e.found ? 'info' : 'warn'}`} id="edit" data-editing={e.sku}>
+      {e.found ? (
+        <>
+          Editing <code>{e.sku}</code> in {where}: the forms below are filled in from Amazon&apos;s
+          listing.{' '}
+        </>
+      ) : (
+        <>
+          <code>{e.sku}</code> is not in the catalog for {where} (yet): only its SKU is filled in.{' '}
+        </>
+      )}
+      <a href={props.base}>Cancel</a>
+    </p>
   );
 }
 
 /**
- * One connection's listings: forms for a full listing (SKU, product type, attributes as JSON), a
- * quick price/quantity edit and a delete; then the latest changes with their state and issues.
+ * One connection's listings: the catalog from Amazon (status and issues per SKU, "Edit" per row),
+ * then the forms (product-type template, quick edit, full JSON listing, delete), each showing the
+ * values typed and every error of a refused submission by its field; then the latest changes.
  */
 export function ListingsPage(props: {
   user: SessionUser;
@@ -102,176 +172,58 @@ export function ListingsPage(props: {
   counts: Record<string, number>;
   sandbox: string | null;
   notice?: string | null;
-  error?: { message: string; field?: string | undefined } | null;
-  values?: ListingFormValues;
+  catalog: CatalogView;
+  forms: FormsValues;
+  /** The refused form and its errors (a draft shown after POST-redirect-GET). */
+  refused?: { form: FormName; errors: FieldError[] } | null;
+  template: ProductTemplate | null;
+  chosenTemplate: string | null;
+  editing: { sku: string; marketplaceId: string; found: boolean } | null;
 }) {
   const c = props.connection;
   const csrf = props.user.csrfToken;
-  const v = props.values ?? {};
   const base = `/connections/${c.id}/listings`;
   const waiting = props.counts.waiting ?? 0;
+  const formProps = (form: FormName) => ({
+    connection: c,
+    csrf,
+    base,
+    values: props.forms[form] ?? {},
+    errors: props.refused?.form === form ? props.refused.errors : [],
+  });
   return (
-    <Layout title={`Listings · ${c.sellingPartnerId}`} user={props.user} sandbox={props.sandbox}>
+    <Layout title={`Listings · ${connectionName(c)}`} user={props.user} sandbox={props.sandbox}>
       <p>
-        <a href={`/connections/${c.id}`}>← Connection {c.sellingPartnerId}</a>
+        <a href={`/connections/${c.id}`}>← Connection {connectionName(c)}</a>
       </p>
       <h1>
-        Listings · {c.sellingPartnerId} · {REGION_NAMES[c.region]}
+        Listings · {connectionName(c)} · {REGION_NAMES[c.region]}
       </h1>
       <p>
-        <span class={`badge ${c.health.tone}`}>{c.health.label}</span>{' '}
-        <span class="small" data-counts>
-          {['queued', 'waiting', 'sending', 'accepted', 'rejected', 'valid', 'failed', 'superseded']
-            .filter((s) => (props.counts[s] ?? 0) > 0)
-            .map(
-              (s) => `${props.counts[s]} ${s === 'waiting' ? 'waiting until the connection works again' : s}`,
-            )
-            .join(' · ') || 'no changes yet'}
-        </span>
+        <span class={`badge ${c.health.tone}`}>{c.health.label}</span> <ChangeCounts counts={props.counts} />
       </p>
       {waiting > 0 ? (
         <p class="banner warn" data-waiting>
-          {waiting} change{waiting === 1 ? ' is' : 's are'} waiting for the connection: Amazon does not accept
+          {counted(waiting, 'change is', 'changes are')} waiting for the connection: Amazon does not accept
           calls for this connection now. They are kept and sent in order once the seller renews it.{' '}
           <a href={`/connections/${c.id}`}>Renew</a>
         </p>
       ) : null}
       {props.notice ? <p class="banner good">{props.notice}</p> : null}
-      {props.error ? (
-        <p class="banner bad" role="alert" data-field={props.error.field ?? ''}>
-          {props.error.message}
-        </p>
-      ) : null}
+      <FormErrorSummary errors={props.refused?.errors ?? []} />
 
-      <form method="post" action={base} class="card" data-form="put">
-        <h2 style="margin-top:0">Create or replace a listing</h2>
-        <input type="hidden" name="_csrf" value={csrf} />
-        <label for="put-sku">SKU</label>
-        <input
-          id="put-sku"
-          name="sku"
-          maxlength={40}
-          required
-          value={v.form === 'put' ? (v.sku ?? '') : ''}
-        />
-        <label for="put-type">Product type</label>
-        <input
-          id="put-type"
-          name="productType"
-          placeholder="e.g. SHIRT, or PRODUCT for an offer on an existing ASIN"
-          required
-          value={v.form === 'put' ? (v.productType ?? '') : ''}
-        />
-        <label for="put-req">Requirements</label>
-        <select id="put-req" name="requirements">
-          {['LISTING', 'LISTING_PRODUCT_ONLY', 'LISTING_OFFER_ONLY'].map((r) => (
-            <option value={r} selected={v.form === 'put' && v.requirements === r}>
-              {r}
-            </option>
-          ))}
-        </select>
-        <MarketplaceSelect connection={c} value={v.marketplaceId} id="put-mp" />
-        <label for="put-attrs">Attributes (JSON, as in Listings Items 2021-08-01)</label>
-        <textarea id="put-attrs" name="attributes" rows={10} style="max-width:100%" required>
-          {v.form === 'put' ? (v.attributes ?? '') : ''}
-        </textarea>
-        <label>
-          <input
-            type="checkbox"
-            name="preview"
-            value="1"
-            style="width:auto"
-            checked={v.form === 'put' && v.preview === true}
-          />{' '}
-          Validation preview only (Amazon checks it, nothing changes)
-        </label>
-        <p>
-          <button type="submit">Queue listing</button>
-        </p>
-      </form>
+      <CatalogSection connection={c} base={base} csrf={csrf} view={props.catalog} />
 
+      <EditingBanner editing={props.editing} base={base} />
       <div class="actions">
-        <form method="post" action={`${base}/quick`} class="card" data-form="quick">
-          <h2 style="margin-top:0">Quick edit: price and quantity</h2>
-          <input type="hidden" name="_csrf" value={csrf} />
-          <label for="q-sku">SKU</label>
-          <input
-            id="q-sku"
-            name="sku"
-            maxlength={40}
-            required
-            value={v.form === 'quick' ? (v.sku ?? '') : ''}
-          />
-          <MarketplaceSelect connection={c} value={v.marketplaceId} id="q-mp" />
-          <label for="q-price">Price</label>
-          <input
-            id="q-price"
-            name="price"
-            inputmode="decimal"
-            value={v.form === 'quick' ? (v.price ?? '') : ''}
-          />
-          <label for="q-qty">Quantity</label>
-          <input
-            id="q-qty"
-            name="quantity"
-            inputmode="numeric"
-            value={v.form === 'quick' ? (v.quantity ?? '') : ''}
-          />
-          <p>
-            <button type="submit">Queue edit</button>
-          </p>
-        </form>
-        <form method="post" action={`${base}/delete`} class="card" data-form="delete">
-          <h2 style="margin-top:0">Delete a listing</h2>
-          <input type="hidden" name="_csrf" value={csrf} />
-          <label for="d-sku">SKU</label>
-          <input
-            id="d-sku"
-            name="sku"
-            maxlength={40}
-            required
-            value={v.form === 'delete' ? (v.sku ?? '') : ''}
-          />
-          <MarketplaceSelect connection={c} value={v.marketplaceId} id="d-mp" />
-          <p>
-            <button type="submit" class="danger">
-              Queue delete
-            </button>
-          </p>
-        </form>
+        <QuickEditForm {...formProps('quick')} />
+        <DeleteForm {...formProps('delete')} />
       </div>
+      <TemplateForm {...formProps('template')} template={props.template} chosen={props.chosenTemplate} />
+      <PutForm {...formProps('put')} />
 
       <h2>Latest changes</h2>
-      {props.changes.length === 0 ? (
-        <p class="small">No listing changes yet.</p>
-      ) : (
-        <table data-changes>
-          <thead>
-            <tr>
-              <th>SKU</th>
-              <th>Change</th>
-              <th>State</th>
-              <th>Issues</th>
-              <th>Queued</th>
-            </tr>
-          </thead>
-          <tbody>
-            {props.changes.map((ch) => (
-              <tr data-change={ch.id}>
-                <td>
-                  <a href={`${base}/${encodeURIComponent(ch.sku)}`}>{ch.sku}</a>
-                </td>
-                <td>{KIND_WORDS[ch.kind]}</td>
-                <td>
-                  <ChangeBadge change={ch} />
-                </td>
-                <td>{ch.issues.length > 0 ? `${ch.issues.length}: ${ch.issues[0]!.message}` : '—'}</td>
-                <td class="small">{formatDateTime(ch.createdAt)}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      )}
+      <ChangesTable changes={props.changes} base={base} />
     </Layout>
   );
 }

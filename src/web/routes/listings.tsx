@@ -4,44 +4,40 @@ import type { Connection } from '../../connections/repository.js';
 import { ValidationError } from '../../kernel/errors.js';
 import { describeProblem, parseJsonSafely } from '../../kernel/input.js';
 import type { ListingOutbox } from '../../listings/outbox.js';
-import { quickEditPatch } from '../../listings/quick-edit.js';
+import { templateFor } from '../../listings/product-templates.js';
+import { FieldErrors, quickEditPatch, type FieldError } from '../../listings/quick-edit.js';
+import { templatePutBody } from '../../listings/template-form.js';
+import { checkSku } from '../../listings/validate.js';
 import type { WebDeps, WebEnv } from '../context.js';
 import { refuseForm, requireUser } from '../guards.js';
 import {
   ListingHistoryPage,
   ListingsChooserPage,
-  ListingsPage,
+  type FormName,
   type ListingFormValues,
 } from '../pages/listings.js';
 import { csrfOk } from '../session.js';
 import { viewerOf } from './connections.js';
+import { listingsPage, type ListingsDeps } from './listings-page.js';
 
 /** What a form turns into, before the outbox checks it. */
 type Built = { kind: 'put' | 'patch' | 'delete'; body?: unknown; preview?: boolean };
 
-/** Turns one form's values into the change to queue; a ValidationError shows the form again. */
+/** Turns one form's values into the change to queue; a ValidationError (or FieldErrors) refuses it. */
 type BuildChange = (
   values: ListingFormValues,
   connection: Connection,
   user: SessionUser,
 ) => Built | Promise<Built>;
 
-/** What the listings pages are given. */
-type ListingsDeps = { web: WebDeps; listings: ListingOutbox };
-
-/** What the listings page shows besides the connection's changes. */
-type PageExtra = {
-  notice?: string | null;
-  error?: { message: string; field?: string | undefined };
-  values?: ListingFormValues;
-};
-
 const str = (v: unknown): string => (typeof v === 'string' ? v : '');
 
 /**
  * The portal's listings pages: `/listings` (choose a connection), `/connections/:id/listings`
- * (forms and latest changes), `/connections/:id/listings/:sku` (the SKU's history with Amazon's
- * issues). Forms queue changes in the outbox and come back at once.
+ * (the catalog from Amazon, forms and latest changes), `/connections/:id/listings/:sku` (the SKU's
+ * history with Amazon's issues). Every form answers POST-redirect-GET: a queued change goes to the
+ * SKU's history, a refused form back to the listings page with its values and every error (a
+ * draft kept for the user), a refresh request back to the catalog.
  */
 export function registerListingRoutes(app: Hono<WebEnv>, deps: WebDeps, listings: ListingOutbox): void {
   const d: ListingsDeps = { web: deps, listings };
@@ -51,7 +47,14 @@ export function registerListingRoutes(app: Hono<WebEnv>, deps: WebDeps, listings
   app.get('/connections/:id/listings/:sku', (c) => showSkuHistory(c, d));
   app.post('/connections/:id/listings', (c) => submitForm(c, d, 'put', buildPut));
   app.post('/connections/:id/listings/quick', (c) => submitForm(c, d, 'quick', quickEdit));
-  app.post('/connections/:id/listings/delete', (c) => submitForm(c, d, 'delete', () => ({ kind: 'delete' })));
+  app.post('/connections/:id/listings/template', (c) => submitForm(c, d, 'template', buildFromTemplate));
+  app.post('/connections/:id/listings/delete', (c) =>
+    submitForm(c, d, 'delete', (v) => {
+      checkSku(v.sku);
+      return { kind: 'delete' };
+    }),
+  );
+  app.post('/connections/:id/listings/refresh', (c) => requestRefresh(c, d));
 }
 
 /**
@@ -67,31 +70,6 @@ async function userAndConnection(
   return { user, connection: await deps.connections.get(viewerOf(user), c.req.param('id') ?? '') };
 }
 
-/** The connection's listings page: forms, counts and the latest 50 changes. */
-async function listingsPage(
-  c: Context<WebEnv>,
-  d: ListingsDeps,
-  user: SessionUser,
-  connection: Connection,
-  extra: PageExtra = {},
-  status: 200 | 400 = 200,
-): Promise<Response> {
-  const viewer = viewerOf(user);
-  return c.html(
-    <ListingsPage
-      user={user}
-      connection={connection}
-      changes={await d.listings.recent(viewer, connection.id, { limit: 50 })}
-      counts={await d.listings.counts(viewer, connection.id)}
-      sandbox={d.web.simulatorUrl}
-      notice={extra.notice ?? null}
-      error={extra.error ?? null}
-      {...(extra.values ? { values: extra.values } : {})}
-    />,
-    status,
-  );
-}
-
 /** `GET /listings`: the only connection's listings, or a choice of connections. */
 async function chooseConnection(c: Context<WebEnv>, d: ListingsDeps): Promise<Response> {
   const user = requireUser(c);
@@ -105,8 +83,11 @@ async function chooseConnection(c: Context<WebEnv>, d: ListingsDeps): Promise<Re
 async function showListings(c: Context<WebEnv>, d: ListingsDeps): Promise<Response> {
   const found = await userAndConnection(c, d.web);
   if (found instanceof Response) return found;
-  const { user, connection } = found;
-  return listingsPage(c, d, user, connection);
+  const notice =
+    c.req.query('refresh') === 'queued'
+      ? 'A refresh of the catalog from Amazon is queued; this page shows it in a few seconds.'
+      : null;
+  return listingsPage(c, d, found.user, found.connection, notice);
 }
 
 /** `GET /connections/:id/listings/:sku`: the SKU's changes with Amazon's answers. */
@@ -122,8 +103,13 @@ async function showSkuHistory(
   try {
     changes = await d.listings.history(viewerOf(user), connection.id, sku);
   } catch (err) {
-    if (err instanceof ValidationError)
-      return listingsPage(c, d, user, connection, { error: { message: err.message, field: err.field } }, 400);
+    if (err instanceof ValidationError) {
+      const draft = await d.listings.drafts.save(user.id, connection.id, {
+        values: {},
+        errors: [{ field: err.field ?? 'sku', message: err.message }],
+      });
+      return c.redirect(`/connections/${connection.id}/listings?draft=${draft}`, 303);
+    }
     throw err;
   }
   const queued = c.req.query('queued');
@@ -143,19 +129,24 @@ async function showSkuHistory(
   );
 }
 
-/** Handles one of the three forms: parse, queue, and go to the SKU's history (or show the refusal). */
-async function submitForm(
-  c: Context<WebEnv>,
-  d: ListingsDeps,
-  form: 'put' | 'quick' | 'delete',
-  build: BuildChange,
-): Promise<Response> {
+/** `POST …/listings/refresh`: queues a catalog refresh and goes back to the catalog. */
+async function requestRefresh(c: Context<WebEnv>, d: ListingsDeps): Promise<Response> {
   const found = await userAndConnection(c, d.web);
   if (found instanceof Response) return found;
-  const { user, connection } = found;
   const raw = await c.req.parseBody();
-  if (!csrfOk(user, raw._csrf)) return refuseForm(c, user, d.web.logger);
-  const values: ListingFormValues = {
+  if (!csrfOk(found.user, raw._csrf)) return refuseForm(c, found.user, d.web.logger);
+  d.listings.requestCatalogRefresh(found.connection.id);
+  return c.redirect(`/connections/${found.connection.id}/listings?refresh=queued#catalog`, 303);
+}
+
+/** The form's values as typed (template inputs are the `attr.*` fields). */
+function formValues(form: FormName, raw: Record<string, unknown>): ListingFormValues {
+  const fields = Object.fromEntries(
+    Object.entries(raw)
+      .filter(([k, v]) => k.startsWith('attr.') && typeof v === 'string')
+      .map(([k, v]) => [k, v as string]),
+  );
+  return {
     form,
     sku: str(raw.sku).trim(),
     productType: str(raw.productType).trim(),
@@ -165,7 +156,30 @@ async function submitForm(
     price: str(raw.price),
     quantity: str(raw.quantity),
     marketplaceId: str(raw.marketplaceId),
+    ...(form === 'template' ? { fields } : {}),
   };
+}
+
+/** Every error of a refusal, each by its field. */
+function errorsOf(err: ValidationError): FieldError[] {
+  return err instanceof FieldErrors
+    ? [...err.errors]
+    : [{ field: err.field ?? 'form', message: err.message }];
+}
+
+/**
+ * Handles one form: parse, queue, and go to the SKU's history (303); a refusal keeps the values
+ * and every error as a draft and goes back to the listings page (303), so no answer stays at a
+ * POST URL.
+ */
+async function submitForm(c: Context<WebEnv>, d: ListingsDeps, form: FormName, build: BuildChange) {
+  const found = await userAndConnection(c, d.web);
+  if (found instanceof Response) return found;
+  const { user, connection } = found;
+  const raw = await c.req.parseBody();
+  if (!csrfOk(user, raw._csrf)) return refuseForm(c, user, d.web.logger);
+  const values = formValues(form, raw);
+  const base = `/connections/${connection.id}/listings`;
   try {
     const change = await build(values, connection, user);
     const queued = await d.listings.submit(
@@ -178,58 +192,97 @@ async function submitForm(
       },
       { source: 'portal', actor: `user:${user.username}` },
     );
-    return c.redirect(
-      `/connections/${connection.id}/listings/${encodeURIComponent(queued.sku)}?queued=${queued.id}`,
-      303,
-    );
+    return c.redirect(`${base}/${encodeURIComponent(queued.sku)}?queued=${queued.id}`, 303);
   } catch (err) {
-    if (err instanceof ValidationError)
-      return listingsPage(
-        c,
-        d,
-        user,
-        connection,
-        { error: { message: err.message, field: err.field }, values },
-        400,
-      );
+    if (!(err instanceof ValidationError)) throw err;
+    const draft = await d.listings.drafts.save(user.id, connection.id, {
+      values: { ...values },
+      errors: errorsOf(err),
+    });
+    return c.redirect(`${base}?draft=${draft}#${form}`, 303);
+  }
+}
+
+/** The SKU's problem, if any, to report with the form's other problems. */
+function skuErrors(sku: string | undefined): FieldError[] {
+  try {
+    checkSku(sku);
+    return [];
+  } catch (err) {
+    if (err instanceof ValidationError) return [{ field: 'sku', message: err.message }];
     throw err;
   }
 }
 
 /** The full form: a PUT of the product type and the attributes as JSON. */
 function buildPut(values: ListingFormValues): Built {
+  const errors = skuErrors(values.sku);
   const parsed = parseJsonSafely(values.attributes ?? '', 'attributes');
-  if (!parsed.ok) {
-    throw new ValidationError(
-      parsed.problem === 'INVALID_JSON'
-        ? 'attributes: not valid JSON (an object of attribute name → array of values)'
-        : `${parsed.path}: ${describeProblem(parsed.problem)}`,
-      parsed.path,
-    );
-  }
-  const attributes = parsed.value;
+  if (!parsed.ok)
+    errors.push({
+      field: parsed.path,
+      message:
+        parsed.problem === 'INVALID_JSON'
+          ? 'attributes: not valid JSON (an object of attribute name → array of values)'
+          : `${parsed.path}: ${describeProblem(parsed.problem)}`,
+    });
+  if (!values.productType)
+    errors.push({
+      field: 'productType',
+      message: 'productType: is required (an Amazon product type, e.g. SHIRT)',
+    });
+  if (errors.length > 0) throw new FieldErrors(errors);
   return {
     kind: 'put',
     body: {
       productType: values.productType,
       ...(values.requirements ? { requirements: values.requirements } : {}),
-      attributes,
+      attributes: parsed.ok ? parsed.value : {},
     },
     preview: values.preview === true,
   };
 }
 
-/** The quick edit: a PATCH of price and quantity, under the SKU's last known product type. */
+/** The template form: a PUT of the product type's required attributes, typed one by one. */
+function buildFromTemplate(values: ListingFormValues, connection: Connection): Built {
+  const template = templateFor(values.productType ?? '');
+  if (!template)
+    throw new FieldErrors([
+      { field: 'productType', message: 'productType: choose a product type with a template' },
+    ]);
+  const marketplaceId = values.marketplaceId || connection.marketplaceIds[0] || '';
+  const body = templatePutBody(template, values.fields ?? {}, marketplaceId, skuErrors(values.sku));
+  return { kind: 'put', body };
+}
+
+/**
+ * The quick edit: a PATCH of price and quantity (the price in the marketplace's locale, `12,50`
+ * in Germany), under the SKU's product type on Amazon (the catalog), else the one last used here.
+ */
 function quickEditBuilder(listings: ListingOutbox): BuildChange {
   return async (values, connection, user) => {
+    const viewer = viewerOf(user);
     const marketplaceId = values.marketplaceId || connection.marketplaceIds[0] || '';
+    const earlier = skuErrors(values.sku);
+    const fromCatalog =
+      earlier.length === 0
+        ? await listings.catalog.item(viewer, connection.id, marketplaceId, values.sku!).catch(() => null)
+        : null;
     const productType =
-      (values.sku
-        ? await listings.lastProductType(viewerOf(user), connection.id, values.sku).catch(() => null)
-        : null) ?? 'PRODUCT';
+      fromCatalog?.productType ??
+      (earlier.length === 0
+        ? await listings.lastProductType(viewer, connection.id, values.sku!).catch(() => null)
+        : null) ??
+      'PRODUCT';
     return {
       kind: 'patch',
-      body: quickEditPatch({ productType, marketplaceId, price: values.price, quantity: values.quantity }),
+      body: quickEditPatch({
+        productType,
+        marketplaceId,
+        price: values.price,
+        quantity: values.quantity,
+        errors: earlier,
+      }),
     };
   };
 }
