@@ -19,7 +19,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
  *   service's simulator by itself. Each must exit with 0 and print nothing on stderr. Long-running
  *   ones (`simulator`) get `--port 0` (same reason), must print their "Stop with Ctrl+C." banner,
  *   and must stop cleanly on SIGTERM.
- * - `npm install`, `npm test` and `npm run …` are the developer's build and check commands: CI runs
+ * - `npm install`, `npm ci`, `npm test` and `npm run …` are the developer's build and check commands: CI runs
  *   them (.ci/run), and running the suite inside the suite is no test. Here each must name a
  *   script package.json has.
  */
@@ -31,17 +31,33 @@ const PACKAGE = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as 
   scripts: Record<string, string>;
 };
 
+/** The README's fenced code blocks (language and text) and its prose without them. */
+function splitFences(markdown: string): { blocks: { lang: string; body: string }[]; prose: string } {
+  const blocks: { lang: string; body: string }[] = [];
+  const prose: string[] = [];
+  let open: { lang: string; lines: string[] } | null = null;
+  for (const line of markdown.split('\n')) {
+    const fence = /^```(\w*)\s*$/.exec(line);
+    if (fence && !open) open = { lang: fence[1]!, lines: [] };
+    else if (fence && open) {
+      blocks.push({ lang: open.lang, body: open.lines.join('\n') });
+      open = null;
+    } else if (open) open.lines.push(line);
+    else prose.push(line);
+  }
+  return { blocks, prose: prose.join('\n') };
+}
+
 /** The commands of the README: `sh` code-block lines, then inline `npx …` and `npm …` code spans. */
 function readmeCommands(markdown: string): string[] {
+  const { blocks, prose } = splitFences(markdown);
   const commands: string[] = [];
-  const prose = markdown.replace(/```(\w*)\n([\s\S]*?)```/g, (_block, lang: string, body: string) => {
+  for (const { lang, body } of blocks)
     if (['sh', 'bash', 'shell', 'console'].includes(lang))
       for (const line of body.split('\n')) {
         const command = line.trim().replace(/^\$\s+/, '');
         if (command !== '' && !command.startsWith('#')) commands.push(command);
       }
-    return '';
-  });
   for (const [, span] of prose.matchAll(/`([^`\n]+)`/g))
     if (/^(npx|npm) /.test(span!)) commands.push(span!.trim());
   return [...new Set(commands)];
@@ -49,8 +65,9 @@ function readmeCommands(markdown: string): string[] {
 
 /** The README's lines of an unlabelled code block that starts with `first`, as patterns for real output. */
 function shownOutput(markdown: string, first: string): RegExp[] {
-  const block = [...markdown.matchAll(/```\n([\s\S]*?)```/g)]
-    .map((m) => m[1]!)
+  const block = splitFences(markdown)
+    .blocks.filter((b) => b.lang === '')
+    .map((b) => b.body.trim())
     .find((body) => body.startsWith(first));
   if (!block) throw new Error(`README.md shows no output starting with '${first}'`);
   const placeholder = (word: string): boolean => /https?:\/\/|…|xxxx|\.sellerlink\//.test(word);
@@ -166,7 +183,7 @@ describe('the README', () => {
     expect(PACKAGE.scripts.start).toBe('node bin/sellerlink.js start');
     expect(PACKAGE.scripts.prepare).toContain('bin/build.js');
     for (const command of NPM) {
-      const [, verb, script] = /^npm (install|test|run (\S+))/.exec(command) ?? [];
+      const [, verb, script] = /^npm (install|ci|test|run (\S+))/.exec(command) ?? [];
       expect(verb, command).toBeDefined();
       if (verb === 'test') expect(PACKAGE.scripts.test, command).toBeDefined();
       if (script) expect(Object.keys(PACKAGE.scripts), command).toContain(script);
