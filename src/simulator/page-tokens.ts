@@ -5,8 +5,8 @@ import { createHash } from 'node:crypto';
  * https://www.rfc-editor.org/rfc/rfc4648#section-4) with `+`, `/` and `=` padding. Amazon's v0
  * `NextToken`s look like that, and a client that puts one in a query string without
  * percent-encoding it (RFC 3986 §3.4, https://www.rfc-editor.org/rfc/rfc3986#section-3.4) sends a
- * `+`, which the server reads as a space: Amazon answers 400 InvalidInput "We could not decode your
- * NextToken. ...". Every token made here therefore starts with `+/+/` and ends with `==`, so that
+ * `+`, which the server reads as a space (https://github.com/amzn/selling-partner-api-docs/issues/422):
+ * Amazon answers 400 InvalidInput "We could not decode your NextToken. ...". Every token made here therefore starts with `+/+/` and ends with `==`, so that
  * mistake fails on the first page turn against the simulator as it would against Amazon.
  *
  * Layout (bytes, then base64): MAGIC | JSON | spaces to make the length 1 mod 3 | 8-byte checksum.
