@@ -1,6 +1,7 @@
 import { sql, type Kysely } from 'kysely';
 import type { SpApiClient } from '../amazon/client-types.js';
 import { AmazonError } from '../amazon/errors.js';
+import { TokenError } from '../broker/errors.js';
 import {
   processCatalogPage,
   searchCatalogPageRequest,
@@ -236,7 +237,8 @@ async function refreshConnection(ctx: Ctx, connectionId: string, deadline: numbe
       }
     }
   } catch (err) {
-    if (!(err instanceof AmazonError)) throw err;
+    // Amazon refused or failed, or no access token (LWA refused the authorization): kept, tried later.
+    if (!(err instanceof AmazonError) && !(err instanceof TokenError)) throw err;
     const reason = `${err.code}: ${err.message}`;
     ctx.logger.info({ connectionId, code: err.code }, 'catalog refresh failed');
     await setSync(ctx, connectionId, { status: 'failed', walk, items: tally.items, reason, finished: true });

@@ -5,7 +5,6 @@ import { ValidationError } from '../kernel/errors.js';
 import type { Random } from '../kernel/random.js';
 import type { Database } from '../store/schema.js';
 import { createCatalogReads } from './catalog-reads.js';
-import { createFormDrafts } from './form-drafts.js';
 import type { ListingChange } from './model.js';
 import { insertChanges, prepareChanges, type ChangeInput, type SubmitMeta } from './outbox-accept.js';
 import { changeCounts, changeHistory, getChange, lastProductType, recentChanges } from './outbox-reads.js';
@@ -28,8 +27,6 @@ export function createListingOutbox(deps: { db: Kysely<Database>; clock: Clock; 
   return {
     /** The seller's catalog from Amazon (catalog-reads.ts; refreshed by catalog.ts). */
     catalog: createCatalogReads(deps),
-    /** Refused portal forms kept for POST-redirect-GET (form-drafts.ts). */
-    drafts: createFormDrafts(deps),
     /** Registers a listener (the job system) that queues a refresh of a connection's catalog. */
     onCatalogRefresh(listener: (connectionId: string) => void): void {
       refreshListeners.push(listener);

@@ -180,3 +180,9 @@ export function quickEditPatch(input: {
     });
   return { productType: input.productType, patches };
 }
+
+/** A price as the marketplace's locale writes it for the seller to edit (`12,50` in Germany). */
+export function formatLocalPrice(value: number, marketplaceId: string): string {
+  const digits = currencyOf(marketplaceId) === 'JPY' && Number.isInteger(value) ? 0 : 2;
+  return value.toFixed(digits).replace('.', decimalSeparatorOf(marketplaceId));
+}

@@ -11,7 +11,6 @@ import type {
   ListingCatalogSyncsTable,
   ListingCatalogTable,
   ListingChangesTable,
-  ListingFormDraftsTable,
 } from './tables/listings.js';
 import type {
   NotificationDeliveriesTable,
@@ -66,7 +65,6 @@ export interface Database {
   listing_changes: ListingChangesTable;
   listing_catalog: ListingCatalogTable;
   listing_catalog_syncs: ListingCatalogSyncsTable;
-  listing_form_drafts: ListingFormDraftsTable;
   notification_settings: NotificationSettingsTable;
   webhook_endpoints: WebhookEndpointsTable;
   notification_deliveries: NotificationDeliveriesTable;

@@ -6,9 +6,7 @@ import { sql, type Kysely } from 'kysely';
  * summary (ASIN, product type, name, status), Amazon's issues, the offer's price, the quantity and
  * the attributes (to start an edit from). `walk` is the refresh that last saw the row: a complete
  * walk of a marketplace deletes the rows it did not see. `listing_catalog_syncs` is each
- * connection's refresh state (what the dispatcher reads). `listing_form_drafts` holds a refused
- * listings form for one user for a short while, so the form can answer POST-redirect-GET and still
- * show the values and every error.
+ * connection's refresh state (what the dispatcher reads).
  * @see https://developer-docs.amazon.com/sp-api/docs/listings-items-api-v2021-08-01-reference#searchlistingsitems
  */
 export async function up(db: Kysely<unknown>): Promise<void> {
@@ -48,24 +46,9 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('last_finished_at', 'timestamptz')
     .addColumn('updated_at', 'timestamptz', (c) => c.notNull())
     .execute();
-  await db.schema
-    .createTable('listing_form_drafts')
-    .addColumn('id', 'uuid', (c) => c.primaryKey())
-    .addColumn('user_id', 'uuid', (c) => c.notNull().references('users.id').onDelete('cascade'))
-    .addColumn('connection_id', 'uuid', (c) => c.notNull().references('connections.id').onDelete('cascade'))
-    .addColumn('form_values', 'jsonb', (c) => c.notNull())
-    .addColumn('errors', 'jsonb', (c) => c.notNull())
-    .addColumn('created_at', 'timestamptz', (c) => c.notNull())
-    .execute();
-  await db.schema
-    .createIndex('listing_form_drafts_created')
-    .on('listing_form_drafts')
-    .column('created_at')
-    .execute();
 }
 
 export async function down(db: Kysely<unknown>): Promise<void> {
-  await db.schema.dropTable('listing_form_drafts').execute();
   await db.schema.dropTable('listing_catalog_syncs').execute();
   await db.schema.dropTable('listing_catalog').execute();
 }

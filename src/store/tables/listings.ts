@@ -71,13 +71,3 @@ export interface ListingCatalogSyncsTable {
   last_finished_at: Timestamp | null;
   updated_at: Timestamp;
 }
-
-/** Migration 0021: a refused listings form kept for its user (written by listings/form-drafts.ts). */
-export interface ListingFormDraftsTable {
-  id: string;
-  user_id: string;
-  connection_id: string;
-  form_values: ColumnType<Record<string, unknown>, string, string>;
-  errors: ColumnType<{ field: string; message: string }[], string, string>;
-  created_at: Timestamp;
-}

@@ -53,7 +53,12 @@ export function FieldErrorText(props: { errors: readonly FieldError[]; field: st
 export function FormErrorSummary(props: { errors: readonly FieldError[] }) {
   if (props.errors.length === 0) return null;
   return (
-    <div class="banner bad" role="alert" data-form-errors={props.errors.length}>
+    <div
+      class="banner bad"
+      role="alert"
+      data-form-errors={props.errors.length}
+      data-field={props.errors[0]?.field ?? ''}
+    >
       <strong>
         {props.errors.length === 1
           ? 'The form was not queued: 1 problem'
@@ -261,8 +266,8 @@ function TemplateInput(props: {
 }
 
 /**
- * A full listing from the product type's template: choose the type (a GET form), then fill in
- * its required attributes, one input each.
+ * A full listing from the product type's template: choose the type (a link per type), then fill
+ * in its required attributes, one input each.
  */
 export function TemplateForm(p: FormProps & { template: ProductTemplate | null; chosen: string | null }) {
   const v = p.values;
@@ -271,19 +276,21 @@ export function TemplateForm(p: FormProps & { template: ProductTemplate | null; 
   return (
     <div class="card" id="template" data-form-template={t?.productType ?? ''}>
       <h2 style="margin-top:0">New listing from a product-type template</h2>
-      <form method="get" action={p.base} data-form="choose-template">
-        <label for="t-type">Product type</label>
-        <select id="t-type" name="template">
-          {TEMPLATE_TYPES.map((type) => (
-            <option value={type} selected={t?.productType === type}>
-              {type}
-            </option>
-          ))}
-        </select>{' '}
-        <button type="submit" class="secondary">
-          Show its required attributes
-        </button>
-      </form>
+      <p data-template-types>
+        Product type:{' '}
+        {TEMPLATE_TYPES.map((type, i) => (
+          <>
+            {i > 0 ? ' · ' : ''}
+            {t?.productType === type ? (
+              <strong>{type}</strong>
+            ) : (
+              <a href={`${p.base}?template=${type}#template`} data-template-type={type}>
+                {type}
+              </a>
+            )}
+          </>
+        ))}
+      </p>
       {p.chosen && !t ? (
         <p class="small error-text">
           No template for {p.chosen}: use the JSON form below with the attributes of its product type

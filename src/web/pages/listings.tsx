@@ -174,7 +174,7 @@ export function ListingsPage(props: {
   notice?: string | null;
   catalog: CatalogView;
   forms: FormsValues;
-  /** The refused form and its errors (a draft shown after POST-redirect-GET). */
+  /** The refused form and its errors (shown again with status 400). */
   refused?: { form: FormName; errors: FieldError[] } | null;
   template: ProductTemplate | null;
   chosenTemplate: string | null;

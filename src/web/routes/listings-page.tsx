@@ -9,16 +9,15 @@ import { formatLocalPrice, type FieldError } from '../../listings/quick-edit.js'
 import { templateValuesFrom } from '../../listings/template-form.js';
 import type { WebDeps, WebEnv } from '../context.js';
 import type { CatalogView } from '../pages/listings-catalog.js';
-import { ListingsPage, type FormName, type FormsValues } from '../pages/listings.js';
+import { ListingsPage, type FormName, type FormsValues, type ListingFormValues } from '../pages/listings.js';
 import { viewerOf } from './connections.js';
 
-/** The listings page's GET: the catalog, an edit started from a row, a refused form's draft. */
+/** The listings page: the catalog, an edit started from a row, a refused form shown again. */
 
 /** What the listings pages are given. */
 export type ListingsDeps = { web: WebDeps; listings: ListingOutbox };
 
 const CATALOG_PAGE = 50;
-const FORMS: readonly FormName[] = ['put', 'quick', 'delete', 'template'];
 
 /** Catalog attributes without Amazon's per-marketplace stamps, as the JSON form takes them. */
 function attributesJson(attributes: Record<string, unknown> | null): string {
@@ -116,13 +115,23 @@ async function editTarget(
   }
 }
 
-/** The connection's listings page (GET): catalog, forms (prefilled or a refused draft), latest changes. */
+/** A refused form shown again: its values and every error by field (answered 400, nothing stored). */
+export interface Refusal {
+  form: FormName;
+  values: ListingFormValues;
+  errors: FieldError[];
+}
+
+/**
+ * The connection's listings page: catalog, forms (prefilled from a catalog row, or a refused
+ * form's values), latest changes.
+ */
 export async function listingsPage(
   c: Context<WebEnv>,
   d: ListingsDeps,
   user: SessionUser,
   connection: Connection,
-  notice: string | null = null,
+  extra: { notice?: string | null; refused?: Refusal } = {},
 ): Promise<Response> {
   const viewer = viewerOf(user);
   const edit = await editTarget(c, d.listings, viewer, connection);
@@ -136,15 +145,10 @@ export async function listingsPage(
     const target = { sku: edit.sku, marketplaceId: edit.marketplaceId };
     forms = { quick: target, delete: target, put: target, template: target };
   }
-  let refused: { form: FormName; errors: FieldError[] } | null = null;
-  const draftId = c.req.query('draft');
-  const draft = draftId ? await d.listings.drafts.find(user.id, connection.id, draftId) : null;
-  const form = draft?.values.form;
-  if (draft && typeof form === 'string' && (FORMS as readonly string[]).includes(form)) {
-    refused = { form: form as FormName, errors: draft.errors };
-    forms = { ...forms, [form]: draft.values };
-    if (form === 'template' && typeof draft.values.productType === 'string')
-      chosen = draft.values.productType;
+  const refused = extra.refused ?? null;
+  if (refused) {
+    forms = { ...forms, [refused.form]: refused.values };
+    if (refused.form === 'template' && refused.values.productType) chosen = refused.values.productType;
   }
   const editing = edit ? { sku: edit.sku, marketplaceId: edit.marketplaceId } : null;
   return c.html(
@@ -154,13 +158,14 @@ export async function listingsPage(
       changes={await d.listings.recent(viewer, connection.id, { limit: 50 })}
       counts={await d.listings.counts(viewer, connection.id)}
       sandbox={d.web.simulatorUrl}
-      notice={notice}
+      notice={extra.notice ?? null}
       catalog={await catalogView(d.listings, viewer, connection, c.req.query(), editing)}
       forms={forms}
-      refused={refused}
+      refused={refused ? { form: refused.form, errors: refused.errors } : null}
       template={chosen ? templateFor(chosen) : null}
       chosenTemplate={chosen}
       editing={edit ? { ...editing!, found: edit.entry !== null } : null}
     />,
+    refused ? 400 : 200,
   );
 }

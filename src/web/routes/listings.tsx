@@ -35,9 +35,10 @@ const str = (v: unknown): string => (typeof v === 'string' ? v : '');
 /**
  * The portal's listings pages: `/listings` (choose a connection), `/connections/:id/listings`
  * (the catalog from Amazon, forms and latest changes), `/connections/:id/listings/:sku` (the SKU's
- * history with Amazon's issues). Every form answers POST-redirect-GET: a queued change goes to the
- * SKU's history, a refused form back to the listings page with its values and every error (a
- * draft kept for the user), a refresh request back to the catalog.
+ * history with Amazon's issues). Every form that changes something answers POST-redirect-GET (303):
+ * a queued change to the SKU's history, a refresh request to the catalog. A refused form changes
+ * nothing and stores nothing: the page is shown again (400) with the values typed and every
+ * error by its field, so a reload sends the same refused form and changes nothing either.
  */
 export function registerListingRoutes(app: Hono<WebEnv>, deps: WebDeps, listings: ListingOutbox): void {
   const d: ListingsDeps = { web: deps, listings };
@@ -87,7 +88,7 @@ async function showListings(c: Context<WebEnv>, d: ListingsDeps): Promise<Respon
     c.req.query('refresh') === 'queued'
       ? 'A refresh of the catalog from Amazon is queued; this page shows it in a few seconds.'
       : null;
-  return listingsPage(c, d, found.user, found.connection, notice);
+  return listingsPage(c, d, found.user, found.connection, { notice });
 }
 
 /** `GET /connections/:id/listings/:sku`: the SKU's changes with Amazon's answers. */
@@ -103,13 +104,10 @@ async function showSkuHistory(
   try {
     changes = await d.listings.history(viewerOf(user), connection.id, sku);
   } catch (err) {
-    if (err instanceof ValidationError) {
-      const draft = await d.listings.drafts.save(user.id, connection.id, {
-        values: {},
-        errors: [{ field: err.field ?? 'sku', message: err.message }],
+    if (err instanceof ValidationError)
+      return listingsPage(c, d, user, connection, {
+        refused: { form: 'quick', values: { sku }, errors: errorsOf(err) },
       });
-      return c.redirect(`/connections/${connection.id}/listings?draft=${draft}`, 303);
-    }
     throw err;
   }
   const queued = c.req.query('queued');
@@ -167,11 +165,7 @@ function errorsOf(err: ValidationError): FieldError[] {
     : [{ field: err.field ?? 'form', message: err.message }];
 }
 
-/**
- * Handles one form: parse, queue, and go to the SKU's history (303); a refusal keeps the values
- * and every error as a draft and goes back to the listings page (303), so no answer stays at a
- * POST URL.
- */
+/** Handles one form: parse, queue, and go to the SKU's history (303), or show the refusal (400). */
 async function submitForm(c: Context<WebEnv>, d: ListingsDeps, form: FormName, build: BuildChange) {
   const found = await userAndConnection(c, d.web);
   if (found instanceof Response) return found;
@@ -195,11 +189,7 @@ async function submitForm(c: Context<WebEnv>, d: ListingsDeps, form: FormName, b
     return c.redirect(`${base}/${encodeURIComponent(queued.sku)}?queued=${queued.id}`, 303);
   } catch (err) {
     if (!(err instanceof ValidationError)) throw err;
-    const draft = await d.listings.drafts.save(user.id, connection.id, {
-      values: { ...values },
-      errors: errorsOf(err),
-    });
-    return c.redirect(`${base}?draft=${draft}#${form}`, 303);
+    return listingsPage(c, d, user, connection, { refused: { form, values, errors: errorsOf(err) } });
   }
 }
 
