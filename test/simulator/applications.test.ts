@@ -60,7 +60,7 @@ describe('rotateApplicationClientSecret', () => {
     const original = w.app.clientSecrets[0]!.secret;
     const reply = await rotate(w, original);
     expect(reply.status).toBe(400);
-    expect(reply.body).toEqual({ errors: [{ code: 'InvalidInput', message: NOT_ENROLLED }] });
+    expect(reply.body).toEqual({ errors: [{ code: 'InvalidInput', message: NOT_ENROLLED, details: '' }] });
     expect(w.app.clientSecrets).toHaveLength(1);
     expect(deliveries).toEqual([]);
     expect(w.ctx.state.notifications).toEqual([]);
