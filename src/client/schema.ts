@@ -454,6 +454,26 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/v1/connections/{id}/catalog': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * The seller's catalog on Amazon
+     * @description The connection's listings as Amazon lists them (searchListingsItems, Listings Items 2021-08-01), with their status, issues, price and quantity, by marketplace then SKU. Sellerlink reads them again every 15 minutes, paced by the operation's usage plan. A page at a time: `limit` (1-1000, default 100) and `cursor` (the previous page's `nextCursor`). The changes Sellerlink sent: `/v1/connections/{id}/listings`.
+     */
+    get: operations['listCatalog'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/v1/orders': {
     parameters: {
       query?: never;
@@ -1121,6 +1141,72 @@ export interface components {
     ListingChangeList: {
       changes: components['schemas']['ListingChange'][];
     };
+    CatalogPage: {
+      items: components['schemas']['CatalogItem'][];
+      nextCursor: string | null;
+      refresh: components['schemas']['CatalogRefresh'];
+    };
+    CatalogItem: {
+      marketplaceId: string;
+      sku: string;
+      asin: string | null;
+      productType: string | null;
+      itemName: string | null;
+      conditionType: string | null;
+      /** @description Amazon's summary status: BUYABLE, DISCOVERABLE */
+      statuses: string[];
+      issues: {
+        code: string;
+        message: string;
+        /** @enum {string} */
+        severity: 'ERROR' | 'WARNING' | 'INFO';
+        attributeNames: string[];
+      }[];
+      price: {
+        /** @example 19.99 */
+        amount: string;
+        /** @example USD */
+        currency: string;
+      } | null;
+      /** @description Merchant-fulfilled quantity */
+      quantity: number | null;
+      attributes: {
+        [key: string]: unknown;
+      } | null;
+      /**
+       * Format: date-time
+       * @example 2027-03-01T12:00:00.000Z
+       */
+      createdDate: string | null;
+      /**
+       * Format: date-time
+       * @example 2027-03-01T12:00:00.000Z
+       */
+      lastUpdatedDate: string | null;
+      /**
+       * Format: date-time
+       * @description When Sellerlink last read this item from Amazon
+       * @example 2027-03-01T12:00:00.000Z
+       */
+      refreshedAt: string;
+    };
+    /** @description The latest refresh from Amazon; null before the first */
+    CatalogRefresh: {
+      /** @enum {string} */
+      status: 'running' | 'done' | 'paused' | 'failed';
+      items: number;
+      reason: string | null;
+      /**
+       * Format: date-time
+       * @example 2027-03-01T12:00:00.000Z
+       */
+      lastStartedAt: string;
+      /**
+       * Format: date-time
+       * @example 2027-03-01T12:00:00.000Z
+       */
+      lastFinishedAt: string | null;
+    } | null;
     OrderList: {
       orders: components['schemas']['OrderSummary'][];
       nextCursor: string | null;
@@ -4053,6 +4139,74 @@ export interface operations {
         };
       };
       /** @description No such change for this key (LISTING_CHANGE_NOT_FOUND) */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Unexpected failure (INTERNAL) */
+      500: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+    };
+  };
+  listCatalog: {
+    parameters: {
+      query?: {
+        /** @description Only this marketplace */
+        marketplaceId?: string;
+        /** @description `error`: items with at least one ERROR issue; `inactive`: items neither buyable nor discoverable */
+        filter?: 'error' | 'inactive';
+        /** @description Items per page (1-1000, default 100) */
+        limit?: number;
+        /** @description `nextCursor` of the previous page */
+        cursor?: string;
+      };
+      header?: never;
+      path: {
+        /** @description The connection id */
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description One page of the catalog */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['CatalogPage'];
+        };
+      };
+      /** @description Bad input: `error.field` names the field (VALIDATION_FAILED) */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Missing, invalid or revoked API key (API_KEY_MISSING, API_KEY_INVALID, API_KEY_REVOKED) */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description No such connection for this key (CONNECTION_NOT_FOUND) */
       404: {
         headers: {
           [name: string]: unknown;

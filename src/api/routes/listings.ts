@@ -4,6 +4,7 @@ import type { ListingOutbox } from '../../listings/outbox.js';
 import type { ApiDeps, ApiEnv } from '../context.js';
 import type { ApiPrincipal } from '../../accounts/api-keys.js';
 import { commonErrors, errorResponse } from '../schemas.js';
+import { registerCatalogRoutes } from './listings-catalog.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -258,7 +259,7 @@ export const getListingChangeRoute = createRoute({
   },
 });
 
-/** The listings outbox routes: queue PUT / PATCH / DELETE, read changes and history. */
+/** The listings routes: queue PUT / PATCH / DELETE, read changes and history, and the catalog. */
 export function registerListingRoutes(
   app: OpenAPIHono<ApiEnv>,
   deps: ApiDeps,
@@ -331,4 +332,6 @@ export function registerListingRoutes(
     const change = await listings.get(c.get('principal').viewer, changeId);
     return c.json(changeView(change), 200);
   });
+
+  registerCatalogRoutes(app, listings);
 }
