@@ -134,7 +134,8 @@ export function connectionBanners(connections: readonly BannerConnection[]): Ban
     problems.push({
       rank: 1.5,
       tone: 'warn',
-      level: 'warning',
+      // Nothing to do: told, not announced.
+      level: 'info',
       kind: 'connection.error',
       text: `Amazon is throttling or failing for ${paused.join(', ')}; Sellerlink retries by itself. Nothing to do.`,
       link: { href: '/connections', label: 'Connections' },

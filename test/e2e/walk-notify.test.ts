@@ -159,7 +159,7 @@ describe.skipIf(!chromiumExe.path)(
       const at1 = await looks(expiringBanner());
       await shot('banner-1');
       expect([at30.level, at7.level, at1.level]).toEqual(['info', 'warning', 'danger']);
-      expect([at30.role, at7.role, at1.role]).toEqual(['status', 'status', 'alert']);
+      expect([at30.role, at7.role, at1.role]).toEqual(['status', 'alert', 'alert']);
       expect(new Set([at30.style, at7.style, at1.style]).size).toBe(3);
 
       // The same banner on another page, and the connections page's own, drawn the same way.

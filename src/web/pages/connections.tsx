@@ -79,7 +79,7 @@ export function ConnectionsPage(props: {
         </AlertBanner>
       ) : null}
       {paused.length ? (
-        <AlertBanner level="warning" group="paused_by_amazon">
+        <AlertBanner level="info" group="paused_by_amazon">
           Amazon is throttling or failing for {paused.map(who).join(', ')}; Sellerlink retries by itself.
           Nothing to do.
         </AlertBanner>

@@ -13,7 +13,8 @@ const LEAD: Record<BannerLevel, string> = {
 /**
  * The one attention banner of the portal (every page, the connections page's own included): one
  * style per level (`.alert-info`, `.alert-warning`, `.alert-danger` in layout.tsx), a lead word, and
- * an ARIA role, `alert` for danger (announced at once), `status` otherwise.
+ * an ARIA role: `status` (polite) for info, `alert` (announced at once) for warning and danger,
+ * whose lead word ("Soon:", "Act now:") tells them apart to a screen reader as well.
  * @see https://www.w3.org/WAI/ARIA/apg/patterns/alert/
  */
 export function AlertBanner(props: {
@@ -27,7 +28,7 @@ export function AlertBanner(props: {
   return (
     <div
       class={`banner alert alert-${props.level}`}
-      role={props.level === 'danger' ? 'alert' : 'status'}
+      role={props.level === 'info' ? 'status' : 'alert'}
       data-level={props.level}
       {...(props.kind ? { 'data-banner-kind': props.kind } : {})}
       {...(props.group ? { 'data-banner': props.group } : {})}
