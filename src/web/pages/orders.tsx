@@ -35,7 +35,7 @@ form.filters label{display:flex;flex-direction:column;gap:.2rem;margin:0;font-si
 form.filters select,form.filters input{width:auto;max-width:16rem}
 .pager{display:flex;flex-wrap:wrap;gap:.5rem 1.25rem;align-items:center;margin:.75rem 0}
 .pager .range{font-weight:600}
-.num{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
+.num{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap} .nowrap{white-space:nowrap}
 `;
 
 /** "1–25 of 45", with Newest / Previous / Next links. */
@@ -228,7 +228,7 @@ export function OrdersPage(props: {
               const c = byId.get(o.connectionId);
               return (
                 <tr data-order={o.orderId}>
-                  <td>
+                  <td class="nowrap">
                     <a href={`/orders/${encodeURIComponent(o.orderId)}?connection=${o.connectionId}`}>
                       {o.orderId}
                     </a>
@@ -236,7 +236,9 @@ export function OrdersPage(props: {
                   <td>{formatDateTime(o.createdTime)}</td>
                   <td>{o.status}</td>
                   <td>{marketplaceById(o.marketplaceId)?.country ?? o.marketplaceId}</td>
-                  <td data-field="items">{unitsInLines(o.itemCount, o.lineCount)}</td>
+                  <td class="nowrap" data-field="items">
+                    {unitsInLines(o.itemCount, o.lineCount)}
+                  </td>
                   <td class="num">{formatMoney(o.total)}</td>
                   <td>{c ? label(c) : o.connectionId}</td>
                 </tr>

@@ -96,7 +96,8 @@ async function listOrders(c: Context<WebEnv>, deps: WebDeps, orders: Orders): Pr
     offset: page.offset ?? 0,
     nextHref: page.nextCursor ? listHref(form, { cursor: page.nextCursor }) : null,
     previousHref: page.previousCursor ? listHref(form, { before: page.previousCursor }) : null,
-    firstHref: (cursor || before) && (page.offset ?? 0) > 0 ? listHref(form) : null,
+    // "Newest" only where "Previous" does not already lead to the first page.
+    firstHref: (page.offset ?? 0) > PAGE_SIZE ? listHref(form) : null,
   };
   return c.html(
     <OrdersPage
