@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { decodeOpaqueToken, encodeOpaqueToken } from './page-tokens.js';
 import type { Context } from 'hono';
 import type { SimContext, SimEnv } from './context.js';
 import { checkMarketplaces, InvalidInput, listParam, parseDateParam } from './orders-query.js';
@@ -171,24 +171,18 @@ export interface ReportsQuery {
   cursor: [number, string] | null;
 }
 
-const checksum = (body: string): string => createHash('sha256').update(body).digest('base64url').slice(0, 16);
-
-/** Serialises a query as a nextToken (base64url JSON plus a checksum). */
+/** Serialises a query as a nextToken (standard base64 with `+`, `/`, `=`, as Amazon's: page-tokens.ts). */
 export function encodeReportsToken(query: ReportsQuery): string {
-  const body = Buffer.from(JSON.stringify(query)).toString('base64url');
-  return `${body}.${checksum(body)}`;
+  return encodeOpaqueToken(query);
 }
 
 /** Reads a nextToken; throws InvalidInput when it is not one of this caller's. */
 function decodeReportsToken(text: string, owner: ReportOwner): ReportsQuery {
-  const [body, sum, extra] = text.split('.');
   let query: ReportsQuery | undefined;
-  if (body && sum && extra === undefined && checksum(body) === sum) {
-    try {
-      query = JSON.parse(Buffer.from(body, 'base64url').toString('utf8')) as ReportsQuery;
-    } catch {
-      query = undefined;
-    }
+  try {
+    query = decodeOpaqueToken(text) as ReportsQuery;
+  } catch {
+    query = undefined;
   }
   if (
     !query ||

@@ -342,7 +342,11 @@ describe('getReports', () => {
     expectModel('getReports', 200, first.body);
     const page1 = first.body as { reports: { reportId: string }[]; nextToken: string };
     expect(page1.reports.map((r) => r.reportId)).toEqual([c, b]);
-    expect(page1.nextToken).toBeTruthy();
+    // Amazon's alphabet (standard base64 with + / =): sent without percent-encoding, it is refused.
+    expect(page1.nextToken).toMatch(/^[A-Za-z0-9+/]+=*$/);
+    expect(page1.nextToken).toMatch(/[+/]/);
+    const raw = await w.api('GET', `${REPORTS}/reports?nextToken=${page1.nextToken}`);
+    expect(raw.status).toBe(400);
     const mixed = await w.api(
       'GET',
       `${REPORTS}/reports?${types}&nextToken=${encodeURIComponent(page1.nextToken)}`,
