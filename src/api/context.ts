@@ -10,7 +10,25 @@ import type { AccessToken, CachedAccessToken } from '../broker/broker.js';
 import type { ApiKeys, ApiPrincipal } from '../accounts/api-keys.js';
 import type { Provisioning } from '../accounts/provisioning.js';
 import type { Connect } from '../connect/connect.js';
-import type { ApiWebhooks } from './routes/webhooks.js';
+import type { Viewer } from '../connections/repository.js';
+
+/** A webhook endpoint as the API is given it (never its secret). */
+export interface ApiWebhookEndpoint {
+  id: string;
+  scope: string;
+  url: string;
+  description: string | null;
+  eventTypes: readonly string[];
+  createdAt: Date;
+}
+
+/** The notify use cases the webhook routes call (src/notify/settings.ts; src/api/routes/webhooks.ts). */
+export interface ApiWebhooks {
+  listEndpoints(viewer: Viewer, scope?: string | null): Promise<ApiWebhookEndpoint[]>;
+  sendTestEvent(viewer: Viewer, id: string): Promise<{ eventId: number; endpoint: ApiWebhookEndpoint }>;
+  /** Asks the delivery job to run soon. */
+  nudge?: () => Promise<void>;
+}
 
 /** What the REST API is given: use cases only, never the database. */
 export interface ApiDeps {

@@ -36,6 +36,9 @@ export const RENEW_LINK_EVENTS: ReadonlySet<string> = new Set([
   'connection.revoked',
 ]);
 
+/** The event `sendTestEvent` records: delivered to the one endpoint it names (`endpointId`), never e-mailed. */
+export const TEST_EVENT = 'webhook.test';
+
 /** The portal page with the Renew button for a connection (its renew form posts from there). */
 export function renewUrl(publicUrl: string, connection: { id: string; api?: AmazonApi }): string {
   return `${publicUrl}${connectionPath(connection)}`;

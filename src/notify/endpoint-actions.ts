@@ -9,7 +9,7 @@ import type { Vault } from '../vault/envelope.js';
 import { endpointSecret } from './endpoint-secrets.js';
 import { toEndpoint, type WebhookEndpoint } from './endpoints.js';
 import { NotifyError } from './errors.js';
-import { TEST_EVENT } from './fan-out-plan.js';
+import { TEST_EVENT } from './content.js';
 import { actorOf } from './rules.js';
 
 /** How long after adding an endpoint its secret may still be shown (once), by the database's clock. */

@@ -2,7 +2,13 @@ import type { Kysely, Selectable } from 'kysely';
 import { toStoredEvent, type EventType } from '../events/events.js';
 import type { Clock } from '../kernel/clock.js';
 import type { Database, EventsTable } from '../store/schema.js';
-import { RENEW_LINK_EVENTS, webhookBody, type EventSubject, type RenewLinkBuilder } from './content.js';
+import {
+  RENEW_LINK_EVENTS,
+  TEST_EVENT,
+  webhookBody,
+  type EventSubject,
+  type RenewLinkBuilder,
+} from './content.js';
 import { heldForDigest } from './digest.js';
 import { emailContent, type EmailContent } from './email-content.js';
 import type { WebhookEndpoint } from './endpoints.js';
@@ -81,9 +87,6 @@ export function deliveryScopes(type: EventType, accountId: string | null): strin
   if (type === TEST_EVENT) return [accountId];
   return type.startsWith('application.') ? [accountId] : [accountId, OPERATORS_SCOPE];
 }
-
-/** The event `sendTestEvent` records: delivered to the one endpoint it names (`endpointId`), never e-mailed. */
-export const TEST_EVENT = 'webhook.test';
 
 /** Whether `endpoint` takes the event: a test event only its own endpoint, others by the endpoint's types. */
 function endpointTakes(

@@ -1,7 +1,6 @@
 import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
-import type { Viewer } from '../../connections/repository.js';
 import { AppError } from '../../kernel/errors.js';
-import type { ApiEnv } from '../context.js';
+import type { ApiEnv, ApiWebhookEndpoint, ApiWebhooks } from '../context.js';
 import { commonErrors, errorResponse } from '../schemas.js';
 
 /**
@@ -9,24 +8,6 @@ import { commonErrors, errorResponse } from '../schemas.js';
  * portal, which shows each signing secret once), and a `webhook.test` event sent to one of them,
  * signed and logged like any other event (docs/notifications.md, "Test events").
  */
-
-/** A webhook endpoint as the API is given it (never its secret). */
-export interface ApiWebhookEndpoint {
-  id: string;
-  scope: string;
-  url: string;
-  description: string | null;
-  eventTypes: readonly string[];
-  createdAt: Date;
-}
-
-/** The notify use cases the webhook routes call (src/notify/settings.ts). */
-export interface ApiWebhooks {
-  listEndpoints(viewer: Viewer, scope?: string | null): Promise<ApiWebhookEndpoint[]>;
-  sendTestEvent(viewer: Viewer, id: string): Promise<{ eventId: number; endpoint: ApiWebhookEndpoint }>;
-  /** Asks the delivery job to run soon. */
-  nudge?: () => Promise<void>;
-}
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
