@@ -588,6 +588,7 @@ describe('REST API', () => {
           ...['GET', 'POST', 'PUT', 'PATCH', 'DELETE'].map((m) => `${m} /v1/connections/{id}/sp-api/{path}`),
           ...['GET', 'PUT', 'PATCH', 'DELETE'].map((m) => `${m} /v1/connections/{id}/listings/{sku}`),
           'GET /v1/connections/{id}/listings',
+          'GET /v1/connections/{id}/catalog',
           'GET /v1/connections/{id}/analytics/daily',
           'GET /v1/connections/{id}/settlement-reports',
           'GET /v1/connections/{id}/settlement-reports/{reportId}/document',
