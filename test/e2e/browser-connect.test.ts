@@ -148,9 +148,9 @@ describe.skipIf(!chromiumExe.path)(
 
       expect(page.url()).toMatch(/\/connections\/[0-9a-f-]{36}\?notice=connected$/);
       connectionUrl = page.url().replace(/\?.*$/, '');
-      expect(await visibleText(page.getByRole('heading', { level: 1 }))).toBe(
-        `${NA.sellingPartnerId} · North America`,
-      );
+      // Titled by the store name sellers know (from Amazon), the seller id beside it.
+      expect(await visibleText(page.getByRole('heading', { level: 1 }))).toBe(`${NA.name} · North America`);
+      expect(await visibleText(page.locator('[data-seller-id]'))).toBe(`Seller id ${NA.sellingPartnerId}`);
       expect(await visibleText(page.getByText(/^Connected\. Amazon confirmed the authorization/))).toContain(
         'lasts 365 days',
       );
