@@ -97,7 +97,7 @@ async function runGuarded(ctx: RunContext): Promise<FetchOutcome> {
   } catch (err) {
     const now = ctx.clock.now();
     if (blocksConnection(err)) {
-      const reason = `Paused: ${err.message}. Renew the connection; analytics then resume.`;
+      const reason = `Paused: ${err.message.replace(/\.+$/, '')}. Renew the connection; analytics then resume.`;
       await pause(ctx, reason);
       return { status: 'paused', reason };
     }

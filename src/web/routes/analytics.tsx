@@ -93,7 +93,7 @@ function downloadFailed(c: Context<WebEnv>, user: SessionUser, err: AppError, ba
   const message = wait
     ? `Amazon's usage plan allows the next document request in ${seconds} s. Try again then.`
     : err instanceof TokenError
-      ? `Amazon cannot be called for this connection now: ${err.message}. Renew the connection first.`
+      ? `Amazon cannot be called for this connection now: ${err.message.replace(/\.+$/, '')}. Renew the connection first.`
       : `Amazon did not give the document (${err.message}). Try again later.`;
   if (wait) c.header('Retry-After', String(seconds));
   return c.html(

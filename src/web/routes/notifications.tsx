@@ -87,7 +87,13 @@ export function registerNotificationRoutes(app: Hono<WebEnv>, deps: WebDeps): vo
 /** Maps the use cases' refusals to pages; rethrows anything else. */
 function failure(c: Context<WebEnv>, user: SessionUser, err: unknown): Response | Promise<Response> {
   if (err instanceof NotifyError && err.code === 'NOTIFY_FORBIDDEN')
-    return notAllowedPage(c, user, `${err.message}. Nothing was changed.`, err.code, BACK);
+    return notAllowedPage(
+      c,
+      user,
+      `${err.message.replace(/\.+$/, '')}. Nothing was changed.`,
+      err.code,
+      BACK,
+    );
   if (
     err instanceof NotifyError &&
     (err.code === 'NOTIFY_ENDPOINT_NOT_FOUND' || err.code === 'NOTIFY_DELIVERY_NOT_FOUND')
