@@ -119,7 +119,11 @@ async function catalogPage(
       eb.or([eb('marketplace_id', '>', mp), eb.and([eb('marketplace_id', '=', mp), eb('sku', '>', sku)])]),
     );
   }
-  const rows = await q.orderBy('marketplace_id').orderBy('sku').limit(limit + 1).execute();
+  const rows = await q
+    .orderBy('marketplace_id')
+    .orderBy('sku')
+    .limit(limit + 1)
+    .execute();
   const items = rows.slice(0, limit).map(toEntry);
   const last = items.at(-1);
   return {
@@ -134,7 +138,11 @@ export function createCatalogReads(deps: { db: Kysely<Database>; clock: Clock })
     getVisibleConnection(deps.db, viewer, connectionId, deps.clock.now());
   return {
     /** One page of a connection's catalog, by marketplace then SKU. */
-    async page(viewer: Viewer, connectionId: string, query: CatalogPageQuery = {}): Promise<CatalogPageResult> {
+    async page(
+      viewer: Viewer,
+      connectionId: string,
+      query: CatalogPageQuery = {},
+    ): Promise<CatalogPageResult> {
       await visible(viewer, connectionId);
       return catalogPage(deps.db, connectionId, query);
     },
