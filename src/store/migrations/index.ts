@@ -20,6 +20,7 @@ import * as m0018 from './0018_operator_search.js';
 import * as m0019 from './0019_scale.js';
 import * as m0020 from './0020_cache_versions.js';
 import * as m0021 from './0021_listing_catalog.js';
+import * as m0022 from './0022_notify_digest.js';
 
 /**
  * Every migration, in order. The same list runs on PGlite and PostgreSQL. Names are fixed forever
@@ -47,4 +48,5 @@ export const migrations: Record<string, Migration> = {
   '0019_scale': m0019,
   '0020_cache_versions': m0020,
   '0021_listing_catalog': m0021,
+  '0022_notify_digest': m0022,
 };
