@@ -192,7 +192,7 @@ describe('every failure of the OAuth callback', () => {
     // None of the refusals used up the state or the code: the genuine callback still works.
     const done = await browser.get(url.toString());
     expect(done.status).toBe(200);
-    expect(done.url).toContain('notice=connected');
+    expect(done.url).toMatch(/notice=(connected|renewed)/);
   });
 
   it('a forged (random) state is refused as unknown', async () => {
@@ -222,7 +222,7 @@ describe('every failure of the OAuth callback', () => {
   it('a replayed callback (the same link again after success) is refused and changes nothing', async () => {
     const url = await callbackUrl();
     const first = await browser.get(url.toString());
-    expect(first.url).toContain('notice=connected');
+    expect(first.url).toMatch(/notice=(connected|renewed)/);
     const before = await snapshot();
     const again = await browser.get(url.toString());
     await expectRefused(again, before, {
@@ -236,7 +236,7 @@ describe('every failure of the OAuth callback', () => {
     const url = await callbackUrl(browser, 'FE');
     const before = await snapshot();
     const pages = await Promise.all([browser.get(url.toString()), browser.get(url.toString())]);
-    const ok = pages.filter((p) => p.url.includes('notice=connected'));
+    const ok = pages.filter((p) => /notice=(connected|renewed)/.test(p.url));
     const refused = pages.filter((p) => p.status === 400);
     expect(ok).toHaveLength(1);
     expect(refused).toHaveLength(1);
@@ -290,7 +290,7 @@ describe('every failure of the OAuth callback', () => {
   it("a reused authorization code (flow B's state with flow A's code) is refused", async () => {
     const a = await callbackUrl();
     const done = await browser.get(a.toString());
-    expect(done.url).toContain('notice=connected');
+    expect(done.url).toMatch(/notice=(connected|renewed)/);
     const b = await callbackUrl();
     const before = await snapshot();
     const page = await browser.get(
@@ -356,7 +356,7 @@ describe('every failure of the OAuth callback', () => {
   it('after every refusal, a fresh flow still connects (nothing was left half-done)', async () => {
     const url = await callbackUrl(browser, 'EU');
     const page = await browser.get(url.toString());
-    expect(page.url).toContain('notice=connected');
+    expect(page.url).toMatch(/notice=(connected|renewed)/);
     const rows = await connectionRows(svc);
     expect(rows.map((r) => `${r.region}:${r.selling_partner_id}:${r.state}`).sort()).toEqual([
       'EU:A1DEMOSELLEREU:active',

@@ -161,11 +161,11 @@ export async function completeViaLink(
   if (!link) return null;
   let back: string;
   try {
-    const result = await complete(link.origin);
-    const connection = result.connection;
+    const { connection, purpose } = await complete(link.origin);
     if (after) await after(connection);
+    // The vendor's outcome follows the link's purpose (docs/api.md, "Embedding").
     back = await deps.connect.finish(link.session.id, {
-      outcome: renewedBy(result) ? 'renewed' : 'connected',
+      outcome: purpose === 'renew' ? 'renewed' : 'connected',
       connectionId: connection.id,
     });
   } catch (err) {
