@@ -600,6 +600,8 @@ describe('REST API', () => {
           'PUT /v1/accounts/by-external-id/{externalId}',
           'POST /v1/connect-sessions',
           'GET /v1/connect-sessions/{id}',
+          'GET /v1/webhooks',
+          'POST /v1/webhooks/{id}/test',
           ...['GET', 'POST'].map((m) => `${m} /v1/accounts`),
           ...['GET', 'PATCH', 'DELETE'].map((m) => `${m} /v1/accounts/{id}`),
           'POST /v1/ads-connections/{id}/profiles/refresh',
