@@ -149,7 +149,8 @@ describe.skipIf(!chromiumExe.path)(
         await shot(w, 'working-list');
 
         await row(w, 'NA')
-          .getByRole('link', { name: demoSeller('NA').sellingPartnerId })
+          // Rows link the store name sellers know (the seller id is shown beside it).
+          .getByRole('link', { name: demoSeller('NA').name })
           .click();
         await w.page.waitForURL(`${w.svc.url}/connections/${w.ids.NA}`);
         expect(await card(w).getAttribute('data-health')).toBe('working');
