@@ -73,12 +73,12 @@ function respell(headers: OutgoingHttpHeaders): OutgoingHttpHeaders {
 
 function spellHeadersAsAmazon(response: ServerResponse): void {
   const writeHead = response.writeHead.bind(response) as (...args: unknown[]) => ServerResponse;
-  response.writeHead = ((status: number, ...rest: unknown[]) => {
+  response.writeHead = (status: number, ...rest: unknown[]) => {
     const args = rest.map((arg) =>
       typeof arg === 'object' && arg !== null && !Array.isArray(arg)
         ? respell(arg as OutgoingHttpHeaders)
         : arg,
     );
     return writeHead(status, ...args);
-  });
+  };
 }
