@@ -51,11 +51,13 @@ describe('sandbox toolbar: jump to an expiry', () => {
 
   it('reaches the moment the authorization ends in one action; further jumps before it are refused', async () => {
     const id = connectionIdOf((await connectRegion(browser, svc, 'NA')).url);
-    const expiresAt = (await svc.store.db
-      .selectFrom('connections')
-      .select('expires_at')
-      .where('id', '=', id)
-      .executeTakeFirstOrThrow()).expires_at!.getTime();
+    const expiresAt = (
+      await svc.store.db
+        .selectFrom('connections')
+        .select('expires_at')
+        .where('id', '=', id)
+        .executeTakeFirstOrThrow()
+    ).expires_at!.getTime();
     const answer = await jump('0');
     expect(answer.status).toBe(303);
     expect(answer.location).toBe('/sandbox?before=0');
