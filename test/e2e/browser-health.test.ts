@@ -173,7 +173,7 @@ describe.skipIf(!chromiumExe.path)(
         expect(await banners(w)).toEqual(['paused_by_amazon']);
         const banner = w.page.locator('[data-banner="paused_by_amazon"]');
         expect(await visibleText(banner)).toMatch(
-          /^Amazon is throttling or failing for .*Sellerlink retries by itself/,
+          /^Note: Amazon is throttling or failing for .*Sellerlink retries by itself/,
         );
         for (const region of REGIONS) {
           // The banner names each connection by its store name (from Amazon, region included), once.
@@ -266,7 +266,7 @@ describe.skipIf(!chromiumExe.path)(
         expect(await listHealth(w)).toEqual(every('renew_needed'));
         expect(await banners(w)).toEqual(['expiring']);
         const banner = w.page.locator('[data-banner="expiring"]');
-        expect(await visibleText(banner)).toMatch(/^3 connections expire within 30 days: /);
+        expect(await visibleText(banner)).toMatch(/^Note: 3 connections expire within 30 days: /);
         for (const region of REGIONS) {
           expect(await visibleText(banner)).toContain(`${demoSeller(region).name} in 25 days`);
           const r = row(w, region);
@@ -302,7 +302,7 @@ describe.skipIf(!chromiumExe.path)(
         }
         expect(await banners(w)).toEqual(['broken']);
         expect(await visibleText(w.page.locator('[data-banner="broken"]'))).toMatch(
-          /^3 connections need renewal now: orders and listings for .* are paused until renewed\./,
+          /^Act now: 3 connections need renewal now: orders and listings for .* are paused until renewed\./i,
         );
         for (const region of REGIONS) {
           const r = row(w, region);
@@ -343,7 +343,8 @@ describe.skipIf(!chromiumExe.path)(
         const banner = w.page.locator('[data-banner="app_rejected"]');
         expect(await visibleText(banner)).toMatch(
           new RegExp(
-            `^Amazon refuses the credentials of the app "${DEMO.publishedApp.name}": 3 connections are cut off`,
+            `^Act now: Amazon refuses the credentials of the app "${DEMO.publishedApp.name}": 3 connections are cut off`,
+            'i',
           ),
         );
         expect(await visibleText(banner)).toContain('Nothing is asked of you');

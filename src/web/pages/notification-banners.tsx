@@ -5,7 +5,7 @@ import type { WebEnv } from '../context.js';
 
 /** The words that open a banner of each level, so urgency does not rest on colour alone. */
 const LEAD: Record<BannerLevel, string> = {
-  info: 'Coming up:',
+  info: 'Note:',
   warning: 'Soon:',
   danger: 'Act now:',
 };
