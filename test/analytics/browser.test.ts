@@ -1,8 +1,8 @@
 import { mkdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chromiumOrSkip, launchChromium } from '../support/chromium.js';
+import { chromiumOrSkip, launchChromium, signedInPage } from '../support/chromium.js';
 import { connectRegion, connectionIdOf, demoSeller, signedInBrowser } from '../support/portal.js';
 import { startTestService, type TestService } from '../support/service.js';
 import { fetchUntilSettled, ordersOverTenDays } from './service-support.js';
@@ -22,7 +22,6 @@ describe.skipIf(!chromiumExe.path)(
   () => {
     let svc: TestService;
     let browser: Browser | undefined;
-    let context: BrowserContext;
     let page: Page;
     let connectionId = '';
 
@@ -36,15 +35,12 @@ describe.skipIf(!chromiumExe.path)(
       await fetchUntilSettled(svc, connectionId);
       // …and the browser signs in as the demo seller.
       browser = await launchChromium(chromiumExe.path!);
-      context = await browser.newContext({ viewport: { width: 1280, height: 900 }, acceptDownloads: true });
-      page = await context.newPage();
-      page.setDefaultTimeout(30_000);
-      page.setDefaultNavigationTimeout(60_000);
-      await page.goto(`${svc.url}/login`);
-      await page.getByLabel('Username').fill(svc.demo.username);
-      await page.getByLabel('Password').fill(svc.demo.password);
-      await page.getByRole('button', { name: 'Sign in', exact: true }).click();
-      await page.waitForURL(`${svc.url}/connections`);
+      ({ page } = await signedInPage(
+        browser,
+        svc.url,
+        { username: svc.demo.username, password: svc.demo.password },
+        { acceptDownloads: true },
+      ));
     }, 240_000);
 
     afterAll(async () => {

@@ -2,7 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chromiumOrSkip, launchChromium } from '../support/chromium.js';
+import { chromiumOrSkip, launchChromium, signedInPage } from '../support/chromium.js';
 import { connectRegion, demoSeller, signedInBrowser } from '../support/portal.js';
 import { startTestService, type TestService } from '../support/service.js';
 
@@ -51,15 +51,10 @@ describe.skipIf(!chromiumExe.path)(
       // Amazon lists an order 2 minutes after its last change.
       await svc.sim('/_sim/clock/advance', { minutes: 3 });
       browser = await launchChromium(chromiumExe.path!);
-      const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
-      page = await context.newPage();
-      page.setDefaultTimeout(30_000);
-      page.setDefaultNavigationTimeout(60_000);
-      await page.goto(`${svc.url}/login`);
-      await page.getByLabel('Username').fill(svc.demo.username);
-      await page.getByLabel('Password').fill(svc.demo.password);
-      await page.getByRole('button', { name: 'Sign in', exact: true }).click();
-      await page.waitForURL(`${svc.url}/connections`);
+      ({ page } = await signedInPage(browser, svc.url, {
+        username: svc.demo.username,
+        password: svc.demo.password,
+      }));
     }, 240_000);
 
     afterAll(async () => {

@@ -6,7 +6,7 @@ import { createAccounts } from '../../src/accounts/service.js';
 import type { Connection } from '../../src/connections/repository.js';
 import { cryptoRandom } from '../../src/kernel/random.js';
 import { seedAccounts, seedConnections, type SeededAccount } from '../support/bulk-connections.js';
-import { chromiumOrSkip, launchChromium } from '../support/chromium.js';
+import { chromiumOrSkip, launchChromium, signedInPage } from '../support/chromium.js';
 import { startTestService, type TestService } from '../support/service.js';
 
 /**
@@ -74,15 +74,7 @@ describe.skipIf(!chromiumExe.path)(
         'all',
       );
       browser = await launchChromium(chromiumExe.path!);
-      const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
-      page = await context.newPage();
-      page.setDefaultTimeout(30_000);
-      page.setDefaultNavigationTimeout(60_000);
-      await page.goto(`${svc.url}/login`);
-      await page.getByLabel('Username').fill('ops');
-      await page.getByLabel('Password').fill(PASSWORD);
-      await page.getByRole('button', { name: 'Sign in', exact: true }).click();
-      await page.waitForURL(`${svc.url}/connections`);
+      ({ page } = await signedInPage(browser, svc.url, { username: 'ops', password: PASSWORD }));
     }, 240_000);
 
     afterAll(async () => {
