@@ -5,6 +5,7 @@ import { cryptoRandom } from '../../kernel/random.js';
 import { ADS_CALLBACK_PATH } from '../../lifecycle/configured-application.js';
 import { createSimulator, type Simulator } from '../../simulator/app.js';
 import type { SimContext } from '../../simulator/context.js';
+import type { SimulatorConfig } from '../../simulator/config.js';
 import { newControlToken } from '../../simulator/control-auth.js';
 import { controlFilePath, removeControlFile, writeControlFile } from '../../simulator/control-file.js';
 import { loadState, saveState } from '../../simulator/persistence.js';
@@ -16,11 +17,13 @@ import { counted } from '../../kernel/plural.js';
 
 /** What runs for `simulator` (registered in simulator.ts). */
 
-interface SimulatorOptions {
+export interface SimulatorOptions {
   port: string;
   host: string;
   seed?: string;
   speed: string;
+  tokenClock: string;
+  codeRedirectUri: string;
   redirectUri: string[];
   loginUri: string;
   stateFile?: string;
@@ -42,7 +45,7 @@ interface Persisted {
 
 /** `simulator`: runs until SIGINT/SIGTERM, saving the state file (if any) on the way out. */
 export async function runSimulator(options: SimulatorOptions): Promise<void> {
-  const { port, speed } = checkOptions(options);
+  const { port, config } = checkOptions(options);
   const persisted = readPersisted(options.stateFile);
   const clock = createOffsetClock(systemClock, persisted.offsetMs);
   const dataDir = resolve(options.dataDir ?? process.env.SELLERLINK_DATA_DIR ?? '.sellerlink');
@@ -51,7 +54,7 @@ export async function runSimulator(options: SimulatorOptions): Promise<void> {
   const controlToken = process.env.SIMULATOR_TOKEN || newControlToken(cryptoRandom);
   const simulator = createSimulator({
     clock,
-    config: { speed },
+    config,
     controlToken,
     stateDir: join(dataDir, 'simulator-states'),
     ...(persisted.loaded ? { state: persisted.loaded } : {}),
@@ -90,8 +93,20 @@ export async function runSimulator(options: SimulatorOptions): Promise<void> {
   });
 }
 
-/** The port and speed, or an error naming the option that is wrong. */
-function checkOptions(options: SimulatorOptions): { port: number; speed: number } {
+const TOKEN_CLOCKS = ['simulated', 'real'] as const;
+const CODE_REDIRECT_RULES = ['required', 'rfc6749'] as const;
+
+/** `value` if it is one of `allowed`, else an error naming the option and what it takes. */
+function oneOf<T extends string>(option: string, value: string, allowed: readonly T[]): T {
+  if ((allowed as readonly string[]).includes(value)) return value as T;
+  throw new Error(`${option} must be one of ${allowed.join(', ')} (got ${value})`);
+}
+
+/** The port and the simulator's options, or an error naming the option that is wrong. */
+export function checkOptions(options: SimulatorOptions): {
+  port: number;
+  config: Pick<SimulatorConfig, 'speed' | 'accessTokenClock' | 'lwaCodeRedirectUri'>;
+} {
   const port = Number(options.port);
   const speed = Number(options.speed);
   if (!Number.isInteger(port) || port < 0 || port > 65535)
@@ -99,7 +114,9 @@ function checkOptions(options: SimulatorOptions): { port: number; speed: number 
   if (!(speed > 0)) throw new Error(`--speed must be a positive number (got ${options.speed})`);
   if (options.seed !== undefined && options.seed !== 'demo')
     throw new Error(`unknown seed '${options.seed}' (known: demo)`);
-  return { port, speed };
+  const accessTokenClock = oneOf('--token-clock', options.tokenClock, TOKEN_CLOCKS);
+  const lwaCodeRedirectUri = oneOf('--code-redirect-uri', options.codeRedirectUri, CODE_REDIRECT_RULES);
+  return { port, config: { speed, accessTokenClock, lwaCodeRedirectUri } };
 }
 
 /** Reads `--state-file` (when given and present) and the clock offset saved beside it. */

@@ -11,6 +11,16 @@ export function registerSimulatorCommand(program: Command): void {
     .option('--seed <name>', "start with seed data: 'demo' (apps and sellers of docs/simulator.md)")
     .option('--speed <factor>', 'multiply every usage-plan rate by this factor', '1')
     .option(
+      '--token-clock <clock>',
+      "what access tokens and RDTs expire by: 'simulated' (the simulated clock, so a clock jump expires them) or 'real' (real time since issue, as a client's own clock sees it)",
+      'simulated',
+    )
+    .option(
+      '--code-redirect-uri <rule>',
+      "the code exchange's redirect_uri: 'required' (as Amazon documents) or 'rfc6749' (only when the consent URL carried one)",
+      'required',
+    )
+    .option(
       '--redirect-uri <uri...>',
       'extra OAuth redirect URIs registered on the demo apps (and their /oauth/ads/callback counterparts on the demo Ads clients)',
       ['http://localhost:3000/oauth/callback'],
