@@ -1,5 +1,6 @@
 import type { SpApiRequest } from '../client-types.js';
 import { badResponse, isRecord, nonEmptyString, settleAnswer, type SpApiAnswer } from './answer.js';
+import { searchListingsItemsRequest } from './listings.js';
 
 /**
  * searchListingsItems (Listings Items API 2021-08-01) as the seller's catalog reads it: one page of
@@ -32,19 +33,12 @@ export function searchCatalogPageRequest(params: {
   pageToken?: string | null;
   pageSize?: number;
 }): SpApiRequest {
-  return {
-    operationId: 'searchListingsItems',
-    method: 'GET',
-    path: `/listings/2021-08-01/items/${encodeURIComponent(params.sellerId)}`,
-    query: {
-      marketplaceIds: params.marketplaceId,
-      includedData: CATALOG_INCLUDED_DATA,
-      pageSize: params.pageSize ?? CATALOG_PAGE_SIZE,
-      sortBy: 'sku',
-      sortOrder: 'ASC',
-      ...(params.pageToken ? { pageToken: params.pageToken } : {}),
-    },
-  };
+  return searchListingsItemsRequest({
+    ...params,
+    includedData: CATALOG_INCLUDED_DATA,
+    pageSize: params.pageSize ?? CATALOG_PAGE_SIZE,
+    sort: { by: 'sku', order: 'ASC' },
+  });
 }
 
 /** One of Amazon's issues on a listing, with the fields the catalog keeps. */

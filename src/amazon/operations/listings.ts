@@ -186,6 +186,11 @@ export function searchListingsItemsRequest(params: {
   sellerId: string;
   marketplaceId: string;
   pageSize?: number;
+  /** `includedData` (Amazon's default: summaries). */
+  includedData?: readonly string[];
+  sort?: { by: 'sku' | 'createdDate' | 'lastUpdatedDate'; order: 'ASC' | 'DESC' };
+  /** The previous page's `pagination.nextToken`: a query value, so the client percent-encodes it. */
+  pageToken?: string | null;
 }): SpApiRequest {
   return {
     operationId: 'searchListingsItems',
@@ -193,7 +198,10 @@ export function searchListingsItemsRequest(params: {
     path: `/listings/2021-08-01/items/${encodeURIComponent(params.sellerId)}`,
     query: {
       marketplaceIds: params.marketplaceId,
+      ...(params.includedData === undefined ? {} : { includedData: params.includedData }),
       ...(params.pageSize === undefined ? {} : { pageSize: params.pageSize }),
+      ...(params.sort ? { sortBy: params.sort.by, sortOrder: params.sort.order } : {}),
+      ...(params.pageToken ? { pageToken: params.pageToken } : {}),
     },
   };
 }
