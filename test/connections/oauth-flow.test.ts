@@ -85,7 +85,8 @@ describe('connecting sellers per region through the simulator', () => {
   it('connecting the same seller again updates the connection instead of duplicating it', async () => {
     const page = await connectRegion(browser, svc, 'NA');
     expect(connectionIdOf(page.url)).toBe(ids.NA);
-    expect(page.url).toContain('notice=connected');
+    // The same connection, renewed: the notice says so, as the history does.
+    expect(page.url).toContain('notice=renewed');
     expect(await svc.store.db.selectFrom('connections').select('id').execute()).toHaveLength(3);
   });
 

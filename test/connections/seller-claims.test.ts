@@ -140,8 +140,9 @@ describeEachDatabase('seller claims are not trusted blindly', (kind) => {
   it('an unconfirmed claim (Amazon did not answer the check) never blocks the real owner; both go to review', async () => {
     const url = await callbackUrl(attacker, 'NA', demoSeller('NA').email);
     url.searchParams.set('selling_partner_id', SECOND);
-    // Amazon fails every attempt of the seller-id check: the claim cannot be confirmed.
-    await svc.sim('/_sim/faults', { operation: 'searchListingsItems', kind: '503', share: 1, remaining: 5 });
+    // Amazon fails every attempt of the seller-id check until the fault is removed: the claim cannot
+    // be confirmed (no count of failures: the background catalog refresh calls the same operation).
+    await svc.sim('/_sim/faults', { operation: 'searchListingsItems', kind: '503', share: 1 });
     const squat = await attacker.get(url.toString());
     expect(squat.url).toContain('notice=connected');
     expect(squat.text).toContain('data-claim="unconfirmed"');
