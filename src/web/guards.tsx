@@ -2,6 +2,7 @@ import type { Context } from 'hono';
 import type { SessionUser } from '../accounts/service.js';
 import type { Logger } from '../kernel/log.js';
 import type { WebEnv } from './context.js';
+import { csrfOk } from './session.js';
 import { MessagePage } from './pages/layout.js';
 
 /** Where a message page's button leads (default: back to connections). */
@@ -69,4 +70,40 @@ export function refuseForm(
     'CSRF_FAILED',
     back,
   );
+}
+
+/** A form post's fields: one value per name. */
+export type FormFields = Record<string, string | File>;
+/** A form post's fields with repeated names as arrays (`parseBody({ all: true })`). */
+export type FormFieldsAll = Record<string, string | File | (string | File)[]>;
+
+/**
+ * The one rule for a portal form post: a signed-in user (else the redirect to sign in) whose form
+ * carries the session's CSRF token (else the "Form expired" page, nothing changed). Answers the user
+ * and the parsed form, or the response to send instead.
+ */
+export async function signedInForm(
+  c: Context<WebEnv>,
+  logger: Logger | null,
+  back?: BackLink,
+): Promise<{ user: SessionUser; form: FormFields } | Response> {
+  const user = requireUser(c);
+  if (user instanceof Response) return user;
+  // Without `all`, Hono keeps one value per name (the last).
+  const form = await c.req.parseBody<FormFields>();
+  if (!csrfOk(user, form._csrf)) return refuseForm(c, user, logger, back);
+  return { user, form };
+}
+
+/** signedInForm for forms with repeated names (checkbox lists): those come as arrays. */
+export async function signedInFormAll(
+  c: Context<WebEnv>,
+  logger: Logger | null,
+  back?: BackLink,
+): Promise<{ user: SessionUser; form: FormFieldsAll } | Response> {
+  const user = requireUser(c);
+  if (user instanceof Response) return user;
+  const form = await c.req.parseBody<{ all: true }, FormFieldsAll>({ all: true });
+  if (!csrfOk(user, form._csrf)) return refuseForm(c, user, logger, back);
+  return { user, form };
 }

@@ -6,12 +6,11 @@ import { isRegion } from '../../amazon/regions.js';
 import { ConnectionsError } from '../../connections/errors.js';
 import { CallbackFailure } from '../../connections/oauth.js';
 import type { WebDeps, WebEnv } from '../context.js';
-import { refuseForm, requireUser } from '../guards.js';
+import { requireUser, signedInForm } from '../guards.js';
 import { AdsConnectionPage } from '../pages/ads.js';
 import { completeViaLink, renewedBy } from './connect.js';
 import { consentCancelled, consentCancelledPage } from './consent-cancel.js';
 import { MessagePage } from '../pages/layout.js';
-import { csrfOk } from '../session.js';
 import { viewerOf } from './connections.js';
 
 /**
@@ -56,10 +55,9 @@ export function registerAdsRoutes(app: Hono<WebEnv>, deps: WebDeps & { ads: Ads 
 
 /** `POST /ads-connections/connect`: to Amazon's Ads consent page for the chosen region. */
 async function startConnect(c: Context<WebEnv>, deps: WebDeps): Promise<Response> {
-  const user = requireUser(c);
-  if (user instanceof Response) return user;
-  const form = await c.req.parseBody();
-  if (!csrfOk(user, form._csrf)) return refuseForm(c, user, deps.logger);
+  const signed = await signedInForm(c, deps.logger);
+  if (signed instanceof Response) return signed;
+  const { user, form } = signed;
   if (!isRegion(form.region)) {
     return c.html(
       <MessagePage
@@ -107,10 +105,9 @@ async function showConnection(c: AdsContext, deps: WebDeps & { ads: Ads }): Prom
 
 /** `POST /ads-connections/:id/renew`: the same consent, bound to this connection. */
 async function startRenew(c: AdsContext, deps: WebDeps & { ads: Ads }): Promise<Response> {
-  const user = requireUser(c);
-  if (user instanceof Response) return user;
-  const form = await c.req.parseBody();
-  if (!csrfOk(user, form._csrf)) return refuseForm(c, user, deps.logger);
+  const signed = await signedInForm(c, deps.logger);
+  if (signed instanceof Response) return signed;
+  const { user } = signed;
   try {
     const connection = await deps.ads.get(viewerOf(user), c.req.param('id'));
     const url = await deps.oauth.startAdsRenew(origin(c, user), connection);
@@ -125,10 +122,9 @@ async function startRenew(c: AdsContext, deps: WebDeps & { ads: Ads }): Promise<
 
 /** `POST /ads-connections/:id/profiles`: lists the profiles again now. */
 async function listAgain(c: AdsContext, deps: WebDeps & { ads: Ads }): Promise<Response> {
-  const user = requireUser(c);
-  if (user instanceof Response) return user;
-  const form = await c.req.parseBody();
-  if (!csrfOk(user, form._csrf)) return refuseForm(c, user, deps.logger);
+  const signed = await signedInForm(c, deps.logger);
+  if (signed instanceof Response) return signed;
+  const { user } = signed;
   const id = c.req.param('id');
   try {
     await deps.ads.refreshProfiles(viewerOf(user), id);
@@ -143,10 +139,9 @@ async function listAgain(c: AdsContext, deps: WebDeps & { ads: Ads }): Promise<R
 
 /** `POST /ads-connections/:id/disconnect` (confirmed on the page's button). */
 async function disconnect(c: AdsContext, deps: WebDeps): Promise<Response> {
-  const user = requireUser(c);
-  if (user instanceof Response) return user;
-  const form = await c.req.parseBody();
-  if (!csrfOk(user, form._csrf)) return refuseForm(c, user, deps.logger);
+  const signed = await signedInForm(c, deps.logger);
+  if (signed instanceof Response) return signed;
+  const { user, form } = signed;
   if (form.confirm !== 'yes') return c.redirect(`/ads-connections/${c.req.param('id')}`, 303);
   const connection = await deps.connections.disconnect(viewerOf(user), c.req.param('id'), c.get('ip'), 'ads');
   return c.redirect(`/ads-connections/${connection.id}?notice=disconnected`, 303);

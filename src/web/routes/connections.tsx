@@ -7,13 +7,12 @@ import type { Connection, Viewer } from '../../connections/repository.js';
 import { ValidationError } from '../../kernel/errors.js';
 import { Secret } from '../../kernel/secret.js';
 import type { WebDeps, WebEnv } from '../context.js';
-import { notFoundPage, refuseForm, requireUser } from '../guards.js';
+import { notFoundPage, requireUser, signedInForm } from '../guards.js';
 import { ConnectionPage, DisconnectPage } from '../pages/connection.js';
 import { ConnectionsPage, type ConnectionRow } from '../pages/connections.js';
 import type { AdsRow } from '../pages/ads.js';
 import { ImportPage } from '../pages/import.js';
 import { MessagePage } from '../pages/layout.js';
-import { csrfOk } from '../session.js';
 
 const NOTICES: Record<string, string> = {
   connected:
@@ -139,10 +138,9 @@ async function showConnections(c: Context<WebEnv>, deps: WebDeps): Promise<Respo
 
 /** `POST /connections/connect`: sends the browser to Amazon's consent page for the chosen region. */
 async function startConnect(c: Context<WebEnv>, deps: WebDeps): Promise<Response> {
-  const user = requireUser(c);
-  if (user instanceof Response) return user;
-  const form = await c.req.parseBody();
-  if (!csrfOk(user, form._csrf)) return refuseForm(c, user, deps.logger);
+  const signed = await signedInForm(c, deps.logger);
+  if (signed instanceof Response) return signed;
+  const { user, form } = signed;
   const region = form.region;
   if (!isRegion(region)) {
     return c.html(
@@ -203,10 +201,9 @@ async function showImport(c: Context<WebEnv>, deps: WebDeps): Promise<Response> 
 
 /** `POST /connections/import`: stores a self-authorized refresh token Amazon accepts, or shows the form again. */
 async function submitImport(c: Context<WebEnv>, deps: WebDeps): Promise<Response> {
-  const user = requireUser(c);
-  if (user instanceof Response) return user;
-  const form = await c.req.parseBody();
-  if (!csrfOk(user, form._csrf)) return refuseForm(c, user, deps.logger);
+  const signed = await signedInForm(c, deps.logger);
+  if (signed instanceof Response) return signed;
+  const { user, form } = signed;
   const field = (name: string): string => (typeof form[name] === 'string' ? form[name].trim() : '');
   const values = {
     applicationId: field('applicationId'),
@@ -272,10 +269,9 @@ async function showConnection(c: ConnectionContext, deps: WebDeps): Promise<Resp
 
 /** `POST /connections/:id/renew`: sends the browser to Amazon's consent page to authorize again. */
 async function startRenew(c: ConnectionContext, deps: WebDeps): Promise<Response> {
-  const user = requireUser(c);
-  if (user instanceof Response) return user;
-  const form = await c.req.parseBody();
-  if (!csrfOk(user, form._csrf)) return refuseForm(c, user, deps.logger);
+  const signed = await signedInForm(c, deps.logger);
+  if (signed instanceof Response) return signed;
+  const { user } = signed;
   try {
     const connection = await deps.connections.get(viewerOf(user), c.req.param('id'));
     const url = await deps.oauth.startRenew(
@@ -317,10 +313,9 @@ async function askDisconnect(c: ConnectionContext, deps: WebDeps): Promise<Respo
 
 /** `POST /connections/:id/disconnect`: deletes the stored token once confirmed. */
 async function disconnect(c: ConnectionContext, deps: WebDeps): Promise<Response> {
-  const user = requireUser(c);
-  if (user instanceof Response) return user;
-  const form = await c.req.parseBody();
-  if (!csrfOk(user, form._csrf)) return refuseForm(c, user, deps.logger);
+  const signed = await signedInForm(c, deps.logger);
+  if (signed instanceof Response) return signed;
+  const { user, form } = signed;
   // Deleting the token cannot be undone: without the confirmation step's field, ask first (on a GET page).
   if (form.confirm !== 'yes') return c.redirect(`/connections/${c.req.param('id')}/disconnect`, 303);
   const connection = await deps.connections.disconnect(viewerOf(user), c.req.param('id'), c.get('ip'));

@@ -3,11 +3,10 @@ import type { SessionUser } from '../../accounts/service.js';
 import { ValidationError } from '../../kernel/errors.js';
 import { NotifyError } from '../../notify/errors.js';
 import type { WebDeps, WebEnv, WebNotify } from '../context.js';
-import { notAllowedPage, notFoundPage, refuseForm, requireUser } from '../guards.js';
+import { notAllowedPage, notFoundPage, requireUser, signedInForm, signedInFormAll } from '../guards.js';
 import { CaughtMailPage, DeliveriesPage } from '../pages/notification-deliveries.js';
 import { NotificationsPage } from '../pages/notifications.js';
 import { isUuid } from '../../kernel/input.js';
-import { csrfOk } from '../session.js';
 import { viewerOf } from './connections.js';
 
 const NOTICES: Record<string, string> = {
@@ -173,10 +172,9 @@ async function showSettings(c: Context<WebEnv>, d: NotifyDeps): Promise<Response
  * ValidationError shows the settings page again with its message, other refusals their page.
  */
 async function scopedForm(c: Context<WebEnv>, d: NotifyDeps, act: ScopedAction): Promise<Response> {
-  const user = requireUser(c);
-  if (user instanceof Response) return user;
-  const form = await c.req.parseBody({ all: true });
-  if (!csrfOk(user, form._csrf)) return refuseForm(c, user, d.web.logger, BACK);
+  const signed = await signedInFormAll(c, d.web.logger, BACK);
+  if (signed instanceof Response) return signed;
+  const { user, form } = signed;
   const scope = typeof form.scope === 'string' ? form.scope : null;
   try {
     return await act(c, d, user, form, scope);
@@ -229,10 +227,9 @@ async function testWebhook(
   c: Context<WebEnv, '/notifications/webhooks/:id/test'>,
   d: NotifyDeps,
 ): Promise<Response> {
-  const user = requireUser(c);
-  if (user instanceof Response) return user;
-  const form = await c.req.parseBody();
-  if (!csrfOk(user, form._csrf)) return refuseForm(c, user, d.web.logger, BACK);
+  const signed = await signedInForm(c, d.web.logger, BACK);
+  if (signed instanceof Response) return signed;
+  const { user } = signed;
   const id = c.req.param('id');
   try {
     await d.notify.settings.sendTestEvent(viewerOf(user), id);
@@ -248,10 +245,9 @@ async function deleteWebhook(
   c: Context<WebEnv, '/notifications/webhooks/:id/delete'>,
   d: NotifyDeps,
 ): Promise<Response> {
-  const user = requireUser(c);
-  if (user instanceof Response) return user;
-  const form = await c.req.parseBody();
-  if (!csrfOk(user, form._csrf)) return refuseForm(c, user, d.web.logger, BACK);
+  const signed = await signedInForm(c, d.web.logger, BACK);
+  if (signed instanceof Response) return signed;
+  const { user } = signed;
   try {
     await d.notify.settings.deleteEndpoint(viewerOf(user), c.req.param('id'));
     return c.redirect('/notifications?notice=deleted', 303);
@@ -295,10 +291,9 @@ async function redeliver(
   c: Context<WebEnv, '/notifications/deliveries/:id/redeliver'>,
   d: NotifyDeps,
 ): Promise<Response> {
-  const user = requireUser(c);
-  if (user instanceof Response) return user;
-  const form = await c.req.parseBody();
-  if (!csrfOk(user, form._csrf)) return refuseForm(c, user, d.web.logger, BACK);
+  const signed = await signedInForm(c, d.web.logger, BACK);
+  if (signed instanceof Response) return signed;
+  const { user } = signed;
   const id = Number(c.req.param('id'));
   try {
     await d.notify.deliveries.redeliver(viewerOf(user), Number.isSafeInteger(id) ? id : 0);

@@ -5,10 +5,9 @@ import { OrdersError } from '../../orders/errors.js';
 import type { OrderFilter, OrderListPage } from '../../orders/queries.js';
 import type { Orders } from '../../orders/orders.js';
 import type { WebDeps, WebEnv } from '../context.js';
-import { notFoundPage, refuseForm, requireUser } from '../guards.js';
+import { notFoundPage, requireUser, signedInForm } from '../guards.js';
 import { OrderPage } from '../pages/order-detail.js';
 import { OrdersPage, type OrderFilterForm, type OrdersPaging } from '../pages/orders.js';
-import { csrfOk } from '../session.js';
 import { viewerOf } from './connections.js';
 import { counted } from '../../kernel/plural.js';
 
@@ -121,10 +120,9 @@ async function listOrders(c: Context<WebEnv>, deps: WebDeps, orders: Orders): Pr
  * comes back with a summary.
  */
 async function importNow(c: Context<WebEnv>, deps: WebDeps, orders: Orders): Promise<Response> {
-  const user = requireUser(c);
-  if (user instanceof Response) return user;
-  const form = await c.req.parseBody();
-  if (!csrfOk(user, form._csrf)) return refuseForm(c, user, null);
+  const signed = await signedInForm(c, null);
+  if (signed instanceof Response) return signed;
+  const { user } = signed;
   const viewer = viewerOf(user);
   const counts = { changed: 0, paused: 0, busy: 0, failed: 0, partial: 0 };
   for (const connection of await deps.connections.list(viewer)) {

@@ -11,9 +11,9 @@ import {
 } from '../../monitor/sandbox.js';
 import type { WebDeps, WebEnv } from '../context.js';
 import { connectionNameInRegion } from '../format.js';
-import { refuseForm, requireUser } from '../guards.js';
+import { requireUser, signedInForm } from '../guards.js';
 import { SandboxPage, type NextExpiry, type SandboxNotice } from '../pages/sandbox.js';
-import { csrfOk, setSessionCookie } from '../session.js';
+import { setSessionCookie } from '../session.js';
 import { viewerOf } from './connections.js';
 
 /** How often the toolbar page reloads itself while a monitor pass runs. */
@@ -136,10 +136,9 @@ async function afterJump(
 async function toolbarForm(
   c: Context<WebEnv>,
 ): Promise<{ user: SessionUser; form: Record<string, unknown> } | Response> {
-  const user = requireUser(c);
-  if (user instanceof Response) return user;
-  const form = await c.req.parseBody();
-  if (!csrfOk(user, form._csrf)) return refuseForm(c, user, null, BACK);
+  const signed = await signedInForm(c, null, BACK);
+  if (signed instanceof Response) return signed;
+  const { user, form } = signed;
   return { user, form };
 }
 
