@@ -85,12 +85,15 @@ export async function runSimulator(options: SimulatorOptions): Promise<void> {
   };
   const timer = persisted.stateFile === undefined ? undefined : setInterval(() => void save(), AUTOSAVE_MS);
   timer?.unref();
-  await waitForShutdown(async () => {
+  const code = await waitForShutdown(async () => {
     if (timer) clearInterval(timer);
     removeControlFile(dataDir, controlToken);
     await server.close();
     if (save()) console.log(`State saved to ${persisted.stateFile}`);
   });
+  // As `start` does: timers the simulated world left (a notification retry, a report in
+  // processing) must not keep the process alive after a clean stop.
+  process.exit(code);
 }
 
 const TOKEN_CLOCKS = ['simulated', 'real'] as const;
