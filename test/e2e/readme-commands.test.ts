@@ -151,10 +151,16 @@ function startLongRunning(
   });
 }
 
-/** SIGTERM (the Ctrl+C path) and the exit code; SIGKILL after 20 s so nothing is left behind. */
-async function stop(child: ChildProcess | undefined): Promise<number | null> {
+/**
+ * SIGTERM (the Ctrl+C path) and the exit code, or the signal that ended the process instead
+ * (SIGTERM: no handler was installed yet; SIGKILL: it did not stop within 20 s, sent so that
+ * nothing is left behind).
+ */
+async function stop(child: ChildProcess | undefined): Promise<number | string | null> {
   if (!child || child.exitCode !== null || child.signalCode !== null) return child?.exitCode ?? null;
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  const exited = new Promise<number | string | null>((resolve) =>
+    child.once('exit', (code, signal) => resolve(code ?? signal)),
+  );
   child.kill('SIGTERM');
   const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
   const code = await exited;

@@ -61,16 +61,6 @@ export async function runSimulator(options: SimulatorOptions): Promise<void> {
   });
   const server = await listenSimulator(simulator, { port, host: options.host });
   writeControlFile(dataDir, { url: server.url, token: controlToken });
-  const notes = options.seed === 'demo' ? applyDemoSeed(simulator, server.url, options) : [];
-  console.log(
-    startupText(server.url, options.seed === 'demo' ? simulator.ctx : null, {
-      controlToken,
-      dataDir,
-      persisted,
-      notes,
-    }),
-  );
-
   const save = (): boolean => {
     const { stateFile } = persisted;
     if (stateFile === undefined) return false;
@@ -85,12 +75,25 @@ export async function runSimulator(options: SimulatorOptions): Promise<void> {
   };
   const timer = persisted.stateFile === undefined ? undefined : setInterval(() => void save(), AUTOSAVE_MS);
   timer?.unref();
-  const code = await waitForShutdown(async () => {
+  // The signal handlers go in before the banner: a caller that stops us as soon as it reads
+  // "Stop with Ctrl+C." must meet them, not the default action (killed by SIGTERM, no exit code).
+  const stopped = waitForShutdown(async () => {
     if (timer) clearInterval(timer);
     removeControlFile(dataDir, controlToken);
     await server.close();
     if (save()) console.log(`State saved to ${persisted.stateFile}`);
   });
+  const notes = options.seed === 'demo' ? applyDemoSeed(simulator, server.url, options) : [];
+  console.log(
+    startupText(server.url, options.seed === 'demo' ? simulator.ctx : null, {
+      controlToken,
+      dataDir,
+      persisted,
+      notes,
+    }),
+  );
+
+  const code = await stopped;
   // As `start` does: timers the simulated world left (a notification retry, a report in
   // processing) must not keep the process alive after a clean stop.
   process.exit(code);

@@ -12,6 +12,8 @@ export async function runRole(role: Role, options: { port?: string }): Promise<v
   const logger = createLogger(config.logLevel);
   const service = await startService(config, logger, role);
   // Sandbox: the simulator's controls need its per-run token (kept in the data directory).
+  // Signal handlers before the banner, so that a stop sent on reading it is a clean stop.
+  const stopped = waitForShutdown(() => service.stop());
   const control = service.simulatorUrl && role !== 'worker' ? readControlFile(config.dataDir) : null;
   printBanner(
     config.mode,
@@ -23,7 +25,7 @@ export async function runRole(role: Role, options: { port?: string }): Promise<v
       link: `${control.url}/_sim/?token=${control.token}`,
     },
   );
-  const code = await waitForShutdown(() => service.stop());
+  const code = await stopped;
   // Everything this process opened is closed; timers or sockets left by work that was still
   // running must not keep it alive (or let it fail) after a clean stop.
   process.exit(code);
