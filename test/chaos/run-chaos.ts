@@ -79,6 +79,12 @@ export interface ChaosOptions {
   /** Simulator speed (usage-plan rates ×). */
   simSpeed: number;
   /**
+   * Seconds a simulated report stays IN_QUEUE and IN_PROGRESS. First connect backfills orders by
+   * report and `orders sync` waits for it: the simulator's default (15 + 120 s, Amazon takes
+   * minutes) kept the short form's last sync running two minutes past the chaos phase.
+   */
+  reportSeconds: { queue: number; processing: number };
+  /**
    * Settle until every job a killed worker left has been taken over (up to 2 minutes after the last
    * kill); otherwise only until none is older than that bound (the short form cannot wait for all).
    */
@@ -106,6 +112,7 @@ export const SHORT_FORM: Omit<ChaosOptions, 'adminUrl' | 'seed' | 'workDir' | 'l
   hangs: false,
   mailRefuseShare: 0.03,
   simSpeed: 20,
+  reportSeconds: { queue: 2, processing: 8 },
   waitForKilledJobs: false,
   settleTimeoutMs: 240_000,
 };
@@ -126,6 +133,7 @@ export const LONG_FORM: Omit<ChaosOptions, 'adminUrl' | 'seed' | 'workDir' | 'lo
   hangs: true,
   mailRefuseShare: 0.05,
   simSpeed: 20,
+  reportSeconds: { queue: 15, processing: 120 },
   waitForKilledJobs: true,
   settleTimeoutMs: 15 * 60_000,
 };
@@ -191,6 +199,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
       adminUrl: options.adminUrl,
       seed,
       simSpeed: options.simSpeed,
+      reportSeconds: options.reportSeconds,
       initialOrders: options.initialOrders,
       workDir: options.workDir,
       // Latency faults last at most 2.5 s, hangs 45 s (long form): the service's default 60 s there.

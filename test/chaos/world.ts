@@ -69,6 +69,8 @@ export async function createChaosWorld(options: {
   adminUrl: string;
   seed: number;
   simSpeed: number;
+  /** Seconds a simulated report stays IN_QUEUE and IN_PROGRESS. */
+  reportSeconds: { queue: number; processing: number };
   /** Orders each seller has before the run. */
   initialOrders: number;
   workDir: string;
@@ -93,7 +95,13 @@ export async function createChaosWorld(options: {
     // updated before Amazon's 2-minute listing lag and the imports have work from the first kill on.
     const sim = createSimulator({
       clock: createOffsetClock(systemClock, -HISTORY_MS),
-      config: { speed: options.simSpeed, seed: options.seed, requestLogLimit: 1_000_000 },
+      config: {
+        speed: options.simSpeed,
+        seed: options.seed,
+        requestLogLimit: 1_000_000,
+        reportQueueSeconds: options.reportSeconds.queue,
+        reportProcessingSeconds: options.reportSeconds.processing,
+      },
     });
     seedDemo(sim.ctx, { redirectUris: [`${publicUrl}/oauth/callback`] });
     const control = async <T = unknown>(method: string, controlPath: string, body?: unknown): Promise<T> => {
