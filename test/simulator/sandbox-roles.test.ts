@@ -44,6 +44,10 @@ function config(dataDir: string, databaseUrl: string, port: number): Readonly<Co
     SELLERLINK_DATA_DIR: dataDir,
     DATABASE_URL: databaseUrl,
     NOTIFY_POLL_SECONDS: '1',
+    // First connect backfills orders by report: a simulated report of 2 s (not the sandbox's 30),
+    // asked after every 5 s (not 30).
+    SIMULATOR_REPORT_SECONDS: '2',
+    ORDERS_REPORT_POLL_SECONDS: '5',
     LOG_LEVEL: 'debug',
   });
 }
