@@ -1,5 +1,6 @@
 import { sql, type Kysely, type Selectable } from 'kysely';
 import { getVisibleConnection, type Viewer } from '../connections/repository.js';
+import type { CatalogItem } from '../amazon/operations/listings-catalog.js';
 import type { Clock } from '../kernel/clock.js';
 import { ValidationError } from '../kernel/errors.js';
 import type { Database, ListingCatalogTable } from '../store/schema.js';
@@ -11,24 +12,12 @@ import { checkMarketplaceId, checkSku } from './validate.js';
  * (keyset paging by marketplace, then SKU), one item, and the refresh state.
  */
 
-/** One SKU of the catalog in one marketplace, as the portal and API show it. */
-export interface CatalogEntry {
+/** One SKU of the catalog in one marketplace, as the portal and API show it: Amazon's item as stored. */
+export type CatalogEntry = Omit<CatalogItem, 'issues'> & {
   marketplaceId: string;
-  sku: string;
-  asin: string | null;
-  productType: string | null;
-  itemName: string | null;
-  conditionType: string | null;
-  /** Amazon's summary status: BUYABLE, DISCOVERABLE (empty: neither). */
-  statuses: string[];
   issues: ListingIssue[];
-  price: { amount: string; currency: string } | null;
-  quantity: number | null;
-  attributes: Record<string, unknown> | null;
-  createdDate: Date | null;
-  lastUpdatedDate: Date | null;
   refreshedAt: Date;
-}
+};
 
 /** A connection's catalog refresh. */
 export interface CatalogSync {
