@@ -69,8 +69,21 @@ export async function startJobs(options: JobsOptions): Promise<Jobs> {
       ? {}
       : { maintenanceIntervalSeconds: options.maintenanceIntervalSeconds }),
   });
+  const onError = options.onError ?? ((e: Error) => console.error('jobs:', e.message));
+  let stopped = false;
   const boss = new PgBoss({
-    db: options.store.sql,
+    db: {
+      // A handler still running when `stop` gave up waiting was failed for retry by pg-boss then
+      // (failWip). When it ends later, pg-boss records its outcome (complete or fail) without
+      // awaiting the call, so the closed store's refusal would be an unhandled rejection. Such a
+      // late outcome is dropped: answered as a statement that changed nothing (`count` 0, the shape
+      // of pg-boss's complete and fail), and the job is retried as its failure at the stop says.
+      executeSql: (text: string, values?: unknown[]) => {
+        if (!stopped) return options.store.sql.executeSql(text, values);
+        onError(new Error('a job ended after the job system stopped: its outcome is dropped, it is retried'));
+        return Promise.resolve({ rows: [{ count: 0 }] });
+      },
+    },
     schema: options.schema ?? 'pgboss',
     supervise,
     schedule: supervise,
@@ -80,15 +93,14 @@ export async function startJobs(options: JobsOptions): Promise<Jobs> {
       ? {}
       : { cronMonitorIntervalSeconds: options.cronMonitorIntervalSeconds }),
   });
-  boss.on('error', (error: Error) =>
-    (options.onError ?? ((e: Error) => console.error('jobs:', e.message)))(error),
-  );
+  boss.on('error', (error: Error) => onError(error));
   await boss.start();
   return {
     boss,
     timing,
     async stop(timeoutMs = 10_000) {
       await boss.stop({ graceful: true, close: false, wait: true, timeout: timeoutMs });
+      stopped = true;
     },
   };
 }

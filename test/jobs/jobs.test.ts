@@ -70,3 +70,38 @@ describeEachDatabase('jobs on pg-boss', (kind) => {
     expect(Number((await jobs.boss.getJobById('legacy-drain', id!))?.expireInSeconds)).toBe(90);
   });
 });
+
+describeEachDatabase('jobs at shutdown', (kind) => {
+  it('a handler that outlives the stop ends on a closed store: its late outcome is dropped without an unhandled rejection, and the job is retried', async () => {
+    const { store, close } = await openTestStore(kind);
+    const errors: string[] = [];
+    const jobs = await startJobs({ store, onError: (e) => errors.push(e.message) });
+    await jobs.boss.createQueue('slow', { name: 'slow', retryLimit: 3, retryDelay: 0 });
+    let release!: () => void;
+    const running = new Promise<void>((started) => {
+      void jobs.boss.work('slow', { pollingIntervalSeconds: 0.5 }, async () => {
+        started();
+        await new Promise<void>((r) => (release = r));
+      });
+    });
+    const id = await jobs.boss.send('slow', {});
+    await running;
+    const unhandled: unknown[] = [];
+    const onUnhandled = (reason: unknown): void => void unhandled.push(reason);
+    process.on('unhandledRejection', onUnhandled);
+    try {
+      await jobs.stop(1000); // gives up waiting for the handler after a second
+      const { rows } = await store.sql.executeSql('select state from pgboss.job where id = $1', [id]);
+      expect(rows[0]?.state).toBe('retry'); // failed for retry at the stop
+      await close();
+      release(); // the handler ends now; pg-boss records its outcome without awaiting it
+      await new Promise((r) => setTimeout(r, 300));
+      expect(unhandled).toEqual([]);
+      expect(errors).toEqual([
+        'a job ended after the job system stopped: its outcome is dropped, it is retried',
+      ]);
+    } finally {
+      process.off('unhandledRejection', onUnhandled);
+    }
+  });
+});
