@@ -1,82 +1,34 @@
-import { sql, type Kysely, type Selectable, type Updateable } from 'kysely';
-import type { AuditLog } from '../connections/audit.js';
+import type { Kysely, Selectable, Updateable } from 'kysely';
 import type { Viewer } from '../connections/repository.js';
-import type { Clock } from '../kernel/clock.js';
 import { ValidationError } from '../kernel/errors.js';
 import { isUuid } from '../kernel/input.js';
-import {
-  parseRecipients,
-  resolveSettings,
-  updateSettings,
-  type NotificationSettings,
-  type NotificationSettingsService,
-} from '../notify/settings.js';
+import { resolveSettings, updateSettings, type NotificationSettings } from '../notify/settings.js';
 import type { AccountsTable, Database } from '../store/schema.js';
 import { AccountsError } from './errors.js';
-import { parseReturnUrl, parseReturnUrlList, returnUrlAllowed, storedReturnUrls } from './return-urls.js';
+import {
+  requireOperator,
+  toAccounts,
+  listProvisionedAccounts,
+  type ProvisionedAccount,
+  type ProvisioningDeps,
+} from './provisioned-accounts.js';
+import { storedReturnUrls } from './return-urls.js';
+import {
+  checkDefaultAllowed,
+  checkFields,
+  parseExternalId,
+  type AccountFields,
+  type CheckedFields,
+} from './account-fields.js';
 
 /**
  * Provisioning accounts (tenants) from the vendor's software (docs/api.md, "Provisioning accounts"):
  * create, upsert by the vendor's own external id (idempotent), list, read, update and delete, with
  * the account's notification contacts (notify's e-mail recipients for the account, written through
  * notify/settings.ts, one writer per table) and the return-URL allow-list connect links check
- * (return-urls.ts). Operators only. Every change is one transaction with its audit entry.
+ * (return-urls.ts). Operators only. Every change is one transaction with its audit entry. The
+ * fields' checks are in account-fields.ts; reading and listing accounts in provisioned-accounts.ts.
  */
-
-/** The longest account name. */
-export const ACCOUNT_NAME_MAX = 200;
-/** The vendor's id for an account: 1-200 letters, digits and `. _ : @ / -`. */
-export const EXTERNAL_ID = /^[A-Za-z0-9._:@/-]{1,200}$/;
-/** Accounts per page when listing: the default and the most. */
-export const ACCOUNTS_PAGE_DEFAULT = 50;
-export const ACCOUNTS_PAGE_MAX = 100;
-
-export interface ProvisioningDeps {
-  db: Kysely<Database>;
-  clock: Clock;
-  audit: AuditLog;
-  /** Notify's settings: an account's contacts are the e-mail recipients notify resolves for it. */
-  notifications: Pick<NotificationSettingsService, 'resolve'>;
-}
-
-/** An account as provisioning shows it. */
-export interface ProvisionedAccount {
-  id: string;
-  name: string;
-  externalId: string | null;
-  /** The addresses the account's notification e-mails go to. */
-  contacts: string[];
-  returnUrls: string[];
-  defaultReturnUrl: string | null;
-  createdAt: Date;
-  updatedAt: Date;
-  /** All the account's connections, and those not disconnected (`active`: they block deletion). */
-  connections: { total: number; active: number };
-}
-
-/** Fields of an account as given (any may be left out: it is then not changed). */
-export interface AccountFields {
-  name?: string;
-  externalId?: string | null;
-  contacts?: readonly string[];
-  returnUrls?: readonly string[];
-  defaultReturnUrl?: string | null;
-}
-
-/** Fields after their checks, normalised as stored. */
-interface CheckedFields {
-  name?: string;
-  externalId?: string | null;
-  contacts?: string[];
-  returnUrls?: string[];
-  defaultReturnUrl?: string | null;
-}
-
-/** One page of accounts, oldest first; `nextCursor` fetches the next (null: none). */
-export interface AccountPage {
-  accounts: ProvisionedAccount[];
-  nextCursor: string | null;
-}
 
 type AccountRow = Selectable<AccountsTable>;
 type Db = Kysely<Database>;
@@ -84,83 +36,6 @@ type Db = Kysely<Database>;
 const actorOf = (viewer: Viewer): string => viewer.actor ?? `user:${viewer.username}`;
 const userIdOf = (viewer: Viewer): string | null =>
   viewer.actor === undefined && viewer.userId ? viewer.userId : null;
-
-/** Provisioning is for operators (an operator key, the CLI); others are refused. */
-export function requireOperator(viewer: Viewer): void {
-  if (viewer.role !== 'operator') {
-    throw new AccountsError(
-      'FORBIDDEN',
-      'only operators provision accounts (use a key that sees every account)',
-    );
-  }
-}
-
-/** Checks an external id; throws a ValidationError naming `field`. */
-export function parseExternalId(value: unknown, field = 'externalId'): string {
-  if (typeof value !== 'string' || !EXTERNAL_ID.test(value)) {
-    throw new ValidationError(
-      `${field} must be 1-200 letters, digits or . _ : @ / - (the vendor's own id for the account)`,
-      field,
-    );
-  }
-  return value;
-}
-
-function checkName(value: unknown): string {
-  const name = typeof value === 'string' ? value.trim() : '';
-  if (!name || name.length > ACCOUNT_NAME_MAX) {
-    throw new ValidationError(`name needs 1-${ACCOUNT_NAME_MAX} characters`, 'name');
-  }
-  return name;
-}
-
-function checkContacts(value: unknown): string[] {
-  if (!Array.isArray(value) || value.some((v) => typeof v !== 'string')) {
-    throw new ValidationError('contacts must be a list of e-mail addresses', 'contacts');
-  }
-  try {
-    return parseRecipients(value as string[]);
-  } catch (err) {
-    if (err instanceof ValidationError) throw new ValidationError(`contacts: ${err.message}`, 'contacts');
-    throw err;
-  }
-}
-
-/** Checks every given field on its own (the allow-list and default are checked together later). */
-export function checkFields(input: AccountFields): CheckedFields {
-  const out: CheckedFields = {};
-  if (input.name !== undefined) out.name = checkName(input.name);
-  if (input.externalId !== undefined) {
-    out.externalId = input.externalId === null ? null : parseExternalId(input.externalId);
-  }
-  if (input.contacts !== undefined) out.contacts = checkContacts(input.contacts);
-  if (input.returnUrls !== undefined) out.returnUrls = parseReturnUrlList(input.returnUrls, 'returnUrls');
-  if (input.defaultReturnUrl !== undefined) {
-    out.defaultReturnUrl =
-      input.defaultReturnUrl === null
-        ? null
-        : parseReturnUrl(input.defaultReturnUrl, 'defaultReturnUrl').href;
-  }
-  return out;
-}
-
-/** The default return URL (given, else stored) must be allowed by the allow-list (given, else stored). */
-function checkDefaultAllowed(fields: CheckedFields, stored: AccountRow | null): void {
-  const list = fields.returnUrls ?? storedReturnUrls(stored?.return_urls);
-  const chosen =
-    fields.defaultReturnUrl !== undefined ? fields.defaultReturnUrl : (stored?.default_return_url ?? null);
-  if (chosen === null || returnUrlAllowed(list, new URL(chosen))) return;
-  if (fields.defaultReturnUrl !== undefined && fields.defaultReturnUrl !== null) {
-    throw new ValidationError(
-      'defaultReturnUrl must start with one of the returnUrls (add its prefix to returnUrls)',
-      'defaultReturnUrl',
-    );
-  }
-  throw new ValidationError(
-    `returnUrls must still allow the account's defaultReturnUrl ${chosen} (change or clear defaultReturnUrl too)`,
-    'returnUrls',
-  );
-}
 
 function notFound(what: string): AccountsError {
   return new AccountsError('ACCOUNT_NOT_FOUND', `there is no account ${what}`);
@@ -183,51 +58,6 @@ async function rowById(db: Db, id: string, lock = false): Promise<AccountRow | u
 async function rowByExternalId(db: Db, externalId: string, lock = false): Promise<AccountRow | undefined> {
   const q = db.selectFrom('accounts').selectAll().where('external_id', '=', externalId);
   return lock ? q.forUpdate().executeTakeFirst() : q.executeTakeFirst();
-}
-
-/** Connections per account: all, and not disconnected. One query for the whole page. */
-async function connectionCounts(
-  db: Db,
-  ids: readonly string[],
-): Promise<Map<string, { total: number; active: number }>> {
-  const counts = new Map<string, { total: number; active: number }>();
-  if (ids.length === 0) return counts;
-  const rows = await db
-    .selectFrom('connections')
-    .select((eb) => [
-      'account_id',
-      eb.fn.countAll().as('total'),
-      eb.fn.countAll().filterWhere('state', '<>', 'disconnected').as('active'),
-    ])
-    .where('account_id', 'in', ids)
-    .groupBy('account_id')
-    .execute();
-  for (const r of rows) counts.set(r.account_id, { total: Number(r.total), active: Number(r.active) });
-  return counts;
-}
-
-/** Rows as accounts: contacts through notify, connection counts in one query. */
-async function toAccounts(
-  deps: ProvisioningDeps,
-  rows: readonly AccountRow[],
-): Promise<ProvisionedAccount[]> {
-  const counts = await connectionCounts(
-    deps.db,
-    rows.map((r) => r.id),
-  );
-  const contacts: string[][] = [];
-  for (const r of rows) contacts.push((await deps.notifications.resolve(r.id)).recipients);
-  return rows.map((r, i) => ({
-    id: r.id,
-    name: r.name,
-    externalId: r.external_id,
-    contacts: contacts[i]!,
-    returnUrls: storedReturnUrls(r.return_urls),
-    defaultReturnUrl: r.default_return_url,
-    createdAt: r.created_at,
-    updatedAt: r.updated_at,
-    connections: counts.get(r.id) ?? { total: 0, active: 0 },
-  }));
 }
 
 /** Saves the account's contacts as notify's e-mail recipients, keeping its other settings. */
@@ -506,59 +336,6 @@ export async function deleteProvisionedAccount(
       detail: { accountId: id, name: row.name, externalId: row.external_id },
     });
   });
-}
-
-const CURSOR_AT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$/;
-
-/** The cursor after a row: its creation time to the microsecond (as PostgreSQL keeps it) and its id. */
-function encodeCursor(at: string, id: string): string {
-  return Buffer.from(`${at}|${id}`, 'utf8').toString('base64url');
-}
-
-function decodeCursor(cursor: string): { at: string; id: string } {
-  const [at, id, extra] = Buffer.from(cursor, 'base64url').toString('utf8').split('|');
-  if (extra !== undefined || !at || !CURSOR_AT.test(at) || !id || !isUuid(id)) {
-    throw new ValidationError(
-      'cursor is not one this API gave (pass nextCursor as it was answered)',
-      'cursor',
-    );
-  }
-  return { at, id };
-}
-
-/** Accounts oldest first, by (created_at, id), optionally only the one with `externalId`. */
-export async function listProvisionedAccounts(
-  deps: ProvisioningDeps,
-  viewer: Viewer,
-  options: { externalId?: string; limit?: number; cursor?: string } = {},
-): Promise<AccountPage> {
-  requireOperator(viewer);
-  const limit = options.limit ?? ACCOUNTS_PAGE_DEFAULT;
-  if (!Number.isInteger(limit) || limit < 1 || limit > ACCOUNTS_PAGE_MAX) {
-    throw new ValidationError(`limit must be 1-${ACCOUNTS_PAGE_MAX}`, 'limit');
-  }
-  const after = options.cursor === undefined ? null : decodeCursor(options.cursor);
-  let q = deps.db
-    .selectFrom('accounts')
-    .selectAll()
-    .select(
-      sql<string>`to_char(created_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`.as('cursor_at'),
-    );
-  if (options.externalId !== undefined) {
-    q = q.where('external_id', '=', parseExternalId(options.externalId));
-  }
-  if (after) q = q.where(sql<boolean>`(created_at, id) > (${after.at}::timestamptz, ${after.id}::uuid)`);
-  const rows = await q
-    .orderBy('created_at')
-    .orderBy('id')
-    .limit(limit + 1)
-    .execute();
-  const page = rows.slice(0, limit);
-  const last = page.at(-1);
-  return {
-    accounts: await toAccounts(deps, page),
-    nextCursor: rows.length > limit && last ? encodeCursor(last.cursor_at, last.id) : null,
-  };
 }
 
 /** Provisioning use cases (operators only); see the functions of the same names. */

@@ -1,15 +1,13 @@
 import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
 import type { MiddlewareHandler } from 'hono';
 import { ApiKeyError } from '../../accounts/errors.js';
+import { ACCOUNT_NAME_MAX, EXTERNAL_ID, type AccountFields } from '../../accounts/account-fields.js';
 import {
-  ACCOUNT_NAME_MAX,
   ACCOUNTS_PAGE_DEFAULT,
   ACCOUNTS_PAGE_MAX,
-  EXTERNAL_ID,
-  type AccountFields,
   type ProvisionedAccount,
-  type Provisioning,
-} from '../../accounts/provisioning.js';
+} from '../../accounts/provisioned-accounts.js';
+import type { Provisioning } from '../../accounts/provisioning.js';
 import { RETURN_URLS_MAX } from '../../accounts/return-urls.js';
 import type { ApiEnv } from '../context.js';
 import { ApiError } from '../errors.js';
