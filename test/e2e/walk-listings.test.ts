@@ -32,10 +32,16 @@ describe.skipIf(!chromiumExe.path)(
 
     const shot = (name: string) =>
       page.screenshot({ path: `${RESULTS}listings-${name}.png`, fullPage: true });
-    /** Opens a connection's listings and reloads until the catalog shows `sku` (the first refresh). */
+    /**
+     * Opens a connection's listings and reloads until the catalog shows `sku` and its refresh has
+     * ended (rows appear while the refresh still runs, and the page shows the state it was drawn in).
+     */
     const openCatalog = async (connectionId: string, sku: string) => {
       await page.goto(`${svc.url}/connections/${connectionId}/listings`);
-      for (let i = 0; i < 60 && (await page.locator(`[data-catalog-row="${sku}"]`).count()) === 0; i++) {
+      const shown = async () =>
+        (await page.locator(`[data-catalog-row="${sku}"]`).count()) > 0 &&
+        (await page.locator('[data-catalog-sync="done"]').count()) > 0;
+      for (let i = 0; i < 60 && !(await shown()); i++) {
         await new Promise((r) => setTimeout(r, 1000));
         await page.reload();
       }
