@@ -7,7 +7,7 @@ import type { Database, NotificationDeliveriesTable } from '../store/schema.js';
 
 /**
  * The daily digest (an account's or the operators' e-mail mode `digest`): fan-out holds each expiry
- * reminder's e-mail (`status` `held`) instead of sending it; once the day (UTC, by the service's
+ * reminder's e-mail (`status` `held`, dated by the reminder's event) instead of sending it; once the day (UTC, by the service's
  * clock) is over, one transaction turns a recipient's held reminders into one e-mail: the oldest
  * row carries the digest (`pending`, sent by the usual attempts with their retries) and the others
  * become `digested`, pointing at it. Everything is in the database, so a crash loses nothing: held

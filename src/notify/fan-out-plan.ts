@@ -137,7 +137,9 @@ export function planEventDeliveries(
           endpoint_id: null,
           content: JSON.stringify(email),
           ...times,
-          ...(held ? { status: 'held' as const, next_attempt_at: null } : {}),
+          // A held reminder is dated by when it happened, not when it was fanned out, so it joins
+          // its own day's digest even if the fan-out runs after midnight (a busy or restarted worker).
+          ...(held ? { status: 'held' as const, next_attempt_at: null, created_at: event.at } : {}),
         });
       }
     }

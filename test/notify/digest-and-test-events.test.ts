@@ -152,6 +152,30 @@ describeEachDatabase('daily digest and webhook test events', (kind) => {
     expect(log.filter((x) => x.status === 'held')).toEqual([]);
   });
 
+  it("puts a reminder in its own day's digest even when it is fanned out after midnight", async () => {
+    const { notify, owner, world, catcher } = w;
+    // 23:00 UTC: two reminders happen; the notify pass that fans them out runs only after midnight
+    // (a busy or restarted worker). They are yesterday's reminders: the first pass of the new day
+    // sends them as yesterday's digest, not tomorrow's.
+    world.clock.advance(DAY - (world.clock.now() % DAY) + 23 * HOUR);
+    const [a, b] = [await world.newConnection(), await world.newConnection()];
+    await notify.settings.update(owner, {
+      emailEnabled: true,
+      recipients: 'ops@seller.test',
+      eventTypes: ['connection.expiring'],
+      emailMode: 'digest',
+    });
+    const day = new Date(world.clock.now()).toISOString().slice(0, 10);
+    await remind(store, world.clock.now(), a.id, 30);
+    await remind(store, world.clock.now() + 10 * 60_000, b.id, 7);
+    world.clock.advance(2 * HOUR); // 01:00 the next day
+    await notify.deliveries.runOnce();
+    await notify.deliveries.runOnce();
+    const mails = catcher.messages();
+    expect(mails.map((m) => m.subject)).toEqual([`Daily digest: 2 reminders (${day})`]);
+    expect(await notify.deliveries.list(owner, { status: 'held' })).toEqual([]);
+  });
+
   it('sends a webhook.test event to the one endpoint asked for, signed, in its delivery log, and shows a new secret once', async () => {
     const { notify, owner, operator, world, receiver, catcher } = w;
     const { endpoint, secret } = await notify.settings.createEndpoint(owner, { url: receiver.url });
