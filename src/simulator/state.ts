@@ -192,6 +192,8 @@ export interface SimRequestLogEntry {
   region: Region;
   operation: string | null;
   status: number;
+  /** SP-API calls: the query string as sent, without the `?` (absent when empty). */
+  query?: string;
   sellingPartnerId?: string;
   appId?: string;
   /** Amazon Ads calls: the advertiser whose token was used. */

@@ -34,10 +34,12 @@ async function runOperation(
   plan: UsagePlan,
 ): Promise<Response> {
   const presented = c.req.header('x-amz-access-token');
+  const query = new URL(c.req.url).search.slice(1);
   const entry: NewRequestLogEntry = {
     requestId: c.env.requestId,
     method: c.req.method,
     path: c.req.path,
+    ...(query ? { query } : {}),
     region: c.env.region,
     operation: op.operationId,
     status: 0,
