@@ -5,7 +5,9 @@ import type { SpApiClient } from '../amazon/client-types.js';
 import { refreshParticipations } from '../connections/participations.js';
 import { healthOfConnection } from '../connections/repository.js';
 import type { ConnectionLifecycle } from '../lifecycle/connections.js';
+import type { Kysely } from 'kysely';
 import type { Store } from '../store/database.js';
+import type { Database } from '../store/schema.js';
 import { TokenError, blocksConnection } from '../broker/errors.js';
 import { dueConnectionBatch, dueConnections } from './due.js';
 import { OrdersError } from './errors.js';
@@ -123,8 +125,8 @@ export function createOrderImporter(deps: OrderImporterDeps) {
         onWait?: (waitMs: number) => void;
       } = {},
     ): Promise<ImportOutcome> {
-      const locked = await deps.store.tryLock(`orders-import:${connectionId}`, () =>
-        runUntilDone(deps, settings, connectionId, options),
+      const locked = await deps.store.tryLock(`orders-import:${connectionId}`, (db) =>
+        runUntilDone(onLockConnection(deps, db), settings, connectionId, options),
       );
       return locked.acquired ? locked.value : { status: 'busy' };
     },
@@ -135,8 +137,8 @@ export function createOrderImporter(deps: OrderImporterDeps) {
      */
     async importSome(connectionId: string, options: { budgetMs: number }): Promise<BoundedImportOutcome> {
       const deadline = deps.clock.now() + options.budgetMs;
-      const locked = await deps.store.tryLock(`orders-import:${connectionId}`, () =>
-        runImport(deps, settings, connectionId, { deadline }),
+      const locked = await deps.store.tryLock(`orders-import:${connectionId}`, (db) =>
+        runImport(onLockConnection(deps, db), settings, connectionId, { deadline }),
       );
       return locked.acquired ? locked.value : { status: 'busy' };
     },
@@ -149,6 +151,17 @@ export function createOrderImporter(deps: OrderImporterDeps) {
 }
 
 export type OrderImporter = ReturnType<typeof createOrderImporter>;
+
+/**
+ * The run's own reads and writes go through the connection that holds its lock. On PostgreSQL the
+ * lock is a session advisory lock: if that connection drops (a server restart,
+ * pg_terminate_backend), the lock is gone and another process may start a run; this run's next
+ * statement then fails on the dead connection, so two runs never write one connection's import at
+ * once. (On PGlite the lock is in-process and `db` is the store's.)
+ */
+function onLockConnection(deps: OrderImporterDeps, db: Kysely<Database>): OrderImporterDeps {
+  return { ...deps, store: { ...deps.store, db } };
+}
 
 /** The sync row's fields a run reads. */
 interface SyncRow {

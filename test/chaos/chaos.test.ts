@@ -26,5 +26,5 @@ describe.skipIf(!postgresAvailable)('chaos: kills, faults, revoke and renew [pos
     console.log(JSON.stringify(result.figures, null, 2));
     expect(result.figures.kills).toMatchObject({ total: 15 });
     expect(result.failures, `chaos seed ${seed}`).toEqual([]);
-  }, 420_000);
+  }, 540_000);
 });

@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createWriteStream, type WriteStream } from 'node:fs';
+import { appendFileSync, createWriteStream, type WriteStream } from 'node:fs';
 import path from 'node:path';
 
 /**
@@ -62,6 +62,20 @@ export interface ProcessPool {
 
 const TAIL_LINES = 30;
 
+/**
+ * Every child started here that has not exited. Should the test process end first (a test that
+ * timed out never reaches its cleanup), they are killed with it rather than left running.
+ */
+const live = new Set<ChildProcess>();
+process.once('exit', () => {
+  for (const child of live) child.kill('SIGKILL');
+});
+function tracked<T extends ChildProcess>(child: T): T {
+  live.add(child);
+  child.once('exit', () => live.delete(child));
+  return child;
+}
+
 /** A pool of Sellerlink processes sharing `env`, logging under `logDir`. */
 export function createProcessPool(options: {
   roles: Role[];
@@ -83,10 +97,12 @@ export function createProcessPool(options: {
     starts++;
     const logFile = path.join(options.logDir, `${role.name}-${String(n).padStart(3, '0')}.log`);
     const log: WriteStream = createWriteStream(logFile);
-    const child = spawn(process.execPath, ['bin/sellerlink.js', role.command], {
-      env: { ...process.env, ...options.env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const child = tracked(
+      spawn(process.execPath, ['bin/sellerlink.js', role.command], {
+        env: { ...process.env, ...options.env },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      }),
+    );
     let markReady: () => void = () => {};
     let failStart: (err: Error) => void = () => {};
     const ready = new Promise<void>((resolve, reject) => {
@@ -239,16 +255,30 @@ export interface CliResult {
 }
 
 /** Runs `sellerlink ARGS` with the run's environment and returns its output. */
-export function runCli(args: string[], env: Record<string, string>, timeoutMs = 180_000): Promise<CliResult> {
+export function runCli(
+  args: string[],
+  env: Record<string, string>,
+  timeoutMs = 180_000,
+  logFile?: string,
+): Promise<CliResult> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['bin/sellerlink.js', ...args], {
-      env: { ...process.env, ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const child = tracked(
+      spawn(process.execPath, ['bin/sellerlink.js', ...args], {
+        env: { ...process.env, ...env },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      }),
+    );
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
     child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+    if (logFile) {
+      const stamp = (stream: string) => (c: Buffer) =>
+        appendFileSync(logFile, `${new Date().toISOString()} ${stream} ${c.toString()}`);
+      appendFileSync(logFile, `${new Date().toISOString()} pid ${child.pid}: sellerlink ${args.join(' ')}\n`);
+      child.stdout.on('data', stamp('out'));
+      child.stderr.on('data', stamp('err'));
+    }
     const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
     child.once('exit', (code) => {
       clearTimeout(timer);

@@ -262,6 +262,32 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
     });
     log(`chaos: connected ${connections.map((c) => `${c.region} ${c.sellingPartnerId}`).join(', ')}`);
 
+    // Each connection's first import (its backfill by report, then a searchOrders page) ends before
+    // the faults begin. Amazon sends no rate header with a 429, so a 429 before a connection's first
+    // answer leaves its bucket at the model's plan (searchOrders: one call in 3 min), and this
+    // simulator runs its plans 20 times faster: the wait would be the model's, not the simulator's,
+    // and the run would measure that instead of its recovery.
+    const firstImportStart = Date.now();
+    for (;;) {
+      const done = await store.db
+        .selectFrom('order_syncs')
+        .select('connection_id')
+        .where('last_finished_at', 'is not', null)
+        .where(
+          'connection_id',
+          'in',
+          connections.map((c) => c.id),
+        )
+        .execute();
+      if (done.length === connections.length) break;
+      if (Date.now() - firstImportStart > 120_000)
+        throw new Error(
+          `the first order imports did not finish within 120 s (${done.length} of ${connections.length})`,
+        );
+      await sleep(500);
+    }
+    log(`chaos: first order imports done after ${((Date.now() - firstImportStart) / 1000).toFixed(1)} s`);
+
     // --- chaos -------------------------------------------------------------------------------
     const chaosStart = Date.now();
     const chaosEnd = chaosStart + options.chaosMs;
@@ -469,7 +495,20 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
       await pause(between(random, 3_000, options.cliSyncEveryMs));
       while (running()) {
         const target = targets[Math.floor(random.float() * targets.length)]!;
-        const out = await runCli(['orders', 'sync', '--connection', target.connectionId], env);
+        const syncStart = Date.now();
+        // Killed if it runs on 30 s past the phase (a kill like any other), so the run stays bounded.
+        const out = await runCli(
+          ['orders', 'sync', '--connection', target.connectionId],
+          env,
+          Math.max(5_000, chaosEnd + 30_000 - Date.now()),
+          path.join(logDir, 'cli.log'),
+        );
+        const took = Date.now() - syncStart;
+        if (took > 20_000)
+          log(
+            `chaos: orders sync of ${target.connectionId.slice(0, 8)} took ${(took / 1000).toFixed(1)} s (exit ${out.code}): ` +
+              `${out.stdout.trim().slice(-300)} | ${out.stderr.trim().split('\n').slice(-3).join(' / ').slice(-400)}`,
+          );
         figures.cli.syncs++;
         if (out.code !== 0) figures.cli.syncsNonZero++;
         await pause(options.cliSyncEveryMs * between(random, 0.7, 1.3));
@@ -611,7 +650,12 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
     while (Date.now() < settleDeadline) {
       if (Date.now() >= ordersVisibleAt && Date.now() - lastSync > 10_000 && !status.orders) {
         lastSync = Date.now();
-        const out = await runCli(['orders', 'sync'], env);
+        const out = await runCli(
+          ['orders', 'sync'],
+          env,
+          Math.max(5_000, settleDeadline - Date.now()),
+          path.join(logDir, 'cli.log'),
+        );
         figures.cli.syncs++;
         if (out.code !== 0) figures.cli.syncsNonZero++;
       }

@@ -184,6 +184,7 @@ export async function createChaosWorld(options: {
       NOTIFY_POLL_SECONDS: '2',
       ORDERS_IMPORT_INTERVAL_SECONDS: '60',
       ORDERS_INITIAL_LOOKBACK_DAYS: '2',
+      ORDERS_REPORT_POLL_SECONDS: '5',
       ORDERS_INCLUDED_DATA: INCLUDED_DATA.join(','),
     };
     return { store, sim, server, mailbox, publicUrl, account, owner, apiKey, env, control, close };

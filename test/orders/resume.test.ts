@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { listEvents } from '../../src/events/events.js';
 import { HOUR, MINUTE } from '../../src/kernel/clock.js';
@@ -99,6 +100,43 @@ describeEachDatabase('order import resumes at its next page', (kind) => {
     expect((await syncRow(connection.id)).resume_token).toBeNull();
     await expectAllOnce(connection.id);
   });
+
+  it.skipIf(kind !== 'postgres')(
+    'a run whose lock connection drops stops at its next write, so two runs never import one connection at once',
+    async () => {
+      const connection = await seller();
+      let calls = 0;
+      const inner = simFetch(world);
+      const lockHolder = async () =>
+        (
+          await sql<{ pid: number }>`
+            select pid from pg_locks where locktype = 'advisory' and granted and pid <> pg_backend_pid()
+              and database = (select oid from pg_database where datname = current_database())`.execute(
+            store.db,
+          )
+        ).rows.map((r) => r.pid);
+      const dropped = clientWithFetch(world, store, async (input, init) => {
+        const request = new Request(input, init);
+        if (request.url.includes('/orders/2026-01-01/orders') && ++calls === 3) {
+          // PostgreSQL ends the connection holding the run's lock (a restart, a failover): the
+          // advisory lock goes with it.
+          const pids = await lockHolder();
+          expect(pids).toHaveLength(1);
+          await sql`select pg_terminate_backend(${pids[0]!})`.execute(store.db);
+          await new Promise((resolve) => setTimeout(resolve, 300));
+        }
+        return inner(request);
+      });
+      await expect(importerWith(dropped).sync(connection.id)).rejects.toThrow();
+      // The third page was fetched after the lock was gone: it was not committed, nor any after it.
+      expect(calls).toBe(3);
+      expect(Number((await syncRow(connection.id)).pages_total)).toBe(2);
+      // Another process takes the lock and goes on at the next page.
+      const outcome = await importerWith(world.client).sync(connection.id);
+      expect(outcome).toMatchObject({ status: 'done', pages: PAGES - 2 + 1 });
+      await expectAllOnce(connection.id);
+    },
+  );
 
   it('a bounded run stops when the usage plan makes it wait past its budget, and the next one goes on', async () => {
     const connection = await seller();
