@@ -106,12 +106,7 @@ export interface RateLimiterDeps {
   clock: Clock;
   sleep?: (ms: number) => Promise<void>;
   safety?: RateSafety;
-  /** A longer wait is slept in steps of this length, looking for a faster learned rate (default 5 s). */
-  recheckMs?: number;
 }
-
-/** How often a long wait looks whether the bucket learned a faster rate (RateLimiterDeps.recheckMs). */
-export const RECHECK_MS = 5_000;
 
 /** The plan as the limiter applies it: the safety cushion taken off (RATE_SAFETY). */
 function cushioned(
@@ -142,8 +137,7 @@ function tooLong(waitMs: number): AmazonError {
 
 /**
  * Reserves one call in the bucket `key` (see RateLimiter.acquire): takes a token, sleeps for it when
- * the balance went negative (queuing again at once if a faster rate is learned meanwhile), and
- * queues again when the process woke well after its turn.
+ * the balance went negative, and queues again when the process woke well after its turn.
  */
 export async function acquireToken(
   deps: RateLimiterDeps,
@@ -172,15 +166,7 @@ export async function acquireToken(
       await deps.buckets.giveBack(key);
       throw tooLong(waitMs);
     }
-    const slept = await sleepOrRelearn(deps, key, rate, waitMs, sleep);
-    if (slept.faster) {
-      // Another call learned that Amazon allows more than the rate this wait was reckoned at (a
-      // 429 before any reported rate leaves a bucket at the model's default, which may be far
-      // slower): give the turn back and queue again at the learned rate.
-      waited += slept.ms;
-      await deps.buckets.giveBack(key);
-      continue;
-    }
+    await sleep(waitMs);
     waited += waitMs;
     // Woke well after its turn (the process stalled): the callers queued behind it are waking
     // too, and sending now would land them on Amazon together, beyond the burst. Give the
@@ -189,30 +175,6 @@ export async function acquireToken(
     if (jitterSeconds === 0 || late <= (jitterSeconds * 1000) / 2 || (late / 1000) * rate < 1) return waited;
     await deps.buckets.giveBack(key);
   }
-}
-
-/**
- * Sleeps `waitMs` in steps of at most `recheckMs`; after each step but the last, reads the bucket
- * and stops early (`faster`) when its rate rose above `rate`, the one the wait was reckoned at.
- */
-async function sleepOrRelearn(
-  deps: RateLimiterDeps,
-  key: string,
-  rate: number,
-  waitMs: number,
-  sleep: (ms: number) => Promise<void>,
-): Promise<{ ms: number; faster: boolean }> {
-  const step = deps.recheckMs ?? RECHECK_MS;
-  let ms = 0;
-  while (ms < waitMs) {
-    const next = Math.min(waitMs - ms, step);
-    await sleep(next);
-    ms += next;
-    if (ms >= waitMs) break;
-    const bucket = await deps.buckets.read(key);
-    if (bucket !== null && bucket.rate > rate) return { ms, faster: true };
-  }
-  return { ms, faster: false };
 }
 
 /** A token-bucket limiter over a bucket store (see RateLimiter, RateBucketStore). */

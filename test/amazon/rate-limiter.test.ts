@@ -127,40 +127,6 @@ describeEachDatabase('shared rate limiter', (kind) => {
     expect(await quick.acquire('stall', plan)).toBe(Math.ceil(1000 / 9.99995));
   });
 
-  it('queues a long wait again at once when another caller learns a faster rate meanwhile', async () => {
-    // A 429 before any reported rate (Amazon sends none with a 429) leaves a bucket at the model's
-    // default rate: the next caller's turn is reckoned at it, 100 s away at 0.01/s.
-    const plan = { rate: 0.01, burst: 1 };
-    const waitAt = async (key: string, learnAfterMs: number | null) => {
-      const clock = createManualClock(20_000_000);
-      const slept: number[] = [];
-      const other = createRateLimiter({ buckets: createRateBucketStore(store.db), clock, safety: exact });
-      const limiter = createRateLimiter({
-        buckets: createRateBucketStore(store.db),
-        clock,
-        safety: exact,
-        sleep: async (ms) => {
-          slept.push(ms);
-          clock.advance(ms);
-          // Another process's call is answered with Amazon's rate header: 2 calls a second.
-          if (learnAfterMs !== null && clock.now() - 20_000_000 >= learnAfterMs)
-            await other.learnRate(key, 2);
-        },
-      });
-      await other.acquire(key, plan);
-      await other.drain(key);
-      return { waited: await limiter.acquire(key, plan), slept };
-    };
-    // Nobody learns: the whole wait at the default rate, slept in 5 s steps.
-    const alone = await waitAt('relearn-none', null);
-    expect(alone.waited).toBe(100_000);
-    expect(alone.slept).toEqual(Array<number>(20).fill(5_000));
-    // Learned after 12 s: the caller notices at its next step (15 s) and goes at the learned rate.
-    const learned = await waitAt('relearn-fast', 12_000);
-    expect(learned.slept.slice(0, 3)).toEqual([5_000, 5_000, 5_000]);
-    expect(learned.waited).toBeLessThan(16_000);
-  });
-
   it('waits for real when given a real sleep', async () => {
     const clock = createManualClock(9_000_000);
     const slept: number[] = [];
