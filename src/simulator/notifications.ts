@@ -53,8 +53,9 @@ async function deliver(
  * app's destination. The new secret lives 180 days, the old one 7 more days (world.ts).
  */
 export async function rotateSecretAndNotify(ctx: SimContext, appId: string): Promise<SimNotification> {
-  const { app, newSecret, newExpiresAt, oldExpiresAt } = rotateClientSecret(ctx, appId);
-  const now = ctx.clock.now();
+  // The message's eventTime is the instant of the rotation itself (one clock read), so the old
+  // secret's expiry is exactly the grace period after it.
+  const { app, newSecret, issuedAt: now, newExpiresAt, oldExpiresAt } = rotateClientSecret(ctx, appId);
   const notificationId = randomUuid(ctx.random);
   // The envelope and payload exactly as in Amazon's sample message (https://developer-docs.amazon.com/sp-api/docs/rotate-your-application-client-secret).
   const body: Record<string, unknown> = {

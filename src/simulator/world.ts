@@ -234,7 +234,7 @@ export function tokenHasScope(token: SimAccessToken, scope: string): boolean {
 export function rotateClientSecret(
   ctx: SimContext,
   appId: string,
-): { app: SimApp; newSecret: string; newExpiresAt: number; oldExpiresAt: number } {
+): { app: SimApp; newSecret: string; issuedAt: number; newExpiresAt: number; oldExpiresAt: number } {
   const app = ctx.state.apps.get(appId);
   if (!app) throw new Error(`unknown app ${appId}`);
   const now = ctx.clock.now();
@@ -243,5 +243,5 @@ export function rotateClientSecret(
   const newSecret = newClientSecret(ctx);
   const newExpiresAt = now + ctx.config.clientSecretLifetimeMs;
   app.clientSecrets.push({ secret: newSecret, issuedAt: now, expiresAt: newExpiresAt });
-  return { app, newSecret, newExpiresAt, oldExpiresAt };
+  return { app, newSecret, issuedAt: now, newExpiresAt, oldExpiresAt };
 }

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { DAY, MINUTE, SECOND, createManualClock } from '../../src/kernel/clock.js';
+import { DAY, MINUTE, SECOND, createManualClock, createOffsetClock } from '../../src/kernel/clock.js';
 import { createSimulator, type Simulator } from '../../src/simulator/app.js';
 import type { SimulatorConfig } from '../../src/simulator/config.js';
+import { rotateSecretAndNotify } from '../../src/simulator/notifications.js';
 import type { SimApp } from '../../src/simulator/state.js';
 import {
   addApp,
@@ -442,5 +443,27 @@ describe('LWA request errors', () => {
     const log = t.ctx.state.requestLog.filter((e) => e.operation === 'lwa');
     expect(log.map((e) => e.status)).toEqual([503, 200]);
     expect(log[1]).toMatchObject({ path: '/auth/o2/token', appId: t.app.appId });
+  });
+
+  it('dates the new-secret message at the rotation itself, even on a clock that moves between reads', async () => {
+    // A wall clock moves between two reads; this one moves 1 ms on every read, so a message dated
+    // by a second read would put the old secret's expiry 1 ms short of the grace after eventTime.
+    let tick = START;
+    const sim = createSimulator({ clock: createOffsetClock({ now: () => tick++ }) });
+    const app = addApp(sim.ctx, { name: 'Vendor App', status: 'published', redirectUris: [REDIRECT] });
+    const { body } = await rotateSecretAndNotify(sim.ctx, app.appId);
+    const message = body as {
+      eventTime: string;
+      payload: {
+        applicationOAuthClientNewSecret: {
+          newClientSecretExpiryTime: string;
+          oldClientSecretExpiryTime: string;
+        };
+      };
+    };
+    const at = Date.parse(message.eventTime);
+    const secret = message.payload.applicationOAuthClientNewSecret;
+    expect(Date.parse(secret.oldClientSecretExpiryTime) - at).toBe(7 * DAY);
+    expect(Date.parse(secret.newClientSecretExpiryTime) - at).toBe(sim.ctx.config.clientSecretLifetimeMs);
   });
 });
