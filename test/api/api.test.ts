@@ -37,6 +37,8 @@ type RdtRequest = components['schemas']['RestrictedDataTokenRequest'];
 const MINUTE = 60_000;
 /** A well-formed connection id that no connection has. */
 const UNKNOWN_ID = '00000000-0000-4000-8000-000000000000';
+/** How long a background effect may take to show (vi.waitFor's 1 s default is too short under load). */
+const WAIT = { timeout: 30_000, interval: 50 };
 
 describe('REST API', () => {
   let svc: TestService;
@@ -431,7 +433,7 @@ describe('REST API', () => {
       await vi.waitFor(async () => {
         const view = (await connection(ids.NA)).data!;
         expect(Date.parse(view.lastSuccessAt ?? '')).toBeGreaterThan(svc.service.clock.now() - 5 * MINUTE);
-      });
+      }, WAIT);
     });
 
     it('retries throttled calls, keeps an encoded / in the path, and passes a 404 through', async () => {

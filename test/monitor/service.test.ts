@@ -17,6 +17,8 @@ const T = 300_000;
 const DAY = 86_400_000;
 const SHARED = 'test-notification-secret-0123456789';
 const HEADER = 'x-sellerlink-notification-secret';
+/** How long a background effect may take to show (vi.waitFor's 1 s default is too short under load). */
+const WAIT = { timeout: 30_000, interval: 50 };
 
 interface SimNotification {
   notificationId: string;
@@ -89,7 +91,10 @@ describeEachDatabase('monitor in the service', (kind) => {
       expect((await row(ids.FE)).last_probe_outcome).toBe('ok');
       await svc.service.monitor.runMonitor();
       // The broker's event (recorded after commit) and the monitor's share one key: exactly one.
-      await vi.waitFor(async () => expect((await events('connection.revoked')).length).toBeGreaterThan(0));
+      await vi.waitFor(
+        async () => expect((await events('connection.revoked')).length).toBeGreaterThan(0),
+        WAIT,
+      );
       await svc.service.monitor.runMonitor();
       const revoked = await events('connection.revoked');
       expect(revoked).toHaveLength(1);
@@ -115,7 +120,7 @@ describeEachDatabase('monitor in the service', (kind) => {
       // One alert for the operators (with the likely cause) and one for the account (nothing asked of it).
       const forOperators = async () =>
         (await events('application.rejected')).filter((e) => e.accountId === null);
-      await vi.waitFor(async () => expect(await forOperators()).toHaveLength(1));
+      await vi.waitFor(async () => expect(await forOperators()).toHaveLength(1), WAIT);
       await svc.sim('/_sim/clock/advance', { days: 1 });
       await svc.service.monitor.runMonitor();
       const app = await svc.service.applications.get(appId);
@@ -124,8 +129,10 @@ describeEachDatabase('monitor in the service', (kind) => {
       expect((await events('application.rejected')).filter((e) => e.accountId !== null)).toHaveLength(1);
       expect(String(rejected[0]!.payload.likelyCause)).toContain('rotated elsewhere');
       expect(String(rejected[0]!.payload.likelyCause)).toContain('sellerlink applications add');
-      await vi.waitFor(async () =>
-        expect((await svc.service.applications.get(appId)).flaggedReason).toContain('rotated elsewhere'),
+      await vi.waitFor(
+        async () =>
+          expect((await svc.service.applications.get(appId)).flaggedReason).toContain('rotated elsewhere'),
+        WAIT,
       );
       expect(app.flaggedAt).not.toBeNull();
 

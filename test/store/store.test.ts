@@ -1,7 +1,7 @@
 import { sql } from 'kysely';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { migrateToLatest } from '../../src/store/migrate.js';
-import { openStore, type Store } from '../../src/store/database.js';
+import { openStore, PGLITE_SHARED_BUFFERS, type Store } from '../../src/store/database.js';
 import { describeEachDatabase, openTestStore } from '../support/databases.js';
 
 describeEachDatabase('store', (kind) => {
@@ -20,6 +20,12 @@ describeEachDatabase('store', (kind) => {
     expect(applied.rows.map((r) => r.name)).toContain('0001_foundation');
     const again = await migrateToLatest(store.db as never);
     expect(again).toEqual([]);
+  });
+
+  it.runIf(kind === 'pglite')('runs the embedded database with its small shared buffers', async () => {
+    // PGlite's default (128 MB) costs about 0.4 s more CPU on every open (src/store/database.ts).
+    const shown = await sql<{ shared_buffers: string }>`show shared_buffers`.execute(store.db);
+    expect(shown.rows[0]!.shared_buffers).toBe(PGLITE_SHARED_BUFFERS);
   });
 
   it('round-trips rows with timestamps as Date objects', async () => {
